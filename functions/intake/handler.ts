@@ -1,0 +1,16 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
+import { readIntakeConfig } from '../../shared/config.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { createIntakeHandler } from './intake.ts';
+
+const config = readIntakeConfig();
+const client = new SQSClient({});
+
+export const handler = createIntakeHandler({
+  config,
+  queue: new SqsInviteQueue({ client, queueUrl: config.invitesQueueUrl }),
+  deadLetters: new SqsDeadLetterQueue({ client, queueUrl: config.deadLetterQueueUrl }),
+  logger: createLogger(),
+});

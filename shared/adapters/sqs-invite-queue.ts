@@ -1,0 +1,82 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { backoffDelay } from '../domain/backoff.ts';
+import { SQS_LIMITS } from '../domain/constants.ts';
+import { packBatches } from '../domain/pack-batches.ts';
+import type { EnqueueResult, InviteQueue, OutgoingMessage } from '../domain/ports.ts';
+import { runConcurrently } from '../domain/run-concurrently.ts';
+
+export interface SqsInviteQueueOptions {
+  client: SQSClient;
+  queueUrl: string;
+  /** `SendMessageBatch` calls in flight at once. */
+  maxParallelCalls?: number;
+  /** Rounds of sending, the first included, before an entry counts as failed. */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULTS = { maxParallelCalls: 10, maxAttempts: 4, baseDelayMs: 50 };
+
+/**
+ * The invites queue on SQS. Sends with `SendMessageBatch`, packed to the fewest calls, and
+ * sends entries that failed on the service's side again with jittered backoff; entries
+ * refused as the sender's fault are not retried.
+ */
+export class SqsInviteQueue implements InviteQueue {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+  readonly #options: typeof DEFAULTS;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: SqsInviteQueueOptions) {
+    this.#client = options.client;
+    this.#queueUrl = options.queueUrl;
+    this.#options = {
+      maxParallelCalls: options.maxParallelCalls ?? DEFAULTS.maxParallelCalls,
+      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
+      baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    };
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult> {
+    const queued: string[] = [];
+    const refused: string[] = [];
+    let pending = messages;
+    let lastError: unknown;
+    for (let attempt = 1; pending.length > 0 && attempt <= this.#options.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        await this.#sleep(
+          backoffDelay(attempt - 1, { baseMs: this.#options.baseDelayMs, maxMs: 2_000 }),
+        );
+      }
+      const retry: OutgoingMessage[] = [];
+      const batches = packBatches(pending, {
+        maxEntries: SQS_LIMITS.maxBatchEntries,
+        maxBytes: SQS_LIMITS.maxBatchBytes,
+      });
+      await runConcurrently(batches, this.#options.maxParallelCalls, async (batch) => {
+        try {
+          const output = await this.#client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: this.#queueUrl,
+              Entries: batch.map((message) => ({ Id: message.id, MessageBody: message.body })),
+            }),
+          );
+          for (const entry of output.Successful ?? []) queued.push(entry.Id as string);
+          for (const entry of output.Failed ?? []) {
+            if (entry.SenderFault) refused.push(entry.Id as string);
+            else retry.push(batch.find((message) => message.id === entry.Id) as OutgoingMessage);
+          }
+        } catch (error) {
+          lastError = error;
+          retry.push(...batch);
+        }
+      });
+      pending = retry;
+    }
+    const failed = [...refused, ...pending.map((message) => message.id)];
+    return lastError === undefined ? { queued, failed } : { queued, failed, lastError };
+  }
+}

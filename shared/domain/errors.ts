@@ -1,0 +1,64 @@
+import type { ValidationReason } from './constants.ts';
+import type { OutgoingMessage } from './ports.ts';
+
+export interface FieldProblem {
+  name: string;
+  message: string;
+}
+
+/** Input breaks the service's rules; shaped like the service's own `ValidationException`. */
+export class InviteValidationError extends Error {
+  readonly reason: ValidationReason;
+  readonly fieldList: FieldProblem[];
+
+  constructor(
+    message: string,
+    reason: ValidationReason,
+    fieldList: FieldProblem[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'InviteValidationError';
+    this.reason = reason;
+    this.fieldList = fieldList;
+  }
+}
+
+/** The space is valid but not one this deployment may invite to. */
+export class SpaceNotAllowedError extends Error {
+  readonly spaceId: string;
+
+  constructor(spaceId: string) {
+    super(`Space ${spaceId} is not in the allowed spaces of this deployment`);
+    this.name = 'SpaceNotAllowedError';
+    this.spaceId = spaceId;
+  }
+}
+
+/** Some chunks of an accepted request could not be queued; the caller may retry. */
+export class EnqueueError extends Error {
+  readonly queuedParts: number[];
+  readonly failedParts: number[];
+  /** The chunk messages that were not queued, so they can be parked instead. */
+  readonly failedMessages: OutgoingMessage[];
+
+  constructor(queuedParts: number[], failedMessages: OutgoingMessage[], options?: ErrorOptions) {
+    const failedParts = failedMessages.map((message) => Number(message.id));
+    super(
+      `${failedParts.length} of ${queuedParts.length + failedParts.length} parts could not be queued`,
+      options,
+    );
+    this.name = 'EnqueueError';
+    this.queuedParts = queuedParts;
+    this.failedParts = failedParts;
+    this.failedMessages = failedMessages;
+  }
+}
+
+/** A queue message that does not follow the chunk schema; it can never succeed. */
+export class InvalidChunkMessageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidChunkMessageError';
+  }
+}

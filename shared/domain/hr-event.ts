@@ -1,0 +1,76 @@
+import { VALIDATION_REASONS } from './constants.ts';
+import { InviteValidationError } from './errors.ts';
+import {
+  accessorIdProblem,
+  checkSpaceId,
+  FieldProblems,
+  type InviteRequest,
+  parseInviteRequest,
+} from './invite-request.ts';
+
+export const HR_DETAIL_TYPES = {
+  employeeOnboarded: 'Employee Onboarded',
+  inviteRequested: 'Invite Requested',
+} as const;
+
+/** The parts of an EventBridge event the intake reads. */
+export interface HrEvent {
+  source: string;
+  'detail-type': string;
+  detail: unknown;
+}
+
+export interface HrEventRules {
+  source: string;
+  defaultSpaceId?: string;
+  defaultInvite: { title: string; body: string };
+}
+
+function detailObject(event: HrEvent): Record<string, unknown> {
+  const { detail } = event;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    throw new InviteValidationError(
+      'Event detail must be a JSON object',
+      VALIDATION_REASONS.cannotParse,
+    );
+  }
+  return detail as Record<string, unknown>;
+}
+
+/**
+ * Turns an HR event into an invite request: `Employee Onboarded` invites one accessor with the
+ * default title and body, `Invite Requested` carries a whole request.
+ * Throws `InviteValidationError` for any other source or detail-type, or invalid detail.
+ */
+export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest {
+  if (event.source !== rules.source) {
+    throw new InviteValidationError(
+      `Event source "${event.source}" is not the HR source "${rules.source}"`,
+      VALIDATION_REASONS.other,
+    );
+  }
+  switch (event['detail-type']) {
+    case HR_DETAIL_TYPES.inviteRequested: {
+      const detail = detailObject(event);
+      return parseInviteRequest(detail.spaceId, detail);
+    }
+    case HR_DETAIL_TYPES.employeeOnboarded: {
+      const detail = detailObject(event);
+      const problems = new FieldProblems();
+      const idProblem = accessorIdProblem(detail.accessorId);
+      if (idProblem !== undefined) problems.add('accessorId', idProblem);
+      const requested = detail.spaceId ?? rules.defaultSpaceId;
+      const spaceId =
+        requested === undefined
+          ? problems.add('spaceId', 'spaceId is required when no DEFAULT_SPACE_ID is configured')
+          : checkSpaceId(requested, problems);
+      if (idProblem !== undefined || spaceId === undefined) throw problems.toError();
+      return { spaceId, accessorIds: [detail.accessorId as string], ...rules.defaultInvite };
+    }
+    default:
+      throw new InviteValidationError(
+        `Unsupported detail-type "${event['detail-type']}"`,
+        VALIDATION_REASONS.unknownOperation,
+      );
+  }
+}

@@ -1,0 +1,119 @@
+import { chunkAccessors } from './chunk-accessors.ts';
+import { SEND_INVITES_LIMITS } from './constants.ts';
+import { InvalidChunkMessageError } from './errors.ts';
+import type { InviteRequest } from './invite-request.ts';
+import { checkAccessorIds, checkSpaceId, checkText, FieldProblems } from './invite-request.ts';
+import { jsonStringBytes, toQueueJson } from './json-size.ts';
+
+export const CHUNK_MESSAGE_VERSION = 1;
+
+/** One queue message: one chunk of one request, at most 1000 accessors. */
+export interface InviteChunk {
+  v: typeof CHUNK_MESSAGE_VERSION;
+  requestId: string;
+  part: number;
+  parts: number;
+  spaceId: string;
+  title: string;
+  body: string;
+  accessorIds: string[];
+}
+
+// Part numbers are reserved at this width when sizing, so the real ones always fit.
+const PART_PLACEHOLDER = 9_999_999;
+
+/** The queue message body of a chunk (JSON, safe for SQS's character rules). */
+export function encodeInviteChunk(chunk: InviteChunk): string {
+  const { v, requestId, part, parts, spaceId, title, body, accessorIds } = chunk;
+  return toQueueJson({ v, requestId, part, parts, spaceId, title, body, accessorIds });
+}
+
+/**
+ * Splits a validated request into chunks of at most 1000 accessors whose encoded size is at
+ * most `maxMessageBytes`. Throws `RangeError` when the limit leaves no room for an accessor.
+ */
+export function planInviteChunks(
+  request: InviteRequest,
+  requestId: string,
+  maxMessageBytes: number,
+): InviteChunk[] {
+  const { spaceId, title, body } = request;
+  const envelope: InviteChunk = {
+    v: CHUNK_MESSAGE_VERSION,
+    requestId,
+    part: PART_PLACEHOLDER,
+    parts: PART_PLACEHOLDER,
+    spaceId,
+    title,
+    body,
+    accessorIds: [],
+  };
+  const groups = chunkAccessors(request.accessorIds, {
+    maxCount: SEND_INVITES_LIMITS.maxAccessorsPerCall,
+    maxBytes: maxMessageBytes,
+    fixedBytes: Buffer.byteLength(encodeInviteChunk(envelope)),
+    sizeOf: jsonStringBytes,
+  });
+  return groups.map((accessorIds, index) => ({
+    ...envelope,
+    part: index + 1,
+    parts: groups.length,
+    accessorIds,
+  }));
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
+/**
+ * Parses and validates a queue message body against the chunk schema.
+ * Throws `InvalidChunkMessageError` naming every problem: such a message can never succeed.
+ */
+export function decodeInviteChunk(text: string): InviteChunk {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidChunkMessageError('Message body is not JSON', { cause: error });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InvalidChunkMessageError('Message body is not a JSON object');
+  }
+  const message = data as Record<string, unknown>;
+  if (message.v !== CHUNK_MESSAGE_VERSION) {
+    throw new InvalidChunkMessageError(
+      `Unsupported message version ${JSON.stringify(message.v)}; expected ${CHUNK_MESSAGE_VERSION}`,
+    );
+  }
+  const problems = new FieldProblems();
+  const { requestId, part, parts } = message;
+  if (typeof requestId !== 'string' || requestId.length === 0) {
+    problems.add('requestId', 'requestId must be a non-empty string');
+  }
+  if (!isPositiveInteger(part) || !isPositiveInteger(parts) || part > parts) {
+    problems.add('part', 'part and parts must be integers with 1 <= part <= parts');
+  }
+  const spaceId = checkSpaceId(message.spaceId, problems);
+  const title = checkText('title', message.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
+  const body = checkText('body', message.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
+  const accessorIds = checkAccessorIds(
+    message.accessorIds,
+    problems,
+    SEND_INVITES_LIMITS.maxAccessorsPerCall,
+  );
+  if (!problems.empty || !spaceId || !title || !body || !accessorIds) {
+    const detail = problems.list.map((problem) => `${problem.name}: ${problem.message}`);
+    throw new InvalidChunkMessageError(`Invalid chunk message: ${detail.join('; ')}`);
+  }
+  return {
+    v: CHUNK_MESSAGE_VERSION,
+    requestId: requestId as string,
+    part: part as number,
+    parts: parts as number,
+    spaceId,
+    title,
+    body,
+    accessorIds,
+  };
+}

@@ -1,0 +1,154 @@
+import {
+  REQUEST_LIMITS,
+  SEND_INVITES_LIMITS,
+  SPACE_ID_PATTERN,
+  VALIDATION_REASONS,
+} from './constants.ts';
+import { type FieldProblem, InviteValidationError } from './errors.ts';
+import { fitsCodePoints, hasControlCharacter, isWellFormedText } from './text.ts';
+
+/** A validated request to invite accessors to one space; `accessorIds` holds no duplicates. */
+export interface InviteRequest {
+  spaceId: string;
+  accessorIds: string[];
+  title: string;
+  body: string;
+}
+
+/** Collects every problem with an input so one error can list them all. */
+export class FieldProblems {
+  readonly list: FieldProblem[] = [];
+  #unlisted = 0;
+
+  add(name: string, message: string): void {
+    if (this.list.length < REQUEST_LIMITS.maxListedFieldErrors) this.list.push({ name, message });
+    else this.#unlisted++;
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  /** An `InviteValidationError` listing every problem recorded. */
+  toError(): InviteValidationError {
+    const more = this.#unlisted > 0 ? ` (and ${this.#unlisted} more)` : '';
+    const names = [...new Set(this.list.map((problem) => problem.name.replace(/\[\d+\]$/, '')))];
+    return new InviteValidationError(
+      `Invalid input in ${names.join(', ')}${more}`,
+      VALIDATION_REASONS.fieldValidationFailed,
+      this.list,
+    );
+  }
+}
+
+/** Checks a space ID: 1–64 letters, digits, `-` or `_`. */
+export function checkSpaceId(value: unknown, problems: FieldProblems): string | undefined {
+  if (typeof value === 'string' && SPACE_ID_PATTERN.test(value)) return value;
+  problems.add(
+    'spaceId',
+    `spaceId must be 1 to ${REQUEST_LIMITS.spaceIdMaxLength} characters of letters, digits, '-' and '_'`,
+  );
+  return undefined;
+}
+
+/** Checks a required text field of 1..max Unicode code points. */
+export function checkText(
+  name: string,
+  value: unknown,
+  maxCodePoints: number,
+  problems: FieldProblems,
+): string | undefined {
+  const problem = textProblem(name, value, maxCodePoints);
+  if (problem === undefined) return value as string;
+  problems.add(name, problem);
+  return undefined;
+}
+
+function textProblem(name: string, value: unknown, maxCodePoints: number): string | undefined {
+  if (value === undefined || value === null) return `${name} is required`;
+  if (typeof value !== 'string') return `${name} must be a string`;
+  if (value.length === 0 || !fitsCodePoints(value, maxCodePoints)) {
+    return `${name} must be 1 to ${maxCodePoints} characters long`;
+  }
+  if (!isWellFormedText(value)) return `${name} must be well-formed Unicode text`;
+  return undefined;
+}
+
+/** Checks one accessor ID: 1–256 code points, no control characters, well-formed text. */
+export function accessorIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'accessor ID must be a string';
+  if (value.length === 0) return 'accessor ID must not be empty';
+  if (!fitsCodePoints(value, REQUEST_LIMITS.accessorIdMaxCodePoints)) {
+    return `accessor ID must be at most ${REQUEST_LIMITS.accessorIdMaxCodePoints} characters long`;
+  }
+  if (hasControlCharacter(value)) return 'accessor ID must not contain control characters';
+  if (!isWellFormedText(value)) return 'accessor ID must be well-formed Unicode text';
+  return undefined;
+}
+
+/**
+ * Checks a list of accessor IDs and returns it without duplicates (first occurrence kept),
+ * or undefined when it is invalid.
+ */
+export function checkAccessorIds(
+  value: unknown,
+  problems: FieldProblems,
+  maxCount = Number.POSITIVE_INFINITY,
+): string[] | undefined {
+  if (value === undefined || value === null) {
+    problems.add('accessorIds', 'accessorIds is required');
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    problems.add('accessorIds', 'accessorIds must be an array of strings');
+    return undefined;
+  }
+  if (value.length === 0) {
+    problems.add('accessorIds', 'accessorIds must hold at least one accessor ID');
+    return undefined;
+  }
+  const unique = new Set<string>();
+  let valid = true;
+  for (let index = 0; index < value.length; index++) {
+    const id: unknown = value[index];
+    const problem = accessorIdProblem(id);
+    if (problem !== undefined) {
+      problems.add(`accessorIds[${index}]`, problem);
+      valid = false;
+    } else if (valid) {
+      unique.add(id as string);
+    }
+  }
+  if (valid && unique.size > maxCount) {
+    problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
+    return undefined;
+  }
+  return valid ? [...unique] : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates an invite request exactly as the service validates SendInvites input, for any
+ * number of accessors. Throws `InviteValidationError` listing every failing field.
+ */
+export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRequest {
+  if (!isPlainObject(payload)) {
+    throw new InviteValidationError(
+      'Request body must be a JSON object',
+      VALIDATION_REASONS.cannotParse,
+    );
+  }
+  const problems = new FieldProblems();
+  const space = checkSpaceId(spaceId, problems);
+  const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
+  const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
+  const accessorIds = checkAccessorIds(payload.accessorIds, problems);
+  // Every failed check records a problem, so one undefined means the error lists it.
+  if (space === undefined || title === undefined || body === undefined || !accessorIds) {
+    throw problems.toError();
+  }
+  return { spaceId: space, accessorIds, title, body };
+}

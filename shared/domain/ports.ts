@@ -1,0 +1,31 @@
+/** A message bound for a queue; `id` is unique within one call. */
+export interface OutgoingMessage {
+  id: string;
+  body: string;
+}
+
+export interface EnqueueResult {
+  /** IDs of the messages the queue accepted. */
+  queued: string[];
+  /** IDs of the messages that could not be queued after every retry. */
+  failed: string[];
+  /** The last error a whole call failed with, if any did. */
+  lastError?: unknown;
+}
+
+/** Where accepted chunks wait for the worker. */
+export interface InviteQueue {
+  enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult>;
+}
+
+/** Why a message was parked: carried as message attributes so an operator can read it. */
+export interface ParkReason {
+  errorType: string;
+  errorMessage: string;
+  serviceRequestId?: string;
+}
+
+/** Where what can never succeed is parked for an operator, with its reason. */
+export interface DeadLetterQueue {
+  park(body: string, reason: ParkReason): Promise<void>;
+}

@@ -1,0 +1,30 @@
+// C0 controls, DEL and C1 controls: matching them is the point here.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to find controls
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Length in Unicode code points, the unit Smithy length traits count in.
+ * A string's UTF-16 length is an upper bound, so short strings skip the count.
+ */
+export function codePointLength(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+/** Whether `value` has at most `max` code points, without counting when the answer is obvious. */
+export function fitsCodePoints(value: string, max: number): boolean {
+  if (value.length <= max) return true;
+  // Each code point takes at most two UTF-16 units.
+  if (value.length > max * 2) return false;
+  return codePointLength(value) <= max;
+}
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL_CHARACTER.test(value);
+}
+
+/** False when the string holds a lone surrogate, which no UTF-8 document can carry. */
+export function isWellFormedText(value: string): boolean {
+  return value.isWellFormed();
+}
