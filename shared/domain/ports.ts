@@ -29,3 +29,24 @@ export interface ParkReason {
 export interface DeadLetterQueue {
   park(body: string, reason: ParkReason): Promise<void>;
 }
+
+/** The SendInvites input, shaped as in the official `@aws-sdk/client-repostspace`. */
+export interface SendInvitesInput {
+  spaceId: string;
+  accessorIds: string[];
+  title: string;
+  body: string;
+}
+
+export interface SendInvitesOutput {
+  /** The service's `x-amzn-requestid`. */
+  requestId?: string;
+}
+
+/**
+ * The one place the pipeline talks to re:Post Private. Rejects with an error whose `name`
+ * is the service's error type (`ThrottlingException`, `ValidationException`, ...).
+ */
+export interface InviteSender {
+  sendInvites(input: SendInvitesInput): Promise<SendInvitesOutput>;
+}
