@@ -136,3 +136,32 @@ export function readIntakeConfig(env: Environment = process.env): IntakeConfig {
   read.done();
   return config;
 }
+
+export interface WorkerConfig {
+  invitesQueueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Longest a SendInvites call may take before it counts as a timeout. */
+  sendInvitesTimeoutMs: number;
+  /** No call starts with less invocation time left than this. */
+  callBudgetMs: number;
+}
+
+/** Time kept for handing messages back or parking them after the last call. */
+const BOOKKEEPING_MS = 2_000;
+
+/**
+ * Reads the worker's settings from the environment once.
+ * Throws `ConfigurationError` naming every missing or invalid variable.
+ */
+export function readWorkerConfig(env: Environment = process.env): WorkerConfig {
+  const read = new Reader(env);
+  const timeout = read.integer('SEND_INVITES_TIMEOUT_MS', 10_000, 100, 60_000);
+  const config: WorkerConfig = {
+    invitesQueueUrl: read.required('INVITES_QUEUE_URL'),
+    deadLetterQueueUrl: read.required('DEAD_LETTER_QUEUE_URL'),
+    sendInvitesTimeoutMs: timeout,
+    callBudgetMs: timeout + BOOKKEEPING_MS,
+  };
+  read.done();
+  return config;
+}

@@ -48,7 +48,7 @@ export class SqsInviteQueue implements InviteQueue {
     for (let attempt = 1; pending.length > 0 && attempt <= this.#options.maxAttempts; attempt++) {
       if (attempt > 1) {
         await this.#sleep(
-          backoffDelay(attempt - 1, { baseMs: this.#options.baseDelayMs, maxMs: 2_000 }),
+          backoffDelay(attempt - 1, { base: this.#options.baseDelayMs, max: 2_000 }),
         );
       }
       const retry: OutgoingMessage[] = [];

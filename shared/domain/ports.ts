@@ -50,3 +50,8 @@ export interface SendInvitesOutput {
 export interface InviteSender {
   sendInvites(input: SendInvitesInput): Promise<SendInvitesOutput>;
 }
+
+/** Hands a received message back to its queue, to be delivered again after a delay. */
+export interface VisibilityControl {
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type DeliveryDependencies,
+  deliverChunks,
+  type ReceivedMessage,
+} from '../../../shared/domain/deliver-chunks.ts';
+import { encodeInviteChunk, type InviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import {
+  RecordingDeadLetters,
+  RecordingVisibility,
+  ScriptedSender,
+  serviceError,
+} from '../../helpers/fakes.ts';
+
+function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk {
+  return {
+    v: 1,
+    requestId: 'req-1',
+    part,
+    parts: 9,
+    spaceId: 'SPACE1',
+    title: 'T',
+    body: 'B',
+    accessorIds: [`user-${part}`],
+    ...overrides,
+  };
+}
+
+function message(body: string | InviteChunk, receiveCount = 1): ReceivedMessage {
+  const text = typeof body === 'string' ? body : encodeInviteChunk(body);
+  const id = typeof body === 'string' ? `raw-${body.length}` : `m${body.part}`;
+  return { messageId: id, receiptHandle: `rh-${id}`, body: text, receiveCount };
+}
+
+function setup(sender: ScriptedSender, overrides: Partial<DeliveryDependencies> = {}) {
+  const visibility = new RecordingVisibility();
+  const deadLetters = new RecordingDeadLetters();
+  const dependencies: DeliveryDependencies = {
+    sender,
+    visibility,
+    deadLetters,
+    remainingMs: () => 60_000,
+    callBudgetMs: 12_000,
+    random: () => 0.999,
+    ...overrides,
+  };
+  return { visibility, deadLetters, dependencies };
+}
+
+describe('deliverChunks', () => {
+  it('sends each chunk once with only the SendInvites fields and keeps nothing on success', async () => {
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender);
+
+    const keep = await deliverChunks([message(chunk(1)), message(chunk(2))], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.deepEqual(sender.calls, [
+      { spaceId: 'SPACE1', accessorIds: ['user-1'], title: 'T', body: 'B' },
+      { spaceId: 'SPACE1', accessorIds: ['user-2'], title: 'T', body: 'B' },
+    ]);
+  });
+
+  it('after a throttle makes no more calls and gives the rest the same delay', async () => {
+    const sender = new ScriptedSender((_, call) =>
+      call === 2 ? serviceError('ThrottlingException', { retryAfterSeconds: 3 }) : undefined,
+    );
+    const { dependencies, visibility } = setup(sender);
+
+    const keep = await deliverChunks(
+      [1, 2, 3, 4].map((part) => message(chunk(part))),
+      dependencies,
+    );
+
+    assert.equal(sender.calls.length, 2);
+    assert.deepEqual(keep, ['m2', 'm3', 'm4']);
+    assert.deepEqual(visibility.delays, [
+      { receiptHandle: 'rh-m2', seconds: 3 },
+      { receiptHandle: 'rh-m3', seconds: 3 },
+      { receiptHandle: 'rh-m4', seconds: 3 },
+    ]);
+  });
+
+  it('clamps the throttle delay and uses the default without Retry-After', async () => {
+    const huge = setup(
+      new ScriptedSender(() => serviceError('ThrottlingException', { retryAfterSeconds: 99_999 })),
+    );
+    const none = setup(new ScriptedSender(() => serviceError('ThrottlingException')));
+
+    await deliverChunks([message(chunk(1))], huge.dependencies);
+    await deliverChunks([message(chunk(1))], none.dependencies);
+
+    assert.equal(huge.visibility.delays[0]?.seconds, 43_200);
+    assert.equal(none.visibility.delays[0]?.seconds, 5);
+  });
+
+  it('backs off retryable faults more with each receive', async () => {
+    const sender = new ScriptedSender(() => serviceError('InternalServerException'));
+    const { dependencies, visibility } = setup(sender);
+
+    const keep = await deliverChunks(
+      [message(chunk(1), 1), message(chunk(2), 3), message(chunk(3), 5)],
+      dependencies,
+    );
+
+    assert.deepEqual(keep, ['m1', 'm2', 'm3']);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [2, 8, 32],
+    );
+    assert.equal(sender.calls.length, 3, 'a 500 does not stop the batch');
+  });
+
+  it('honours Retry-After on a 500', async () => {
+    const { dependencies, visibility } = setup(
+      new ScriptedSender(() => serviceError('InternalServerException', { retryAfterSeconds: 11 })),
+    );
+
+    await deliverChunks([message(chunk(1), 4)], dependencies);
+
+    assert.equal(visibility.delays[0]?.seconds, 11);
+  });
+
+  it('parks non-retryable chunks with the reason and lets the mapping delete them', async () => {
+    const sender = new ScriptedSender((input) =>
+      input.accessorIds[0] === 'user-1'
+        ? serviceError('ResourceNotFoundException', { requestId: 'svc-404' })
+        : undefined,
+    );
+    const { dependencies, deadLetters } = setup(sender);
+    const parkedChunk = message(chunk(1));
+
+    const keep = await deliverChunks([parkedChunk, message(chunk(2))], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.deepEqual(deadLetters.parked, [
+      {
+        body: parkedChunk.body,
+        reason: {
+          errorType: 'ResourceNotFoundException',
+          errorMessage: 'ResourceNotFoundException from the service',
+          serviceRequestId: 'svc-404',
+        },
+      },
+    ]);
+  });
+
+  it('parks a message that does not follow the schema without calling the service', async () => {
+    const sender = new ScriptedSender();
+    const { dependencies, deadLetters } = setup(sender);
+
+    const keep = await deliverChunks(
+      [
+        message('not json'),
+        message(JSON.stringify({ ...chunk(1), v: 2 })),
+        message(JSON.stringify({ ...chunk(1), accessorIds: [] })),
+      ],
+      dependencies,
+    );
+
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(
+      deadLetters.parked.map((entry) => entry.reason.errorType),
+      ['InvalidMessage', 'InvalidMessage', 'InvalidMessage'],
+    );
+    assert.match(deadLetters.parked[1]?.reason.errorMessage ?? '', /version 2/);
+    assert.match(deadLetters.parked[2]?.reason.errorMessage ?? '', /accessorIds/);
+  });
+
+  it('stops starting calls when too little time is left and hands the rest back shortly', async () => {
+    let remaining = 30_000;
+    const sender = new ScriptedSender(() => {
+      remaining -= 10_000;
+      return undefined;
+    });
+    const { dependencies, visibility } = setup(sender, { remainingMs: () => remaining });
+
+    const keep = await deliverChunks(
+      [1, 2, 3, 4].map((part) => message(chunk(part))),
+      dependencies,
+    );
+
+    assert.equal(sender.calls.length, 2);
+    assert.deepEqual(keep, ['m3', 'm4']);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [1, 1],
+    );
+  });
+
+  it('keeps the message on the queue when the visibility change fails', async () => {
+    const { dependencies, visibility } = setup(
+      new ScriptedSender(() => serviceError('ThrottlingException')),
+    );
+    visibility.failWith = new Error('SQS down');
+
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.deepEqual(keep, ['m1']);
+  });
+
+  it('keeps the message on the queue when parking it fails', async () => {
+    const { dependencies, deadLetters } = setup(
+      new ScriptedSender(() => serviceError('AccessDeniedException')),
+    );
+    deadLetters.failWith = new Error('SQS down');
+
+    const keep = await deliverChunks([message(chunk(1)), message('garbage')], dependencies);
+
+    assert.deepEqual(keep, ['m1', 'raw-7']);
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { backoffDelay } from '../../../shared/domain/backoff.ts';
+import {
+  clampVisibility,
+  classifyOutcome,
+  RETRY_DEFAULTS,
+} from '../../../shared/domain/outcome.ts';
+
+function serviceError(name: string, fields: Record<string, unknown> = {}) {
+  return Object.assign(new Error(`${name} happened`), { name, ...fields });
+}
+
+const first = { receiveCount: 1, random: () => 0.5 };
+
+describe('classifyOutcome', () => {
+  it('treats no error as delivered', () => {
+    assert.deepEqual(classifyOutcome(undefined, first), { kind: 'delivered' });
+  });
+
+  it('delays a throttled chunk by Retry-After, or the default without it', () => {
+    assert.deepEqual(
+      classifyOutcome(serviceError('ThrottlingException', { retryAfterSeconds: 7 }), first),
+      {
+        kind: 'throttled',
+        delaySeconds: 7,
+      },
+    );
+    assert.deepEqual(classifyOutcome(serviceError('ThrottlingException'), first), {
+      kind: 'throttled',
+      delaySeconds: RETRY_DEFAULTS.throttleDelaySeconds,
+    });
+  });
+
+  it('clamps Retry-After to 1..43,200 seconds', () => {
+    const delay = (retryAfterSeconds: number) =>
+      classifyOutcome(serviceError('ThrottlingException', { retryAfterSeconds }), first);
+    assert.deepEqual(delay(0), { kind: 'throttled', delaySeconds: 1 });
+    assert.deepEqual(delay(-5), { kind: 'throttled', delaySeconds: 1 });
+    assert.deepEqual(delay(100_000), { kind: 'throttled', delaySeconds: 43_200 });
+    assert.deepEqual(delay(2.2), { kind: 'throttled', delaySeconds: 3 });
+  });
+
+  for (const name of [
+    'ValidationException',
+    'AccessDeniedException',
+    'ResourceNotFoundException',
+  ]) {
+    it(`parks ${name} with its type, message and service request id`, () => {
+      const outcome = classifyOutcome(serviceError(name, { requestId: 'svc-req-1' }), first);
+
+      assert.deepEqual(outcome, {
+        kind: 'park',
+        errorType: name,
+        errorMessage: `${name} happened`,
+        serviceRequestId: 'svc-req-1',
+      });
+    });
+  }
+
+  for (const name of [
+    'InternalServerException',
+    'TimeoutError',
+    'NetworkingError',
+    'SomethingNew',
+    'TypeError',
+  ]) {
+    it(`retries ${name} with Retry-After when given`, () => {
+      assert.deepEqual(classifyOutcome(serviceError(name, { retryAfterSeconds: 4 }), first), {
+        kind: 'retry',
+        delaySeconds: 4,
+        errorType: name,
+      });
+    });
+  }
+
+  it('backs off exponentially on the receive count when no Retry-After is given', () => {
+    const delays = [1, 2, 3, 4, 5, 6].map((receiveCount) => {
+      const outcome = classifyOutcome(serviceError('InternalServerException'), {
+        receiveCount,
+        random: () => 0.999,
+      });
+      assert.equal(outcome.kind, 'retry');
+      return outcome.kind === 'retry' ? outcome.delaySeconds : 0;
+    });
+
+    assert.deepEqual(delays, [2, 4, 8, 16, 32, 64]);
+  });
+
+  it('caps the backoff at 900 seconds and never goes below 1', () => {
+    const late = classifyOutcome(serviceError('InternalServerException'), {
+      receiveCount: 40,
+      random: () => 0.999,
+    });
+    const unlucky = classifyOutcome(serviceError('InternalServerException'), {
+      receiveCount: 3,
+      random: () => 0,
+    });
+
+    assert.deepEqual(late, {
+      kind: 'retry',
+      delaySeconds: 900,
+      errorType: 'InternalServerException',
+    });
+    assert.deepEqual(unlucky, {
+      kind: 'retry',
+      delaySeconds: 1,
+      errorType: 'InternalServerException',
+    });
+  });
+
+  it('retries values that are not errors at all', () => {
+    assert.equal(classifyOutcome('boom', first).kind, 'retry');
+    assert.equal(classifyOutcome(null, first).kind, 'retry');
+  });
+});
+
+describe('clampVisibility', () => {
+  it('property: always an integer in 1..43,200', () => {
+    fc.assert(
+      fc.property(fc.double(), (seconds) => {
+        const clamped = clampVisibility(seconds);
+        assert.ok(Number.isInteger(clamped) && clamped >= 1 && clamped <= 43_200);
+      }),
+    );
+  });
+});
+
+describe('backoffDelay', () => {
+  it('property: stays within 0..min(max, base * 2^(attempt-1))', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 0.9999, noNaN: true }),
+        (attempt, r) => {
+          const delay = backoffDelay(attempt, { base: 50, max: 2_000, random: () => r });
+          assert.ok(delay >= 0 && delay <= Math.min(2_000, 50 * 2 ** (attempt - 1)));
+        },
+      ),
+    );
+  });
+});
