@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config.ts';
@@ -6,7 +6,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { createIntakeHandler } from './intake.ts';
 
 const config = readIntakeConfig();
-const client = new SQSClient({});
+const client = createSqsClient();
 
 export const handler = createIntakeHandler({
   config,

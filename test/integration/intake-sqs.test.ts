@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createIntakeHandler } from '../../functions/intake/intake.ts';
+import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
+import {
+  PARK_ATTRIBUTES,
+  SqsDeadLetterQueue,
+} from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
+import { readIntakeConfig } from '../../shared/config.ts';
+import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
+import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
+import { silentLogger } from '../helpers/logs.ts';
+import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
+import { type SqsFaultProxy, startSqsFaultProxy } from '../helpers/sqs-fault-proxy.ts';
+
+describe('intake against an embedded SQS', () => {
+  let sqs: SqsContext;
+
+  before(async () => {
+    sqs = await startSqs();
+  });
+  after(async () => {
+    await sqs.stop();
+  });
+
+  it('queues every accessor of a 25,000-ID request exactly once through AWS_ENDPOINT_URL_SQS', async () => {
+    // The handler's client finds the endpoint the way it does in AWS: from the standard variable.
+    process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+    process.env.AWS_REGION = TEST_REGION;
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    const client = createSqsClient();
+    const config = readIntakeConfig({
+      INVITES_QUEUE_URL: sqs.invitesUrl,
+      DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
+    });
+    const handler = createIntakeHandler({
+      config,
+      queue: new SqsInviteQueue({ client, queueUrl: config.invitesQueueUrl }),
+      deadLetters: new SqsDeadLetterQueue({ client, queueUrl: config.deadLetterQueueUrl }),
+      logger: silentLogger(),
+    });
+    const ids = Array.from({ length: 25_000 }, (_, index) => `employee-${index}@example.com`);
+
+    const response = (await handler(
+      httpInviteEvent({ body: { accessorIds: ids, title: 'Welcome 👋', body: 'Join us' } }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    const chunks = (await sqs.drain(sqs.invitesUrl)).map((message) =>
+      decodeInviteChunk(message.Body ?? ''),
+    );
+
+    assert.equal(response.statusCode, 202);
+    assert.equal(JSON.parse(response.body as string).messageCount, 25);
+    assert.equal(chunks.length, 25);
+    const received = chunks.flatMap((chunk) => chunk.accessorIds);
+    assert.equal(received.length, ids.length);
+    assert.deepEqual(new Set(received), new Set(ids));
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.part).sort((a, b) => a - b),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    assert.equal(chunks[0]?.title, 'Welcome 👋');
+    client.destroy();
+  });
+
+  it('parks an invalid HR event in the DLQ with its reason as attributes', async () => {
+    const config = readIntakeConfig({
+      INVITES_QUEUE_URL: sqs.invitesUrl,
+      DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
+    });
+    const handler = createIntakeHandler({
+      config,
+      queue: new SqsInviteQueue({ client: sqs.client, queueUrl: config.invitesQueueUrl }),
+      deadLetters: new SqsDeadLetterQueue({
+        client: sqs.client,
+        queueUrl: config.deadLetterQueueUrl,
+      }),
+      logger: silentLogger(),
+    });
+    const event = hrEvent('Employee Onboarded', { accessorId: 'x' });
+    const depthBefore = await sqs.depth(sqs.invitesUrl);
+
+    await handler(event, lambdaContext());
+    const [parked, ...rest] = await sqs.drain(sqs.deadLetterUrl);
+
+    assert.equal(rest.length, 0);
+    assert.equal(JSON.parse(parked?.Body ?? '').id, event.id);
+    assert.equal(
+      parked?.MessageAttributes?.[PARK_ATTRIBUTES.errorType]?.StringValue,
+      'ValidationException',
+    );
+    assert.match(
+      parked?.MessageAttributes?.[PARK_ATTRIBUTES.errorMessage]?.StringValue ?? '',
+      /spaceId/,
+    );
+    assert.equal(await sqs.depth(sqs.invitesUrl), depthBefore);
+  });
+});
+
+describe('SqsInviteQueue under SQS faults', () => {
+  let sqs: SqsContext;
+  let proxy: SqsFaultProxy;
+  let client: SQSClient;
+
+  before(async () => {
+    sqs = await startSqs();
+    proxy = await startSqsFaultProxy(sqs.endpoint);
+    client = new SQSClient({
+      endpoint: proxy.endpoint,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
+  });
+  after(async () => {
+    client.destroy();
+    await proxy.stop();
+    await sqs.stop();
+  });
+
+  const messages = (n: number) =>
+    Array.from({ length: n }, (_, index) => ({
+      id: String(index + 1),
+      body: `message ${index + 1}`,
+    }));
+
+  it('uses the fewest SendMessageBatch calls', async () => {
+    proxy.calls.clear();
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    const result = await queue.enqueue(messages(95));
+
+    assert.equal(result.failed.length, 0);
+    assert.equal(proxy.calls.get('SendMessageBatch'), 10);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
+  });
+
+  it('sends again the entries of a partial failure, once each', async () => {
+    let failures = 0;
+    proxy.failEntry = (entry) => entry.Id.endsWith('3') && failures++ < 3;
+    const queue = new SqsInviteQueue({
+      client,
+      queueUrl: sqs.invitesUrl,
+      sleep: async () => undefined,
+    });
+
+    const result = await queue.enqueue(messages(30));
+    const bodies = (await sqs.drain(sqs.invitesUrl)).map((message) => message.Body);
+
+    assert.deepEqual(result.failed, []);
+    assert.equal(result.queued.length, 30);
+    assert.equal(bodies.length, 30);
+    assert.equal(new Set(bodies).size, 30);
+    proxy.failEntry = () => false;
+  });
+
+  it('reports what it could not queue after every attempt, and what it did', async () => {
+    proxy.failEntry = (entry) => entry.Id === '2';
+    const queue = new SqsInviteQueue({
+      client,
+      queueUrl: sqs.invitesUrl,
+      maxAttempts: 3,
+      sleep: async () => undefined,
+    });
+
+    const result = await queue.enqueue(messages(3));
+
+    assert.deepEqual(result.failed, ['2']);
+    assert.deepEqual([...result.queued].sort(), ['1', '3']);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 2);
+    proxy.failEntry = () => false;
+  });
+
+  it('rides out a short outage of whole calls', async () => {
+    proxy.outage('SendMessageBatch', 2);
+    const queue = new SqsInviteQueue({
+      client,
+      queueUrl: sqs.invitesUrl,
+      sleep: async () => undefined,
+    });
+
+    const result = await queue.enqueue(messages(5));
+
+    assert.deepEqual(result.failed, []);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 5);
+  });
+});

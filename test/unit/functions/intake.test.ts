@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createIntakeHandler } from '../../../functions/intake/intake.ts';
+import { readIntakeConfig } from '../../../shared/config.ts';
+import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { hrEvent, httpInviteEvent, lambdaContext } from '../../helpers/events.ts';
+import { RecordingDeadLetters, RecordingQueue } from '../../helpers/fakes.ts';
+import { captureOutput, silentLogger } from '../../helpers/logs.ts';
+
+const SPACE = 'SPEXAMPLE00000000000000';
+const env = {
+  INVITES_QUEUE_URL: 'http://queue/invites',
+  DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
+  ALLOWED_SPACE_IDS: `${SPACE},SPOTHER`,
+  DEFAULT_SPACE_ID: SPACE,
+};
+
+function setup(overrides: Record<string, string> = {}, logger = silentLogger()) {
+  const queue = new RecordingQueue();
+  const deadLetters = new RecordingDeadLetters();
+  const handler = createIntakeHandler({
+    config: readIntakeConfig({ ...env, ...overrides }),
+    queue,
+    deadLetters,
+    logger,
+  });
+  return { queue, deadLetters, handler };
+}
+
+function jsonBody(response: unknown): Record<string, unknown> {
+  return JSON.parse((response as APIGatewayProxyStructuredResultV2).body as string);
+}
+
+const invite = (accessorIds: unknown[], rest: Record<string, unknown> = {}) => ({
+  accessorIds,
+  title: 'Welcome',
+  body: 'Join our space',
+  ...rest,
+});
+
+describe('intake over HTTP', () => {
+  it('answers 202 with the counts and queues chunks of at most 1000 accessors', async () => {
+    const { queue, handler } = setup();
+    const ids = Array.from({ length: 2_500 }, (_, index) => `user-${index}`);
+    const event = httpInviteEvent({ body: invite([...ids, 'user-0']) });
+
+    const response = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
+
+    assert.equal(response.statusCode, 202);
+    assert.deepEqual(jsonBody(response), {
+      requestId: event.requestContext.requestId,
+      accessorCount: 2_500,
+      messageCount: 3,
+    });
+    const chunks = queue.sent.map((message) => decodeInviteChunk(message.body));
+    assert.deepEqual(
+      chunks.map((chunk) => [chunk.part, chunk.parts, chunk.accessorIds.length]),
+      [
+        [1, 3, 1000],
+        [2, 3, 1000],
+        [3, 3, 500],
+      ],
+    );
+    assert.deepEqual(
+      chunks.flatMap((chunk) => chunk.accessorIds),
+      ids,
+    );
+    assert.ok(chunks.every((chunk) => chunk.requestId === event.requestContext.requestId));
+  });
+
+  it('answers 400 shaped like ValidationException, listing every field, and queues nothing', async () => {
+    const { queue, handler } = setup();
+
+    const response = await handler(
+      httpInviteEvent({ body: { accessorIds: [], title: '', body: 'x'.repeat(601) } }),
+      lambdaContext(),
+    );
+
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    const body = jsonBody(response);
+    assert.equal(body.reason, 'fieldValidationFailed');
+    assert.deepEqual(
+      (body.fieldList as { name: string }[]).map((field) => field.name),
+      ['title', 'body', 'accessorIds'],
+    );
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('answers 400 cannotParse for malformed JSON', async () => {
+    const { queue, handler } = setup();
+
+    const response = await handler(
+      httpInviteEvent({ rawBody: '{"accessorIds": [' }),
+      lambdaContext(),
+    );
+
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    assert.equal(jsonBody(response).reason, 'cannotParse');
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('answers 400 for a space ID with a decoded slash', async () => {
+    const { handler } = setup({ ALLOWED_SPACE_IDS: '' });
+
+    const response = await handler(
+      httpInviteEvent({ spaceId: 'SP/../x', body: invite(['a']) }),
+      lambdaContext(),
+    );
+
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    assert.equal((jsonBody(response).fieldList as { name: string }[])[0]?.name, 'spaceId');
+  });
+
+  it('answers 403 for a space outside ALLOWED_SPACE_IDS and queues nothing', async () => {
+    const { queue, handler } = setup();
+
+    const response = await handler(
+      httpInviteEvent({ spaceId: 'SPNOTALLOWED', body: invite(['a']) }),
+      lambdaContext(),
+    );
+
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 403);
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('answers 405 to other methods and 415 to other content types', async () => {
+    const { handler } = setup();
+
+    const get = await handler(httpInviteEvent({ method: 'GET' }), lambdaContext());
+    const form = await handler(
+      httpInviteEvent({
+        body: invite(['a']),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      lambdaContext(),
+    );
+
+    assert.equal((get as APIGatewayProxyStructuredResultV2).statusCode, 405);
+    assert.equal((get as APIGatewayProxyStructuredResultV2).headers?.allow, 'POST');
+    assert.equal((form as APIGatewayProxyStructuredResultV2).statusCode, 415);
+  });
+
+  it('answers 413 above 10 MB and accepts a base64 body under it', async () => {
+    const { queue, handler } = setup();
+    const big = JSON.stringify(invite([' '.repeat(10 * 1024 * 1024)]));
+    const encoded = Buffer.from(JSON.stringify(invite(['b64-user']))).toString('base64');
+
+    const tooBig = await handler(httpInviteEvent({ rawBody: big }), lambdaContext());
+    const base64 = await handler(
+      httpInviteEvent({ rawBody: encoded, isBase64Encoded: true }),
+      lambdaContext(),
+    );
+
+    assert.equal((tooBig as APIGatewayProxyStructuredResultV2).statusCode, 413);
+    assert.equal((base64 as APIGatewayProxyStructuredResultV2).statusCode, 202);
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('answers 503 with the queued and failed parts when some chunks cannot be queued', async () => {
+    const { queue, handler } = setup();
+    queue.refuse.add('2');
+
+    const response = (await handler(
+      httpInviteEvent({ body: invite(Array.from({ length: 2_001 }, (_, index) => `u${index}`)) }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.headers?.['retry-after'], '1');
+    const body = jsonBody(response);
+    assert.equal(body.retryable, true);
+    assert.deepEqual(body.queuedParts, [1, 3]);
+    assert.deepEqual(body.failedParts, [2]);
+  });
+
+  it('never logs the title or the body', async () => {
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel: 'DEBUG' }));
+    const title = 'SECRET-TITLE-7f3a';
+    const body = 'SECRET-BODY-91bc';
+
+    const { output } = await captureOutput(async () => {
+      await handler(
+        httpInviteEvent({ body: invite(['a', 'b'], { title, body }) }),
+        lambdaContext(),
+      );
+      await handler(httpInviteEvent({ body: invite([''], { title, body }) }), lambdaContext());
+    });
+
+    assert.match(output, /Invite request accepted/);
+    assert.doesNotMatch(output, /SECRET-TITLE|SECRET-BODY/);
+  });
+});
+
+describe('intake of HR events', () => {
+  it('queues one invite with the defaults for Employee Onboarded', async () => {
+    const { queue, handler } = setup();
+    const event = hrEvent('Employee Onboarded', { accessorId: 'new-hire-1' });
+
+    await handler(event, lambdaContext());
+
+    assert.equal(queue.sent.length, 1);
+    const chunk = decodeInviteChunk(queue.sent[0]?.body ?? '');
+    assert.equal(chunk.requestId, event.id);
+    assert.equal(chunk.spaceId, SPACE);
+    assert.deepEqual(chunk.accessorIds, ['new-hire-1']);
+    assert.equal(chunk.title, 'You are invited to our re:Post Private space');
+  });
+
+  it('queues an Invite Requested event like an HTTP request', async () => {
+    const { queue, handler } = setup();
+
+    await handler(
+      hrEvent('Invite Requested', { spaceId: 'SPOTHER', ...invite(['a', 'b', 'a']) }),
+      lambdaContext(),
+    );
+
+    assert.deepEqual(decodeInviteChunk(queue.sent[0]?.body ?? '').accessorIds, ['a', 'b']);
+  });
+
+  it('parks an invalid event in the DLQ with the reason instead of dropping or retrying it', async () => {
+    const { queue, deadLetters, handler } = setup();
+    const event = hrEvent('Invite Requested', { spaceId: SPACE, accessorIds: [''], title: 'T' });
+
+    await handler(event, lambdaContext());
+
+    assert.equal(queue.sent.length, 0);
+    assert.equal(deadLetters.parked.length, 1);
+    assert.equal(JSON.parse(deadLetters.parked[0]?.body ?? '').id, event.id);
+    assert.equal(deadLetters.parked[0]?.reason.errorType, 'ValidationException');
+    assert.match(
+      deadLetters.parked[0]?.reason.errorMessage ?? '',
+      /body is required.*accessorIds\[0\]/,
+    );
+  });
+
+  it('parks events for spaces outside the allowed list', async () => {
+    const { queue, deadLetters, handler } = setup();
+
+    await handler(
+      hrEvent('Employee Onboarded', { accessorId: 'a', spaceId: 'SPELSEWHERE' }),
+      lambdaContext(),
+    );
+
+    assert.equal(queue.sent.length, 0);
+    assert.equal(deadLetters.parked[0]?.reason.errorType, 'AccessDeniedException');
+  });
+
+  it('parks the chunks that could not be queued so a retry cannot duplicate the rest', async () => {
+    const { queue, deadLetters, handler } = setup();
+    queue.refuse.add('1');
+
+    await handler(
+      hrEvent('Invite Requested', {
+        spaceId: SPACE,
+        ...invite(Array.from({ length: 1_500 }, (_, index) => `u${index}`)),
+      }),
+      lambdaContext(),
+    );
+
+    assert.deepEqual(
+      queue.sent.map((message) => message.id),
+      ['2'],
+    );
+    assert.equal(deadLetters.parked[0]?.reason.errorType, 'EnqueueFailed');
+    assert.equal(decodeInviteChunk(deadLetters.parked[0]?.body ?? '').part, 1);
+  });
+
+  it('fails the invocation when parking fails, so Lambda retries the event', async () => {
+    const { deadLetters, handler } = setup();
+    deadLetters.failWith = new Error('SQS unavailable');
+
+    await assert.rejects(
+      handler(hrEvent('Employee Fired', { accessorId: 'a' }), lambdaContext()),
+      /SQS unavailable/,
+    );
+  });
+});
