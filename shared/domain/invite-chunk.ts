@@ -4,6 +4,7 @@ import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteRequest } from './invite-request.ts';
 import { checkAccessorIds, checkSpaceId, checkText, FieldProblems } from './invite-request.ts';
 import { jsonStringBytes, toQueueJson } from './json-size.ts';
+import { isPlainAscii } from './text.ts';
 
 export const CHUNK_MESSAGE_VERSION = 1;
 
@@ -52,7 +53,7 @@ export function planInviteChunks(
     maxCount: SEND_INVITES_LIMITS.maxAccessorsPerCall,
     maxBytes: maxMessageBytes,
     fixedBytes: Buffer.byteLength(encodeInviteChunk(envelope)),
-    sizeOf: jsonStringBytes,
+    sizeOf: allPlainAscii(request.accessorIds) ? plainSize : jsonStringBytes,
   });
   return groups.map((accessorIds, index) => ({
     ...envelope,
@@ -60,6 +61,15 @@ export function planInviteChunks(
     parts: groups.length,
     accessorIds,
   }));
+}
+
+/** Whether every ID is plain ASCII, tested once on the joined list rather than per ID. */
+function allPlainAscii(ids: readonly string[]): boolean {
+  return isPlainAscii(ids.join(' '));
+}
+
+function plainSize(id: string): number {
+  return id.length + 2;
 }
 
 function isPositiveInteger(value: unknown): value is number {

@@ -5,7 +5,8 @@ import {
   VALIDATION_REASONS,
 } from './constants.ts';
 import { type FieldProblem, InviteValidationError } from './errors.ts';
-import { fitsCodePoints, hasControlCharacter, isWellFormedText } from './text.ts';
+import { fitsCodePoints, hasControlCharacter, isPlainAscii, isWellFormedText } from './text.ts';
+import { uniqueStrings } from './unique-strings.ts';
 
 /** A validated request to invite accessors to one space; `accessorIds` holds no duplicates. */
 export interface InviteRequest {
@@ -107,23 +108,41 @@ export function checkAccessorIds(
     problems.add('accessorIds', 'accessorIds must hold at least one accessor ID');
     return undefined;
   }
-  const unique = new Set<string>();
-  let valid = true;
-  for (let index = 0; index < value.length; index++) {
-    const id: unknown = value[index];
-    const problem = accessorIdProblem(id);
-    if (problem !== undefined) {
-      problems.add(`accessorIds[${index}]`, problem);
-      valid = false;
-    } else if (valid) {
-      unique.add(id as string);
+  // The fast check passes almost every real list; the slow one names each problem, and
+  // accepts IDs longer than 256 UTF-16 units that are still within 256 code points.
+  if (!value.every(isPlausibleAccessorId) || !allAccessorIdsValid(value)) {
+    let valid = true;
+    for (let index = 0; index < value.length; index++) {
+      const problem = accessorIdProblem(value[index]);
+      if (problem !== undefined) {
+        problems.add(`accessorIds[${index}]`, problem);
+        valid = false;
+      }
     }
+    if (!valid) return undefined;
   }
-  if (valid && unique.size > maxCount) {
+  const unique = uniqueStrings(value);
+  if (unique.length > maxCount) {
     problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
     return undefined;
   }
-  return valid ? [...unique] : undefined;
+  return unique;
+}
+
+/** A non-empty string short enough in UTF-16 units to need no code point count. */
+function isPlausibleAccessorId(id: unknown): id is string {
+  return (
+    typeof id === 'string' && id.length > 0 && id.length <= REQUEST_LIMITS.accessorIdMaxCodePoints
+  );
+}
+
+/**
+ * Checks the character rules on all IDs at once: one scan of the joined text is several
+ * times faster than one per ID. The space that joins them cannot hide or create a problem.
+ */
+function allAccessorIdsValid(ids: string[]): boolean {
+  const joined = ids.join(' ');
+  return isPlainAscii(joined) || (!hasControlCharacter(joined) && isWellFormedText(joined));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -28,3 +28,11 @@ export function hasControlCharacter(value: string): boolean {
 export function isWellFormedText(value: string): boolean {
   return value.isWellFormed();
 }
+
+// Printable ASCII other than the quote and the backslash: one byte each in JSON, unescaped.
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Whether JSON writes `value` byte for byte: printable ASCII without `"` or `\`. */
+export function isPlainAscii(value: string): boolean {
+  return PLAIN_ASCII.test(value);
+}

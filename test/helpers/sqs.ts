@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -5,13 +8,12 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { startFauxqs } from 'fauxqs';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 export const TEST_REGION = 'us-east-1';
 
 export interface SqsContext {
-  server: FauxqsServer;
   endpoint: string;
   client: SQSClient;
   invitesUrl: string;
@@ -23,11 +25,32 @@ export interface SqsContext {
   stop(): Promise<void>;
 }
 
-/** An embedded fauxqs on a free port with an invites queue and its DLQ, as in `infra/`. */
+/** fauxqs in a child process, so its work does not share the caller's thread. */
+async function startFauxqsProcess(): Promise<{ address: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [new URL('./fauxqs-child.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return {
+    address: (JSON.parse(line) as { address: string }).address,
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * fauxqs on a free port with an invites queue and its DLQ, as in `infra/`: embedded, or in
+ * its own process with `outOfProcess`.
+ */
 export async function startSqs(
-  options: { maxReceiveCount?: number; visibilityTimeout?: number } = {},
+  options: { maxReceiveCount?: number; visibilityTimeout?: number; outOfProcess?: boolean } = {},
 ): Promise<SqsContext> {
-  const server = await startFauxqs({ port: 0, logger: false });
+  const server = options.outOfProcess
+    ? await startFauxqsProcess()
+    : await startFauxqs({ port: 0, logger: false });
   const client = new SQSClient({
     endpoint: server.address,
     region: TEST_REGION,
@@ -87,7 +110,6 @@ export async function startSqs(
   }
 
   return {
-    server,
     endpoint: server.address,
     client,
     invitesUrl: invites.QueueUrl as string,
