@@ -1,0 +1,21 @@
+export {
+  AccessDeniedException,
+  InternalServerException,
+  RepostspaceConfigurationError,
+  type RepostspaceExceptionOptions,
+  type RepostspaceFault,
+  type RepostspaceResponseMetadata,
+  RepostspaceServiceException,
+  type RepostspaceServiceExceptionOptions,
+  ResourceNotFoundException,
+  ThrottlingException,
+  ValidationException,
+  type ValidationExceptionField,
+} from './errors.ts';
+export {
+  REPOSTSPACE_CLIENT_DEFAULTS,
+  RepostspaceClient,
+  type RepostspaceClientOptions,
+  resolveRepostspaceEndpoint,
+  resolveRepostspaceRegion,
+} from './repostspace-client.ts';

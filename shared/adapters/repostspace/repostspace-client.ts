@@ -1,0 +1,355 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import { addAbortSignal } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpRequest, type HttpResponse } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { InviteSender, SendInvitesInput, SendInvitesOutput } from '../../domain/ports.ts';
+import {
+  AccessDeniedException,
+  InternalServerException,
+  RepostspaceConfigurationError,
+  type RepostspaceExceptionOptions,
+  type RepostspaceResponseMetadata,
+  RepostspaceServiceException,
+  ResourceNotFoundException,
+  ThrottlingException,
+  ValidationException,
+  type ValidationExceptionField,
+} from './errors.ts';
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface RepostspaceClientOptions {
+  /** Defaults to `AWS_REGION`, then `AWS_DEFAULT_REGION`. */
+  region?: string;
+  /** Defaults to `AWS_ENDPOINT_URL_REPOSTSPACE`, then `AWS_ENDPOINT_URL`, then the public endpoint. */
+  endpoint?: string;
+  /** Defaults to the SDK's default Node.js credential chain (memoised). */
+  credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity;
+  /** Longest a whole call may take, connecting and reading the answer included. */
+  requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+  /** Replaces the keep-alive handler built from the two timeouts. */
+  httpHandler?: NodeHttpHandler;
+}
+
+export const REPOSTSPACE_CLIENT_DEFAULTS = {
+  requestTimeoutMs: 10_000,
+  connectionTimeoutMs: 3_000,
+  maxSockets: 50,
+} as const;
+
+const SIGNING_NAME = 'repostspace';
+
+/**
+ * The region from `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+ * Throws `RepostspaceConfigurationError` when neither is set.
+ */
+export function resolveRepostspaceRegion(env: Environment): string {
+  const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (region === undefined) {
+    throw new RepostspaceConfigurationError(
+      'No AWS region for re:Post Private: pass `region` or set AWS_REGION',
+    );
+  }
+  return region;
+}
+
+/**
+ * The endpoint from `AWS_ENDPOINT_URL_REPOSTSPACE`, else `AWS_ENDPOINT_URL`, else the
+ * region's public endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips the variables.
+ */
+export function resolveRepostspaceEndpoint(env: Environment, region: string): string {
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
+  const configured = ignoreConfigured
+    ? undefined
+    : (nonEmpty(env.AWS_ENDPOINT_URL_REPOSTSPACE) ?? nonEmpty(env.AWS_ENDPOINT_URL));
+  return configured ?? `https://repostspace.${region}.amazonaws.com`;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * Encodes a path label as the SDK's rest-json serializers do (RFC 3986: `!'()*` too), and
+ * the dot segments a URL parser would collapse.
+ */
+function encodePathLabel(label: string): string {
+  if (label === '.' || label === '..') return label.replaceAll('.', '%2E');
+  return encodeURIComponent(label).replace(
+    /[!'()*]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * A re:Post Private `SendInvites` client signed with SigV4, shaped like the official
+ * `@aws-sdk/client-repostspace`: same input, same error names. It never retries or sleeps;
+ * the caller owns backoff.
+ */
+export class RepostspaceClient implements InviteSender {
+  readonly region: string;
+  readonly endpoint: URL;
+  readonly #signer: SignatureV4;
+  readonly #httpHandler: NodeHttpHandler;
+  readonly #requestTimeoutMs: number;
+
+  constructor(options: RepostspaceClientOptions = {}) {
+    this.region = options.region ?? resolveRepostspaceRegion(process.env);
+    const endpoint = options.endpoint ?? resolveRepostspaceEndpoint(process.env, this.region);
+    this.endpoint = parseEndpoint(endpoint);
+    this.#requestTimeoutMs =
+      options.requestTimeoutMs ?? REPOSTSPACE_CLIENT_DEFAULTS.requestTimeoutMs;
+    this.#signer = new SignatureV4({
+      service: SIGNING_NAME,
+      region: this.region,
+      credentials: options.credentials ?? defaultProvider(),
+      sha256: Sha256,
+      // The path below is escaped once for the wire; SigV4 for every service but S3 wants
+      // each segment escaped again in the canonical request, which this option does.
+      uriEscapePath: true,
+    });
+    this.#httpHandler =
+      options.httpHandler ??
+      new NodeHttpHandler({
+        httpAgent: new HttpAgent({
+          keepAlive: true,
+          maxSockets: REPOSTSPACE_CLIENT_DEFAULTS.maxSockets,
+        }),
+        httpsAgent: new HttpsAgent({
+          keepAlive: true,
+          maxSockets: REPOSTSPACE_CLIENT_DEFAULTS.maxSockets,
+        }),
+        connectionTimeout:
+          options.connectionTimeoutMs ?? REPOSTSPACE_CLIENT_DEFAULTS.connectionTimeoutMs,
+        requestTimeout: this.#requestTimeoutMs,
+        // Without it the handler only logs a warning when requestTimeout passes.
+        throwOnRequestTimeout: true,
+      });
+  }
+
+  /**
+   * Sends one `SendInvites` call. Rejects with a `RepostspaceServiceException` (or one of its
+   * subclasses) named after the service's error type, or `TimeoutError` / `NetworkingError`.
+   */
+  async sendInvites(input: SendInvitesInput): Promise<SendInvitesOutput> {
+    if (input.spaceId.length === 0) {
+      throw new TypeError('SendInvites needs a non-empty spaceId');
+    }
+    const deadline = AbortSignal.timeout(this.#requestTimeoutMs);
+    const request = new HttpRequest(await this.#signer.sign(this.#buildRequest(input)));
+    let response: HttpResponse;
+    let body: string;
+    try {
+      ({ response } = await this.#httpHandler.handle(request, {
+        abortSignal: deadline,
+        requestTimeout: this.#requestTimeoutMs,
+      }));
+      body = await readBody(response.body, deadline);
+    } catch (error) {
+      throw transportError(error, deadline);
+    }
+    const $metadata: RepostspaceResponseMetadata = {
+      httpStatusCode: response.statusCode,
+      requestId: header(response, 'x-amzn-requestid'),
+    };
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { requestId: $metadata.requestId };
+    }
+    throw serviceError(response, body, $metadata);
+  }
+
+  /** Closes the kept-alive connections. */
+  destroy(): void {
+    this.#httpHandler.destroy();
+  }
+
+  #buildRequest(input: SendInvitesInput): HttpRequest {
+    const basePath = this.endpoint.pathname.replace(/\/+$/, '');
+    const payload = JSON.stringify({
+      accessorIds: input.accessorIds,
+      title: input.title,
+      body: input.body,
+    });
+    return new HttpRequest({
+      method: 'POST',
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      port: this.endpoint.port === '' ? undefined : Number(this.endpoint.port),
+      path: `${basePath}/spaces/${encodePathLabel(input.spaceId)}/invite`,
+      headers: {
+        host: this.endpoint.host,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(payload)),
+      },
+      body: payload,
+    });
+  }
+}
+
+function parseEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch (error) {
+    throw new RepostspaceConfigurationError(`Invalid re:Post Private endpoint: ${endpoint}`, {
+      cause: error,
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RepostspaceConfigurationError(`Invalid re:Post Private endpoint: ${endpoint}`);
+  }
+  return url;
+}
+
+async function readBody(body: unknown, signal: AbortSignal): Promise<string> {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  return text(addAbortSignal(signal, body as Readable));
+}
+
+function header(response: HttpResponse, name: string): string | undefined {
+  const key = Object.keys(response.headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : response.headers[key];
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+/**
+ * The Node handler names ECONNRESET and EPIPE `TimeoutError`, so the error code decides: a
+ * dropped or refused connection is a `NetworkingError`, a deadline that passed a `TimeoutError`.
+ */
+function transportError(error: unknown, deadline: AbortSignal): RepostspaceServiceException {
+  if (error instanceof RepostspaceServiceException) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const isNetworkError = typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
+  const isTimeout =
+    deadline.aborted ||
+    code === 'ETIMEDOUT' ||
+    (!isNetworkError && (error as { name?: unknown } | null)?.name === 'TimeoutError');
+  const detail = error instanceof Error ? error.message : String(error);
+  return new RepostspaceServiceException({
+    name: isTimeout ? 'TimeoutError' : 'NetworkingError',
+    message: isTimeout
+      ? `re:Post Private did not answer in time: ${detail}`
+      : `Could not reach re:Post Private: ${detail}`,
+    $fault: 'server',
+    $metadata: {},
+    cause: error,
+  });
+}
+
+/** The error type as the SDK's rest-json protocol reads it: header first, then body fields. */
+function errorType(response: HttpResponse, parsed: Record<string, unknown> | undefined) {
+  const raw =
+    header(response, 'x-amzn-errortype') ??
+    stringField(parsed, 'code') ??
+    stringField(parsed, 'Code') ??
+    stringField(parsed, '__type');
+  if (raw === undefined) return undefined;
+  let type = raw.split(',')[0] ?? '';
+  type = type.split(':')[0] ?? '';
+  type = type.slice(type.indexOf('#') + 1);
+  type = type.trim();
+  return type === '' ? undefined : type;
+}
+
+function serviceError(
+  response: HttpResponse,
+  body: string,
+  $metadata: RepostspaceResponseMetadata,
+): RepostspaceServiceException {
+  const parsed = parseObject(body);
+  const type = errorType(response, parsed);
+  const message =
+    stringField(parsed, 'message') ??
+    stringField(parsed, 'Message') ??
+    `${type ?? 'Unknown error'} (HTTP ${response.statusCode})`;
+  const base: RepostspaceExceptionOptions = { message, $metadata };
+  switch (type) {
+    case 'ThrottlingException':
+      return new ThrottlingException({
+        ...base,
+        retryAfterSeconds: retryAfter(response),
+        serviceCode: stringField(parsed, 'serviceCode'),
+        quotaCode: stringField(parsed, 'quotaCode'),
+      });
+    case 'InternalServerException':
+      return new InternalServerException({ ...base, retryAfterSeconds: retryAfter(response) });
+    case 'ValidationException':
+      return new ValidationException({
+        ...base,
+        reason: stringField(parsed, 'reason'),
+        fieldList: fieldList(parsed?.fieldList),
+      });
+    case 'AccessDeniedException':
+      return new AccessDeniedException(base);
+    case 'ResourceNotFoundException':
+      return new ResourceNotFoundException({
+        ...base,
+        resourceId: stringField(parsed, 'resourceId'),
+        resourceType: stringField(parsed, 'resourceType'),
+      });
+    default:
+      return new RepostspaceServiceException({
+        ...base,
+        name: type ?? 'UnknownError',
+        message:
+          type === undefined && parsed === undefined && body.trim() !== ''
+            ? `re:Post Private answered HTTP ${response.statusCode} with a body that is not JSON`
+            : message,
+        $fault: response.statusCode >= 500 ? 'server' : 'client',
+      });
+  }
+}
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  if (body.trim() === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stringField(object: Record<string, unknown> | undefined, name: string) {
+  const value = object?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function fieldList(value: unknown): ValidationExceptionField[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value
+    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    .map((item) => ({
+      name: typeof item.name === 'string' ? item.name : '',
+      message: typeof item.message === 'string' ? item.message : '',
+    }));
+}
+
+/** `Retry-After` as integer seconds; an HTTP date or anything else unparsable is ignored. */
+function retryAfter(response: HttpResponse): number | undefined {
+  const value = header(response, 'retry-after')?.trim();
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
