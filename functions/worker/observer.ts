@@ -1,0 +1,64 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeliveryObserver, ReceivedMessage } from '../../shared/domain/deliver-chunks.ts';
+import type { InviteChunk } from '../../shared/domain/invite-chunk.ts';
+
+export const METRIC_NAMES = {
+  accessorsInvited: 'AccessorsInvited',
+  calls: 'SendInvitesCalls',
+  throttled: 'SendInvitesThrottled',
+  failedCalls: 'SendInvitesFailed',
+  latency: 'SendInvitesLatency',
+  deadLettered: 'ChunksDeadLettered',
+} as const;
+
+/** Per-message log keys; never the title or body. */
+function keys(message: ReceivedMessage, chunk?: InviteChunk) {
+  return {
+    messageId: message.messageId,
+    receiveCount: message.receiveCount,
+    ...(chunk ? { requestId: chunk.requestId, part: chunk.part, parts: chunk.parts } : {}),
+  };
+}
+
+/** Logs and counts what happens to each message. */
+export function createDeliveryObserver(logger: Logger, metrics: Metrics): DeliveryObserver {
+  function call(latencyMs: number) {
+    metrics.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
+  }
+  return {
+    delivered(message, chunk, latencyMs) {
+      call(latencyMs);
+      metrics.addMetric(METRIC_NAMES.accessorsInvited, MetricUnit.Count, chunk.accessorIds.length);
+      logger.info('Chunk delivered', {
+        ...keys(message, chunk),
+        accessorCount: chunk.accessorIds.length,
+        latencyMs,
+      });
+      logger.debug('Accessors invited', {
+        ...keys(message, chunk),
+        accessorIds: chunk.accessorIds,
+      });
+    },
+    callFailed(message, chunk, outcome, error, latencyMs) {
+      call(latencyMs);
+      const name = outcome.kind === 'throttled' ? METRIC_NAMES.throttled : METRIC_NAMES.failedCalls;
+      metrics.addMetric(name, MetricUnit.Count, 1);
+      logger.warn('SendInvites failed', { ...keys(message, chunk), outcome, error });
+    },
+    parked(message, reason, chunk) {
+      metrics.addMetric(METRIC_NAMES.deadLettered, MetricUnit.Count, 1);
+      logger.error('Message parked in the DLQ', { ...keys(message, chunk), ...reason });
+    },
+    delayed(message, seconds, cause, chunk) {
+      logger.info('Message handed back', { ...keys(message, chunk), delaySeconds: seconds, cause });
+    },
+    actionFailed(message, action, error) {
+      logger.error(`Could not ${action} the message; it stays on the queue`, {
+        ...keys(message),
+        error,
+      });
+    },
+  };
+}
