@@ -18,8 +18,11 @@ export interface SqsContext {
   client: SQSClient;
   invitesUrl: string;
   deadLetterUrl: string;
-  /** Receives until the queue answers empty; messages stay in flight for `visibility` seconds. */
-  drain(queueUrl: string, visibility?: number): Promise<Message[]>;
+  /**
+   * Receives until the queue answers empty; messages stay in flight for `visibility` seconds.
+   * With `waitSeconds`, the receives long-poll that long until the first message arrives.
+   */
+  drain(queueUrl: string, visibility?: number, waitSeconds?: number): Promise<Message[]>;
   /** `ApproximateNumberOfMessages` plus the ones in flight and delayed. */
   depth(queueUrl: string): Promise<number>;
   stop(): Promise<void>;
@@ -80,7 +83,7 @@ export async function startSqs(
     }),
   );
 
-  async function drain(queueUrl: string, visibility = 300): Promise<Message[]> {
+  async function drain(queueUrl: string, visibility = 300, waitSeconds = 0): Promise<Message[]> {
     const all: Message[] = [];
     for (;;) {
       const { Messages = [] } = await client.send(
@@ -88,7 +91,7 @@ export async function startSqs(
           QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
           VisibilityTimeout: visibility,
-          WaitTimeSeconds: 0,
+          WaitTimeSeconds: all.length === 0 ? waitSeconds : 0,
           MessageAttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
         }),

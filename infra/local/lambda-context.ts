@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+/** A Lambda context for one invocation whose remaining time counts down from `timeoutMs`. */
+export function createLambdaContext(
+  functionName: string,
+  timeoutMs: number,
+  memoryMb = 256,
+): Context {
+  const deadline = Date.now() + timeoutMs;
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    memoryLimitInMB: String(memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** The function did not finish within its timeout; Lambda would have stopped it. */
+export class InvocationTimeoutError extends Error {
+  constructor(functionName: string, timeoutMs: number) {
+    super(`${functionName} timed out after ${timeoutMs} ms`);
+    this.name = 'InvocationTimeoutError';
+  }
+}
+
+/** Invokes a handler as Lambda does: with a fresh context, failing once the timeout passes. */
+export async function invokeWithTimeout<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  event: E,
+  functionName: string,
+  timeoutMs: number,
+): Promise<R> {
+  const context = createLambdaContext(functionName, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new InvocationTimeoutError(functionName, timeoutMs)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([handler(event, context), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

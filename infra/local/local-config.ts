@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+
+type Environment = Record<string, string | undefined>;
+
+/** The local demo space: `SP` and 22 letters or digits, like a real space ID. */
+export const LOCAL_DEMO_SPACE_ID = `SP${'LOCALDEMO'.padEnd(22, '0')}`;
+
+export interface LocalStackConfig {
+  port: number;
+  sqsPort: number;
+  repostspacePort: number;
+  stateDir: string;
+  /** Set when an SQS endpoint is given: no emulator is started. */
+  sqsEndpoint?: string;
+  /** Set when a re:Post Private endpoint is given: no simulator is started. */
+  repostspaceEndpoint?: string;
+  hrEventSource?: string;
+  allowedSpaceIds?: string;
+  defaultSpaceId: string;
+  simulator: {
+    ratePerSecond: number;
+    burst: number;
+    retryAfterSeconds: number;
+    internalErrorRate: number;
+    dropConnectionRate: number;
+    /** Spaces the simulator knows; others answer 404. Every space when undefined. */
+    knownSpaceIds?: string[];
+  };
+  /** Seconds between summaries. */
+  summaryEverySeconds: number;
+}
+
+function number(
+  env: Environment,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Reads the local stack's settings; throws naming the first invalid one. */
+export function readLocalStackConfig(env: Environment = process.env): LocalStackConfig {
+  const known = text(env, 'LOCAL_KNOWN_SPACE_IDS') ?? text(env, 'ALLOWED_SPACE_IDS');
+  const config: LocalStackConfig = {
+    port: number(env, 'PORT', 3000, 0, 65_535),
+    sqsPort: number(env, 'LOCAL_SQS_PORT', 4566, 0, 65_535),
+    repostspacePort: number(env, 'LOCAL_REPOSTSPACE_PORT', 4580, 0, 65_535),
+    stateDir: resolve(text(env, 'LOCAL_STATE_DIR') ?? '.local'),
+    defaultSpaceId: text(env, 'DEFAULT_SPACE_ID') ?? LOCAL_DEMO_SPACE_ID,
+    simulator: {
+      ratePerSecond: number(env, 'LOCAL_THROTTLE_RATE', 5, 0.01, 10_000),
+      burst: number(env, 'LOCAL_THROTTLE_BURST', 5, 1, 10_000),
+      retryAfterSeconds: number(env, 'LOCAL_THROTTLE_RETRY_AFTER', 1, 0, 43_200),
+      internalErrorRate: number(env, 'LOCAL_FAULT_500_RATE', 0, 0, 1),
+      dropConnectionRate: number(env, 'LOCAL_FAULT_DROP_RATE', 0, 0, 1),
+    },
+    summaryEverySeconds: number(env, 'LOCAL_SUMMARY_SECONDS', 5, 0.1, 3_600),
+  };
+  if (known) {
+    config.simulator.knownSpaceIds = [
+      ...new Set([
+        ...known
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+        config.defaultSpaceId,
+      ]),
+    ];
+  }
+  const sqsEndpoint = text(env, 'AWS_ENDPOINT_URL_SQS');
+  const repostspaceEndpoint = text(env, 'AWS_ENDPOINT_URL_REPOSTSPACE');
+  const hrEventSource = text(env, 'HR_EVENT_SOURCE');
+  const allowedSpaceIds = text(env, 'ALLOWED_SPACE_IDS');
+  if (sqsEndpoint) config.sqsEndpoint = sqsEndpoint;
+  if (repostspaceEndpoint) config.repostspaceEndpoint = repostspaceEndpoint;
+  if (hrEventSource) config.hrEventSource = hrEventSource;
+  if (allowedSpaceIds) config.allowedSpaceIds = allowedSpaceIds;
+  return config;
+}

@@ -1,0 +1,97 @@
+/**
+ * `npm start`: runs the whole pipeline on this machine with real protocols on loopback.
+ * Settings come from the environment; see the README's "Local stack" section.
+ */
+import { readLocalStackConfig } from './local-config.ts';
+import { type LocalStack, type StackSummary, startLocalStack } from './stack.ts';
+
+const tty = process.stdout.isTTY === true;
+let statusShown = false;
+
+function print(line: string) {
+  if (statusShown) process.stdout.write('\r\x1b[2K');
+  statusShown = false;
+  process.stdout.write(`${line}\n`);
+}
+
+function describe(summary: StackSummary): string {
+  const parts = [
+    `accepted ${summary.acceptedRequests} (${summary.acceptedAccessors} accessors)`,
+    `queued ${summary.queued}`,
+    `in flight ${summary.inFlight}`,
+    `invited ${summary.invited ?? '-'}`,
+    `throttled ${summary.throttled ?? '-'}`,
+    `dead-lettered ${summary.deadLettered}`,
+  ];
+  return parts.join(' | ');
+}
+
+function banner(stack: LocalStack): string {
+  const space = process.env.DEFAULT_SPACE_ID;
+  const route = `${stack.httpUrl}/spaces/${space}/invite`;
+  return [
+    '',
+    'repost-invite-pipeline local stack is up',
+    `  HTTP API        POST ${route}`,
+    `  EventBridge     ${stack.httpUrl}  (PutEvents; source "${stack.definitions.intake.rule.source.join('", "')}")`,
+    `  Health          ${stack.httpUrl}/health`,
+    `  SQS             ${stack.sqsEndpoint}`,
+    `    invites       ${stack.queues.invites.url}`,
+    `    dead letters  ${stack.queues.deadLetter.url}`,
+    `  re:Post Private ${stack.repostspaceEndpoint}${stack.simulator ? '  (simulator)' : ''}`,
+    '',
+    'Try it:',
+    `  curl -s -X POST ${route} \\`,
+    `    -H 'content-type: application/json' \\`,
+    `    -d '{"accessorIds":["alice@example.com","bob@example.com"],"title":"Welcome","body":"Join our space"}'`,
+    '',
+    'Ctrl-C stops the stack; queued work is kept for the next start.',
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const config = readLocalStackConfig();
+  const stack = await startLocalStack(config, {
+    accepted: ({ detail }) => print(`accepted  ${detail}`),
+    notice: (line) => print(`notice    ${line}`),
+  });
+  print(banner(stack));
+
+  let last = '';
+  const timer = setInterval(
+    async () => {
+      const line = describe(await stack.summary().catch(() => ({}) as StackSummary));
+      if (tty) {
+        process.stdout.write(`\r\x1b[2K${line}`);
+        statusShown = true;
+      } else if (line !== last) {
+        print(`status    ${line}`);
+      }
+      last = line;
+    },
+    tty ? 1000 : config.summaryEverySeconds * 1000,
+  );
+
+  let stopping = false;
+  async function shutdown(signal: string) {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    print(`\n${signal}: finishing in-flight work…`);
+    const summary = await stack.summary().catch(() => undefined);
+    await stack.stop();
+    if (summary) print(`status    ${describe(summary)}`);
+    print('stopped; state kept for the next start');
+    process.exit(0);
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

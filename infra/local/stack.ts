@@ -1,0 +1,243 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startFauxqs } from 'fauxqs';
+import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
+import { SqsEventSourceMapping } from './event-source-mapping.ts';
+import { type HttpGateway, type HttpGatewayOptions, startHttpGateway } from './http-gateway.ts';
+import type { LocalStackConfig } from './local-config.ts';
+import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
+import { type RepostspaceSimulator, startRepostspaceSimulator } from './repostspace-simulator.ts';
+
+const ROOT = new URL('../../', import.meta.url);
+
+export interface StackSummary {
+  acceptedRequests: number;
+  acceptedAccessors: number;
+  rejectedRequests: number;
+  queued: number;
+  inFlight: number;
+  invited?: number;
+  throttled?: number;
+  deadLettered: number;
+}
+
+export interface StackEvents {
+  /** A request or event the intake accepted. */
+  accepted?(line: { kind: 'http' | 'event'; detail: string }): void;
+  /** Something an operator should hear about: a rejected request, a failed invocation. */
+  notice?(line: string): void;
+}
+
+export interface LocalStack {
+  definitions: StackDefinitions;
+  httpUrl: string;
+  sqsEndpoint: string;
+  repostspaceEndpoint: string;
+  queues: { invites: LocalQueue; deadLetter: LocalQueue };
+  /** The simulator, when the stack started one. */
+  simulator?: RepostspaceSimulator;
+  summary(): Promise<StackSummary>;
+  /** Stops polling, finishes in-flight invocations, then closes every server (state is kept). */
+  stop(): Promise<void>;
+}
+
+let instances = 0;
+
+/** Imports a handler module afresh, so each stack's handlers read that stack's environment. */
+async function importHandler<T>(relativePath: string): Promise<T> {
+  instances++;
+  const url = new URL(relativePath, ROOT);
+  const module = (await import(`${pathToFileURL(url.pathname).href}?stack=${instances}`)) as {
+    handler: T;
+  };
+  return module.handler;
+}
+
+/** Local stand-ins for credentials and region when the environment has none. */
+function ensureLocalAws(env: NodeJS.ProcessEnv) {
+  env.AWS_REGION ??= env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const hasCredentials =
+    env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (!hasCredentials) {
+    env.AWS_ACCESS_KEY_ID = 'LOCALSTACKKEY';
+    env.AWS_SECRET_ACCESS_KEY = 'local-stack-secret';
+  }
+}
+
+/**
+ * Starts the whole pipeline on this machine: SQS (embedded fauxqs unless an endpoint is
+ * given), the re:Post Private simulator (unless an endpoint is given), the intake behind the
+ * HTTP API and EventBridge emulation, and the worker behind the event source mapping.
+ */
+export async function startLocalStack(
+  config: LocalStackConfig,
+  events: StackEvents = {},
+): Promise<LocalStack> {
+  const env = process.env;
+  ensureLocalAws(env);
+  const definitions = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
+    params: { hrEventSource: config.hrEventSource },
+  });
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    let sqsEndpoint = config.sqsEndpoint;
+    if (!sqsEndpoint) {
+      const dataDir = join(config.stateDir, 'sqs');
+      mkdirSync(dataDir, { recursive: true });
+      const fauxqs = await startFauxqs({
+        port: config.sqsPort,
+        logger: false,
+        dataDir,
+        host: 'localhost',
+      });
+      stops.push(() => fauxqs.stop());
+      sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+    }
+    const sqs = new SQSClient({ endpoint: sqsEndpoint });
+    stops.push(async () => sqs.destroy());
+    const queues = await ensureLocalQueues(sqs, definitions.queues);
+
+    let simulator: RepostspaceSimulator | undefined;
+    let repostspaceEndpoint = config.repostspaceEndpoint;
+    if (!repostspaceEndpoint) {
+      const {
+        ratePerSecond,
+        burst,
+        retryAfterSeconds,
+        internalErrorRate,
+        dropConnectionRate,
+        knownSpaceIds,
+      } = config.simulator;
+      const started = await startRepostspaceSimulator({
+        port: config.repostspacePort,
+        throttle: { ratePerSecond, burst, retryAfterSeconds },
+        faults: { internalErrorRate, dropConnectionRate },
+        ...(knownSpaceIds ? { knownSpaceIds } : {}),
+      });
+      simulator = started;
+      stops.push(() => started.stop());
+      repostspaceEndpoint = started.url;
+    }
+
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_REPOSTSPACE: repostspaceEndpoint,
+      INVITES_QUEUE_URL: queues.invites.url,
+      DEAD_LETTER_QUEUE_URL: queues.deadLetter.url,
+      QUEUE_MAX_MESSAGE_BYTES: definitions.queues.invites.attributes.MaximumMessageSize ?? '',
+      HR_EVENT_SOURCE: definitions.intake.rule.source[0] ?? '',
+      DEFAULT_SPACE_ID: config.defaultSpaceId,
+      ALLOWED_SPACE_IDS: config.allowedSpaceIds ?? '',
+    });
+    // The functions' JSON logs and EMF metrics would drown the summary; opt back in by setting these.
+    env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+    const intake = await importHandler<HttpGatewayOptions['intake']>('functions/intake/handler.ts');
+    const worker = await importHandler<
+      (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
+    >('functions/worker/handler.ts');
+
+    const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0 };
+    const mapping = new SqsEventSourceMapping({
+      client: sqs,
+      queueUrl: queues.invites.url,
+      queueArn: queues.invites.arn,
+      functionName: 'worker',
+      handler: worker,
+      ...definitions.worker,
+      onInvocation(report) {
+        if (report.error) events.notice?.(`worker invocation failed: ${String(report.error)}`);
+      },
+    });
+    const gateway: HttpGateway = await startHttpGateway({
+      port: config.port,
+      routes: definitions.intake.routes,
+      rule: definitions.intake.rule,
+      intake,
+      intakeTimeoutSeconds: definitions.intake.timeoutSeconds,
+      health: async () => ({
+        status: 'ok',
+        sqsEndpoint,
+        queues: {
+          invites: { url: queues.invites.url },
+          deadLetter: { url: queues.deadLetter.url },
+        },
+        repostspaceEndpoint,
+      }),
+      onRequest({ statusCode, body, path }) {
+        const result = (body ?? {}) as {
+          requestId?: string;
+          accessorCount?: number;
+          messageCount?: number;
+          message?: string;
+        };
+        if (statusCode === 202) {
+          counts.acceptedRequests++;
+          counts.acceptedAccessors += result.accessorCount ?? 0;
+          events.accepted?.({
+            kind: 'http',
+            detail: `POST ${path} requestId=${result.requestId} accessors=${result.accessorCount} messages=${result.messageCount}`,
+          });
+        } else {
+          counts.rejectedRequests++;
+          events.notice?.(`${statusCode} POST ${path}: ${result.message ?? ''}`);
+        }
+      },
+      onEvent({ detailType, error }) {
+        if (error) events.notice?.(`intake failed on a "${detailType}" event: ${String(error)}`);
+        else {
+          counts.acceptedRequests++;
+          events.accepted?.({ kind: 'event', detail: `event "${detailType}"` });
+        }
+      },
+    });
+    mapping.start();
+
+    async function depth(url: string) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
+      );
+      return {
+        visible:
+          Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+          Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    }
+
+    return {
+      definitions,
+      httpUrl: gateway.url,
+      sqsEndpoint,
+      repostspaceEndpoint,
+      queues,
+      ...(simulator ? { simulator } : {}),
+      async summary() {
+        const [invites, dead] = await Promise.all([
+          depth(queues.invites.url),
+          depth(queues.deadLetter.url),
+        ]);
+        const stats = simulator?.stats();
+        return {
+          ...counts,
+          queued: invites.visible,
+          inFlight: invites.inFlight,
+          ...(stats ? { invited: stats.deliveredAccessors, throttled: stats.throttled } : {}),
+          deadLettered: dead.visible + dead.inFlight,
+        };
+      },
+      async stop() {
+        await gateway.stop();
+        await mapping.stop();
+        for (const stop of stops.reverse()) await stop();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
