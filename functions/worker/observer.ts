@@ -43,8 +43,16 @@ export function createDeliveryObserver(logger: Logger, metrics: Metrics): Delive
     },
     callFailed(message, chunk, outcome, error, latencyMs) {
       call(latencyMs);
-      const name = outcome.kind === 'throttled' ? METRIC_NAMES.throttled : METRIC_NAMES.failedCalls;
-      metrics.addMetric(name, MetricUnit.Count, 1);
+      if (outcome.kind === 'throttled') {
+        // Throttling is the service pacing us, not a fault: no stack, not a warning.
+        metrics.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
+        logger.info('SendInvites throttled', {
+          ...keys(message, chunk),
+          delaySeconds: outcome.delaySeconds,
+        });
+        return;
+      }
+      metrics.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
       logger.warn('SendInvites failed', { ...keys(message, chunk), outcome, error });
     },
     parked(message, reason, chunk) {

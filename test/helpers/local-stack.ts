@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readLocalStackConfig } from '../../infra/local/local-config.ts';
+import { type LocalStack, type StackEvents, startLocalStack } from '../../infra/local/stack.ts';
+
+/** A fresh state directory for one test file, removed with `cleanup`. */
+export function tempStateDir(): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'invite-stack-'));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Starts the local stack in this process on free ports, as `npm start` would with `env`. */
+export async function startTestStack(
+  env: Record<string, string>,
+  events: StackEvents = {},
+): Promise<LocalStack> {
+  const config = readLocalStackConfig({
+    PORT: '0',
+    LOCAL_SQS_PORT: '0',
+    LOCAL_REPOSTSPACE_PORT: '0',
+    ...env,
+  });
+  return startLocalStack(config, events);
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
+import { startRepostspaceSimulator } from '../../../infra/local/repostspace-simulator.ts';
+import type { LocalStack } from '../../../infra/local/stack.ts';
+import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
+
+const SPACE = LOCAL_DEMO_SPACE_ID;
+
+async function postInvite(stack: LocalStack, accessorIds: string[], spaceId = SPACE) {
+  const response = await fetch(`${stack.httpUrl}/spaces/${spaceId}/invite`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accessorIds, title: 'Welcome', body: 'Join our space' }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('local stack end to end', () => {
+  const state = tempStateDir();
+  let stack: LocalStack;
+
+  before(async () => {
+    stack = await startTestStack({
+      LOCAL_STATE_DIR: state.path,
+      LOCAL_THROTTLE_RATE: '50',
+      LOCAL_THROTTLE_BURST: '10',
+    });
+  });
+  after(async () => {
+    await stack.stop();
+    state.cleanup();
+  });
+
+  it('answers /health with the endpoints and queue URLs', async () => {
+    const health = (await (await fetch(`${stack.httpUrl}/health`)).json()) as Record<string, any>;
+
+    assert.equal(health.sqsEndpoint, stack.sqsEndpoint);
+    assert.equal(health.queues.invites.url, stack.queues.invites.url);
+    assert.equal(health.queues.deadLetter.url, stack.queues.deadLetter.url);
+    assert.equal(health.repostspaceEndpoint, stack.repostspaceEndpoint);
+  });
+
+  it('delivers an HTTP invite of 2,500 IDs and PutEvents entries to the simulator exactly once', async () => {
+    const simulator = stack.simulator;
+    assert.ok(simulator);
+    const ids = Array.from({ length: 2_500 }, (_, index) => `person-${index}@example.com`);
+    const events = new EventBridgeClient({
+      endpoint: stack.httpUrl,
+      region: 'us-east-1',
+      credentials: TEST_CREDENTIALS,
+    });
+
+    const http = await postInvite(stack, ids);
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'hr.events',
+            DetailType: 'Employee Onboarded',
+            Detail: JSON.stringify({ accessorId: 'new-hire@example.com' }),
+          },
+          {
+            Source: 'hr.events',
+            DetailType: 'Invite Requested',
+            Detail: JSON.stringify({
+              spaceId: SPACE,
+              accessorIds: ['team-a@example.com', 'team-b@example.com'],
+              title: 'Hi',
+              body: 'Team space',
+            }),
+          },
+          {
+            Source: 'someone.else',
+            DetailType: 'Employee Onboarded',
+            Detail: JSON.stringify({ accessorId: 'ignored' }),
+          },
+          { Source: 'hr.events', DetailType: 'Employee Onboarded', Detail: 'not json' },
+        ],
+      }),
+    );
+    const stats = await simulator.waitForDeliveredAccessors(2_503);
+    events.destroy();
+
+    assert.equal(http.status, 202);
+    assert.deepEqual(
+      { accessorCount: http.body.accessorCount, messageCount: http.body.messageCount },
+      { accessorCount: 2_500, messageCount: 3 },
+    );
+    assert.equal(put.FailedEntryCount, 1);
+    assert.equal(put.Entries?.[3]?.ErrorCode, 'MalformedDetail');
+    assert.ok(put.Entries?.[0]?.EventId);
+    assert.equal(stats.deliveredAccessors, 2_503);
+    assert.equal(stats.duplicateAccessors, 0);
+    for (const id of [...ids, 'new-hire@example.com', 'team-a@example.com', 'team-b@example.com']) {
+      assert.equal(simulator.deliveries.count(SPACE, id), 1, id);
+    }
+    assert.equal(simulator.deliveries.count(SPACE, 'ignored'), 0);
+    const summary = await stack.summary();
+    assert.equal(summary.invited, 2_503);
+    assert.equal(summary.acceptedRequests, 3);
+  });
+
+  it('answers 400 and 413 without queueing anything', async () => {
+    const before = (await stack.summary()).acceptedRequests;
+    const oversized = await fetch(`${stack.httpUrl}/spaces/${SPACE}/invite`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
+    const invalid = await postInvite(stack, [''], 'bad%2Fspace');
+
+    assert.equal(oversized.status, 413);
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(
+      (invalid.body.fieldList as { name: string }[]).map((field) => field.name),
+      ['spaceId', 'accessorIds[0]'],
+    );
+    assert.equal((await stack.summary()).acceptedRequests, before);
+  });
+});
+
+describe('local stack restart', () => {
+  it('stopped mid-flight and started again with the same state, delivers everything exactly once', async () => {
+    const state = tempStateDir();
+    // One simulator spans both runs, as the real service would.
+    const simulator = await startRepostspaceSimulator({
+      throttle: { ratePerSecond: 4, burst: 1, retryAfterSeconds: 1 },
+    });
+    const env = { LOCAL_STATE_DIR: state.path, AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url };
+    const ids = Array.from({ length: 8_000 }, (_, index) => `staff-${index}`);
+    try {
+      const first = await startTestStack(env);
+      const accepted = await postInvite(first, ids);
+      await simulator.waitForDeliveredAccessors(1_000);
+      await first.stop();
+      const deliveredBeforeRestart = simulator.stats().deliveredAccessors;
+
+      const second = await startTestStack(env);
+      const stats = await simulator.waitForDeliveredAccessors(ids.length);
+      await second.stop();
+
+      assert.equal(accepted.status, 202);
+      assert.ok(deliveredBeforeRestart < ids.length, 'the stop happened mid-flight');
+      assert.equal(stats.deliveredAccessors, ids.length);
+      assert.equal(stats.duplicateAccessors, 0);
+    } finally {
+      await simulator.stop();
+      state.cleanup();
+    }
+  });
+});
