@@ -1,0 +1,594 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { type PackagedService, packageService } from './package-service.ts';
+import {
+  evaluateCondition,
+  getAtt,
+  onlyResourceOfType,
+  type Resource,
+  ref,
+  resolveIf,
+  resource,
+  resourcesOfType,
+  type Template,
+} from './template.ts';
+import { listZipEntries, readZipEntry } from './zip-archive.ts';
+
+const SERVICE = 'repost-invite-pipeline';
+const STAGE = 'ci';
+const MAX_BUNDLE_BYTES = 400 * 1024;
+const QUEUE_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Every deploy-time parameter set to something other than its default. */
+const CUSTOM_PARAMS = {
+  allowedSpaceIds: 'SPalpha000000000000000000, SP_beta-2',
+  defaultSpaceId: 'SPalpha000000000000000000',
+  hrEventSource: 'acme.hr',
+  hrEventBusName: 'hr-events',
+  alarmEmail: 'oncall@example.com',
+  workerMaximumConcurrency: '5',
+};
+
+const execFileAsync = promisify(execFile);
+
+/** What a cold start needs to get past reading its configuration; nothing is called. */
+const LAMBDA_ENVIRONMENT = {
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  INVITES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/invites',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/invites-dlq',
+};
+
+const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: SERVICE,
+  POWERTOOLS_METRICS_NAMESPACE: 'RepostInvitePipeline',
+};
+
+let defaults: Template;
+let custom: Template;
+const packaged: PackagedService[] = [];
+
+before(
+  async () => {
+    // Both packagings run at once, each on its own copy of the service.
+    const runs = await Promise.allSettled([
+      packageService({ stage: STAGE }),
+      packageService({ stage: STAGE, params: CUSTOM_PARAMS }),
+    ]);
+    for (const run of runs) if (run.status === 'fulfilled') packaged.push(run.value);
+    for (const run of runs) if (run.status === 'rejected') throw run.reason;
+    [defaults, custom] = packaged.map((service) => service.template) as [Template, Template];
+  },
+  { timeout: 180_000 },
+);
+
+after(() => Promise.all(packaged.map((service) => service.dispose())));
+
+/** osls names a function's resources after it: `intake` -> `IntakeLambdaFunction`, `IntakeLogGroup`. */
+const LOGICAL_NAMES = { intake: 'Intake', worker: 'Worker' } as const;
+
+function functionResource(template: Template, name: keyof typeof LOGICAL_NAMES): Resource {
+  return resource(template, `${LOGICAL_NAMES[name]}LambdaFunction`, 'AWS::Lambda::Function');
+}
+
+function policyStatements(template: Template, roleId: string): unknown[] {
+  const role = resource(template, roleId, 'AWS::IAM::Role');
+  const policies = role.Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[];
+  assert.equal(policies.length, 1, `${roleId} has one inline policy`);
+  return resolveIf(template, policies[0]?.PolicyDocument.Statement) as unknown[];
+}
+
+function spaceArn(space: string) {
+  return {
+    'Fn::Sub': `arn:\${AWS::Partition}:repostspace:\${AWS::Region}:\${AWS::AccountId}:space/${space}`,
+  };
+}
+
+function hrEventsRule(template: Template): Resource {
+  return onlyResourceOfType(template, 'AWS::Events::Rule')[1];
+}
+
+/** The ARN EventBridge gives the rule: the bus appears in it unless it is the default bus. */
+function ruleArn(rule: Resource): { 'Fn::Sub': string } {
+  const bus = rule.Properties.EventBusName;
+  const busPath = bus === undefined ? '' : `${bus}/`;
+  return {
+    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}${rule.Properties.Name}`,
+  };
+}
+
+describe('the functions', () => {
+  it('run on Node 24 on arm64 with their own memory, timeout and role', () => {
+    const intake = functionResource(defaults, 'intake').Properties;
+    const worker = functionResource(defaults, 'worker').Properties;
+
+    assert.partialDeepStrictEqual(intake, {
+      FunctionName: `${SERVICE}-${STAGE}-intake`,
+      Handler: 'functions/intake/handler.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 29,
+      Role: getAtt('IntakeRole', 'Arn'),
+    });
+    assert.partialDeepStrictEqual(worker, {
+      FunctionName: `${SERVICE}-${STAGE}-worker`,
+      Handler: 'functions/worker/handler.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 60,
+      Role: getAtt('WorkerRole', 'Arn'),
+    });
+  });
+
+  it('get exactly the environment their configuration reads, from the parameters', () => {
+    const intakeEnvironment = (template: Template) =>
+      (functionResource(template, 'intake').Properties.Environment as { Variables: unknown })
+        .Variables;
+    const workerEnvironment = (template: Template) =>
+      (functionResource(template, 'worker').Properties.Environment as { Variables: unknown })
+        .Variables;
+    const queues = {
+      INVITES_QUEUE_URL: ref('InvitesQueue'),
+      DEAD_LETTER_QUEUE_URL: ref('DeadLetterQueue'),
+    };
+
+    assert.deepEqual(intakeEnvironment(defaults), {
+      ...queues,
+      ALLOWED_SPACE_IDS: '',
+      DEFAULT_SPACE_ID: '',
+      HR_EVENT_SOURCE: 'hr.events',
+      QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
+      ...POWERTOOLS_ENVIRONMENT,
+    });
+    assert.deepEqual(workerEnvironment(defaults), { ...queues, ...POWERTOOLS_ENVIRONMENT });
+    assert.deepEqual(intakeEnvironment(custom), {
+      ...queues,
+      ALLOWED_SPACE_IDS: CUSTOM_PARAMS.allowedSpaceIds,
+      DEFAULT_SPACE_ID: CUSTOM_PARAMS.defaultSpaceId,
+      HR_EVENT_SOURCE: CUSTOM_PARAMS.hrEventSource,
+      QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
+      ...POWERTOOLS_ENVIRONMENT,
+    });
+    assert.deepEqual(workerEnvironment(custom), { ...queues, ...POWERTOOLS_ENVIRONMENT });
+  });
+
+  it('log to a log group of their own, kept for 30 days', () => {
+    for (const name of ['intake', 'worker'] as const) {
+      const logGroup = resource(defaults, `${LOGICAL_NAMES[name]}LogGroup`, 'AWS::Logs::LogGroup');
+      assert.deepEqual(logGroup.Properties, {
+        LogGroupName: `/aws/lambda/${SERVICE}-${STAGE}-${name}`,
+        RetentionInDays: 30,
+      });
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  it('routes POST /spaces/{spaceId}/invite to the intake, behind IAM (SigV4) auth', () => {
+    const [, route] = onlyResourceOfType(defaults, 'AWS::ApiGatewayV2::Route');
+    const [integrationId, integration] = onlyResourceOfType(
+      defaults,
+      'AWS::ApiGatewayV2::Integration',
+    );
+
+    assert.equal(route.Properties.RouteKey, 'POST /spaces/{spaceId}/invite');
+    assert.equal(route.Properties.AuthorizationType, 'AWS_IAM');
+    assert.deepEqual(route.Properties.Target, {
+      'Fn::Join': ['/', ['integrations', ref(integrationId)]],
+    });
+    assert.partialDeepStrictEqual(integration.Properties, {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt('IntakeLambdaFunction', 'Arn'),
+      PayloadFormatVersion: '2.0',
+    });
+    assert.deepEqual(resourcesOfType(defaults, 'AWS::ApiGatewayV2::Authorizer'), []);
+  });
+});
+
+describe('the HR events rule', () => {
+  it('matches the HR source and both detail types on the default bus', () => {
+    const rule = hrEventsRule(defaults);
+
+    assert.equal(rule.Properties.EventBusName, undefined);
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['hr.events'],
+      'detail-type': ['Employee Onboarded', 'Invite Requested'],
+    });
+  });
+
+  it('listens on a named bus without creating it, for the configured source', () => {
+    const rule = hrEventsRule(custom);
+
+    assert.equal(rule.Properties.EventBusName, CUSTOM_PARAMS.hrEventBusName);
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: [CUSTOM_PARAMS.hrEventSource],
+      'detail-type': ['Employee Onboarded', 'Invite Requested'],
+    });
+    assert.deepEqual(resourcesOfType(custom, 'AWS::Events::EventBus'), []);
+    assert.deepEqual(resourcesOfType(defaults, 'AWS::Events::EventBus'), []);
+  });
+
+  it('invokes the intake, retries for an hour, then parks the event in the DLQ', () => {
+    const targets = hrEventsRule(defaults).Properties.Targets as Record<string, unknown>[];
+
+    assert.equal(targets.length, 1);
+    assert.partialDeepStrictEqual(targets[0], {
+      Arn: getAtt('IntakeLambdaFunction', 'Arn'),
+      RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 20 },
+      DeadLetterConfig: { Arn: getAtt('DeadLetterQueue', 'Arn') },
+    });
+  });
+
+  it('is the only sender the DLQ lets in, on the default bus and on a named one', () => {
+    for (const template of [defaults, custom]) {
+      const [, queuePolicy] = onlyResourceOfType(template, 'AWS::SQS::QueuePolicy');
+
+      assert.deepEqual(queuePolicy.Properties.Queues, [ref('DeadLetterQueue')]);
+      assert.deepEqual(resolveIf(template, queuePolicy.Properties.PolicyDocument), {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'HrEventsRuleDeadLetters',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: getAtt('DeadLetterQueue', 'Arn'),
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(hrEventsRule(template)) } },
+          },
+        ],
+      });
+    }
+  });
+});
+
+describe("the worker's event source mapping", () => {
+  it('reads the invites queue in small batches, reports item failures, and caps concurrency', () => {
+    const [, defaultMapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
+    const [, customMapping] = onlyResourceOfType(custom, 'AWS::Lambda::EventSourceMapping');
+
+    assert.partialDeepStrictEqual(defaultMapping.Properties, {
+      EventSourceArn: getAtt('InvitesQueue', 'Arn'),
+      FunctionName: getAtt('WorkerLambdaFunction', 'Arn'),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    assert.deepEqual(customMapping.Properties.ScalingConfig, {
+      MaximumConcurrency: Number(CUSTOM_PARAMS.workerMaximumConcurrency),
+    });
+  });
+});
+
+describe('IAM', () => {
+  const lambdaTrust = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+      },
+    ],
+  };
+  const writeOwnLogs = (logGroupId: string) => ({
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: getAtt(logGroupId, 'Arn'),
+  });
+  const workerStatements = (spaceResources: unknown[]) => [
+    writeOwnLogs('WorkerLogGroup'),
+    {
+      Sid: 'ConsumeInvites',
+      Effect: 'Allow',
+      Action: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+      ],
+      Resource: getAtt('InvitesQueue', 'Arn'),
+    },
+    {
+      Sid: 'ParkChunks',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: getAtt('DeadLetterQueue', 'Arn'),
+    },
+    {
+      Sid: 'SendInvites',
+      Effect: 'Allow',
+      Action: 'repostspace:SendInvites',
+      Resource: spaceResources,
+    },
+  ];
+
+  it('gives each function a role of its own, assumable only by Lambda, and no shared role', () => {
+    for (const template of [defaults, custom]) {
+      const roles = resourcesOfType(template, 'AWS::IAM::Role');
+
+      assert.deepEqual(roles.map(([logicalId]) => logicalId).sort(), ['IntakeRole', 'WorkerRole']);
+      for (const [, role] of roles) {
+        assert.deepEqual(role.Properties.AssumeRolePolicyDocument, lambdaTrust);
+        assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      }
+      assert.deepEqual(resourcesOfType(template, 'AWS::IAM::Policy'), []);
+    }
+  });
+
+  it('lets the intake write its own logs and send to the invites queue and the DLQ, no more', () => {
+    for (const template of [defaults, custom]) {
+      assert.deepEqual(policyStatements(template, 'IntakeRole'), [
+        writeOwnLogs('IntakeLogGroup'),
+        {
+          Sid: 'EnqueueChunks',
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: [getAtt('InvitesQueue', 'Arn'), getAtt('DeadLetterQueue', 'Arn')],
+        },
+      ]);
+    }
+  });
+
+  it('lets the worker consume the invites queue, park in the DLQ, and invite to any space of the account when no list is given', () => {
+    assert.deepEqual(policyStatements(defaults, 'WorkerRole'), workerStatements([spaceArn('*')]));
+  });
+
+  it('limits SendInvites to the allowed spaces when a list is given', () => {
+    assert.deepEqual(
+      policyStatements(custom, 'WorkerRole'),
+      workerStatements([spaceArn('SPalpha000000000000000000'), spaceArn('SP_beta-2')]),
+    );
+  });
+
+  it('grants no wildcard action and no bare "*" resource anywhere', () => {
+    const grants = (template: Template) => [
+      ...policyStatements(template, 'IntakeRole'),
+      ...policyStatements(template, 'WorkerRole'),
+      ...resourcesOfType(template, 'AWS::SQS::QueuePolicy').flatMap(
+        ([, policy]) => (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
+      ),
+    ];
+    for (const template of [defaults, custom]) {
+      for (const statement of grants(template) as { Action: unknown; Resource: unknown }[]) {
+        for (const action of [statement.Action].flat()) {
+          assert.equal(typeof action, 'string');
+          assert.ok(!(action as string).includes('*'), `action ${action} names no wildcard`);
+        }
+        for (const target of [statement.Resource].flat()) {
+          assert.notEqual(target, '*', 'no statement grants on every resource');
+        }
+      }
+    }
+  });
+});
+
+describe('the queues', () => {
+  const invitesQueue = () => resource(defaults, 'InvitesQueue', 'AWS::SQS::Queue').Properties;
+  const deadLetterQueue = () => resource(defaults, 'DeadLetterQueue', 'AWS::SQS::Queue').Properties;
+
+  it('encrypt at rest and take 1 MiB messages, the size the intake chunks to', () => {
+    for (const queue of [invitesQueue(), deadLetterQueue()]) {
+      assert.equal(queue.SqsManagedSseEnabled, true);
+      assert.equal(queue.MaximumMessageSize, QUEUE_MAX_MESSAGE_BYTES);
+    }
+    const intakeEnvironment = (
+      functionResource(defaults, 'intake').Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    assert.equal(
+      intakeEnvironment.QUEUE_MAX_MESSAGE_BYTES,
+      String(invitesQueue().MaximumMessageSize),
+    );
+  });
+
+  it('are named for the service and stage', () => {
+    assert.equal(invitesQueue().QueueName, `${SERVICE}-${STAGE}-invites`);
+    assert.equal(deadLetterQueue().QueueName, `${SERVICE}-${STAGE}-invites-dlq`);
+  });
+
+  it('hide a received chunk for 6 x the worker timeout', () => {
+    const workerTimeout = functionResource(defaults, 'worker').Properties.Timeout as number;
+
+    assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout);
+  });
+
+  it('keep chunks for 4 days and dead letters for 14', () => {
+    assert.equal(invitesQueue().MessageRetentionPeriod, 4 * 24 * 3600);
+    assert.equal(deadLetterQueue().MessageRetentionPeriod, 14 * 24 * 3600);
+  });
+
+  it('dead-letter a chunk after 100 receives, into a DLQ that takes only the invites queue', () => {
+    assert.deepEqual(invitesQueue().RedrivePolicy, {
+      deadLetterTargetArn: getAtt('DeadLetterQueue', 'Arn'),
+      maxReceiveCount: 100,
+    });
+    assert.deepEqual(deadLetterQueue().RedriveAllowPolicy, {
+      redrivePermission: 'byQueue',
+      sourceQueueArns: [
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${invitesQueue().QueueName}`,
+        },
+      ],
+    });
+  });
+
+  it('publish their URLs and ARNs as stack outputs', () => {
+    assert.partialDeepStrictEqual(defaults.Outputs, {
+      InvitesQueueUrl: { Value: ref('InvitesQueue') },
+      InvitesQueueArn: { Value: getAtt('InvitesQueue', 'Arn') },
+      DeadLetterQueueUrl: { Value: ref('DeadLetterQueue') },
+      DeadLetterQueueArn: { Value: getAtt('DeadLetterQueue', 'Arn') },
+    });
+  });
+});
+
+describe('the alarms', () => {
+  const alarms = (template: Template) =>
+    Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+
+  it('watch the DLQ, the age of the oldest invite, and worker errors', () => {
+    const found = alarms(defaults);
+
+    assert.deepEqual(Object.keys(found).sort(), [
+      'DeadLetterQueueNotEmptyAlarm',
+      'InvitesQueueAgeAlarm',
+      'WorkerErrorsAlarm',
+    ]);
+    assert.partialDeepStrictEqual(found.DeadLetterQueueNotEmptyAlarm?.Properties, {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    assert.partialDeepStrictEqual(found.InvitesQueueAgeAlarm?.Properties, {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('InvitesQueue', 'QueueName') }],
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    assert.partialDeepStrictEqual(found.WorkerErrorsAlarm?.Properties, {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: ref('WorkerLambdaFunction') }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('create no topic and notify no one without alarmEmail', () => {
+    assert.equal(evaluateCondition(defaults, 'HasAlarmEmail'), false);
+    for (const logicalId of ['AlarmTopic', 'AlarmEmailSubscription']) {
+      assert.equal(defaults.Resources[logicalId]?.Condition, 'HasAlarmEmail');
+    }
+    for (const alarm of Object.values(alarms(defaults))) {
+      assert.equal(resolveIf(defaults, alarm.Properties.AlarmActions), undefined);
+    }
+  });
+
+  it('email alarmEmail through an SNS topic when it is set', () => {
+    assert.equal(evaluateCondition(custom, 'HasAlarmEmail'), true);
+    const subscription = resource(custom, 'AlarmEmailSubscription', 'AWS::SNS::Subscription');
+    assert.deepEqual(subscription.Properties, {
+      TopicArn: ref('AlarmTopic'),
+      Protocol: 'email',
+      Endpoint: CUSTOM_PARAMS.alarmEmail,
+    });
+    for (const alarm of Object.values(alarms(custom))) {
+      assert.deepEqual(resolveIf(custom, alarm.Properties.AlarmActions), [ref('AlarmTopic')]);
+      assert.deepEqual(resolveIf(custom, alarm.Properties.OKActions), [ref('AlarmTopic')]);
+    }
+  });
+});
+
+describe('the dashboard', () => {
+  /** The body with each `${...}` reference written as `<...>`, and the references it makes. */
+  function dashboardBody() {
+    const [, dashboard] = onlyResourceOfType(defaults, 'AWS::CloudWatch::Dashboard');
+    const source = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    const references = [...source.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] as string);
+    const body = JSON.parse(source.replaceAll(/\$\{([^}]+)\}/g, '<$1>')) as {
+      widgets: { properties: { metrics: unknown[][] } }[];
+    };
+    const metrics = body.widgets.flatMap((widget) =>
+      widget.properties.metrics.map((row) =>
+        row.filter((item) => typeof item === 'string').join(' '),
+      ),
+    );
+    return { references, metrics };
+  }
+
+  it('charts the queues, invites, calls, throttling, dead letters, latency and intake errors', () => {
+    const { metrics } = dashboardBody();
+    const custom = (name: string) => `RepostInvitePipeline ${name} service ${SERVICE}`;
+
+    for (const expected of [
+      'AWS/SQS ApproximateNumberOfMessagesVisible QueueName <InvitesQueue.QueueName>',
+      'AWS/SQS ApproximateAgeOfOldestMessage QueueName <InvitesQueue.QueueName>',
+      'AWS/SQS ApproximateNumberOfMessagesVisible QueueName <DeadLetterQueue.QueueName>',
+      custom('AccessorsInvited'),
+      custom('SendInvitesCalls'),
+      custom('SendInvitesThrottled'),
+      custom('ChunksDeadLettered'),
+      custom('SendInvitesLatency'),
+      'AWS/ApiGateway 4xx ApiId <HttpApi>',
+      'AWS/ApiGateway 5xx ApiId <HttpApi>',
+    ]) {
+      assert.ok(metrics.includes(expected), `the dashboard charts ${expected}`);
+    }
+  });
+
+  it('refers only to resources of this stack and pseudo parameters', () => {
+    const { references } = dashboardBody();
+
+    for (const reference of references) {
+      const logicalId = reference.split('.')[0] as string;
+      assert.ok(
+        reference.startsWith('AWS::') || logicalId in defaults.Resources,
+        `\${${reference}} resolves`,
+      );
+    }
+  });
+});
+
+describe('the deployable artifacts', () => {
+  async function bundleOf(name: 'intake' | 'worker') {
+    const artifactsDir = packaged[0]?.artifactsDir as string;
+    const zip = await readFile(path.join(artifactsDir, `${name}.zip`));
+    const entries = listZipEntries(zip);
+    const bundle = entries.find((entry) => entry.name === `functions/${name}/handler.mjs`);
+    assert.ok(bundle, `${name}.zip holds functions/${name}/handler.mjs`);
+    return { artifactsDir, zip, entries, bundle };
+  }
+
+  it('are one zip per function, each holding a single bundle under 400 KB', async (t) => {
+    for (const name of ['intake', 'worker'] as const) {
+      const { zip, entries, bundle } = await bundleOf(name);
+
+      t.diagnostic(`${name}: zip ${kib(zip.length)}, bundle ${kib(bundle.bytes)}`);
+      assert.equal(entries.length, 1, `${name}.zip holds the bundle and nothing else`);
+      assert.ok(
+        bundle.bytes <= MAX_BUNDLE_BYTES,
+        `${name} bundle is ${kib(bundle.bytes)}, over ${kib(MAX_BUNDLE_BYTES)}`,
+      );
+    }
+  });
+
+  it('load as ES modules on Node 24 and export the handler, with nothing left outside the zip', async () => {
+    for (const name of ['intake', 'worker'] as const) {
+      const { artifactsDir, zip, bundle } = await bundleOf(name);
+      // Outside the service copy, so a module missing from the bundle cannot resolve from
+      // node_modules.
+      const loadDir = await mkdtemp(path.join(artifactsDir, `${name}-`));
+      const file = path.join(loadDir, 'handler.mjs');
+      await writeFile(file, readZipEntry(zip, bundle));
+
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '--eval',
+          `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`,
+        ],
+        { cwd: loadDir, env: LAMBDA_ENVIRONMENT },
+      );
+      assert.equal(stdout.trim(), 'function', `${name} exports handler`);
+    }
+  });
+});
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
