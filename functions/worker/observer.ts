@@ -1,6 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DeliveryObserver, ReceivedMessage } from '../../shared/domain/deliver-chunks.ts';
+import type {
+  DeliveryObserver,
+  PlannedCall,
+  ReceivedMessage,
+} from '../../shared/domain/deliver-chunks.ts';
 import type { InviteChunk } from '../../shared/domain/invite-chunk.ts';
 
 export const METRIC_NAMES = {
@@ -21,39 +25,42 @@ function keys(message: ReceivedMessage, chunk?: InviteChunk) {
   };
 }
 
-/** Logs and counts what happens to each message. */
-export function createDeliveryObserver(logger: Logger, metrics: Metrics): DeliveryObserver {
-  function call(latencyMs: number) {
-    metrics.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
-  }
+/** The messages a call carried, as log keys. */
+function callKeys(call: PlannedCall) {
   return {
-    delivered(message, chunk, latencyMs) {
-      call(latencyMs);
-      metrics.addMetric(METRIC_NAMES.accessorsInvited, MetricUnit.Count, chunk.accessorIds.length);
-      logger.info('Chunk delivered', {
-        ...keys(message, chunk),
-        accessorCount: chunk.accessorIds.length,
-        latencyMs,
-      });
-      logger.debug('Accessors invited', {
-        ...keys(message, chunk),
-        accessorIds: chunk.accessorIds,
-      });
-    },
-    callFailed(message, chunk, outcome, error, latencyMs) {
-      call(latencyMs);
-      if (outcome.kind === 'throttled') {
-        // Throttling is the service pacing us, not a fault: no stack, not a warning.
-        metrics.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
-        logger.info('SendInvites throttled', {
-          ...keys(message, chunk),
-          delaySeconds: outcome.delaySeconds,
-        });
-        return;
+    accessorCount: call.accessorIds.length,
+    chunks: call.parts.map(({ message, chunk }) => keys(message, chunk)),
+  };
+}
+
+/** Logs and counts what happens to each call and message. */
+export function createDeliveryObserver(logger: Logger, metrics: Metrics): DeliveryObserver {
+  return {
+    called(call, outcome, error, latencyMs) {
+      metrics.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
+      metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
+      switch (outcome.kind) {
+        case 'delivered':
+          metrics.addMetric(
+            METRIC_NAMES.accessorsInvited,
+            MetricUnit.Count,
+            call.accessorIds.length,
+          );
+          logger.info('Invites sent', { ...callKeys(call), latencyMs });
+          logger.debug('Accessors invited', { accessorIds: call.accessorIds });
+          return;
+        case 'throttled':
+          // Throttling is the service pacing us, not a fault: no stack, not a warning.
+          metrics.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
+          logger.info('SendInvites throttled', {
+            ...callKeys(call),
+            delaySeconds: outcome.delaySeconds,
+          });
+          return;
+        default:
+          metrics.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
+          logger.warn('SendInvites failed', { ...callKeys(call), outcome, error });
       }
-      metrics.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
-      logger.warn('SendInvites failed', { ...keys(message, chunk), outcome, error });
     },
     parked(message, reason, chunk) {
       metrics.addMetric(METRIC_NAMES.deadLettered, MetricUnit.Count, 1);

@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
+import { type CallPacer, deliverChunks } from '../../shared/domain/deliver-chunks.ts';
 import type {
   DeadLetterQueue,
   InviteSender,
@@ -20,6 +20,8 @@ export interface WorkerDependencies {
   metrics: Metrics;
   /** No SendInvites call starts with less time left than this. */
   callBudgetMs: number;
+  /** Paces calls across warm invocations of this execution environment. */
+  pacer?: CallPacer;
   random?: () => number;
 }
 

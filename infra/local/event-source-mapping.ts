@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -12,16 +13,24 @@ export interface EventSourceMappingOptions {
   queueUrl: string;
   queueArn: string;
   functionName: string;
-  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+  /**
+   * One handler per execution environment; each polls on its own, so there are as many
+   * concurrent invocations as handlers (the mapping's maximum concurrency).
+   */
+  environments: SqsHandler[];
   timeoutSeconds: number;
   batchSize: number;
   maximumBatchingWindowSeconds: number;
-  maximumConcurrency: number;
   reportBatchItemFailures: boolean;
   region?: string;
   /** Told about each invocation, for the stack's summary and logs. */
   onInvocation?: (report: InvocationReport) => void;
 }
+
+export type SqsHandler = (
+  event: SQSEvent,
+  context: Context,
+) => Promise<SQSBatchResponse | undefined>;
 
 export interface InvocationReport {
   received: number;
@@ -31,6 +40,8 @@ export interface InvocationReport {
 }
 
 const LONG_POLL_SECONDS = 20;
+// Lambda's invocation payload limit caps a batch whatever its size in messages.
+const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
@@ -62,9 +73,10 @@ function toRecord(message: Message, queueArn: string, region: string): SQSRecord
 }
 
 /**
- * Emulates Lambda's SQS event source mapping: long-polls with up to `maximumConcurrency`
- * pollers, gathers up to `batchSize` messages within the batching window, invokes the handler
- * and deletes what the response does not report failed (nothing when the handler throws).
+ * Emulates Lambda's SQS event source mapping: long-polls with one poller per execution
+ * environment, gathers up to `batchSize` messages (and 6 MB) within the batching window,
+ * invokes the handler and deletes what the response does not report failed (nothing when the
+ * handler throws).
  */
 export class SqsEventSourceMapping {
   readonly #options: EventSourceMappingOptions;
@@ -76,7 +88,7 @@ export class SqsEventSourceMapping {
   }
 
   start(): void {
-    this.#pollers = Array.from({ length: this.#options.maximumConcurrency }, () => this.#poll());
+    this.#pollers = this.#options.environments.map((handler) => this.#poll(handler));
   }
 
   /** Stops receiving, lets in-flight invocations finish and settles their messages. */
@@ -103,6 +115,8 @@ export class SqsEventSourceMapping {
   async #gather(): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowSeconds } = this.#options;
     const batch = await this.#receive(batchSize, LONG_POLL_SECONDS);
+    const bytes = () =>
+      batch.reduce((sum, message) => sum + Buffer.byteLength(message.Body ?? ''), 0);
     const windowEnds = Date.now() + maximumBatchingWindowSeconds * 1000;
     while (batch.length > 0 && batch.length < batchSize && !this.#abort.signal.aborted) {
       const left = windowEnds - Date.now();
@@ -113,11 +127,31 @@ export class SqsEventSourceMapping {
       );
       if (more.length === 0 && left < 1000) break;
       batch.push(...more);
+      if (bytes() >= MAX_BATCH_BYTES) break;
     }
+    const overflow: Message[] = [];
+    while (batch.length > 1 && bytes() > MAX_BATCH_BYTES) overflow.push(batch.pop() as Message);
+    if (overflow.length > 0) await this.#release(overflow);
     return batch;
   }
 
-  async #poll(): Promise<void> {
+  /** Puts messages that did not fit a batch straight back on the queue. */
+  async #release(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += 10) {
+      await this.#options.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.#options.queueUrl,
+          Entries: messages.slice(start, start + 10).map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle ?? '',
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
+  }
+
+  async #poll(handler: SqsHandler): Promise<void> {
     while (!this.#abort.signal.aborted) {
       let batch: Message[];
       try {
@@ -128,20 +162,13 @@ export class SqsEventSourceMapping {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
-      if (batch.length > 0) await this.#invoke(batch);
+      if (batch.length > 0) await this.#invoke(handler, batch);
     }
   }
 
-  async #invoke(batch: Message[]): Promise<void> {
-    const {
-      client,
-      queueUrl,
-      queueArn,
-      functionName,
-      handler,
-      timeoutSeconds,
-      reportBatchItemFailures,
-    } = this.#options;
+  async #invoke(handler: SqsHandler, batch: Message[]): Promise<void> {
+    const { client, queueUrl, queueArn, functionName, timeoutSeconds, reportBatchItemFailures } =
+      this.#options;
     const region = this.#options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     const event: SQSEvent = {
       Records: batch.map((message) => toRecord(message, queueArn, region)),

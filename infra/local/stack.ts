@@ -2,10 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
-import { SqsEventSourceMapping } from './event-source-mapping.ts';
+import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, type HttpGatewayOptions, startHttpGateway } from './http-gateway.ts';
 import type { LocalStackConfig } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
@@ -137,9 +136,11 @@ export async function startLocalStack(
     env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
     const intake = await importHandler<HttpGatewayOptions['intake']>('functions/intake/handler.ts');
-    const worker = await importHandler<
-      (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
-    >('functions/worker/handler.ts');
+    // Each concurrent worker is an execution environment of its own, with its own module state.
+    const workers: SqsHandler[] = [];
+    for (let environment = 0; environment < definitions.worker.maximumConcurrency; environment++) {
+      workers.push(await importHandler<SqsHandler>('functions/worker/handler.ts'));
+    }
 
     const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0 };
     const mapping = new SqsEventSourceMapping({
@@ -147,7 +148,7 @@ export async function startLocalStack(
       queueUrl: queues.invites.url,
       queueArn: queues.invites.arn,
       functionName: 'worker',
-      handler: worker,
+      environments: workers,
       ...definitions.worker,
       onInvocation(report) {
         if (report.error) events.notice?.(`worker invocation failed: ${String(report.error)}`);

@@ -1,6 +1,7 @@
 import { InvalidChunkMessageError } from './errors.ts';
 import { decodeInviteChunk, type InviteChunk } from './invite-chunk.ts';
 import { classifyOutcome, type Outcome } from './outcome.ts';
+import { planCalls } from './plan-calls.ts';
 import type { DeadLetterQueue, InviteSender, ParkReason, VisibilityControl } from './ports.ts';
 
 /** A queue message as the worker receives it. */
@@ -12,22 +13,39 @@ export interface ReceivedMessage {
   receiveCount: number;
 }
 
-export type DelayCause = 'throttled' | 'retry' | 'batchThrottled' | 'outOfTime';
+/** A decoded message: what one record contributes to a call. */
+export interface ReceivedChunk {
+  message: ReceivedMessage;
+  chunk: InviteChunk;
+}
 
-/** Hears what happens to each message, for logs and metrics; every method is optional. */
+/** One SendInvites call: the chunks merged into it share space, title and body. */
+export interface PlannedCall {
+  spaceId: string;
+  title: string;
+  body: string;
+  accessorIds: string[];
+  parts: ReceivedChunk[];
+}
+
+export type DelayCause = 'throttled' | 'retry' | 'batchThrottled' | 'outOfTime' | 'paced';
+
+/** Hears what happens to each call and message, for logs and metrics; every method is optional. */
 export interface DeliveryObserver {
-  delivered?(message: ReceivedMessage, chunk: InviteChunk, latencyMs: number): void;
-  callFailed?(
-    message: ReceivedMessage,
-    chunk: InviteChunk,
-    outcome: Outcome,
-    error: unknown,
-    latencyMs: number,
-  ): void;
+  /** A call was made; `outcome` applies to every part of it. */
+  called?(call: PlannedCall, outcome: Outcome, error: unknown, latencyMs: number): void;
   parked?(message: ReceivedMessage, reason: ParkReason, chunk?: InviteChunk): void;
   delayed?(message: ReceivedMessage, seconds: number, cause: DelayCause, chunk?: InviteChunk): void;
   /** Handing a message back or parking it failed: it stays on the queue as it was. */
   actionFailed?(message: ReceivedMessage, action: 'delay' | 'park', error: unknown): void;
+}
+
+/** Paces calls to the rate the service allows; see `AdaptiveRateLimiter`. */
+export interface CallPacer {
+  waitMs(): number;
+  take(): void;
+  succeeded(): void;
+  throttled(retryAfterSeconds?: number): void;
 }
 
 export interface DeliveryDependencies {
@@ -39,38 +57,49 @@ export interface DeliveryDependencies {
   /** No call starts with less time left than this: one call's timeout plus bookkeeping. */
   callBudgetMs: number;
   observer?: DeliveryObserver;
+  /** Paces calls across warm invocations; calls go out back to back without one. */
+  pacer?: CallPacer;
+  /** Longest the worker waits for the pacer inside an invocation before handing work back. */
+  maxPaceWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
 
 /** Seconds a message waits when the invocation runs out of time before its call. */
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
+const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
+
+function sendInvitesInput(call: PlannedCall) {
+  const { spaceId, accessorIds, title, body } = call;
+  return { spaceId, accessorIds, title, body };
+}
 
 /**
- * Sends each chunk to SendInvites and settles it: delivered, handed back with a delay, or
- * parked in the DLQ. After a throttle no further call is made in this batch. Resolves to the
- * IDs of the messages that must stay on the queue (the rest may be deleted).
+ * Delivers a batch: merges chunks that share space, title and body into as few SendInvites
+ * calls of at most 1000 accessors as possible, paces the calls, and settles every message by
+ * its call's outcome — delivered, handed back with a delay, or parked in the DLQ. After a
+ * throttle no further call is made in this batch. Resolves to the IDs of the messages that
+ * must stay on the queue (the rest may be deleted).
  */
 export async function deliverChunks(
   messages: readonly ReceivedMessage[],
   dependencies: DeliveryDependencies,
 ): Promise<string[]> {
-  const { sender, visibility, deadLetters, observer = {}, now = Date.now } = dependencies;
+  const { sender, visibility, deadLetters, observer = {}, pacer, now = Date.now } = dependencies;
+  const sleep =
+    dependencies.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxPaceWaitMs = dependencies.maxPaceWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
   const keep: string[] = [];
   let throttledFor: number | undefined;
 
-  async function handBack(
-    message: ReceivedMessage,
-    seconds: number,
-    cause: DelayCause,
-    chunk?: InviteChunk,
-  ) {
-    keep.push(message.messageId);
+  async function handBack(part: ReceivedChunk, seconds: number, cause: DelayCause) {
+    keep.push(part.message.messageId);
     try {
-      await visibility.delay(message.receiptHandle, seconds);
-      observer.delayed?.(message, seconds, cause, chunk);
+      await visibility.delay(part.message.receiptHandle, seconds);
+      observer.delayed?.(part.message, seconds, cause, part.chunk);
     } catch (error) {
-      observer.actionFailed?.(message, 'delay', error);
+      observer.actionFailed?.(part.message, 'delay', error);
     }
   }
 
@@ -84,59 +113,70 @@ export async function deliverChunks(
     }
   }
 
+  async function handBackAll(call: PlannedCall, seconds: number, cause: DelayCause) {
+    for (const part of call.parts) await handBack(part, seconds, cause);
+  }
+
+  const received: ReceivedChunk[] = [];
   for (const message of messages) {
-    let chunk: InviteChunk;
     try {
-      chunk = decodeInviteChunk(message.body);
+      received.push({ message, chunk: decodeInviteChunk(message.body) });
     } catch (error) {
       if (!(error instanceof InvalidChunkMessageError)) throw error;
       await park(message, { errorType: 'InvalidMessage', errorMessage: error.message });
-      continue;
     }
+  }
+
+  for (const call of planCalls(received)) {
     if (throttledFor !== undefined) {
-      await handBack(message, throttledFor, 'batchThrottled', chunk);
+      await handBackAll(call, throttledFor, 'batchThrottled');
       continue;
     }
-    if (dependencies.remainingMs() < dependencies.callBudgetMs) {
-      await handBack(message, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime', chunk);
+    const paceMs = pacer?.waitMs() ?? 0;
+    if (paceMs > maxPaceWaitMs) {
+      await handBackAll(call, Math.ceil(paceMs / 1000), 'paced');
       continue;
     }
+    if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
+      await handBackAll(call, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+      continue;
+    }
+    if (paceMs > 0) await sleep(paceMs);
+    pacer?.take();
 
     const started = now();
     let failure: unknown;
     try {
-      const { spaceId, accessorIds, title, body } = chunk;
-      await sender.sendInvites({ spaceId, accessorIds, title, body });
+      await sender.sendInvites(sendInvitesInput(call));
     } catch (error) {
       failure = error ?? new Error('SendInvites rejected without an error');
     }
     const latencyMs = now() - started;
+    // Backoff follows the part that has been received most often.
+    const receiveCount = Math.max(...call.parts.map((part) => part.message.receiveCount));
     const outcome = classifyOutcome(failure, {
-      receiveCount: message.receiveCount,
+      receiveCount,
       ...(dependencies.random ? { random: dependencies.random } : {}),
     });
-    if (outcome.kind === 'delivered') {
-      observer.delivered?.(message, chunk, latencyMs);
-      continue;
-    }
-    observer.callFailed?.(message, chunk, outcome, failure, latencyMs);
+    observer.called?.(call, outcome, failure, latencyMs);
     switch (outcome.kind) {
+      case 'delivered':
+        pacer?.succeeded();
+        break;
       case 'throttled':
+        pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
-        await handBack(message, outcome.delaySeconds, 'throttled', chunk);
+        await handBackAll(call, outcome.delaySeconds, 'throttled');
         break;
       case 'retry':
-        await handBack(message, outcome.delaySeconds, 'retry', chunk);
+        await handBackAll(call, outcome.delaySeconds, 'retry');
         break;
       case 'park': {
         const { errorType, errorMessage, serviceRequestId } = outcome;
-        await park(
-          message,
-          serviceRequestId
-            ? { errorType, errorMessage, serviceRequestId }
-            : { errorType, errorMessage },
-          chunk,
-        );
+        const reason = serviceRequestId
+          ? { errorType, errorMessage, serviceRequestId }
+          : { errorType, errorMessage };
+        for (const part of call.parts) await park(part.message, reason, part.chunk);
         break;
       }
     }

@@ -20,7 +20,8 @@ function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk 
     part,
     parts: 9,
     spaceId: 'SPACE1',
-    title: 'T',
+    // A title of its own per part, so each chunk is a call of its own unless a test says otherwise.
+    title: `T${part}`,
     body: 'B',
     accessorIds: [`user-${part}`],
     ...overrides,
@@ -57,8 +58,8 @@ describe('deliverChunks', () => {
 
     assert.deepEqual(keep, []);
     assert.deepEqual(sender.calls, [
-      { spaceId: 'SPACE1', accessorIds: ['user-1'], title: 'T', body: 'B' },
-      { spaceId: 'SPACE1', accessorIds: ['user-2'], title: 'T', body: 'B' },
+      { spaceId: 'SPACE1', accessorIds: ['user-1'], title: 'T1', body: 'B' },
+      { spaceId: 'SPACE1', accessorIds: ['user-2'], title: 'T2', body: 'B' },
     ]);
   });
 
@@ -209,6 +210,129 @@ describe('deliverChunks', () => {
 
     const keep = await deliverChunks([message(chunk(1)), message('garbage')], dependencies);
 
-    assert.deepEqual(keep, ['m1', 'raw-7']);
+    assert.deepEqual([...keep].sort(), ['m1', 'raw-7']);
+  });
+
+  it('merges chunks with the same space, title and body into calls of at most 1000 accessors', async () => {
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender);
+    const same = { title: 'Welcome', accessorIds: [] as string[] };
+    const onboarded = Array.from({ length: 6 }, (_, index) =>
+      message(chunk(index + 1, { ...same, accessorIds: [`hire-${index}`] })),
+    );
+    const bulk = message(
+      chunk(7, { ...same, accessorIds: Array.from({ length: 998 }, (_, i) => `bulk-${i}`) }),
+    );
+    const otherSpace = message(
+      chunk(8, { ...same, spaceId: 'SPACE2', accessorIds: ['elsewhere'] }),
+    );
+    const repeat = message(chunk(9, { ...same, accessorIds: ['hire-0'] }));
+
+    const keep = await deliverChunks([...onboarded, bulk, otherSpace, repeat], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.deepEqual(
+      sender.calls.map((call) => [call.spaceId, call.accessorIds.length]),
+      [
+        ['SPACE1', 6],
+        ['SPACE1', 998],
+        ['SPACE2', 1],
+      ],
+    );
+    assert.deepEqual(sender.calls[0]?.accessorIds, [
+      'hire-0',
+      'hire-1',
+      'hire-2',
+      'hire-3',
+      'hire-4',
+      'hire-5',
+    ]);
+  });
+
+  it("applies a merged call's outcome to every message in it", async () => {
+    const sender = new ScriptedSender(() =>
+      serviceError('ThrottlingException', { retryAfterSeconds: 2 }),
+    );
+    const { dependencies, visibility } = setup(sender);
+    const parts = [1, 2, 3].map((part) => message(chunk(part, { title: 'same' })));
+
+    const keep = await deliverChunks(parts, dependencies);
+
+    assert.equal(sender.calls.length, 1);
+    assert.deepEqual(keep, ['m1', 'm2', 'm3']);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [2, 2, 2],
+    );
+  });
+
+  it('parks every message of a merged call the service refuses', async () => {
+    const { dependencies, deadLetters } = setup(
+      new ScriptedSender(() => serviceError('AccessDeniedException')),
+    );
+
+    const keep = await deliverChunks(
+      [1, 2].map((part) => message(chunk(part, { title: 'same' }))),
+      dependencies,
+    );
+
+    assert.deepEqual(keep, []);
+    assert.equal(deadLetters.parked.length, 2);
+  });
+
+  it('waits for the pacer before a call and tells it each outcome', async () => {
+    const events: string[] = [];
+    const pacer = {
+      waitMs: () => 300,
+      take: () => events.push('take'),
+      succeeded: () => events.push('succeeded'),
+      throttled: (seconds?: number) => events.push(`throttled ${seconds}`),
+    };
+    const sender = new ScriptedSender((_, call) =>
+      call === 2 ? serviceError('ThrottlingException', { retryAfterSeconds: 4 }) : undefined,
+    );
+    const { dependencies } = setup(sender, {
+      pacer,
+      sleep: async (ms) => {
+        events.push(`sleep ${ms}`);
+      },
+    });
+
+    await deliverChunks(
+      [1, 2, 3].map((part) => message(chunk(part))),
+      dependencies,
+    );
+
+    assert.deepEqual(events, [
+      'sleep 300',
+      'take',
+      'succeeded',
+      'sleep 300',
+      'take',
+      'throttled 4',
+    ]);
+  });
+
+  it('hands the batch back instead of waiting long for the pacer', async () => {
+    const sender = new ScriptedSender();
+    const pacer = {
+      waitMs: () => 4_500,
+      take: () => undefined,
+      succeeded: () => undefined,
+      throttled: () => undefined,
+    };
+    const { dependencies, visibility } = setup(sender, { pacer, maxPaceWaitMs: 2_000 });
+
+    const keep = await deliverChunks(
+      [1, 2].map((part) => message(chunk(part))),
+      dependencies,
+    );
+
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(keep, ['m1', 'm2']);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [5, 5],
+    );
   });
 });

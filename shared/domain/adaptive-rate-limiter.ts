@@ -1,0 +1,132 @@
+/**
+ * Tuning of the adaptive rate limiter. The defaults are those of the AWS SDKs' "adaptive"
+ * retry mode: a token bucket whose fill rate follows a CUBIC-like curve.
+ */
+export interface AdaptiveRateOptions {
+  /** Share of the rate kept after a throttle. */
+  beta?: number;
+  /** How fast the rate grows back after a throttle (the cubic's constant). */
+  scale?: number;
+  /** Lowest fill rate, in calls per second. */
+  minRate?: number;
+  now?: () => number;
+}
+
+const DEFAULTS = { beta: 0.7, scale: 0.4, minRate: 0.5 };
+const MEASURE_BUCKET_SECONDS = 0.5;
+const SMOOTHING = 0.8;
+
+/**
+ * A client-side limiter that learns the rate a service allows from its throttles, so a warm
+ * worker stops making calls it knows will be throttled. Unlimited until the first throttle;
+ * then a token bucket whose rate drops by `beta` on each throttle and grows back along a cubic
+ * curve while calls succeed. Not thread-safe: one per execution environment.
+ */
+export class AdaptiveRateLimiter {
+  readonly #beta: number;
+  readonly #scale: number;
+  readonly #minRate: number;
+  readonly #now: () => number;
+
+  #enabled = false;
+  #fillRate = 0;
+  #capacity = 1;
+  #tokens = 0;
+  #lastRefill = 0;
+  #lastMaxRate = 0;
+  #lastThrottle = 0;
+  #timeWindow = 0;
+  #measuredRate = 0;
+  #bucketStart = 0;
+  #bucketCount = 0;
+
+  constructor(options: AdaptiveRateOptions = {}) {
+    this.#beta = options.beta ?? DEFAULTS.beta;
+    this.#scale = options.scale ?? DEFAULTS.scale;
+    this.#minRate = options.minRate ?? DEFAULTS.minRate;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The current fill rate in calls per second, or undefined while unlimited. */
+  get rate(): number | undefined {
+    return this.#enabled ? this.#fillRate : undefined;
+  }
+
+  /** Milliseconds until a call may start; 0 when one may start now. Takes nothing. */
+  waitMs(): number {
+    if (!this.#enabled) return 0;
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#fillRate) * 1000);
+  }
+
+  /** Takes a token for a call about to start (after waiting `waitMs()`). */
+  take(): void {
+    if (!this.#enabled) return;
+    this.#refill();
+    this.#tokens -= 1;
+  }
+
+  /** Records a call that went through. */
+  succeeded(): void {
+    this.#measure();
+    if (!this.#enabled) return;
+    const sinceThrottle = this.#seconds() - this.#lastThrottle;
+    const cubic = this.#scale * (sinceThrottle - this.#timeWindow) ** 3 + this.#lastMaxRate;
+    this.#setRate(Math.min(cubic, 2 * this.#measuredRate));
+  }
+
+  /**
+   * Records a throttled call: the rate drops to `beta` of what was being sent, and no call
+   * starts before `retryAfterSeconds` have passed.
+   */
+  throttled(retryAfterSeconds?: number): void {
+    this.#measure();
+    const sending = this.#enabled
+      ? Math.min(this.#measuredRate, this.#fillRate)
+      : this.#measuredRate;
+    this.#lastMaxRate = Math.max(sending, this.#minRate);
+    this.#timeWindow = Math.cbrt((this.#lastMaxRate * (1 - this.#beta)) / this.#scale);
+    this.#lastThrottle = this.#seconds();
+    this.#enabled = true;
+    this.#setRate(this.#lastMaxRate * this.#beta);
+    if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) {
+      // A negative balance is a pause: tokens must refill past zero before the next call.
+      this.#tokens = Math.min(this.#tokens, 1 - retryAfterSeconds * this.#fillRate);
+    }
+  }
+
+  #seconds(): number {
+    return this.#now() / 1000;
+  }
+
+  #refill(): void {
+    const now = this.#seconds();
+    if (this.#lastRefill === 0) this.#lastRefill = now;
+    this.#tokens = Math.min(
+      this.#capacity,
+      this.#tokens + (now - this.#lastRefill) * this.#fillRate,
+    );
+    this.#lastRefill = now;
+  }
+
+  #setRate(rate: number): void {
+    this.#refill();
+    this.#fillRate = Math.max(rate, this.#minRate);
+    this.#capacity = Math.max(this.#fillRate, 1);
+    this.#tokens = Math.min(this.#tokens, this.#capacity);
+  }
+
+  /** The smoothed rate of calls actually made, measured in half-second buckets. */
+  #measure(): void {
+    const now = this.#seconds();
+    if (this.#bucketStart === 0) this.#bucketStart = now;
+    this.#bucketCount++;
+    const elapsed = now - this.#bucketStart;
+    if (elapsed >= MEASURE_BUCKET_SECONDS) {
+      const rate = this.#bucketCount / elapsed;
+      this.#measuredRate = SMOOTHING * rate + (1 - SMOOTHING) * this.#measuredRate;
+      this.#bucketStart = now;
+      this.#bucketCount = 0;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { SEND_INVITES_LIMITS } from './constants.ts';
+import type { PlannedCall, ReceivedChunk } from './deliver-chunks.ts';
+import { uniqueStrings } from './unique-strings.ts';
+
+function contentKey(part: ReceivedChunk): string {
+  const { spaceId, title, body } = part.chunk;
+  return JSON.stringify([spaceId, title, body]);
+}
+
+/**
+ * Merges chunks that share space, title and body into as few calls of at most 1000 distinct
+ * accessors as possible. A chunk is never split between calls, so each message's fate is one
+ * call's outcome; calls keep the order in which their first chunk was received.
+ */
+export function planCalls(
+  received: readonly ReceivedChunk[],
+  maxAccessors: number = SEND_INVITES_LIMITS.maxAccessorsPerCall,
+): PlannedCall[] {
+  const open = new Map<string, { call: PlannedCall; ids: Set<string> }[]>();
+  const calls: PlannedCall[] = [];
+  for (const part of received) {
+    const key = contentKey(part);
+    const candidates = open.get(key) ?? [];
+    open.set(key, candidates);
+    let target = candidates.find(({ ids }) => {
+      let added = 0;
+      for (const id of part.chunk.accessorIds) if (!ids.has(id)) added++;
+      return ids.size + added <= maxAccessors;
+    });
+    if (target === undefined) {
+      const { spaceId, title, body } = part.chunk;
+      target = { call: { spaceId, title, body, accessorIds: [], parts: [] }, ids: new Set() };
+      candidates.push(target);
+      calls.push(target.call);
+    }
+    target.call.parts.push(part);
+    for (const id of part.chunk.accessorIds) target.ids.add(id);
+  }
+  for (const call of calls)
+    call.accessorIds = uniqueStrings(call.parts.flatMap((part) => part.chunk.accessorIds));
+  return calls;
+}
