@@ -1,0 +1,368 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { createWorkerHandler } from '../../functions/worker/worker.ts';
+import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
+import {
+  PARK_ATTRIBUTES,
+  SqsDeadLetterQueue,
+} from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
+import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
+import {
+  decodeInviteChunk,
+  encodeInviteChunk,
+  type InviteChunk,
+} from '../../shared/domain/invite-chunk.ts';
+import { lambdaContext, sqsEvent } from '../helpers/events.ts';
+import { quietMetrics, silentLogger } from '../helpers/logs.ts';
+import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
+
+const SPACE_ID = 'SPWORKER0000000000000001';
+
+/** What the SendInvites server does with one call: answer it, or drop the connection. */
+type Answer =
+  | { status: number; headers?: Record<string, string>; body?: Record<string, unknown> }
+  | 'drop';
+
+interface SendInvitesCall {
+  path: string;
+  authorization: string;
+  accessorIds: string[];
+  answer: Answer;
+}
+
+interface SendInvitesServer {
+  endpoint: string;
+  calls: SendInvitesCall[];
+  /** Accessor IDs of the calls answered 200, in the order they arrived. */
+  invited: string[];
+  stop(): Promise<void>;
+}
+
+/** A SendInvites endpoint on loopback that answers the n-th call (from 1) as `script` says. */
+async function startSendInvitesServer(
+  script: (call: number) => Answer,
+): Promise<SendInvitesServer> {
+  const calls: SendInvitesCall[] = [];
+  const invited: string[] = [];
+  const server = createServer(async (request, response) => {
+    const parts: Buffer[] = [];
+    for await (const part of request) parts.push(part as Buffer);
+    const input = JSON.parse(Buffer.concat(parts).toString('utf8')) as { accessorIds: string[] };
+    const answer = script(calls.length + 1);
+    calls.push({
+      path: request.url ?? '',
+      authorization: request.headers.authorization ?? '',
+      accessorIds: input.accessorIds,
+      answer,
+    });
+    if (answer === 'drop') {
+      request.socket.destroy();
+      return;
+    }
+    if (answer.status === 200) invited.push(...input.accessorIds);
+    response.writeHead(answer.status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': `svc-${calls.length}`,
+      ...answer.headers,
+    });
+    response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    invited,
+    stop() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function chunk(part: number, parts: number, accessorIds: string[]): InviteChunk {
+  return {
+    v: 1,
+    requestId: 'req-integration',
+    part,
+    parts,
+    spaceId: SPACE_ID,
+    title: 'Welcome',
+    body: 'Join our space',
+    accessorIds,
+  };
+}
+
+/** A received message as the event source mapping hands it to the function. */
+function toRecord(message: Message): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '',
+      SentTimestamp: attributes.SentTimestamp ?? '',
+      SenderId: attributes.SenderId ?? '',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? '',
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:invites',
+    awsRegion: TEST_REGION,
+  };
+}
+
+describe('worker against an embedded SQS and a SendInvites server', () => {
+  let sqs: SqsContext;
+  let server: SendInvitesServer | undefined;
+  let sender: RepostspaceClient | undefined;
+
+  beforeEach(async () => {
+    // A 1 s visibility lets a message the worker fails to hand back reappear within the test.
+    sqs = await startSqs({ visibilityTimeout: 1 });
+  });
+  afterEach(async () => {
+    sender?.destroy();
+    await server?.stop();
+    await sqs.stop();
+  });
+
+  async function worker(script: (call: number) => Answer) {
+    server = await startSendInvitesServer(script);
+    sender = new RepostspaceClient({
+      region: TEST_REGION,
+      endpoint: server.endpoint,
+      credentials: TEST_CREDENTIALS,
+      requestTimeoutMs: 2_000,
+    });
+    return {
+      server,
+      handler: createWorkerHandler({
+        sender,
+        visibility: new SqsVisibility({ client: sqs.client, queueUrl: sqs.invitesUrl }),
+        deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+        logger: silentLogger(),
+        metrics: quietMetrics(),
+        callBudgetMs: 3_000,
+        pacer: new AdaptiveRateLimiter(),
+        // Full-jitter backoff at its floor: every retry without Retry-After waits 1 s.
+        random: () => 0,
+      }),
+    };
+  }
+
+  async function send(bodies: string[]) {
+    await sqs.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: sqs.invitesUrl,
+        Entries: bodies.map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
+    );
+  }
+
+  /** Receives as the event source mapping does: the queue's own visibility, every attribute. */
+  async function receive(waitSeconds = 0): Promise<Message[]> {
+    const { Messages = [] } = await sqs.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.invitesUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return Messages;
+  }
+
+  /** Invokes the handler and, as Lambda does, deletes what it does not report failed. */
+  async function invoke(
+    handler: Awaited<ReturnType<typeof worker>>['handler'],
+    messages: Message[],
+  ): Promise<string[]> {
+    const response = await handler(sqsEvent(messages.map(toRecord)), lambdaContext());
+    const failed = response.batchItemFailures.map((failure) => failure.itemIdentifier);
+    const done = messages.filter((message) => !failed.includes(message.MessageId ?? ''));
+    if (done.length > 0) {
+      await sqs.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: sqs.invitesUrl,
+          Entries: done.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
+        }),
+      );
+    }
+    return failed;
+  }
+
+  it('hands a throttled chunk back for its Retry-After, then SQS delivers it again', async () => {
+    const { handler, server } = await worker((call) =>
+      call === 1
+        ? {
+            status: 429,
+            headers: { 'x-amzn-errortype': 'ThrottlingException', 'retry-after': '2' },
+            body: { message: 'Rate exceeded', serviceCode: 'repostspace', quotaCode: 'L-INVITES' },
+          }
+        : { status: 200 },
+    );
+    const accessorIds = ['throttled-1@example.com', 'throttled-2@example.com'];
+    await send([encodeInviteChunk(chunk(1, 1, accessorIds))]);
+    const [first] = await receive(1);
+    assert.ok(first);
+
+    const failed = await invoke(handler, [first]);
+    const handedBack = performance.now();
+    const immediately = await receive();
+    const [again, ...more] = await receive(5);
+    const elapsedMs = performance.now() - handedBack;
+    const failedAgain = again ? await invoke(handler, [again]) : [];
+
+    assert.deepEqual(failed, [first.MessageId]);
+    assert.equal(immediately.length, 0, 'invisible right after the hand-back');
+    assert.equal(more.length, 0);
+    assert.equal(again?.MessageId, first.MessageId);
+    assert.equal(first.Attributes?.ApproximateReceiveCount, '1');
+    assert.equal(again?.Attributes?.ApproximateReceiveCount, '2');
+    assert.ok(
+      elapsedMs >= 1_500 && elapsedMs < 4_000,
+      `redelivered ${Math.round(elapsedMs)} ms after the hand-back`,
+    );
+    const sinceFirstReceive =
+      Date.now() - Number(again?.Attributes?.ApproximateFirstReceiveTimestamp);
+    assert.ok(sinceFirstReceive >= 2_000, `${sinceFirstReceive} ms since SQS first delivered it`);
+    assert.deepEqual(failedAgain, []);
+    assert.equal(server.calls.length, 2);
+    assert.deepEqual(server.invited, accessorIds);
+    assert.equal(await sqs.depth(sqs.invitesUrl), 0);
+  });
+
+  it('parks a chunk for a missing space in the DLQ with the reason and deletes it', async () => {
+    const { handler, server } = await worker(() => ({
+      status: 404,
+      headers: {
+        'x-amzn-errortype': 'ResourceNotFoundException',
+        'x-amzn-requestid': 'svc-req-404',
+      },
+      body: {
+        message: `Space ${SPACE_ID} not found`,
+        resourceId: SPACE_ID,
+        resourceType: 'space',
+      },
+    }));
+    const accessorIds = ['lost-1@example.com', 'lost-2@example.com', 'lost-3@example.com'];
+    await send([encodeInviteChunk(chunk(1, 1, accessorIds))]);
+    const messages = await receive(1);
+
+    const failed = await invoke(handler, messages);
+    const [parked, ...rest] = await sqs.drain(sqs.deadLetterUrl);
+
+    assert.equal(messages.length, 1);
+    assert.deepEqual(failed, []);
+    assert.equal(server.calls.length, 1);
+    assert.equal(server.calls[0]?.path, `/spaces/${SPACE_ID}/invite`);
+    assert.match(
+      server.calls[0]?.authorization ?? '',
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/us-east-1\/repostspace\/aws4_request,/,
+    );
+    assert.equal(rest.length, 0);
+    const attributes = parked?.MessageAttributes ?? {};
+    assert.equal(attributes[PARK_ATTRIBUTES.errorType]?.StringValue, 'ResourceNotFoundException');
+    assert.equal(
+      attributes[PARK_ATTRIBUTES.errorMessage]?.StringValue,
+      `Space ${SPACE_ID} not found`,
+    );
+    assert.equal(attributes[PARK_ATTRIBUTES.serviceRequestId]?.StringValue, 'svc-req-404');
+    assert.deepEqual(decodeInviteChunk(parked?.Body ?? '').accessorIds, accessorIds);
+    assert.equal(await sqs.depth(sqs.invitesUrl), 0);
+  });
+
+  it('delivers every accessor exactly once through 500s and a dropped connection', {
+    timeout: 15_000,
+  }, async () => {
+    const internal = { 'x-amzn-errortype': 'InternalServerException' };
+    const { handler, server } = await worker((call) => {
+      if (call === 1) {
+        return {
+          status: 500,
+          headers: { ...internal, 'retry-after': '1' },
+          body: { message: 'Try again shortly' },
+        };
+      }
+      if (call === 2) return { status: 500, headers: internal, body: { message: 'Internal' } };
+      if (call === 3) return 'drop';
+      return { status: 200 };
+    });
+    const chunks = [1, 2, 3, 4].map((part) =>
+      chunk(
+        part,
+        4,
+        [1, 2, 3].map((index) => `flaky-${part}-${index}@example.com`),
+      ),
+    );
+    const everyone = chunks.flatMap((each) => each.accessorIds);
+    await send(chunks.map(encodeInviteChunk));
+    const lastReceiveCount = new Map<string, number>();
+
+    for (let round = 0; round < 30 && server.invited.length < everyone.length; round++) {
+      const messages = await receive(3);
+      for (const message of messages) {
+        const { part } = decodeInviteChunk(message.Body ?? '');
+        lastReceiveCount.set(`part ${part}`, Number(message.Attributes?.ApproximateReceiveCount));
+      }
+      if (messages.length > 0) await invoke(handler, messages);
+      else if ((await sqs.depth(sqs.invitesUrl)) === 0) break;
+    }
+
+    assert.deepEqual([...server.invited].sort(), [...everyone].sort());
+    const answers = server.calls.map((call) =>
+      call.answer === 'drop' ? 'drop' : call.answer.status,
+    );
+    assert.deepEqual(answers.slice(0, 3), [500, 500, 'drop']);
+    assert.ok(answers.slice(3).every((status) => status === 200));
+    // Each delivery of a message by SQS is one call carrying its accessors, merged or not.
+    const callsCarrying = (each: InviteChunk) =>
+      server.calls.filter((call) => call.accessorIds.includes(each.accessorIds[0] ?? '')).length;
+    assert.deepEqual(
+      Object.fromEntries(lastReceiveCount),
+      Object.fromEntries(chunks.map((each) => [`part ${each.part}`, callsCarrying(each)])),
+    );
+    assert.equal(await sqs.depth(sqs.invitesUrl), 0);
+    assert.equal(await sqs.depth(sqs.deadLetterUrl), 0);
+  });
+
+  it('parks a message that is not JSON as InvalidMessage without calling SendInvites', async () => {
+    const { handler, server } = await worker(() => ({ status: 200 }));
+    await send(['not json {']);
+    const messages = await receive(1);
+
+    const failed = await invoke(handler, messages);
+    const [parked, ...rest] = await sqs.drain(sqs.deadLetterUrl);
+
+    assert.equal(messages.length, 1);
+    assert.deepEqual(failed, []);
+    assert.equal(server.calls.length, 0);
+    assert.equal(rest.length, 0);
+    assert.equal(parked?.Body, 'not json {');
+    assert.equal(
+      parked?.MessageAttributes?.[PARK_ATTRIBUTES.errorType]?.StringValue,
+      'InvalidMessage',
+    );
+    assert.match(
+      parked?.MessageAttributes?.[PARK_ATTRIBUTES.errorMessage]?.StringValue ?? '',
+      /not JSON/,
+    );
+    assert.equal(await sqs.depth(sqs.invitesUrl), 0);
+  });
+});

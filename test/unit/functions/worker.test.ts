@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { createWorkerHandler } from '../../../functions/worker/worker.ts';
+import { OUT_OF_TIME_DELAY_SECONDS } from '../../../shared/domain/deliver-chunks.ts';
+import { encodeInviteChunk, type InviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/events.ts';
+import {
+  RecordingDeadLetters,
+  RecordingVisibility,
+  ScriptedSender,
+  serviceError,
+} from '../../helpers/fakes.ts';
+import { captureOutput, quietMetrics, silentLogger } from '../../helpers/logs.ts';
+
+const TITLE = 'SECRET-TITLE-5d2e';
+const BODY = 'SECRET-BODY-c81f';
+
+function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk {
+  return {
+    v: 1,
+    requestId: 'req-worker-1',
+    part,
+    parts: 9,
+    spaceId: 'SPACE1',
+    title: TITLE,
+    // Chunks that share space, title and body may be merged into one call; these never are.
+    body: `${BODY}-${part}`,
+    accessorIds: [`person-${part}-a@example.com`, `person-${part}-b@example.com`],
+    ...overrides,
+  };
+}
+
+function record(part: number, receiveCount = 1): SQSRecord {
+  return sqsRecord(encodeInviteChunk(chunk(part)), { receiveCount });
+}
+
+function setup(sender: ScriptedSender, options: { logger?: Logger; callBudgetMs?: number } = {}) {
+  const visibility = new RecordingVisibility();
+  const deadLetters = new RecordingDeadLetters();
+  const handler = createWorkerHandler({
+    sender,
+    visibility,
+    deadLetters,
+    logger: options.logger ?? silentLogger(),
+    metrics: quietMetrics(),
+    callBudgetMs: options.callBudgetMs ?? 5_000,
+    random: () => 0.999,
+  });
+  return { handler, visibility, deadLetters };
+}
+
+function failures(response: SQSBatchResponse | undefined): string[] {
+  return (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+}
+
+interface LogLine {
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** The keys lines give for one record: their own, or those of the `chunks` entry naming it. */
+function keysFor(lines: LogLine[], record: SQSRecord): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    if (line.messageId === record.messageId) return [line];
+    const chunks = Array.isArray(line.chunks) ? (line.chunks as Record<string, unknown>[]) : [];
+    return chunks.filter((entry) => entry.messageId === record.messageId);
+  });
+}
+
+describe('worker handler', () => {
+  it('reports only the messages to keep, by messageId, in an SQSBatchResponse', async () => {
+    const sender = new ScriptedSender((input) =>
+      input.accessorIds[0]?.startsWith('person-2-')
+        ? serviceError('InternalServerException')
+        : undefined,
+    );
+    const { handler, visibility, deadLetters } = setup(sender);
+    const delivered = record(1);
+    const retried = record(2, 3);
+    const invalid = sqsRecord('{"v":1');
+
+    const response = await handler(sqsEvent([delivered, retried, invalid]), lambdaContext());
+
+    assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: retried.messageId }] });
+    // Full-jitter backoff at ApproximateReceiveCount 3 (random 0.999 of 2 × 2²) is 8 s.
+    assert.deepEqual(visibility.delays, [{ receiptHandle: retried.receiptHandle, seconds: 8 }]);
+    assert.deepEqual(
+      deadLetters.parked.map((parked) => [parked.body, parked.reason.errorType]),
+      [[invalid.body, 'InvalidMessage']],
+    );
+    assert.equal(sender.calls.length, 2);
+  });
+
+  it('answers an empty batch with no failures and no calls', async () => {
+    const sender = new ScriptedSender();
+    const { handler } = setup(sender);
+
+    // Powertools warns on stdout that no metrics were added; keep that out of the test output.
+    const { result: response } = await captureOutput(() => handler(sqsEvent([]), lambdaContext()));
+
+    assert.deepEqual(response, { batchItemFailures: [] });
+    assert.equal(sender.calls.length, 0);
+  });
+
+  it('makes no call after a throttle and hands the rest of a batch of 5 back with its delay', async () => {
+    const sender = new ScriptedSender((_, call) =>
+      call === 2 ? serviceError('ThrottlingException', { retryAfterSeconds: 7 }) : undefined,
+    );
+    const { handler, visibility, deadLetters } = setup(sender);
+    const records = [1, 2, 3, 4, 5].map((part) => record(part));
+
+    const response = await handler(sqsEvent(records), lambdaContext());
+
+    assert.equal(sender.calls.length, 2);
+    assert.deepEqual(
+      failures(response),
+      records.slice(1).map((kept) => kept.messageId),
+    );
+    assert.deepEqual(
+      visibility.delays,
+      records.slice(1).map((kept) => ({ receiptHandle: kept.receiptHandle, seconds: 7 })),
+    );
+    assert.equal(deadLetters.parked.length, 0);
+  });
+
+  it('starts no call with less time left than the call budget and hands those messages back', async () => {
+    let remainingMs = 20_000;
+    // Each call uses 6 s of the invocation: after two, 8 s are left, under the 10 s budget.
+    const sender = new ScriptedSender(() => {
+      remainingMs -= 6_000;
+      return undefined;
+    });
+    const { handler, visibility } = setup(sender, { callBudgetMs: 10_000 });
+    const records = [1, 2, 3, 4].map((part) => record(part));
+
+    const response = await handler(
+      sqsEvent(records),
+      lambdaContext(() => remainingMs),
+    );
+
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds[0]),
+      ['person-1-a@example.com', 'person-2-a@example.com'],
+    );
+    assert.deepEqual(failures(response), [records[2]?.messageId, records[3]?.messageId]);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS],
+    );
+  });
+
+  describe('logging', () => {
+    const accessorIds = [1, 2, 3, 4, 5].flatMap((part) => chunk(part).accessorIds);
+
+    /** One batch through every path: delivered, parked after a 404, invalid, throttled. */
+    async function runBatch(logLevel: 'DEBUG' | 'INFO') {
+      const sender = new ScriptedSender((input) => {
+        if (input.accessorIds[0]?.startsWith('person-2-')) {
+          return serviceError('ResourceNotFoundException', { requestId: 'svc-404' });
+        }
+        if (input.accessorIds[0]?.startsWith('person-4-')) {
+          return serviceError('ThrottlingException', { retryAfterSeconds: 3 });
+        }
+        return undefined;
+      });
+      const { handler } = setup(sender, {
+        logger: new Logger({ serviceName: 'test', logLevel }),
+      });
+      const records = {
+        delivered: record(1, 2),
+        notFound: record(2),
+        notJson: sqsRecord(`{"title":"${TITLE}","body":"${BODY}`),
+        invalidChunk: sqsRecord(encodeInviteChunk(chunk(3, { accessorIds: [] }))),
+        throttled: record(4),
+        batchThrottled: record(5, 4),
+      };
+
+      const { result, output } = await captureOutput(() =>
+        handler(sqsEvent(Object.values(records)), lambdaContext()),
+      );
+
+      return { records, response: result, lines: logLines(output), output };
+    }
+
+    it('logs each record with its keys and never the title or body', async () => {
+      const { records, response, lines, output } = await runBatch('DEBUG');
+
+      assert.deepEqual(failures(response), [
+        records.throttled.messageId,
+        records.batchThrottled.messageId,
+      ]);
+      for (const [message, part, receiveCount] of [
+        [records.delivered, 1, 2],
+        [records.notFound, 2, 1],
+        [records.throttled, 4, 1],
+        [records.batchThrottled, 5, 4],
+      ] as const) {
+        const found = keysFor(lines, message);
+        assert.ok(found.length > 0, `no log line for part ${part}`);
+        for (const keys of found) {
+          assert.equal(keys.requestId, 'req-worker-1');
+          assert.equal(keys.part, part);
+          assert.equal(keys.receiveCount, receiveCount);
+        }
+      }
+      for (const message of [records.notJson, records.invalidChunk]) {
+        const [parked, ...rest] = keysFor(lines, message);
+        assert.equal(rest.length, 0);
+        assert.equal(parked?.level, 'ERROR');
+        assert.equal(parked?.errorType, 'InvalidMessage');
+        assert.equal(parked?.receiveCount, 1);
+      }
+      const notFound = keysFor(lines, records.notFound).find((keys) => keys.level === 'ERROR');
+      assert.equal(notFound?.serviceRequestId, 'svc-404');
+      assert.doesNotMatch(output, /SECRET-TITLE|SECRET-BODY/);
+    });
+
+    it('logs accessor IDs only at DEBUG', async () => {
+      const debug = await runBatch('DEBUG');
+      const info = await runBatch('INFO');
+
+      const mentionsAccessor = (line: LogLine) => {
+        const text = JSON.stringify(line);
+        return accessorIds.some((id) => text.includes(id));
+      };
+      const debugMentions = debug.lines.filter(mentionsAccessor);
+      assert.ok(debugMentions.length > 0, 'DEBUG logs the accessors invited');
+      assert.deepEqual(new Set(debugMentions.map((line) => line.level)), new Set(['DEBUG']));
+      assert.ok(keysFor(info.lines, info.records.delivered).length > 0, 'INFO logs deliveries');
+      assert.ok(!accessorIds.some((id) => info.output.includes(id)));
+    });
+  });
+});
