@@ -28,6 +28,17 @@ export interface LocalStackConfig {
   };
   /** Seconds between summaries. */
   summaryEverySeconds: number;
+  /**
+   * Tests only: the invites queue's visibility timeout, so messages in flight when the stack is
+   * killed come back in seconds rather than after 6 × the worker timeout.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Experiments only: event source mapping settings that replace those of `serverless.yml`. */
+  workerOverrides: {
+    maximumConcurrency?: number;
+    batchSize?: number;
+    maximumBatchingWindowSeconds?: number;
+  };
 }
 
 function number(
@@ -68,7 +79,19 @@ export function readLocalStackConfig(env: Environment = process.env): LocalStack
       dropConnectionRate: number(env, 'LOCAL_FAULT_DROP_RATE', 0, 0, 1),
     },
     summaryEverySeconds: number(env, 'LOCAL_SUMMARY_SECONDS', 5, 0.1, 3_600),
+    workerOverrides: {},
   };
+  if (text(env, 'LOCAL_VISIBILITY_TIMEOUT') !== undefined) {
+    config.visibilityTimeoutSeconds = number(env, 'LOCAL_VISIBILITY_TIMEOUT', 0, 0, 43_200);
+  }
+  const overrides = [
+    ['LOCAL_WORKER_CONCURRENCY', 'maximumConcurrency', 1, 1_000],
+    ['LOCAL_WORKER_BATCH_SIZE', 'batchSize', 1, 10_000],
+    ['LOCAL_WORKER_BATCHING_WINDOW', 'maximumBatchingWindowSeconds', 0, 300],
+  ] as const;
+  for (const [name, key, min, max] of overrides) {
+    if (text(env, name) !== undefined) config.workerOverrides[key] = number(env, name, 0, min, max);
+  }
   if (known) {
     config.simulator.knownSpaceIds = [
       ...new Set([

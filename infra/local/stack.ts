@@ -77,9 +77,23 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const env = process.env;
   ensureLocalAws(env);
-  const definitions = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
+  const loaded = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
     params: { hrEventSource: config.hrEventSource },
   });
+  const definitions = { ...loaded, worker: { ...loaded.worker, ...config.workerOverrides } };
+  if (config.visibilityTimeoutSeconds !== undefined) {
+    const invites = loaded.queues.invites;
+    definitions.queues = {
+      ...loaded.queues,
+      invites: {
+        ...invites,
+        attributes: {
+          ...invites.attributes,
+          VisibilityTimeout: String(config.visibilityTimeoutSeconds),
+        },
+      },
+    };
+  }
   const stops: (() => Promise<void>)[] = [];
   try {
     let sqsEndpoint = config.sqsEndpoint;
