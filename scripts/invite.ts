@@ -1,0 +1,125 @@
+/**
+ * `npm run invite`: invites every accessor in a file through the pipeline's invite API.
+ * Run with `--help` for the options.
+ */
+import { integerOption, parseOptions, requireOptions, stringOption } from './lib/cli-args.ts';
+import { UsageError } from './lib/errors.ts';
+import { INVITE_DEFAULTS, type InviteIo, type InviteOptions, runInvite } from './lib/run-invite.ts';
+
+export const INVITE_USAGE = `Usage: npm run invite -- --url <api base url> --space <spaceId> --file <ids.txt|ids.csv>
+                         --title <text> --body <text> [options]
+
+Invites every accessor in a file to a re:Post Private space through the pipeline's invite
+API (POST {url}/spaces/{spaceId}/invite), splitting the list into requests sent a few at a time.
+
+Required:
+  --url <url>             Base URL of the invite API: the HTTP API endpoint, or the local
+                          stack's (http://127.0.0.1:3000)
+  --space <spaceId>       The space to invite to
+  --file <path>           Accessor IDs: a text file, one per line, or a .csv file (the first
+                          column, or the column headed accessorId, accessor_id or id). Blank
+                          lines and lines starting with # are skipped; IDs are trimmed and a
+                          repeated ID is sent once.
+  --title <text>          Invitation title, 1 to 200 characters
+  --body <text>           Invitation body, 1 to 600 characters
+
+Options:
+  --region <region>       Region to sign for (default: the one in an execute-api URL, then
+                          AWS_REGION, then AWS_DEFAULT_REGION)
+  --no-sign               Send unsigned requests (the default for a localhost URL when the
+                          environment holds no AWS credentials)
+  --ids-per-request <n>   Most accessor IDs in one request (default ${INVITE_DEFAULTS.idsPerRequest.toLocaleString('en-US')});
+                          a request body also stays under 4 MiB, below Lambda's 6 MB limit
+  --concurrency <n>       Requests in flight at once (default ${INVITE_DEFAULTS.concurrency})
+  --column <name>         CSV only: the header of the accessor column
+  --report <path>         Write a JSON report: every request with its request ID or error,
+                          and the accessor IDs that were not accepted
+  -h, --help              Show this help
+
+Requests are signed with SigV4 for execute-api (the API's IAM authorization) with credentials
+from the default AWS chain. Throttling (429), server errors (5xx) and lost connections are
+retried, up to 5 attempts, with jittered backoff that honours Retry-After; any other error
+fails that request, and the summary shows the API's message.
+
+Exit codes: 0 every request accepted, 1 some request not accepted, 2 invalid arguments or
+input (nothing was sent).
+`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  space: { type: 'string' },
+  file: { type: 'string' },
+  title: { type: 'string' },
+  body: { type: 'string' },
+  region: { type: 'string' },
+  sign: { type: 'boolean' },
+  'ids-per-request': { type: 'string' },
+  concurrency: { type: 'string' },
+  column: { type: 'string' },
+  report: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Reads the command line; `help` when usage was asked for. Throws `UsageError`. */
+export function parseInviteArgs(
+  argv: readonly string[],
+): { help: true } | { help: false; options: InviteOptions } {
+  const values = parseOptions(argv, OPTIONS);
+  if (values.help === true) return { help: true };
+  requireOptions(values, ['url', 'space', 'file', 'title', 'body']);
+  const options: InviteOptions = {
+    url: values.url as string,
+    spaceId: values.space as string,
+    file: values.file as string,
+    title: values.title as string,
+    body: values.body as string,
+  };
+  const region = stringOption(values, 'region');
+  const column = stringOption(values, 'column');
+  const report = stringOption(values, 'report');
+  const idsPerRequest = integerOption(values, 'ids-per-request', 1, 1_000_000);
+  const concurrency = integerOption(values, 'concurrency', 1, 64);
+  if (region !== undefined) options.region = region;
+  if (column !== undefined) options.column = column;
+  if (report !== undefined) options.report = report;
+  if (idsPerRequest !== undefined) options.idsPerRequest = idsPerRequest;
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  if (typeof values.sign === 'boolean') options.sign = values.sign;
+  return { help: false, options };
+}
+
+/** Runs the command and resolves to its exit code; errors are written to `io.stderr`. */
+export async function main(argv: readonly string[], io: InviteIo): Promise<number> {
+  try {
+    const parsed = parseInviteArgs(argv);
+    if (parsed.help) {
+      io.stdout.write(INVITE_USAGE);
+      return 0;
+    }
+    const report = await runInvite(parsed.options, io);
+    return report.requestsFailed === 0 ? 0 : 1;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`invite: ${error.message}\nNothing was sent. Run with --help for usage.\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`invite failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.stderr.write(
+      '\nInterrupted: no new requests or retries; waiting for the requests in flight (Ctrl-C again quits at once)\n',
+    );
+  });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: interrupt.signal,
+  });
+}

@@ -1,0 +1,54 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
+
+type ParsedValues = Record<string, string | boolean | undefined>;
+
+/** `parseArgs` in strict mode; its errors (unknown option, missing value) become `UsageError`. */
+export function parseOptions(
+  argv: readonly string[],
+  options: ParseArgsOptionsConfig,
+): ParsedValues {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+    });
+    return values as ParsedValues;
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
+/** Throws `UsageError` naming every required option that is missing. */
+export function requireOptions(values: ParsedValues, names: readonly string[]): void {
+  const missing = names.filter((name) => values[name] === undefined);
+  if (missing.length > 0) {
+    throw new UsageError(`Missing ${missing.map((name) => `--${name}`).join(', ')}`);
+  }
+}
+
+/** An integer option within `min..max`; undefined when not given. Throws `UsageError`. */
+export function integerOption(
+  values: ParsedValues,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).replaceAll('_', '').replaceAll(',', '');
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** A string option, or undefined when not given. */
+export function stringOption(values: ParsedValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}

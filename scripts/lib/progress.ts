@@ -1,0 +1,82 @@
+/** Where a command writes: a stream, or a test's recorder. */
+export interface ScriptOutput {
+  write(text: string): unknown;
+  /** A terminal gets one redrawn status line instead of a line per event. */
+  isTTY?: boolean;
+}
+
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+/** `12000` as `12,000`. */
+export function formatCount(value: number): string {
+  return COUNT_FORMAT.format(value);
+}
+
+/** A bar of `width` cells, `#` for the share done: `[#####.....]`. */
+export function formatBar(done: number, total: number, width = 30): string {
+  const share = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
+  const filled = Math.floor(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export interface InviteProgressState {
+  doneIds: number;
+  totalIds: number;
+  doneRequests: number;
+  totalRequests: number;
+  failedRequests: number;
+}
+
+/** `[#####.....] 12,000/50,000 IDs  3/10 requests`, and the failures when there are any. */
+export function formatInviteProgress(state: InviteProgressState, width = 30): string {
+  const failed = state.failedRequests > 0 ? `  ${formatCount(state.failedRequests)} failed` : '';
+  return (
+    `${formatBar(state.doneIds, state.totalIds, width)} ` +
+    `${formatCount(state.doneIds)}/${formatCount(state.totalIds)} IDs  ` +
+    `${formatCount(state.doneRequests)}/${formatCount(state.totalRequests)} requests${failed}`
+  );
+}
+
+/** `1.5 s`, `250 ms`. */
+export function formatDuration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+const CLEAR_LINE = '\r\x1b[2K';
+
+/**
+ * A status line and a log on one output. On a terminal the status is one line redrawn in
+ * place, and logged lines are written above it; elsewhere the status is not shown at all.
+ */
+export class StatusDisplay {
+  readonly tty: boolean;
+  readonly #out: ScriptOutput;
+  #status = '';
+
+  constructor(out: ScriptOutput) {
+    this.#out = out;
+    this.tty = out.isTTY === true;
+  }
+
+  /** Redraws the status line (terminal only). */
+  status(line: string): void {
+    if (!this.tty) return;
+    this.#status = line;
+    this.#out.write(`${CLEAR_LINE}${line}`);
+  }
+
+  /** Writes a line, above the status line on a terminal. */
+  log(line: string): void {
+    if (this.tty && this.#status !== '') {
+      this.#out.write(`${CLEAR_LINE}${line}\n${this.#status}`);
+    } else {
+      this.#out.write(`${line}\n`);
+    }
+  }
+
+  /** Leaves the last status on screen and moves past it. */
+  end(): void {
+    if (this.tty && this.#status !== '') this.#out.write('\n');
+    this.#status = '';
+  }
+}

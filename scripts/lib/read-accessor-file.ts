@@ -1,0 +1,168 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { accessorIdProblem } from '../../shared/domain/invite-request.ts';
+import { uniqueStrings } from '../../shared/domain/unique-strings.ts';
+import { CsvSyntaxError, parseCsv } from './csv.ts';
+import { AccessorFileError } from './errors.ts';
+
+export type AccessorFileFormat = 'text' | 'csv';
+
+/** Header names that mark the accessor column of a CSV file, in order of preference. */
+export const ACCESSOR_COLUMN_NAMES = ['accessorid', 'accessor_id', 'id'] as const;
+
+/** Problems listed in one error; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10;
+
+export interface AccessorList {
+  /** Distinct accessor IDs in file order (first occurrence kept). */
+  accessorIds: string[];
+  /** IDs dropped because they appeared earlier in the file. */
+  duplicates: number;
+}
+
+export interface ReadAccessorOptions {
+  /** Defaults to `csv` for a `.csv` file, `text` otherwise. */
+  format?: AccessorFileFormat;
+  /** CSV only: the header of the accessor column; the first row must then be a header. */
+  column?: string;
+}
+
+/**
+ * Reads accessor IDs from a text file (one per line) or a CSV file (first column, or the
+ * column a header names), skipping blank lines and `#` comments, trimming each ID.
+ * Throws `AccessorFileError` naming the file and line of every problem (up to ten).
+ */
+export async function readAccessorFile(
+  path: string,
+  options: ReadAccessorOptions = {},
+): Promise<AccessorList> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new AccessorFileError(`Cannot read ${path}: ${reason}`, undefined, { cause: error });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new AccessorFileError(`${path} is not UTF-8 text`, undefined, { cause: error });
+  }
+  const format = options.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : 'text');
+  try {
+    return parseAccessorList(text, format, options.column);
+  } catch (error) {
+    if (error instanceof AccessorFileError) {
+      throw new AccessorFileError(`${path}: ${error.message}`, error.line, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Parses the text of an accessor file; `readAccessorFile` without the file.
+ * Throws `AccessorFileError` naming the line of every problem.
+ */
+export function parseAccessorList(
+  text: string,
+  format: AccessorFileFormat,
+  column?: string,
+): AccessorList {
+  const problems = new LineProblems();
+  const ids = format === 'csv' ? csvIds(text, problems, column) : textIds(text, problems);
+  problems.throwIfAny();
+  if (ids.length === 0) throw new AccessorFileError('no accessor IDs found');
+  const accessorIds = uniqueStrings(ids);
+  return { accessorIds, duplicates: ids.length - accessorIds.length };
+}
+
+class LineProblems {
+  readonly #listed: string[] = [];
+  #count = 0;
+  #firstLine: number | undefined;
+
+  check(id: string, line: number): boolean {
+    const problem = accessorIdProblem(id);
+    if (problem === undefined) return true;
+    this.add(line, `${problem} (${preview(id)})`);
+    return false;
+  }
+
+  add(line: number, message: string): void {
+    this.#count++;
+    this.#firstLine ??= line;
+    if (this.#listed.length < MAX_LISTED_PROBLEMS) this.#listed.push(`line ${line}: ${message}`);
+  }
+
+  throwIfAny(): void {
+    if (this.#count === 0) return;
+    const more = this.#count - this.#listed.length;
+    const tail = more > 0 ? `\n  … and ${more} more` : '';
+    throw new AccessorFileError(
+      `${this.#count === 1 ? 'invalid accessor ID' : `${this.#count} invalid accessor IDs`}\n  ${this.#listed.join('\n  ')}${tail}`,
+      this.#firstLine,
+    );
+  }
+}
+
+/** A short, printable rendering of a rejected ID: controls shown escaped, long IDs cut. */
+function preview(id: string): string {
+  const shown = JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id);
+  return id.length > 40 ? `${shown}, ${id.length} characters` : shown;
+}
+
+function textIds(text: string, problems: LineProblems): string[] {
+  const ids: string[] = [];
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const id = (lines[index] as string).trim();
+    if (id === '' || id.startsWith('#')) continue;
+    if (problems.check(id, index + 1)) ids.push(id);
+  }
+  return ids;
+}
+
+function csvIds(text: string, problems: LineProblems, column?: string): string[] {
+  const ids: string[] = [];
+  let columnIndex: number | undefined;
+  try {
+    for (const record of parseCsv(text)) {
+      if (record.comment || record.fields.every((field) => field.trim() === '')) continue;
+      if (columnIndex === undefined) {
+        const header = headerColumn(record.fields, column);
+        if (header === undefined && column !== undefined) {
+          throw new AccessorFileError(
+            `line ${record.line}: the first row has no column named "${column}"`,
+            record.line,
+          );
+        }
+        columnIndex = header ?? 0;
+        if (header !== undefined) continue;
+      }
+      const id = (record.fields[columnIndex] ?? '').trim();
+      if (id === '') {
+        problems.add(record.line, `no accessor ID in column ${columnIndex + 1}`);
+        continue;
+      }
+      if (problems.check(id, record.line)) ids.push(id);
+    }
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) {
+      throw new AccessorFileError(error.message, error.line, { cause: error });
+    }
+    throw error;
+  }
+  return ids;
+}
+
+/** The accessor column's index when `fields` is a header row, else undefined. */
+function headerColumn(fields: string[], column?: string): number | undefined {
+  const names = fields.map((field) => field.trim().toLowerCase());
+  const wanted = column === undefined ? ACCESSOR_COLUMN_NAMES : [column.trim().toLowerCase()];
+  for (const name of wanted) {
+    const index = names.indexOf(name);
+    if (index !== -1) return index;
+  }
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { backoffDelay } from '../../shared/domain/backoff.ts';
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  /** Backoff of the first retry without `Retry-After`; it doubles after each attempt. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Random delay added to a `Retry-After`, so requests told the same time do not return together. */
+  retryAfterJitterMs: number;
+  /** A longer `Retry-After` ends the request as failed instead of waiting. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 20_000,
+  retryAfterJitterMs: 500,
+  maxRetryAfterMs: 5 * 60_000,
+};
+
+/** What one attempt ended with, as far as retrying is concerned. */
+export interface AttemptFailure {
+  /** The HTTP status; undefined when no answer came (network error, timeout). */
+  status?: number;
+  /** From the `Retry-After` header. */
+  retryAfterMs?: number;
+}
+
+/** Throttling and server errors may pass; other client errors never will. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/**
+ * Reads `Retry-After` as milliseconds: delay-seconds or an HTTP date (relative to `now`).
+ * Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names its weekday and month; Date.parse would also take "-1" as a year.
+  if (!/[a-z]/i.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The wait before attempt `attempt + 1`, or undefined when the request should not be retried:
+ * a permanent error, attempts used up, or a `Retry-After` longer than the policy waits.
+ * `Retry-After` is honoured as a minimum; without it the backoff is full-jitter exponential.
+ */
+export function retryDelay(
+  failure: AttemptFailure,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number | undefined {
+  if (failure.status !== undefined && !isRetryableStatus(failure.status)) return undefined;
+  if (attempt >= policy.maxAttempts) return undefined;
+  if (failure.retryAfterMs !== undefined) {
+    if (failure.retryAfterMs > policy.maxRetryAfterMs) return undefined;
+    return failure.retryAfterMs + random() * policy.retryAfterJitterMs;
+  }
+  return backoffDelay(attempt, { base: policy.baseDelayMs, max: policy.maxDelayMs, random });
+}

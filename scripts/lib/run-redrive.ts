@@ -1,0 +1,240 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { UsageError } from './errors.ts';
+import {
+  type MessageMover,
+  MOVE_TASK_STATUS,
+  type MoveTask,
+  type QueueDirectory,
+  type QueueInfo,
+} from './message-mover.ts';
+import { formatBar, formatCount, type ScriptOutput, StatusDisplay } from './progress.ts';
+
+export const REDRIVE_DEFAULTS = {
+  service: 'repost-invite-pipeline',
+  pollIntervalMs: 5_000,
+} as const;
+
+export interface RedriveOptions {
+  /** The Serverless service name, the first part of the queue names. */
+  service?: string;
+  stage?: string;
+  /** Given, it replaces the lookup of `${service}-${stage}-invites-dlq`. */
+  dlqUrl?: string;
+  /** Given, it replaces the lookup of `${service}-${stage}-invites`. */
+  queueUrl?: string;
+  /** SQS's `MaxNumberOfMessagesPerSecond`; SQS picks the pace when undefined. */
+  rate?: number;
+  /** Cancel the running move task instead of starting one. */
+  cancel?: boolean;
+  pollIntervalMs?: number;
+}
+
+export interface RedriveDependencies {
+  queues: QueueDirectory;
+  mover: MessageMover;
+  stdout: ScriptOutput;
+  stderr: ScriptOutput;
+  /** Rejects when `signal` aborts. Defaults to a timer. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborting stops the watch; the move task itself keeps running. */
+  signal?: AbortSignal;
+}
+
+export type RedriveOutcome =
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'empty'
+  | 'already-running'
+  | 'cancel-requested'
+  | 'nothing-to-cancel'
+  | 'interrupted';
+
+export interface RedriveResult {
+  outcome: RedriveOutcome;
+  exitCode: number;
+  deadLetterQueue: QueueInfo;
+  /** The task started, cancelled or found running. */
+  task?: MoveTask;
+}
+
+const EXIT_CODES: Record<RedriveOutcome, number> = {
+  completed: 0,
+  empty: 0,
+  'cancel-requested': 0,
+  'nothing-to-cancel': 0,
+  failed: 1,
+  cancelled: 1,
+  'already-running': 1,
+  interrupted: 1,
+};
+
+/** The queue names `infra/queues.yml` gives a stage. */
+export function queueNames(service: string, stage: string) {
+  return { invites: `${service}-${stage}-invites`, deadLetter: `${service}-${stage}-invites-dlq` };
+}
+
+function queueName(url: string): string {
+  return url.replace(/\/+$/, '').split('/').pop() ?? url;
+}
+
+function depth(queue: QueueInfo): number {
+  return queue.visible + queue.inFlight + queue.delayed;
+}
+
+function describeDepth(queue: QueueInfo): string {
+  const extra = [
+    queue.inFlight > 0 ? `${formatCount(queue.inFlight)} in flight` : '',
+    queue.delayed > 0 ? `${formatCount(queue.delayed)} delayed` : '',
+  ].filter(Boolean);
+  const count = `${formatCount(queue.visible)} message${queue.visible === 1 ? '' : 's'}`;
+  return extra.length > 0 ? `${count} (${extra.join(', ')})` : count;
+}
+
+function describeTask(task: MoveTask): string {
+  const total = task.toMove !== undefined ? ` of ${formatCount(task.toMove)}` : '';
+  const started = task.startedAt ? `, started ${new Date(task.startedAt).toISOString()}` : '';
+  return `${task.status}, ${formatCount(task.moved)}${total} moved${started}`;
+}
+
+/**
+ * The task this run started: the one with its handle, else, since a finished task loses its
+ * handle, the first one started after every task listed before the start.
+ */
+function findTask(tasks: MoveTask[], handle: string, newestBefore: number): MoveTask | undefined {
+  return (
+    tasks.find((task) => task.taskHandle === handle) ??
+    tasks.find(
+      (task) =>
+        task.taskHandle === undefined &&
+        (task.startedAt ?? Number.NEGATIVE_INFINITY) > newestBefore,
+    )
+  );
+}
+
+/**
+ * Moves every message in the dead-letter queue back to the invites queue with an SQS message
+ * move task, and watches it until it ends; with `cancel`, cancels the running task instead.
+ * Refuses to start while a task is running. Throws `UsageError` when a queue is not named,
+ * `QueueNotFoundError` when one does not exist, `MessageMoveUnsupportedError` off AWS.
+ */
+export async function runRedrive(
+  options: RedriveOptions,
+  dependencies: RedriveDependencies,
+): Promise<RedriveResult> {
+  const { queues, mover, signal } = dependencies;
+  const sleep =
+    dependencies.sleep ?? ((ms, abort) => delay(ms, undefined, abort ? { signal: abort } : {}));
+  const display = new StatusDisplay(dependencies.stdout);
+  const names =
+    options.stage !== undefined
+      ? queueNames(options.service ?? REDRIVE_DEFAULTS.service, options.stage)
+      : undefined;
+  if (names === undefined && options.dlqUrl === undefined) {
+    throw new UsageError('Pass --stage, or --dlq-url');
+  }
+  if (names === undefined && options.queueUrl === undefined && !options.cancel) {
+    throw new UsageError('Pass --stage, or both --dlq-url and --queue-url');
+  }
+
+  const dlqUrl = options.dlqUrl ?? (await queues.urlOf(names?.deadLetter ?? ''));
+  const dlq = await queues.describe(dlqUrl);
+  const dlqName = queueName(dlqUrl);
+  display.log(`Dead-letter queue  ${dlqName} holds ${describeDepth(dlq)}`);
+
+  const earlier = await mover.list(dlq.arn);
+  const active = earlier.find(
+    (task) =>
+      task.status === MOVE_TASK_STATUS.running || task.status === MOVE_TASK_STATUS.cancelling,
+  );
+  const result = (outcome: RedriveOutcome, task?: MoveTask): RedriveResult => ({
+    outcome,
+    exitCode: EXIT_CODES[outcome],
+    deadLetterQueue: dlq,
+    ...(task ? { task } : {}),
+  });
+
+  if (options.cancel) {
+    if (active?.status !== MOVE_TASK_STATUS.running || active.taskHandle === undefined) {
+      display.log(`No move task is running on ${dlqName}; nothing to cancel`);
+      return result('nothing-to-cancel', active);
+    }
+    const moved = await mover.cancel(active.taskHandle);
+    const so = moved !== undefined ? ` after moving ${formatCount(moved)} messages` : '';
+    display.log(`Cancelling the move task on ${dlqName}${so}`);
+    return result('cancel-requested', active);
+  }
+  if (active !== undefined) {
+    dependencies.stderr.write(
+      `A message move task is already running on ${dlqName} (${describeTask(active)}); ` +
+        'wait for it to finish, or cancel it with --cancel\n',
+    );
+    return result('already-running', active);
+  }
+
+  const sourceUrl = options.queueUrl ?? (await queues.urlOf(names?.invites ?? ''));
+  const source = await queues.describe(sourceUrl);
+  const sourceName = queueName(sourceUrl);
+  display.log(`Invites queue      ${sourceName} holds ${describeDepth(source)}`);
+  if (depth(dlq) === 0) {
+    display.log('Nothing to redrive');
+    return result('empty');
+  }
+
+  const newestBefore = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...earlier.map((task) => task.startedAt ?? Number.NEGATIVE_INFINITY),
+  );
+  const handle = await mover.start({
+    sourceArn: dlq.arn,
+    destinationArn: source.arn,
+    ...(options.rate !== undefined ? { maxMessagesPerSecond: options.rate } : {}),
+  });
+  const pace =
+    options.rate !== undefined
+      ? `at most ${formatCount(options.rate)} a second`
+      : 'at the pace SQS picks';
+  display.log(`Moving messages from ${dlqName} to ${sourceName}, ${pace}`);
+
+  const pollIntervalMs = options.pollIntervalMs ?? REDRIVE_DEFAULTS.pollIntervalMs;
+  let last = '';
+  let task: MoveTask | undefined;
+  for (;;) {
+    try {
+      await sleep(pollIntervalMs, signal);
+    } catch {
+      display.end();
+      display.log(
+        'Stopped watching; the move task keeps running. Run the command again to see it, or with --cancel to stop it.',
+      );
+      return result('interrupted', task);
+    }
+    task = findTask(await mover.list(dlq.arn), handle, newestBefore);
+    if (task === undefined) continue;
+    const total = task.toMove ?? depth(dlq);
+    const line = `${formatCount(task.moved)}/${formatCount(total)} messages moved  ${task.status}`;
+    display.status(`${formatBar(task.moved, total)} ${line}`);
+    if (!display.tty && line !== last) display.log(line);
+    last = line;
+
+    if (task.status === MOVE_TASK_STATUS.completed) {
+      display.end();
+      display.log(`Done: moved ${formatCount(task.moved)} messages to ${sourceName}`);
+      return result('completed', task);
+    }
+    if (task.status === MOVE_TASK_STATUS.failed) {
+      display.end();
+      dependencies.stderr.write(
+        `The move task failed after moving ${formatCount(task.moved)} messages: ${task.failureReason ?? 'no reason given'}\n`,
+      );
+      return result('failed', task);
+    }
+    if (task.status === MOVE_TASK_STATUS.cancelled) {
+      display.end();
+      dependencies.stderr.write(
+        `The move task was cancelled after moving ${formatCount(task.moved)} messages\n`,
+      );
+      return result('cancelled', task);
+    }
+  }
+}

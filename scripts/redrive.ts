@@ -1,0 +1,137 @@
+/**
+ * `npm run redrive`: moves the dead-letter queue's messages back to the invites queue.
+ * Run with `--help` for the options.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../shared/adapters/sqs-client.ts';
+import { integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
+import { UsageError } from './lib/errors.ts';
+import type { ScriptOutput } from './lib/progress.ts';
+import {
+  REDRIVE_DEFAULTS,
+  type RedriveDependencies,
+  type RedriveOptions,
+  runRedrive,
+} from './lib/run-redrive.ts';
+import { SqsMessageMover } from './lib/sqs-message-mover.ts';
+import { SqsQueueDirectory } from './lib/sqs-queue-directory.ts';
+
+export const REDRIVE_USAGE = `Usage: npm run redrive -- --stage <stage> [options]
+       npm run redrive -- --dlq-url <url> --queue-url <url> [options]
+
+Moves every message in the pipeline's dead-letter queue back to its invites queue with an SQS
+message move task (StartMessageMoveTask), then reports progress until the task ends.
+
+Options:
+  --stage <stage>         The deployed stage; the queues are <service>-<stage>-invites-dlq and
+                          <service>-<stage>-invites, found with GetQueueUrl
+  --service <name>        The service name (default ${REDRIVE_DEFAULTS.service})
+  --region <region>       The queues' region (default: AWS_REGION, then the AWS config)
+  --rate <n>              Most messages moved a second, 1 to 500 (default: SQS's own pace)
+  --dlq-url <url>         The dead-letter queue's URL, instead of looking it up
+  --queue-url <url>       The invites queue's URL, instead of looking it up
+  --cancel                Cancel the running move task instead of starting one
+  -h, --help              Show this help
+
+Only one move task may run on a queue at a time: while one runs, the command refuses to
+start another. Ctrl-C stops watching; the task keeps running. HR events parked in the same
+DLQ are not invite chunks: the worker parks them again, as InvalidMessage.
+AWS_ENDPOINT_URL_SQS points the command at another SQS endpoint (fauxqs and the local stack
+do not implement message move tasks).
+
+Needs sqs:GetQueueUrl, sqs:GetQueueAttributes, sqs:StartMessageMoveTask,
+sqs:ListMessageMoveTasks, sqs:CancelMessageMoveTask, sqs:ReceiveMessage and
+sqs:DeleteMessage on the dead-letter queue, and sqs:SendMessage on the invites queue.
+
+Exit codes: 0 moved (or nothing to move, or cancelled as asked), 1 the task failed, was
+cancelled, or another was running, 2 invalid arguments.
+`;
+
+const OPTIONS = {
+  stage: { type: 'string' },
+  service: { type: 'string' },
+  region: { type: 'string' },
+  rate: { type: 'string' },
+  'dlq-url': { type: 'string' },
+  'queue-url': { type: 'string' },
+  cancel: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Reads the command line; `help` when usage was asked for. Throws `UsageError`. */
+export function parseRedriveArgs(
+  argv: readonly string[],
+): { help: true } | { help: false; options: RedriveOptions; region?: string } {
+  const values = parseOptions(argv, OPTIONS);
+  if (values.help === true) return { help: true };
+  const options: RedriveOptions = {};
+  const stage = stringOption(values, 'stage');
+  const service = stringOption(values, 'service');
+  const dlqUrl = stringOption(values, 'dlq-url');
+  const queueUrl = stringOption(values, 'queue-url');
+  const rate = integerOption(values, 'rate', 1, 500);
+  if (stage !== undefined) options.stage = stage;
+  if (service !== undefined) options.service = service;
+  if (dlqUrl !== undefined) options.dlqUrl = dlqUrl;
+  if (queueUrl !== undefined) options.queueUrl = queueUrl;
+  if (rate !== undefined) options.rate = rate;
+  if (values.cancel === true) options.cancel = true;
+  if (
+    stage === undefined &&
+    (dlqUrl === undefined || (queueUrl === undefined && !options.cancel))
+  ) {
+    throw new UsageError('Pass --stage, or --dlq-url and --queue-url');
+  }
+  const region = stringOption(values, 'region');
+  return region === undefined ? { help: false, options } : { help: false, options, region };
+}
+
+/** Runs the command and resolves to its exit code; errors are written to `stderr`. */
+export async function main(
+  argv: readonly string[],
+  io: { stdout: ScriptOutput; stderr: ScriptOutput; signal?: AbortSignal },
+  dependencies?: Pick<RedriveDependencies, 'queues' | 'mover'>,
+): Promise<number> {
+  let parsed: ReturnType<typeof parseRedriveArgs>;
+  try {
+    parsed = parseRedriveArgs(argv);
+  } catch (error) {
+    io.stderr.write(`redrive: ${(error as Error).message}\nRun with --help for usage.\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout.write(REDRIVE_USAGE);
+    return 0;
+  }
+  // The SDK reads the region from the environment; --region wins over the profile's.
+  if (parsed.region !== undefined) process.env.AWS_REGION = parsed.region;
+  let client: SQSClient | undefined;
+  let adapters = dependencies;
+  if (adapters === undefined) {
+    client = createSqsClient();
+    adapters = { queues: new SqsQueueDirectory(client), mover: new SqsMessageMover(client) };
+  }
+  try {
+    const result = await runRedrive(parsed.options, { ...adapters, ...io });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`redrive: ${error.message}\nRun with --help for usage.\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`redrive failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    client?.destroy();
+  }
+}
+
+if (import.meta.main) {
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: interrupt.signal,
+  });
+}

@@ -1,0 +1,444 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
+import type { LocalStack } from '../../../infra/local/stack.ts';
+import { main } from '../../../scripts/invite.ts';
+import { type InviteIo, type InviteReport, runInvite } from '../../../scripts/lib/run-invite.ts';
+import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
+import { hasValidSignature, type ReceivedRequest } from '../../helpers/verify-sigv4.ts';
+
+const SPACE = LOCAL_DEMO_SPACE_ID;
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** What the front proxy does with one request: pass it to the stack, drop it, or answer it. */
+type Verdict =
+  | 'forward'
+  | 'drop'
+  | { status: number; headers?: Record<string, string>; body: unknown };
+
+/**
+ * An HTTP server in front of the local stack's API that records every request and, request by
+ * request, forwards it, drops the connection, or answers in the intake's place.
+ */
+async function startFrontProxy(target: string) {
+  const received: ReceivedRequest[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  let script: (request: ReceivedRequest, index: number) => Verdict = () => 'forward';
+
+  async function handle(request: IncomingMessage, response: ServerResponse) {
+    const body = await text(request);
+    const entry = {
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
+      body,
+    };
+    received.push(entry);
+    const verdict = script(entry, received.length);
+    if (verdict === 'drop') {
+      request.socket.destroy();
+      return;
+    }
+    if (verdict !== 'forward') {
+      response.writeHead(verdict.status, {
+        'content-type': 'application/json',
+        ...verdict.headers,
+      });
+      response.end(JSON.stringify(verdict.body));
+      return;
+    }
+    const answer = await fetch(`${target}${entry.url}`, {
+      method: entry.method,
+      headers: { 'content-type': String(request.headers['content-type'] ?? '') },
+      body,
+    });
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'x-amzn-errortype', 'retry-after']) {
+      const value = answer.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    response.writeHead(answer.status, headers);
+    response.end(await answer.text());
+  }
+
+  const server: Server = createServer((request, response) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    response.on('close', () => inFlight--);
+    handle(request, response).catch(() => response.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    peak: () => peak,
+    /** Replaces the script and forgets what was received. */
+    reset(next: (request: ReceivedRequest, index: number) => Verdict = () => 'forward') {
+      script = next;
+      received.length = 0;
+      peak = 0;
+    },
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function recorder() {
+  const chunks: string[] = [];
+  return { chunks, write: (chunk: string) => chunks.push(chunk), text: () => chunks.join('') };
+}
+
+describe('npm run invite against the local stack', () => {
+  const state = tempStateDir();
+  let stack: LocalStack;
+  let proxy: Awaited<ReturnType<typeof startFrontProxy>>;
+  let expectedDeliveries = 0;
+
+  before(async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    stack = await startTestStack({
+      LOCAL_STATE_DIR: state.path,
+      LOCAL_THROTTLE_RATE: '50',
+      LOCAL_THROTTLE_BURST: '10',
+      ALLOWED_SPACE_IDS: SPACE,
+    });
+    proxy = await startFrontProxy(stack.httpUrl);
+  });
+  after(async () => {
+    await proxy.stop();
+    await stack.stop();
+    state.cleanup();
+  });
+
+  function ids(prefix: string, count: number): string[] {
+    return Array.from({ length: count }, (_, index) => `${prefix}-${index}@example.com`);
+  }
+
+  function idFile(name: string, lines: string[]): string {
+    const path = join(state.path, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  }
+
+  function io(overrides: Pick<Partial<InviteIo>, 'env'> = {}) {
+    const stdout = recorder();
+    const stderr = recorder();
+    const sleeps: number[] = [];
+    return {
+      stdout,
+      stderr,
+      sleeps,
+      env: { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId },
+      credentials: async () => TEST_CREDENTIALS,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+      },
+      ...overrides,
+    };
+  }
+
+  /** Waits until the simulator got every accessor so far, then checks each came once. */
+  async function assertDeliveredOnce(accessorIds: string[]) {
+    expectedDeliveries += accessorIds.length;
+    const stats = await stack.simulator?.waitForDeliveredAccessors(expectedDeliveries, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(stats?.duplicateAccessors, 0);
+    for (const id of accessorIds) assert.equal(stack.simulator?.deliveries.count(SPACE, id), 1, id);
+  }
+
+  it('sends signed requests, a few at a time, and every accessor is invited exactly once', async () => {
+    proxy.reset();
+    const accessors = ids('staff', 2_500);
+    const file = idFile('staff.txt', ['# all staff', ...accessors, '', accessors[0] as string]);
+    const out = io();
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file,
+        title: 'Welcome 👋',
+        body: 'Join our space',
+        idsPerRequest: 1_000,
+        concurrency: 2,
+      },
+      out,
+    );
+
+    await assertDeliveredOnce(accessors);
+    assert.deepEqual(
+      {
+        accepted: report.requestsAccepted,
+        failed: report.requestsFailed,
+        accessors: report.accessorsAccepted,
+        messages: report.messagesQueued,
+        duplicates: report.duplicatesSkipped,
+        signed: report.signed,
+      },
+      { accepted: 3, failed: 0, accessors: 2_500, messages: 3, duplicates: 1, signed: true },
+    );
+    assert.equal(new Set(report.requestIds).size, 3);
+    assert.equal(proxy.received.length, 3);
+    assert.ok(proxy.peak() <= 2, `at most 2 requests in flight, saw ${proxy.peak()}`);
+    for (const request of proxy.received) {
+      assert.equal(request.url, `/spaces/${SPACE}/invite`);
+      assert.equal(
+        await hasValidSignature(request, TEST_CREDENTIALS, 'us-east-1', 'execute-api'),
+        true,
+      );
+    }
+    const lines = out.stdout.text().split('\n');
+    assert.equal(lines.filter((line) => / accepted: /.test(line)).length, 3);
+    assert.match(
+      out.stdout.text(),
+      /Requests accepted {3}3 of 3\nAccessors accepted {2}2,500 of 2,500\nMessages queued {5}3\n/,
+    );
+  });
+
+  it('retries a 503, waiting as long as Retry-After says, and the request lands once', async () => {
+    proxy.reset((_request, index) =>
+      index === 1
+        ? {
+            status: 503,
+            headers: { 'retry-after': '2', 'x-amzn-errortype': 'ServiceUnavailableException' },
+            body: {
+              message: '1 of 1 parts could not be queued; retry the request',
+              retryable: true,
+            },
+          }
+        : 'forward',
+    );
+    const accessors = ids('retry', 30);
+    const out = io();
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('retry.txt', accessors),
+        title: 'Hi',
+        body: 'Join',
+      },
+      out,
+    );
+
+    await assertDeliveredOnce(accessors);
+    assert.equal(report.requestsAccepted, 1);
+    assert.equal(report.requests[0]?.attempts, 2);
+    assert.equal(proxy.received.length, 2);
+    assert.equal(out.sleeps.length, 1);
+    assert.ok((out.sleeps[0] ?? 0) >= 2_000 && (out.sleeps[0] ?? 0) < 2_500, String(out.sleeps[0]));
+    assert.match(
+      out.stdout.text(),
+      /request 1\/1: HTTP 503 ServiceUnavailableException: 1 of 1 parts could not be queued; retry the request; retrying in 2\.\d s \(attempt 2 of 5\)/,
+    );
+  });
+
+  it('retries a dropped connection', async () => {
+    proxy.reset((_request, index) => (index === 1 ? 'drop' : 'forward'));
+    const accessors = ids('dropped', 10);
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('dropped.txt', accessors),
+        title: 'Hi',
+        body: 'Join',
+      },
+      io(),
+    );
+
+    await assertDeliveredOnce(accessors);
+    assert.equal(report.requestsAccepted, 1);
+    assert.equal(report.requests[0]?.attempts, 2);
+  });
+
+  it('reports a 400 with its message and fields, never retries it, and exits 1', async () => {
+    proxy.reset((_request, index) =>
+      index === 2
+        ? {
+            status: 400,
+            headers: { 'x-amzn-errortype': 'ValidationException' },
+            body: {
+              message: 'Invalid input in accessorIds',
+              reason: 'fieldValidationFailed',
+              fieldList: [{ name: 'accessorIds[3]', message: 'accessor ID must not be empty' }],
+            },
+          }
+        : 'forward',
+    );
+    const accessors = ids('partial', 30);
+    const reportPath = join(state.path, 'partial-report.json');
+    const out = io();
+
+    const exitCode = await main(
+      [
+        ...['--url', proxy.url, '--space', SPACE, '--file', idFile('partial.txt', accessors)],
+        ...['--title', 'Hi', '--body', 'Join', '--ids-per-request', '10', '--concurrency', '1'],
+        ...['--report', reportPath],
+      ],
+      out,
+    );
+
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as InviteReport;
+    await assertDeliveredOnce([...accessors.slice(0, 10), ...accessors.slice(20)]);
+    assert.equal(exitCode, 1);
+    assert.equal(proxy.received.length, 3);
+    assert.equal(report.requestsFailed, 1);
+    assert.deepEqual(report.failedAccessorIds, accessors.slice(10, 20));
+    assert.deepEqual(report.requests[1], {
+      index: 2,
+      firstAccessor: 11,
+      accessorCount: 10,
+      status: 'failed',
+      attempts: 1,
+      httpStatus: 400,
+      errorType: 'ValidationException',
+      message: 'Invalid input in accessorIds',
+      fieldList: [{ name: 'accessorIds[3]', message: 'accessor ID must not be empty' }],
+    });
+    assert.equal(report.requestIds.length, 2);
+    assert.match(
+      out.stdout.text(),
+      /Failures {12}1\n {2}request 2 \(accessors 11–20\): HTTP 400 ValidationException: Invalid input in accessorIds\n {4}accessorIds\[3\]: accessor ID must not be empty\n/,
+    );
+  });
+
+  it("fails without retrying when the intake refuses the space (the stack's own 403)", async () => {
+    proxy.reset();
+    const out = io();
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: 'SPACE_NOT_ALLOWED',
+        file: idFile('other-space.txt', ids('other', 3)),
+        title: 'Hi',
+        body: 'Join',
+      },
+      out,
+    );
+
+    assert.equal(report.requestsFailed, 1);
+    assert.equal(report.requests[0]?.httpStatus, 403);
+    assert.equal(report.requests[0]?.errorType, 'AccessDeniedException');
+    assert.equal(proxy.received.length, 1);
+    assert.match(
+      out.stdout.text(),
+      /request 1\/1 failed: HTTP 403 AccessDeniedException: Space SPACE_NOT_ALLOWED is not in the allowed spaces/,
+    );
+  });
+
+  it('sends unsigned requests with --no-sign, or by default to loopback without credentials', async () => {
+    proxy.reset();
+    const first = ids('unsigned', 4);
+    const second = ids('unsigned-default', 4);
+
+    await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('unsigned.txt', first),
+        title: 'Hi',
+        body: 'Join',
+        sign: false,
+      },
+      io(),
+    );
+    await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('unsigned-default.txt', second),
+        title: 'Hi',
+        body: 'Join',
+      },
+      io({ env: {} }),
+    );
+
+    await assertDeliveredOnce([...first, ...second]);
+    assert.equal(proxy.received.length, 2);
+    for (const request of proxy.received) assert.equal(request.headers.authorization, undefined);
+  });
+
+  it('sends no new requests once interrupted, and lists the rest as not sent', async () => {
+    const interrupt = new AbortController();
+    proxy.reset(() => {
+      interrupt.abort();
+      return 'forward';
+    });
+    const accessors = ids('interrupted', 30);
+    const out = io();
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('interrupted.txt', accessors),
+        title: 'Hi',
+        body: 'Join',
+        idsPerRequest: 10,
+        concurrency: 1,
+      },
+      { ...out, signal: interrupt.signal },
+    );
+
+    await assertDeliveredOnce(accessors.slice(0, 10));
+    assert.equal(proxy.received.length, 1);
+    assert.deepEqual(
+      report.requests.map((request) => request.status),
+      ['accepted', 'not-sent', 'not-sent'],
+    );
+    assert.deepEqual(report.failedAccessorIds, accessors.slice(10));
+    assert.match(out.stdout.text(), /request 2 \(accessors 11–20\): not sent \(interrupted\)/);
+  });
+
+  it('exits 2 naming the line of an invalid ID, before sending anything', async () => {
+    proxy.reset();
+    const file = join(state.path, 'bad.csv');
+    writeFileSync(file, 'accessorId,name\nalice,Alice\n"bob\u0007",Bob\n');
+    const out = io();
+
+    const exitCode = await main(
+      ['--url', proxy.url, '--space', SPACE, '--file', file, '--title', 'Hi', '--body', 'Join'],
+      out,
+    );
+
+    assert.equal(exitCode, 2);
+    assert.equal(proxy.received.length, 0);
+    assert.match(
+      out.stderr.text(),
+      /bad\.csv: invalid accessor ID\n {2}line 3: accessor ID must not contain control characters/,
+    );
+  });
+
+  it('prints its usage when run as a command', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/invite.ts'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [stdout, stderr, [exitCode]] = await Promise.all([
+      text(child.stdout),
+      text(child.stderr),
+      once(child, 'exit'),
+    ]);
+
+    assert.equal(exitCode, 0, stderr);
+    assert.match(stdout, /^Usage: npm run invite -- --url <api base url> --space <spaceId> --file/);
+    assert.match(stdout, /--no-sign/);
+  });
+});

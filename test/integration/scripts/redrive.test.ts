@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { loadStackDefinitions } from '../../../infra/local/definitions.ts';
+import { ensureLocalQueues, type LocalQueue } from '../../../infra/local/local-queues.ts';
+import { MessageMoveUnsupportedError } from '../../../scripts/lib/errors.ts';
+import type { MessageMover, MoveTask, StartMoveInput } from '../../../scripts/lib/message-mover.ts';
+import { queueNames, runRedrive } from '../../../scripts/lib/run-redrive.ts';
+import { SqsMessageMover } from '../../../scripts/lib/sqs-message-mover.ts';
+import { SqsQueueDirectory } from '../../../scripts/lib/sqs-queue-directory.ts';
+import { main } from '../../../scripts/redrive.ts';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const STAGE = 'it';
+
+/**
+ * A message mover for an endpoint without move tasks: `start` moves every message itself
+ * (receive, send, delete) and the task then reads as COMPLETED.
+ */
+class ReceiveAndSendMover implements MessageMover {
+  readonly #client: SQSClient;
+  readonly #urls: ReadonlyMap<string, string>;
+  readonly #tasks: MoveTask[] = [];
+
+  constructor(client: SQSClient, queues: LocalQueue[]) {
+    this.#client = client;
+    this.#urls = new Map(queues.map((queue) => [queue.arn, queue.url]));
+  }
+
+  async start(input: StartMoveInput) {
+    const from = this.#urls.get(input.sourceArn) as string;
+    const to = this.#urls.get(input.destinationArn) as string;
+    let moved = 0;
+    for (;;) {
+      const { Messages = [] } = await this.#client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: from,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        await this.#client.send(
+          new SendMessageCommand({ QueueUrl: to, MessageBody: message.Body }),
+        );
+        await this.#client.send(
+          new DeleteMessageCommand({ QueueUrl: from, ReceiptHandle: message.ReceiptHandle }),
+        );
+        moved++;
+      }
+    }
+    this.#tasks.unshift({
+      status: 'COMPLETED',
+      sourceArn: input.sourceArn,
+      moved,
+      toMove: moved,
+      startedAt: Date.now(),
+    });
+    return 'handle-1';
+  }
+
+  async list(sourceArn: string) {
+    return this.#tasks.filter((task) => task.sourceArn === sourceArn);
+  }
+
+  async cancel() {
+    return undefined;
+  }
+}
+
+function recorder() {
+  const chunks: string[] = [];
+  return { write: (chunk: string) => chunks.push(chunk), text: () => chunks.join('') };
+}
+
+describe('npm run redrive against fauxqs', () => {
+  let server: FauxqsServer;
+  let client: SQSClient;
+  let queues: { invites: LocalQueue; deadLetter: LocalQueue };
+  const bodies = ['{"v":1,"part":1}', '{"v":1,"part":2}', '{"v":1,"part":3}'];
+
+  before(async () => {
+    server = await startFauxqs({ port: 0, logger: false });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SQS: server.address,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    });
+    client = new SQSClient({
+      endpoint: server.address,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+    });
+    const definitions = loadStackDefinitions(join(ROOT, 'serverless.yml'), { stage: STAGE });
+    queues = await ensureLocalQueues(client, definitions.queues);
+    for (const body of bodies) {
+      await client.send(
+        new SendMessageCommand({ QueueUrl: queues.deadLetter.url, MessageBody: body }),
+      );
+    }
+  });
+  after(async () => {
+    client.destroy();
+    await server.stop();
+  });
+
+  it('finds the queues by the names infra/queues.yml gives them and reads the DLQ depth', async () => {
+    const directory = new SqsQueueDirectory(client);
+    const names = queueNames('repost-invite-pipeline', STAGE);
+
+    const dlqUrl = await directory.urlOf(names.deadLetter);
+    const dlq = await directory.describe(dlqUrl);
+
+    assert.deepEqual(names, { invites: queues.invites.name, deadLetter: queues.deadLetter.name });
+    assert.equal(dlqUrl, queues.deadLetter.url);
+    assert.equal(await directory.urlOf(names.invites), queues.invites.url);
+    assert.deepEqual(
+      { arn: dlq.arn, visible: dlq.visible, inFlight: dlq.inFlight },
+      { arn: queues.deadLetter.arn, visible: 3, inFlight: 0 },
+    );
+    await assert.rejects(directory.urlOf('repost-invite-pipeline-nope-invites-dlq'), {
+      name: 'QueueNotFoundError',
+    });
+  });
+
+  it('says that fauxqs has no message move tasks, and exits 1', async () => {
+    const stdout = recorder();
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', STAGE], { stdout, stderr });
+
+    await assert.rejects(
+      new SqsMessageMover(client).list(queues.deadLetter.arn),
+      MessageMoveUnsupportedError,
+    );
+    assert.equal(exitCode, 1);
+    assert.match(
+      stdout.text(),
+      /Dead-letter queue {2}repost-invite-pipeline-it-invites-dlq holds 3 messages/,
+    );
+    assert.match(
+      stderr.text(),
+      /redrive failed: The SQS endpoint does not support ListMessageMoveTasks/,
+    );
+  });
+
+  it('moves every DLQ message back to the invites queue through the real queue lookups', async () => {
+    const stdout = recorder();
+    const directory = new SqsQueueDirectory(client);
+
+    const result = await runRedrive(
+      { stage: STAGE, pollIntervalMs: 0 },
+      {
+        queues: directory,
+        mover: new ReceiveAndSendMover(client, [queues.invites, queues.deadLetter]),
+        stdout,
+        stderr: recorder(),
+      },
+    );
+
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.invites.url, MaxNumberOfMessages: 10 }),
+    );
+    assert.equal(result.outcome, 'completed');
+    assert.equal((await directory.describe(queues.deadLetter.url)).visible, 0);
+    assert.deepEqual(Messages.map((message) => message.Body).sort(), bodies);
+    assert.match(
+      stdout.text(),
+      /3\/3 messages moved {2}COMPLETED\nDone: moved 3 messages to repost-invite-pipeline-it-invites/,
+    );
+  });
+
+  it('prints its usage when run as a command', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/redrive.ts'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [stdout, stderr, [exitCode]] = await Promise.all([
+      text(child.stdout),
+      text(child.stderr),
+      once(child, 'exit'),
+    ]);
+
+    assert.equal(exitCode, 0, stderr);
+    assert.match(stdout, /^Usage: npm run redrive -- --stage <stage>/);
+  });
+});

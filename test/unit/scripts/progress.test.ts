@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  formatBar,
+  formatCount,
+  formatDuration,
+  formatInviteProgress,
+  StatusDisplay,
+} from '../../../scripts/lib/progress.ts';
+
+function recorder(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { isTTY, chunks, write: (text: string) => chunks.push(text) };
+}
+
+describe('progress formatting', () => {
+  it('draws the share done as a bar', () => {
+    assert.equal(formatBar(0, 10, 10), '[..........]');
+    assert.equal(formatBar(5, 10, 10), '[#####.....]');
+    assert.equal(formatBar(9_999, 10_000, 10), '[#########.]');
+    assert.equal(formatBar(12, 10, 10), '[##########]');
+    assert.equal(formatBar(0, 0, 4), '[####]');
+  });
+
+  it('shows IDs and requests with thousands separators', () => {
+    const line = formatInviteProgress(
+      { doneIds: 25_000, totalIds: 50_000, doneRequests: 3, totalRequests: 10, failedRequests: 0 },
+      10,
+    );
+
+    assert.equal(line, '[#####.....] 25,000/50,000 IDs  3/10 requests');
+  });
+
+  it('adds the failed requests when there are any', () => {
+    const line = formatInviteProgress(
+      { doneIds: 2_000, totalIds: 2_000, doneRequests: 2, totalRequests: 2, failedRequests: 1 },
+      4,
+    );
+
+    assert.equal(line, '[####] 2,000/2,000 IDs  2/2 requests  1 failed');
+  });
+
+  it('formats counts and durations', () => {
+    assert.equal(formatCount(1_234_567), '1,234,567');
+    assert.equal(formatDuration(250.4), '250 ms');
+    assert.equal(formatDuration(1_540), '1.5 s');
+  });
+});
+
+describe('StatusDisplay', () => {
+  it('redraws one status line on a terminal and writes logged lines above it', () => {
+    const out = recorder(true);
+    const display = new StatusDisplay(out);
+
+    display.status('[#...] 1/4');
+    display.log('request 2/4 failed');
+    display.status('[##..] 2/4');
+    display.end();
+
+    assert.deepEqual(out.chunks, [
+      '\r\x1b[2K[#...] 1/4',
+      '\r\x1b[2Krequest 2/4 failed\n[#...] 1/4',
+      '\r\x1b[2K[##..] 2/4',
+      '\n',
+    ]);
+  });
+
+  it('writes only plain lines elsewhere', () => {
+    const out = recorder(false);
+    const display = new StatusDisplay(out);
+
+    display.status('[#...] 1/4');
+    display.log('request 1/4 accepted');
+    display.end();
+
+    assert.deepEqual(out.chunks, ['request 1/4 accepted\n']);
+  });
+});

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CsvSyntaxError, parseCsv } from '../../../scripts/lib/csv.ts';
+import { AccessorFileError, UsageError } from '../../../scripts/lib/errors.ts';
+import { parseAccessorList, readAccessorFile } from '../../../scripts/lib/read-accessor-file.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'accessor-files-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('parseCsv', () => {
+  it('reads quoted fields with commas, doubled quotes and line breaks, and numbers lines', () => {
+    const records = [...parseCsv('a,"b, c"\r\n"say ""hi""",x\n"two\nlines",y\nlast')];
+
+    assert.deepEqual(
+      records.map((record) => [record.line, record.fields]),
+      [
+        [1, ['a', 'b, c']],
+        [2, ['say "hi"', 'x']],
+        [3, ['two\nlines', 'y']],
+        [5, ['last']],
+      ],
+    );
+  });
+
+  it('marks a line whose first character is an unquoted # as a comment', () => {
+    const records = [...parseCsv('  # note, "unbalanced\n"#quoted",x\n')];
+
+    assert.deepEqual(
+      records.map((record) => [record.comment, record.fields]),
+      [
+        [true, []],
+        [false, ['#quoted', 'x']],
+      ],
+    );
+  });
+
+  it('names the line of a quote that is never closed', () => {
+    assert.throws(
+      () => [...parseCsv('ok\n"open,\nmore\n')],
+      (error: unknown) => error instanceof CsvSyntaxError && error.line === 2,
+    );
+  });
+
+  it('refuses text after a closing quote but allows blanks', () => {
+    assert.deepEqual([...parseCsv('"a"  ,b')][0]?.fields, ['a', 'b']);
+    assert.throws(() => [...parseCsv('"a"b,c')], /line 1: unexpected text after a closing quote/);
+  });
+});
+
+describe('readAccessorFile, text', () => {
+  it('trims IDs and skips blank lines and comments, keeping the first of repeated IDs', async () => {
+    const path = file(
+      'ids.txt',
+      '\ufeff# new hires\r\n  alice@example.com \r\n\r\nbob@example.com\n\t\n# end\nalice@example.com\n',
+    );
+
+    const list = await readAccessorFile(path);
+
+    assert.deepEqual(list, {
+      accessorIds: ['alice@example.com', 'bob@example.com'],
+      duplicates: 1,
+    });
+  });
+
+  it('names the file and the line of each invalid ID', async () => {
+    const path = file('bad.txt', `ok-1\nbad\u0007id\nok-2\n${'x'.repeat(257)}\n`);
+
+    await assert.rejects(readAccessorFile(path), (error: unknown) => {
+      assert.ok(error instanceof AccessorFileError);
+      assert.ok(error instanceof UsageError);
+      assert.equal(error.exitCode, 2);
+      assert.equal(error.line, 2);
+      assert.match(error.message, /bad\.txt: 2 invalid accessor IDs/);
+      assert.match(
+        error.message,
+        /line 2: accessor ID must not contain control characters \("bad\\u0007id"\)/,
+      );
+      assert.match(error.message, /line 4: accessor ID must be at most 256 characters long/);
+      return true;
+    });
+  });
+
+  it('accepts an ID of 256 code points that is longer in UTF-16 units', () => {
+    const id = '😀'.repeat(256);
+
+    assert.deepEqual(parseAccessorList(id, 'text').accessorIds, [id]);
+  });
+
+  it('lists ten problems and counts the rest', () => {
+    const text = Array.from({ length: 15 }, () => 'a\u0000b').join('\n');
+
+    assert.throws(
+      () => parseAccessorList(text, 'text'),
+      (error: unknown) =>
+        error instanceof AccessorFileError &&
+        error.message.startsWith('15 invalid accessor IDs') &&
+        error.message.split('\n').filter((line) => line.includes('line ')).length === 10 &&
+        /… and 5 more$/.test(error.message),
+    );
+  });
+
+  it('rejects a file with no IDs, a missing file and a file that is not UTF-8', async () => {
+    await assert.rejects(
+      readAccessorFile(file('empty.txt', '# nothing\n\n')),
+      /no accessor IDs found/,
+    );
+    await assert.rejects(
+      readAccessorFile(join(dir, 'missing.txt')),
+      (error: unknown) =>
+        error instanceof AccessorFileError &&
+        /Cannot read .*missing\.txt: ENOENT/.test(error.message),
+    );
+    await assert.rejects(
+      readAccessorFile(file('latin1.txt', Buffer.from([0x61, 0xe9, 0x0a]))),
+      /latin1\.txt is not UTF-8 text/,
+    );
+  });
+});
+
+describe('readAccessorFile, CSV', () => {
+  it('takes the first column when the first row is not a header', async () => {
+    const path = file('plain.csv', 'alice,Alice A\n"bob, jr",Bob\n\n,\n# comment\ncarol\n');
+
+    const list = await readAccessorFile(path);
+
+    assert.deepEqual(list.accessorIds, ['alice', 'bob, jr', 'carol']);
+  });
+
+  it('takes the column a header names accessorId, accessor_id or id, in any case', () => {
+    assert.deepEqual(
+      parseAccessorList('name,AccessorId\nAlice,alice\nBob, bob \n', 'csv').accessorIds,
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(parseAccessorList('id,accessor_id\n1,alice\n2,bob\n', 'csv').accessorIds, [
+      'alice',
+      'bob',
+    ]);
+    assert.deepEqual(parseAccessorList('email,ID\nx,alice\n', 'csv').accessorIds, ['alice']);
+  });
+
+  it('reads quoted IDs holding commas, quotes and a leading #', () => {
+    const text = 'accessorId,note\n"a,b",x\n"say ""hi""",y\n"#hash",z\n';
+
+    assert.deepEqual(parseAccessorList(text, 'csv').accessorIds, ['a,b', 'say "hi"', '#hash']);
+  });
+
+  it('names the line of a row without an ID, counting lines inside quoted fields', () => {
+    const text = 'accessorId,note\nalice,"a note\nover two lines"\n,orphan\n';
+
+    assert.throws(
+      () => parseAccessorList(text, 'csv'),
+      (error: unknown) =>
+        error instanceof AccessorFileError &&
+        error.line === 4 &&
+        /line 4: no accessor ID in column 1/.test(error.message),
+    );
+  });
+
+  it('names the line of an unterminated quote', async () => {
+    const path = file('open.csv', 'alice\n"bob\ncarol\n');
+
+    await assert.rejects(
+      readAccessorFile(path),
+      (error: unknown) =>
+        error instanceof AccessorFileError &&
+        error.line === 2 &&
+        /open\.csv: line 2: a quoted field is never closed/.test(error.message),
+    );
+  });
+
+  it('uses the column passed by name, and refuses a file whose first row lacks it', () => {
+    assert.deepEqual(
+      parseAccessorList('email,name\nalice@example.com,Alice\n', 'csv', 'Email').accessorIds,
+      ['alice@example.com'],
+    );
+    assert.throws(
+      () => parseAccessorList('alice@example.com,Alice\n', 'csv', 'email'),
+      /line 1: the first row has no column named "email"/,
+    );
+  });
+
+  it('reads a .txt file as text even when its lines hold commas', async () => {
+    const path = file('commas.txt', 'a,b\n');
+
+    assert.deepEqual((await readAccessorFile(path)).accessorIds, ['a,b']);
+  });
+});
