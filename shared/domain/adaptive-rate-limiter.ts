@@ -1,20 +1,25 @@
 /**
- * Tuning of the adaptive rate limiter. The defaults are those of the AWS SDKs' "adaptive"
- * retry mode: a token bucket whose fill rate follows a CUBIC-like curve.
+ * Tuning of the adaptive rate limiter, modelled on the AWS SDKs' "adaptive" retry mode: a
+ * token bucket whose fill rate follows a CUBIC-like curve. The values were chosen by
+ * `npm run bench:delivery` (see BENCHMARKS.md).
  */
 export interface AdaptiveRateOptions {
   /** Share of the rate kept after a throttle. */
   beta?: number;
-  /** How fast the rate grows back after a throttle (the cubic's constant). */
+  /**
+   * How fast the rate grows back after a throttle, relative to the rate at the last throttle
+   * (the cubic's constant). Relative growth keeps several limiters sharing one quota from
+   * probing it several times as fast as one would.
+   */
   scale?: number;
   /** Lowest fill rate, in calls per second. */
   minRate?: number;
   now?: () => number;
 }
 
-const DEFAULTS = { beta: 0.7, scale: 0.4, minRate: 0.5 };
-const MEASURE_BUCKET_SECONDS = 0.5;
-const SMOOTHING = 0.8;
+const DEFAULTS = { beta: 0.8, scale: 0.002, minRate: 0.5 };
+// Calls are counted over this window, and over at least a second, to measure the sending rate.
+const MEASURE_WINDOW_SECONDS = 2;
 
 /**
  * A client-side limiter that learns the rate a service allows from its throttles, so a warm
@@ -37,8 +42,8 @@ export class AdaptiveRateLimiter {
   #lastThrottle = 0;
   #timeWindow = 0;
   #measuredRate = 0;
-  #bucketStart = 0;
-  #bucketCount = 0;
+  #firstCall = 0;
+  readonly #recentCalls: number[] = [];
 
   constructor(options: AdaptiveRateOptions = {}) {
     this.#beta = options.beta ?? DEFAULTS.beta;
@@ -71,7 +76,7 @@ export class AdaptiveRateLimiter {
     this.#measure();
     if (!this.#enabled) return;
     const sinceThrottle = this.#seconds() - this.#lastThrottle;
-    const cubic = this.#scale * (sinceThrottle - this.#timeWindow) ** 3 + this.#lastMaxRate;
+    const cubic = this.#lastMaxRate * (1 + this.#scale * (sinceThrottle - this.#timeWindow) ** 3);
     this.#setRate(Math.min(cubic, 2 * this.#measuredRate));
   }
 
@@ -85,7 +90,7 @@ export class AdaptiveRateLimiter {
       ? Math.min(this.#measuredRate, this.#fillRate)
       : this.#measuredRate;
     this.#lastMaxRate = Math.max(sending, this.#minRate);
-    this.#timeWindow = Math.cbrt((this.#lastMaxRate * (1 - this.#beta)) / this.#scale);
+    this.#timeWindow = Math.cbrt((1 - this.#beta) / this.#scale);
     this.#lastThrottle = this.#seconds();
     this.#enabled = true;
     this.#setRate(this.#lastMaxRate * this.#beta);
@@ -116,17 +121,16 @@ export class AdaptiveRateLimiter {
     this.#tokens = Math.min(this.#tokens, this.#capacity);
   }
 
-  /** The smoothed rate of calls actually made, measured in half-second buckets. */
+  /**
+   * The rate of calls actually made over the last two seconds. A burst shorter than a second
+   * counts as spread over one, so the first throttle after a burst gets a usable estimate.
+   */
   #measure(): void {
     const now = this.#seconds();
-    if (this.#bucketStart === 0) this.#bucketStart = now;
-    this.#bucketCount++;
-    const elapsed = now - this.#bucketStart;
-    if (elapsed >= MEASURE_BUCKET_SECONDS) {
-      const rate = this.#bucketCount / elapsed;
-      this.#measuredRate = SMOOTHING * rate + (1 - SMOOTHING) * this.#measuredRate;
-      this.#bucketStart = now;
-      this.#bucketCount = 0;
-    }
+    if (this.#firstCall === 0) this.#firstCall = now;
+    this.#recentCalls.push(now);
+    while ((this.#recentCalls[0] ?? now) < now - MEASURE_WINDOW_SECONDS) this.#recentCalls.shift();
+    const span = Math.max(1, Math.min(MEASURE_WINDOW_SECONDS, now - this.#firstCall));
+    this.#measuredRate = this.#recentCalls.length / span;
   }
 }

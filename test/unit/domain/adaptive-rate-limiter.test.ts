@@ -34,12 +34,13 @@ describe('AdaptiveRateLimiter', () => {
 
   it('after a throttle, drops to beta of the measured rate and pauses for Retry-After', () => {
     const time = clock();
-    const limiter = new AdaptiveRateLimiter({ now: time.now });
+    const limiter = new AdaptiveRateLimiter({ now: time.now, beta: 0.7 });
     sendAt(limiter, time, 10, 3);
 
     limiter.throttled(2);
 
-    assert.ok(Math.abs((limiter.rate ?? 0) - 7) < 0.5, `rate ${limiter.rate}`);
+    // About 10 calls a second were being made (the throttled one counts too).
+    assert.ok(Math.abs((limiter.rate ?? 0) - 7.35) < 0.4, `rate ${limiter.rate}`);
     const wait = limiter.waitMs();
     assert.ok(wait >= 1_900 && wait <= 2_200, `wait ${wait}`);
   });
@@ -67,9 +68,23 @@ describe('AdaptiveRateLimiter', () => {
     );
   });
 
+  it('learns a usable rate from a burst shorter than a second', () => {
+    const time = clock();
+    const limiter = new AdaptiveRateLimiter({ now: time.now, beta: 0.8 });
+    for (let call = 0; call < 6; call++) {
+      time.advance(10);
+      limiter.take();
+      limiter.succeeded();
+    }
+
+    limiter.throttled();
+
+    assert.ok(Math.abs((limiter.rate ?? 0) - 0.8 * 7) < 0.01, `rate ${limiter.rate}`);
+  });
+
   it('grows back past the old rate while calls succeed, and never below its floor', () => {
     const time = clock();
-    const limiter = new AdaptiveRateLimiter({ now: time.now, minRate: 0.5 });
+    const limiter = new AdaptiveRateLimiter({ now: time.now, minRate: 0.5, scale: 0.05 });
     sendAt(limiter, time, 10, 3);
     limiter.throttled();
     const afterThrottle = limiter.rate ?? 0;
