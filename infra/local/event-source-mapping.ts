@@ -40,6 +40,7 @@ export interface InvocationReport {
 }
 
 const LONG_POLL_SECONDS = 20;
+const WINDOW_POLL_MS = 50;
 // Lambda's invocation payload limit caps a batch whatever its size in messages.
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
@@ -121,11 +122,13 @@ export class SqsEventSourceMapping {
     while (batch.length > 0 && batch.length < batchSize && !this.#abort.signal.aborted) {
       const left = windowEnds - Date.now();
       if (left <= 0) break;
-      const more = await this.#receive(
-        batchSize - batch.length,
-        Math.min(LONG_POLL_SECONDS, Math.floor(left / 1000)),
-      );
-      if (more.length === 0 && left < 1000) break;
+      // Long polls end at whole seconds; the last part of the window is polled in short steps so
+      // the batch closes when the window does, as Lambda's does.
+      const more = await this.#receive(batchSize - batch.length, Math.floor(left / 1000));
+      if (more.length === 0 && left < 1000) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, WINDOW_POLL_MS)));
+        continue;
+      }
       batch.push(...more);
       if (bytes() >= MAX_BATCH_BYTES) break;
     }

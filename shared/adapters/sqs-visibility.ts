@@ -1,9 +1,10 @@
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SQS_LIMITS } from '../domain/constants.ts';
 import type { VisibilityControl } from '../domain/ports.ts';
 
 /**
- * Delays a received message with `ChangeMessageVisibility`; the new timeout counts from this
- * call, so the message reappears `seconds` from now.
+ * Delays received messages with `ChangeMessageVisibilityBatch`, ten at a time and in parallel;
+ * the new timeout counts from the call, so each message reappears `seconds` from now.
  */
 export class SqsVisibility implements VisibilityControl {
   readonly #client: SQSClient;
@@ -14,13 +15,30 @@ export class SqsVisibility implements VisibilityControl {
     this.#queueUrl = options.queueUrl;
   }
 
-  async delay(receiptHandle: string, seconds: number): Promise<void> {
-    await this.#client.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: this.#queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: seconds,
-      }),
-    );
+  async delay(receiptHandles: readonly string[], seconds: number): Promise<string[]> {
+    const batches: string[][] = [];
+    for (let start = 0; start < receiptHandles.length; start += SQS_LIMITS.maxBatchEntries) {
+      batches.push(receiptHandles.slice(start, start + SQS_LIMITS.maxBatchEntries));
+    }
+    const failed = await Promise.all(batches.map((batch) => this.#delayBatch(batch, seconds)));
+    return failed.flat();
+  }
+
+  async #delayBatch(receiptHandles: string[], seconds: number): Promise<string[]> {
+    try {
+      const { Failed = [] } = await this.#client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.#queueUrl,
+          Entries: receiptHandles.map((receiptHandle, index) => ({
+            Id: String(index),
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      );
+      return Failed.map((entry) => receiptHandles[Number(entry.Id)] as string);
+    } catch {
+      return receiptHandles;
+    }
   }
 }

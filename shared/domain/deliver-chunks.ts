@@ -93,13 +93,26 @@ export async function deliverChunks(
   const keep: string[] = [];
   let throttledFor: number | undefined;
 
-  async function handBack(part: ReceivedChunk, seconds: number, cause: DelayCause) {
-    keep.push(part.message.messageId);
+  async function handBack(parts: readonly ReceivedChunk[], seconds: number, cause: DelayCause) {
+    if (parts.length === 0) return;
+    for (const part of parts) keep.push(part.message.messageId);
+    let failed: Set<string>;
     try {
-      await visibility.delay(part.message.receiptHandle, seconds);
-      observer.delayed?.(part.message, seconds, cause, part.chunk);
-    } catch (error) {
-      observer.actionFailed?.(part.message, 'delay', error);
+      failed = new Set(
+        await visibility.delay(
+          parts.map((part) => part.message.receiptHandle),
+          seconds,
+        ),
+      );
+    } catch {
+      failed = new Set(parts.map((part) => part.message.receiptHandle));
+    }
+    for (const part of parts) {
+      if (failed.has(part.message.receiptHandle)) {
+        observer.actionFailed?.(part.message, 'delay', new Error('ChangeMessageVisibility failed'));
+      } else {
+        observer.delayed?.(part.message, seconds, cause, part.chunk);
+      }
     }
   }
 
@@ -113,10 +126,6 @@ export async function deliverChunks(
     }
   }
 
-  async function handBackAll(call: PlannedCall, seconds: number, cause: DelayCause) {
-    for (const part of call.parts) await handBack(part, seconds, cause);
-  }
-
   const received: ReceivedChunk[] = [];
   for (const message of messages) {
     try {
@@ -127,18 +136,24 @@ export async function deliverChunks(
     }
   }
 
-  for (const call of planCalls(received)) {
+  const calls = planCalls(received);
+  for (const [index, call] of calls.entries()) {
     if (throttledFor !== undefined) {
-      await handBackAll(call, throttledFor, 'batchThrottled');
-      continue;
+      // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
+      await handBack(
+        calls.slice(index).flatMap((rest) => rest.parts),
+        throttledFor,
+        'batchThrottled',
+      );
+      break;
     }
     const paceMs = pacer?.waitMs() ?? 0;
     if (paceMs > maxPaceWaitMs) {
-      await handBackAll(call, Math.ceil(paceMs / 1000), 'paced');
+      await handBack(call.parts, Math.ceil(paceMs / 1000), 'paced');
       continue;
     }
     if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
-      await handBackAll(call, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+      await handBack(call.parts, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
       continue;
     }
     if (paceMs > 0) await sleep(paceMs);
@@ -166,10 +181,10 @@ export async function deliverChunks(
       case 'throttled':
         pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
-        await handBackAll(call, outcome.delaySeconds, 'throttled');
+        await handBack(call.parts, outcome.delaySeconds, 'throttled');
         break;
       case 'retry':
-        await handBackAll(call, outcome.delaySeconds, 'retry');
+        await handBack(call.parts, outcome.delaySeconds, 'retry');
         break;
       case 'park': {
         const { errorType, errorMessage, serviceRequestId } = outcome;

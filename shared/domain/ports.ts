@@ -51,7 +51,8 @@ export interface InviteSender {
   sendInvites(input: SendInvitesInput): Promise<SendInvitesOutput>;
 }
 
-/** Hands a received message back to its queue, to be delivered again after a delay. */
+/** Hands received messages back to their queue, to be delivered again after a delay. */
 export interface VisibilityControl {
-  delay(receiptHandle: string, seconds: number): Promise<void>;
+  /** Resolves to the receipt handles whose delay could not be set (they keep their timeout). */
+  delay(receiptHandles: readonly string[], seconds: number): Promise<string[]>;
 }

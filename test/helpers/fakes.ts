@@ -36,9 +36,10 @@ export class RecordingVisibility implements VisibilityControl {
   readonly delays: { receiptHandle: string; seconds: number }[] = [];
   failWith: Error | undefined;
 
-  async delay(receiptHandle: string, seconds: number) {
+  async delay(receiptHandles: readonly string[], seconds: number) {
     if (this.failWith) throw this.failWith;
-    this.delays.push({ receiptHandle, seconds });
+    for (const receiptHandle of receiptHandles) this.delays.push({ receiptHandle, seconds });
+    return [];
   }
 }
 

@@ -257,7 +257,7 @@ describe("the worker's event source mapping", () => {
       EventSourceArn: getAtt('InvitesQueue', 'Arn'),
       FunctionName: getAtt('WorkerLambdaFunction', 'Arn'),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: 25,
       MaximumBatchingWindowInSeconds: 1,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
