@@ -47,7 +47,7 @@ export function createDeliveryObserver(logger: Logger, metrics: Metrics): Delive
             call.accessorIds.length,
           );
           logger.info('Invites sent', { ...callKeys(call), latencyMs });
-          logger.debug('Accessors invited', { accessorIds: call.accessorIds });
+          logger.debug('Accessors invited', { ...callKeys(call), accessorIds: call.accessorIds });
           return;
         case 'throttled':
           // Throttling is the service pacing us, not a fault: no stack, not a warning.

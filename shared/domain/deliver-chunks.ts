@@ -70,6 +70,11 @@ export interface DeliveryDependencies {
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
 const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
 
+function singleCall(part: ReceivedChunk): PlannedCall {
+  const { spaceId, title, body, accessorIds } = part.chunk;
+  return { spaceId, title, body, accessorIds, parts: [part] };
+}
+
 function sendInvitesInput(call: PlannedCall) {
   const { spaceId, accessorIds, title, body } = call;
   return { spaceId, accessorIds, title, body };
@@ -137,7 +142,8 @@ export async function deliverChunks(
   }
 
   const calls = planCalls(received);
-  for (const [index, call] of calls.entries()) {
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index] as PlannedCall;
     if (throttledFor !== undefined) {
       // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
       await handBack(
@@ -187,6 +193,11 @@ export async function deliverChunks(
         await handBack(call.parts, outcome.delaySeconds, 'retry');
         break;
       case 'park': {
+        if (call.parts.length > 1) {
+          // One chunk may be what the service refuses: each is tried alone before any is parked.
+          calls.splice(index + 1, 0, ...call.parts.map((part) => singleCall(part)));
+          break;
+        }
         const { errorType, errorMessage, serviceRequestId } = outcome;
         const reason = serviceRequestId
           ? { errorType, errorMessage, serviceRequestId }

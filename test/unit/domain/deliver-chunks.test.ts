@@ -266,18 +266,26 @@ describe('deliverChunks', () => {
     );
   });
 
-  it('parks every message of a merged call the service refuses', async () => {
-    const { dependencies, deadLetters } = setup(
-      new ScriptedSender(() => serviceError('AccessDeniedException')),
+  it('tries each chunk of a refused merged call alone and parks only the one refused', async () => {
+    const sender = new ScriptedSender((input) =>
+      input.accessorIds.includes('user-2') ? serviceError('ValidationException') : undefined,
     );
+    const { dependencies, deadLetters } = setup(sender);
 
     const keep = await deliverChunks(
-      [1, 2].map((part) => message(chunk(part, { title: 'same' }))),
+      [1, 2, 3].map((part) => message(chunk(part, { title: 'same' }))),
       dependencies,
     );
 
     assert.deepEqual(keep, []);
-    assert.equal(deadLetters.parked.length, 2);
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1', 'user-2', 'user-3'], ['user-1'], ['user-2'], ['user-3']],
+    );
+    assert.deepEqual(
+      deadLetters.parked.map((entry) => JSON.parse(entry.body).part),
+      [2],
+    );
   });
 
   it('waits for the pacer before a call and tells it each outcome', async () => {
