@@ -44,7 +44,8 @@ const WINDOW_POLL_MS = 50;
 // Lambda's invocation payload limit caps a batch whatever its size in messages.
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
-function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+/** A received message as the event source mapping hands it to the function. */
+export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
     messageId: message.MessageId ?? '',
@@ -174,7 +175,7 @@ export class SqsEventSourceMapping {
       this.#options;
     const region = this.#options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     const event: SQSEvent = {
-      Records: batch.map((message) => toRecord(message, queueArn, region)),
+      Records: batch.map((message) => toSqsRecord(message, queueArn, region)),
     };
     let response: SQSBatchResponse | undefined;
     try {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseJsonObject } from '../../shared/domain/json-object.ts';
 
 /** One entry of an EventBridge `PutEvents` request, as the SDK and the CLI send it. */
 export interface PutEventsEntry {
@@ -36,15 +37,6 @@ export function matchesRule(entry: PutEventsEntry, rule: EventRule): boolean {
   );
 }
 
-function isObjectJson(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}
-
 function checkEntry(raw: unknown): { entry?: PutEventsEntry; result: EntryResult } {
   const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const missing = ['Source', 'DetailType', 'Detail'].filter(
@@ -61,7 +53,7 @@ function checkEntry(raw: unknown): { entry?: PutEventsEntry; result: EntryResult
   if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
     return { result: { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry size exceeds 256 KB.' } };
   }
-  if (!isObjectJson(entry.Detail as string)) {
+  if (parseJsonObject(entry.Detail as string) === undefined) {
     return { result: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' } };
   }
   const time = entry.Time;

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../shared/domain/errors.ts';
+import { parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
 import { parseRetryAfter } from './retry-policy.ts';
 import type { RequestSigner } from './sign-request.ts';
 
@@ -75,7 +76,7 @@ export async function postInviteRequest(
   } catch (error) {
     return { kind: 'unreachable', message: describeFailure(error) };
   }
-  const parsed = parseObject(text);
+  const parsed = parseJsonObject(text);
   if (response.ok && typeof parsed?.accessorCount === 'number') {
     return {
       kind: 'accepted',
@@ -113,22 +114,6 @@ function describeFailure(error: unknown): string {
   if (error.name === 'TimeoutError') return 'no answer in time';
   const cause = error.cause as { code?: string; message?: string } | undefined;
   return `network error: ${cause?.code ?? cause?.message ?? error.message}`;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stringField(object: Record<string, unknown> | undefined, name: string) {
-  const value = object?.[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 function numberField(object: Record<string, unknown> | undefined, name: string): number {

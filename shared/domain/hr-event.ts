@@ -7,6 +7,7 @@ import {
   type InviteRequest,
   parseInviteRequest,
 } from './invite-request.ts';
+import { isJsonObject } from './json-object.ts';
 
 export const HR_DETAIL_TYPES = {
   employeeOnboarded: 'Employee Onboarded',
@@ -28,13 +29,13 @@ export interface HrEventRules {
 
 function detailObject(event: HrEvent): Record<string, unknown> {
   const { detail } = event;
-  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+  if (!isJsonObject(detail)) {
     throw new InviteValidationError(
       'Event detail must be a JSON object',
       VALIDATION_REASONS.cannotParse,
     );
   }
-  return detail as Record<string, unknown>;
+  return detail;
 }
 
 /**

@@ -3,6 +3,7 @@ import { SEND_INVITES_LIMITS } from './constants.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteRequest } from './invite-request.ts';
 import { checkAccessorIds, checkSpaceId, checkText, FieldProblems } from './invite-request.ts';
+import { isJsonObject } from './json-object.ts';
 import { jsonStringBytes, toQueueJson } from './json-size.ts';
 import { isPlainAscii } from './text.ts';
 
@@ -87,10 +88,10 @@ export function decodeInviteChunk(text: string): InviteChunk {
   } catch (error) {
     throw new InvalidChunkMessageError('Message body is not JSON', { cause: error });
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+  if (!isJsonObject(data)) {
     throw new InvalidChunkMessageError('Message body is not a JSON object');
   }
-  const message = data as Record<string, unknown>;
+  const message = data;
   if (message.v !== CHUNK_MESSAGE_VERSION) {
     throw new InvalidChunkMessageError(
       `Unsupported message version ${JSON.stringify(message.v)}; expected ${CHUNK_MESSAGE_VERSION}`,

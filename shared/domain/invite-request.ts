@@ -5,6 +5,7 @@ import {
   VALIDATION_REASONS,
 } from './constants.ts';
 import { type FieldProblem, InviteValidationError } from './errors.ts';
+import { isJsonObject } from './json-object.ts';
 import { fitsCodePoints, hasControlCharacter, isPlainAscii, isWellFormedText } from './text.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
@@ -145,16 +146,12 @@ function allAccessorIdsValid(ids: string[]): boolean {
   return isPlainAscii(joined) || (!hasControlCharacter(joined) && isWellFormedText(joined));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Validates an invite request exactly as the service validates SendInvites input, for any
  * number of accessors. Throws `InviteValidationError` listing every failing field.
  */
 export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRequest {
-  if (!isPlainObject(payload)) {
+  if (!isJsonObject(payload)) {
     throw new InviteValidationError(
       'Request body must be a JSON object',
       VALIDATION_REASONS.cannotParse,

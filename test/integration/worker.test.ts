@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
+import { toSqsRecord } from '../../infra/local/event-source-mapping.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import {
   PARK_ATTRIBUTES,
@@ -102,26 +103,7 @@ function chunk(part: number, parts: number, accessorIds: string[]): InviteChunk 
   };
 }
 
-/** A received message as the event source mapping hands it to the function. */
-function toRecord(message: Message): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '',
-      SentTimestamp: attributes.SentTimestamp ?? '',
-      SenderId: attributes.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? '',
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:invites',
-    awsRegion: TEST_REGION,
-  };
-}
+const INVITES_ARN = 'arn:aws:sqs:us-east-1:000000000000:invites';
 
 describe('worker against an embedded SQS and a SendInvites server', () => {
   let sqs: SqsContext;
@@ -190,7 +172,10 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     handler: Awaited<ReturnType<typeof worker>>['handler'],
     messages: Message[],
   ): Promise<string[]> {
-    const response = await handler(sqsEvent(messages.map(toRecord)), lambdaContext());
+    const response = await handler(
+      sqsEvent(messages.map((message) => toSqsRecord(message, INVITES_ARN, TEST_REGION))),
+      lambdaContext(),
+    );
     const failed = response.batchItemFailures.map((failure) => failure.itemIdentifier);
     const done = messages.filter((message) => !failed.includes(message.MessageId ?? ''));
     if (done.length > 0) {

@@ -9,6 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest, type HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { parseJsonObject, stringField } from '../../domain/json-object.ts';
 import type { InviteSender, SendInvitesInput, SendInvitesOutput } from '../../domain/ports.ts';
 import {
   AccessDeniedException,
@@ -277,7 +278,7 @@ function serviceError(
   body: string,
   $metadata: RepostspaceResponseMetadata,
 ): RepostspaceServiceException {
-  const parsed = parseObject(body);
+  const parsed = body.trim() === '' ? undefined : parseJsonObject(body);
   const type = errorType(response, parsed);
   const message =
     stringField(parsed, 'message') ??
@@ -319,23 +320,6 @@ function serviceError(
         $fault: response.statusCode >= 500 ? 'server' : 'client',
       });
   }
-}
-
-function parseObject(body: string): Record<string, unknown> | undefined {
-  if (body.trim() === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stringField(object: Record<string, unknown> | undefined, name: string) {
-  const value = object?.[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 function fieldList(value: unknown): ValidationExceptionField[] | undefined {
