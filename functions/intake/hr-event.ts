@@ -10,6 +10,7 @@ import {
   SpaceNotAllowedError,
 } from '../../shared/domain/errors.ts';
 import { type HrEventRules, parseHrEvent } from '../../shared/domain/hr-event.ts';
+import { toQueueJson } from '../../shared/domain/json-size.ts';
 import type { DeadLetterQueue } from '../../shared/domain/ports.ts';
 
 export interface HrEventDependencies extends AcceptDependencies {
@@ -46,7 +47,7 @@ export async function handleHrEvent(
         reason,
         errorMessage: error.message,
       });
-      await deadLetters.park(JSON.stringify(event), {
+      await deadLetters.park(parkedEvent(event), {
         errorType:
           error instanceof InviteValidationError ? 'ValidationException' : 'AccessDeniedException',
         errorMessage: describe(error),
@@ -68,6 +69,19 @@ export async function handleHrEvent(
       return;
     }
     throw error;
+  }
+}
+
+/**
+ * The event as the DLQ keeps it: JSON that SQS accepts whatever the detail holds. A detail
+ * nested too deeply to serialise (it can never be valid) is left out, with a note saying so.
+ */
+function parkedEvent(event: EventBridgeEvent<string, unknown>): string {
+  try {
+    return toQueueJson(event);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return toQueueJson({ ...event, detail: null, detailOmitted: 'nested too deeply to serialise' });
   }
 }
 

@@ -58,5 +58,6 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
     return undefined;
   }
 
-  return middy(intake).use(injectLambdaContext(logger, { resetKeys: true }));
+  // The event carries title and body: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+  return middy(intake).use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }));
 }

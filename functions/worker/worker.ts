@@ -45,7 +45,8 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     return { batchItemFailures: keep.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
+  // The event carries title and body: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
   return middy(worker)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(metrics));
 }

@@ -156,7 +156,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   }
 
   async function route(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // The request target is a path: resolved against a base, `//x` would read as an authority
+    // and `//` would not parse at all.
+    const target = request.url?.startsWith('/') ? request.url : '/';
+    const url = new URL(`http://localhost${target}`);
     if (request.method === 'GET' && url.pathname === '/health') {
       send(response, 200, await options.health());
       return;

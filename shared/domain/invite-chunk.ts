@@ -73,6 +73,13 @@ function plainSize(id: string): number {
   return id.length + 2;
 }
 
+/** A version for an error message: short, and never serialised whole (it may nest deeply). */
+function describeVersion(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 32));
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 function isPositiveInteger(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 1;
 }
@@ -94,7 +101,7 @@ export function decodeInviteChunk(text: string): InviteChunk {
   const message = data;
   if (message.v !== CHUNK_MESSAGE_VERSION) {
     throw new InvalidChunkMessageError(
-      `Unsupported message version ${JSON.stringify(message.v)}; expected ${CHUNK_MESSAGE_VERSION}`,
+      `Unsupported message version ${describeVersion(message.v)}; expected ${CHUNK_MESSAGE_VERSION}`,
     );
   }
   const problems = new FieldProblems();

@@ -226,6 +226,17 @@ describe('the HR events rule', () => {
     });
   });
 
+  it('sends the record of an event whose intake invocation failed for good to the DLQ', () => {
+    const configs = resourcesOfType(defaults, 'AWS::Lambda::EventInvokeConfig').map(
+      ([, resource]) => resource.Properties as { DestinationConfig?: unknown },
+    );
+
+    assert.equal(configs.length, 1);
+    assert.deepEqual(configs[0]?.DestinationConfig, {
+      OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+    });
+  });
+
   it('is the only sender the DLQ lets in, on the default bus and on a named one', () => {
     for (const template of [defaults, custom]) {
       const [, queuePolicy] = onlyResourceOfType(template, 'AWS::SQS::QueuePolicy');

@@ -8,7 +8,6 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
 import { toSqsRecord } from '../../infra/local/event-source-mapping.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';

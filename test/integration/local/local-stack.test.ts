@@ -35,7 +35,11 @@ describe('local stack end to end', () => {
   });
 
   it('answers /health with the endpoints and queue URLs', async () => {
-    const health = (await (await fetch(`${stack.httpUrl}/health`)).json()) as Record<string, any>;
+    const health = (await (await fetch(`${stack.httpUrl}/health`)).json()) as {
+      sqsEndpoint: string;
+      repostspaceEndpoint: string;
+      queues: { invites: { url: string }; deadLetter: { url: string } };
+    };
 
     assert.equal(health.sqsEndpoint, stack.sqsEndpoint);
     assert.equal(health.queues.invites.url, stack.queues.invites.url);

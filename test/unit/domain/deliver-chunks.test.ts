@@ -170,6 +170,19 @@ describe('deliverChunks', () => {
     assert.match(deadLetters.parked[2]?.reason.errorMessage ?? '', /accessorIds/);
   });
 
+  it('parks a message whose version is nested too deeply to print', async () => {
+    const sender = new ScriptedSender();
+    const { dependencies, deadLetters } = setup(sender);
+    const body = `{"v":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+
+    const keep = await deliverChunks([message(body)], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 0);
+    assert.equal(deadLetters.parked[0]?.reason.errorType, 'InvalidMessage');
+    assert.match(deadLetters.parked[0]?.reason.errorMessage ?? '', /version an array/);
+  });
+
   it('stops starting calls when too little time is left and hands the rest back shortly', async () => {
     let remaining = 30_000;
     const sender = new ScriptedSender(() => {

@@ -235,6 +235,44 @@ describe('intake of HR events', () => {
     );
   });
 
+  it('parks refused events whatever their detail holds, in a body SQS accepts', async () => {
+    const { deadLetters, handler } = setup();
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 20_000; level++) deep = [deep];
+    const events = [
+      hrEvent('Invite Requested', {
+        spaceId: SPACE,
+        accessorIds: [''],
+        title: 'Welcome 👋',
+        body: 'B',
+      }),
+      hrEvent('Invite Requested', {
+        spaceId: SPACE,
+        accessorIds: [''],
+        title: 'Welcome \uffff',
+        body: 'B',
+      }),
+      hrEvent('Invite Requested', { spaceId: SPACE, accessorIds: deep, title: 'T', body: 'B' }),
+    ];
+
+    for (const event of events) await handler(event, lambdaContext());
+
+    assert.equal(deadLetters.parked.length, 3);
+    for (const { body } of deadLetters.parked) {
+      assert.doesNotMatch(
+        body,
+        /[\ufffe\uffff]|[\ud800-\udfff]/,
+        'no character SQS or fauxqs refuses',
+      );
+    }
+    assert.equal(JSON.parse(deadLetters.parked[0]?.body ?? '').detail.title, 'Welcome 👋');
+    assert.equal(JSON.parse(deadLetters.parked[1]?.body ?? '').detail.title, 'Welcome \uffff');
+    assert.equal(
+      JSON.parse(deadLetters.parked[2]?.body ?? '').detailOmitted,
+      'nested too deeply to serialise',
+    );
+  });
+
   it('parks events for spaces outside the allowed list', async () => {
     const { queue, deadLetters, handler } = setup();
 

@@ -1,0 +1,188 @@
+/**
+ * Soak: pushes 1,000,000 accessors through the local stack in this process, as HTTP requests of
+ * 20,000 IDs, while the re:Post Private simulator throttles (50 calls/s, burst 50) and fails on
+ * purpose (2% 500s, 1% dropped connections). Reports delivered, duplicates, dead-lettered, lost
+ * (accepted − distinct delivered − dead-lettered: must be 0), wall time and peak RSS.
+ * Estimate: 1,000 chunks at 50 calls/s is 20 s of delivery at best; retries and pacing add some.
+ * It gives up after --deadline seconds (default 600) and reports what it has.
+ * Usage: npm run soak [-- --accessors 1000000 --per-request 20000 --deadline 600]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
+import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator.ts';
+import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
+import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
+import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
+
+const { values } = parseArgs({
+  options: {
+    accessors: { type: 'string', default: '1000000' },
+    'per-request': { type: 'string', default: '20000' },
+    deadline: { type: 'string', default: '600' },
+  },
+});
+const ACCESSORS = Number(values.accessors);
+const PER_REQUEST = Number(values['per-request']);
+const DEADLINE_MS = Number(values.deadline) * 1000;
+const THROTTLE = { ratePerSecond: 50, burst: 50, retryAfterSeconds: 1 };
+const FAULTS = { internalErrorRate: 0.02, dropConnectionRate: 0.01 };
+const SPACE = LOCAL_DEMO_SPACE_ID;
+
+// The failed calls are logged at WARN on purpose; keep them out of the report.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+let peakRss = process.memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 250);
+
+const started = Date.now();
+const deadline = started + DEADLINE_MS;
+const state = tempStateDir();
+const simulator = await startRepostspaceSimulator({
+  throttle: THROTTLE,
+  faults: FAULTS,
+  recentDeliveryLimit: 0,
+});
+const stack = await startTestStack({
+  LOCAL_STATE_DIR: state.path,
+  AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
+});
+const sqs = new SQSClient({
+  endpoint: stack.sqsEndpoint,
+  region: TEST_REGION,
+  credentials: TEST_CREDENTIALS,
+});
+
+let accepted = 0;
+let refused = 0;
+let messages = 0;
+for (let first = 0; first < ACCESSORS; first += PER_REQUEST) {
+  const count = Math.min(PER_REQUEST, ACCESSORS - first);
+  const accessorIds = Array.from({ length: count }, (_, n) => `employee-${first + n}@example.com`);
+  const response = await fetch(`${stack.httpUrl}/spaces/${SPACE}/invite`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accessorIds, title: 'Welcome', body: 'Join the company space' }),
+  });
+  const body = (await response.json()) as { accessorCount?: number; messageCount?: number };
+  if (response.status === 202) {
+    accepted += body.accessorCount ?? 0;
+    messages += body.messageCount ?? 0;
+  } else {
+    refused += count;
+  }
+}
+const intakeSeconds = (Date.now() - started) / 1000;
+process.stdout.write(
+  `accepted ${accepted} accessors in ${messages} messages in ${intakeSeconds.toFixed(1)} s; delivering…\n`,
+);
+
+/** Accessor IDs parked in the DLQ, read off their chunks (received once, kept in flight). */
+const parked = new Set<string>();
+async function collectParked(): Promise<void> {
+  for (let round = 0; round < 1_000; round++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.queues.deadLetter.url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 3_600,
+      }),
+    );
+    if (Messages.length === 0) return;
+    for (const message of Messages) {
+      for (const id of decodeInviteChunk(message.Body ?? '').accessorIds) parked.add(id);
+    }
+  }
+}
+
+// Waits on the simulator's deliveries; every 5 s (no event says a chunk was parked) it reads
+// the DLQ too. Bounded by the deadline.
+let timedOut = false;
+while (simulator.stats().distinctAccessors + parked.size < accepted) {
+  const left = deadline - Date.now();
+  if (left <= 0) {
+    timedOut = true;
+    break;
+  }
+  const missing = accepted - simulator.stats().distinctAccessors - parked.size;
+  await simulator
+    .waitForDeliveredAccessors(simulator.stats().deliveredAccessors + missing, {
+      signal: AbortSignal.timeout(Math.min(5_000, left)),
+    })
+    .catch(() => undefined);
+  await collectParked();
+}
+const wallSeconds = (Date.now() - started) / 1000;
+const stats = simulator.stats();
+const summary = await stack.summary();
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage.rss());
+
+// A parked chunk's accessors count once even if an earlier attempt had delivered them.
+const parkedOnly = [...parked].filter((id) => simulator.deliveries.count(SPACE, id) === 0).length;
+const result = {
+  accessors: ACCESSORS,
+  perRequest: PER_REQUEST,
+  requests: Math.ceil(ACCESSORS / PER_REQUEST),
+  accepted,
+  refused,
+  messages,
+  delivered: stats.distinctAccessors,
+  duplicates: stats.duplicateAccessors,
+  deadLettered: parked.size,
+  lost: accepted - stats.distinctAccessors - parkedOnly,
+  timedOut,
+  intakeSeconds,
+  wallSeconds,
+  idealDeliverySeconds: messages / THROTTLE.ratePerSecond,
+  calls: stats.calls,
+  throttled: stats.throttled,
+  internalErrors: stats.internalErrors,
+  dropped: stats.dropped,
+  stillQueued: summary.queued + summary.inFlight,
+  peakRssMiB: peakRss / 2 ** 20,
+  maxRssMiB: process.resourceUsage().maxRSS / 1024,
+};
+
+await stack.stop();
+await simulator.stop();
+sqs.destroy();
+state.cleanup();
+
+console.table({
+  accepted: result.accepted,
+  delivered: result.delivered,
+  duplicates: result.duplicates,
+  'dead-lettered': result.deadLettered,
+  lost: result.lost,
+  'wall s': result.wallSeconds.toFixed(1),
+  'intake s': result.intakeSeconds.toFixed(1),
+  'ideal delivery s': result.idealDeliverySeconds.toFixed(1),
+  calls: result.calls,
+  throttled: result.throttled,
+  '500s': result.internalErrors,
+  dropped: result.dropped,
+  'peak RSS MiB': result.peakRssMiB.toFixed(0),
+  'maxRSS MiB': result.maxRssMiB.toFixed(0),
+});
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(
+  'bench-results/soak.json',
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
+      throttle: THROTTLE,
+      faults: FAULTS,
+      result,
+    },
+    null,
+    2,
+  )}\n`,
+);
+// The stack's pollers and sockets are closed; exit even if a keep-alive timer lingers.
+process.exit(result.lost === 0 && !timedOut && refused === 0 ? 0 : 1);
