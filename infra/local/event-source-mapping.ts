@@ -196,8 +196,11 @@ export class SqsEventSourceMapping {
         : [],
     );
     const done = batch.filter((message) => !failed.has(message.MessageId ?? ''));
+    // A handle whose visibility timeout passed can no longer delete: the message will be
+    // delivered again, as Lambda's would be, and the report says so.
+    let notDeleted = 0;
     for (let start = 0; start < done.length; start += 10) {
-      await client.send(
+      const { Failed = [] } = await client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: done.slice(start, start + 10).map((message, index) => ({
@@ -206,11 +209,15 @@ export class SqsEventSourceMapping {
           })),
         }),
       );
+      notDeleted += Failed.length;
     }
     this.#options.onInvocation?.({
       received: batch.length,
-      deleted: done.length,
+      deleted: done.length - notDeleted,
       failed: failed.size,
+      ...(notDeleted > 0
+        ? { error: new Error(`${notDeleted} messages could not be deleted and will come back`) }
+        : {}),
     });
   }
 }

@@ -165,7 +165,10 @@ export async function startLocalStack(
       environments: workers,
       ...definitions.worker,
       onInvocation(report) {
-        if (report.error) events.notice?.(`worker invocation failed: ${String(report.error)}`);
+        if (report.error)
+          events.notice?.(
+            `worker: ${report.error instanceof Error ? report.error.message : String(report.error)}`,
+          );
       },
     });
     const gateway: HttpGateway = await startHttpGateway({
