@@ -7,6 +7,11 @@ import { createIntakeHandler } from '../../functions/intake/intake.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { readIntakeConfig } from '../../shared/config.ts';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
+import {
+  loneSurrogate,
+  nonString as nonStringValue,
+  withLoneSurrogate as withLoneSurrogateText,
+} from '../helpers/arbitraries.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../helpers/fakes.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
@@ -27,9 +32,6 @@ function counted<A extends unknown[]>(name: string, check: (...input: A) => Prom
 
 // ---- Generators: every one yields input the intake must refuse. ----
 
-const loneSurrogate = fc
-  .integer({ min: 0xd800, max: 0xdfff })
-  .map((code) => String.fromCharCode(code));
 const controlCharacter = fc.constantFrom(
   '\u0000',
   '\u0007',
@@ -40,21 +42,9 @@ const controlCharacter = fc.constantFrom(
   '\u0085',
   '\u009f',
 );
-/** ASCII around one lone surrogate: ASCII neighbours can never pair with it. */
-const withLoneSurrogate = fc
-  .tuple(fc.string({ maxLength: 20 }), loneSurrogate, fc.string({ maxLength: 20 }))
-  .map(([before, surrogate, after]) => `${before}${surrogate}${after}`);
 
-/** Every JSON type but string. */
-const nonString = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
-);
-
+const withLoneSurrogate = withLoneSurrogateText(20);
+const nonString = nonStringValue({ maxDepth: 2, maxLength: 4 });
 const validAccessorId = fc.stringMatching(/^[A-Za-z0-9._@+-]{1,64}$/);
 const validAccessorIds = fc.array(validAccessorId, { minLength: 1, maxLength: 20 });
 // One code point per unit, so 50 units stay within the 200 code points a title may have.

@@ -4,6 +4,7 @@ import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-
 import fc from 'fast-check';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { PARK_ATTRIBUTES } from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { loneSurrogate, nonString as nonStringValue } from '../helpers/arbitraries.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 
@@ -31,16 +32,7 @@ function isJson(text: string): boolean {
   }
 }
 
-const loneSurrogate = fc
-  .integer({ min: 0xd800, max: 0xdfff })
-  .map((code) => String.fromCharCode(code));
-const nonString = fc.oneof(
-  fc.integer(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-);
+const nonString = nonStringValue({ maxDepth: 1, maxLength: 3 });
 const validAccessorId = fc.stringMatching(/^[A-Za-z0-9._@+-]{1,40}$/);
 /** Any text a title may hold, emoji and the characters SQS refuses included. */
 const inviteText = fc.oneof(

@@ -4,6 +4,10 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
 import { encodeInviteChunk, type InviteChunk } from '../../shared/domain/invite-chunk.ts';
+import {
+  nonString as nonStringValue,
+  withLoneSurrogate as withLoneSurrogateText,
+} from '../helpers/arbitraries.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingVisibility, ScriptedSender } from '../helpers/fakes.ts';
 import { quietMetrics, silentLogger } from '../helpers/logs.ts';
@@ -18,21 +22,8 @@ function counted<A extends unknown[]>(name: string, check: (...input: A) => Prom
   };
 }
 
-const loneSurrogate = fc
-  .integer({ min: 0xd800, max: 0xdfff })
-  .map((code) => String.fromCharCode(code));
-const withLoneSurrogate = fc
-  .tuple(fc.string({ maxLength: 10 }), loneSurrogate, fc.string({ maxLength: 10 }))
-  .map(([before, surrogate, after]) => `${before}${surrogate}${after}`);
-const nonString = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-);
-
+const withLoneSurrogate = withLoneSurrogateText(10);
+const nonString = nonStringValue({ maxDepth: 2, maxLength: 3 });
 const validAccessorId = fc.stringMatching(/^[A-Za-z0-9._@+-]{1,40}$/);
 const validChunk = fc
   .record({

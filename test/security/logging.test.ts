@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -23,6 +22,7 @@ import { hrEvent, httpInviteEvent, lambdaContext, sqsEvent, sqsRecord } from '..
 import { RecordingDeadLetters, RecordingQueue, RecordingVisibility } from '../helpers/fakes.ts';
 import { tempStateDir } from '../helpers/local-stack.ts';
 import { quietMetrics } from '../helpers/logs.ts';
+import { freePort } from '../helpers/ports.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../helpers/sqs-fault-proxy.ts';
 
@@ -407,16 +407,6 @@ describe('the worker keeps title and body out of its logs and the DLQ attributes
     assert.match(messages[0]?.Body ?? '', SENSITIVE);
   });
 });
-
-/** A port free right now: listen on 0, read it, close. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe("the local stack's own console output", () => {
   const MAIN = new URL('../../infra/local/main.ts', import.meta.url).pathname;

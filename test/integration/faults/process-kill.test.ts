@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -10,6 +9,7 @@ import {
   startRepostspaceSimulator,
 } from '../../../infra/local/repostspace-simulator.ts';
 import { tempStateDir } from '../../helpers/local-stack.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 
 const MAIN = new URL('../../../infra/local/main.ts', import.meta.url).pathname;
@@ -18,16 +18,6 @@ const PARTS = 12;
 const IDS_PER_PART = 1_000;
 /** Slow enough that a batch of ten calls takes seconds: a kill lands in the middle of one. */
 const THROTTLE = { ratePerSecond: 4, burst: 1, retryAfterSeconds: 1 };
-
-/** A port free right now: listen on 0, read it, close. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface StackProcess {
   child: ChildProcess;
