@@ -258,9 +258,8 @@ const notPost = fc.oneof(
   fc.constantFrom('post', 'Post', 'POST ', ''),
 );
 
-// ---- (a) The intake handler, in process. ----
-
-describe('fuzzing the intake handler in process', () => {
+/** The intake over recording fakes of its queue and DLQ, allowed the one test space. */
+function fakeIntake() {
   const queue = new RecordingQueue();
   const deadLetters = new RecordingDeadLetters();
   const handler = createIntakeHandler({
@@ -274,6 +273,13 @@ describe('fuzzing the intake handler in process', () => {
     deadLetters,
     logger: silentLogger(),
   });
+  return { queue, deadLetters, handler };
+}
+
+// ---- (a) The intake handler, in process. ----
+
+describe('fuzzing the intake handler in process', () => {
+  const { queue, deadLetters, handler } = fakeIntake();
 
   async function invoke(event: APIGatewayProxyEventV2) {
     const response = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
@@ -540,19 +546,7 @@ const invalidHrEvent = fc.oneof(
 
 describe('fuzzing the intake with HR events in process', () => {
   it('parks every event that can never succeed, with its reason, and queues nothing', async () => {
-    const queue = new RecordingQueue();
-    const deadLetters = new RecordingDeadLetters();
-    const handler = createIntakeHandler({
-      config: readIntakeConfig({
-        INVITES_QUEUE_URL: 'http://queue/invites',
-        DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
-        ALLOWED_SPACE_IDS: SPACE,
-        DEFAULT_SPACE_ID: SPACE,
-      }),
-      queue,
-      deadLetters,
-      logger: silentLogger(),
-    });
+    const { queue, deadLetters, handler } = fakeIntake();
 
     await fc.assert(
       fc.asyncProperty(
