@@ -1,4 +1,4 @@
-import { backoffDelay } from '../../shared/domain/backoff.ts';
+import { backoffDelay } from '../../shared/lib/backoff.ts';
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */

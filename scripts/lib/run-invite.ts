@@ -5,7 +5,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { SEND_INVITES_LIMITS } from '../../shared/domain/constants.ts';
 import type { FieldProblem } from '../../shared/domain/errors.ts';
 import { checkSpaceId, checkText, FieldProblems } from '../../shared/domain/invite-request.ts';
-import { runConcurrently } from '../../shared/domain/run-concurrently.ts';
+import { runConcurrently } from '../../shared/lib/run-concurrently.ts';
 import { UsageError } from './errors.ts';
 import { type InviteAttempt, type InviteEndpoint, postInviteRequest } from './invite-endpoint.ts';
 import {

@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { backoffDelay } from '../domain/backoff.ts';
 import { SQS_LIMITS } from '../domain/constants.ts';
-import { packBatches } from '../domain/pack-batches.ts';
 import type { EnqueueResult, InviteQueue, OutgoingMessage } from '../domain/ports.ts';
-import { runConcurrently } from '../domain/run-concurrently.ts';
+import { backoffDelay } from '../lib/backoff.ts';
+import { packBatches } from '../lib/pack-batches.ts';
+import { runConcurrently } from '../lib/run-concurrently.ts';
 
 export interface SqsInviteQueueOptions {
   client: SQSClient;

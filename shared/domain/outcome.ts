@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 import { SQS_LIMITS } from './constants.ts';
 
 /** What the worker does with a chunk after one SendInvites attempt. */

@@ -15,7 +15,7 @@ import { readIntakeConfig } from '../../shared/config.ts';
 import { SQS_LIMITS } from '../../shared/domain/constants.ts';
 import { encodeInviteChunk, planInviteChunks } from '../../shared/domain/invite-chunk.ts';
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
-import { packBatches } from '../../shared/domain/pack-batches.ts';
+import { packBatches } from '../../shared/lib/pack-batches.ts';
 import { httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { startSqs } from '../helpers/sqs.ts';

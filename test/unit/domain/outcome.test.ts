@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { backoffDelay } from '../../../shared/domain/backoff.ts';
 import {
   clampVisibility,
   classifyOutcome,
   RETRY_DEFAULTS,
 } from '../../../shared/domain/outcome.ts';
+import { backoffDelay } from '../../../shared/lib/backoff.ts';
 
 function serviceError(name: string, fields: Record<string, unknown> = {}) {
   return Object.assign(new Error(`${name} happened`), { name, ...fields });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { packBatches } from '../../../shared/domain/pack-batches.ts';
-import { runConcurrently } from '../../../shared/domain/run-concurrently.ts';
+import { packBatches } from '../../../shared/lib/pack-batches.ts';
+import { runConcurrently } from '../../../shared/lib/run-concurrently.ts';
 
 describe('packBatches', () => {
   it('fills batches of ten when messages are small', () => {

@@ -1,5 +1,3 @@
-import type { OutgoingMessage } from './ports.ts';
-
 export interface BatchLimits {
   maxEntries: number;
   maxBytes: number;
@@ -9,12 +7,12 @@ export interface BatchLimits {
  * Packs messages, in order, into the fewest consecutive batches that hold at most
  * `maxEntries` messages and `maxBytes` of message bodies each.
  */
-export function packBatches(
-  messages: readonly OutgoingMessage[],
+export function packBatches<T extends { body: string }>(
+  messages: readonly T[],
   limits: BatchLimits,
-): OutgoingMessage[][] {
-  const batches: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
+): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
   for (const message of messages) {
     const size = Buffer.byteLength(message.body);
