@@ -4,6 +4,8 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../shared/adapters/sqs-client.ts';
+import { configuredEndpoint } from '../shared/config/aws-config.ts';
+import type { Environment } from '../shared/config/environment.ts';
 import { integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
@@ -89,7 +91,7 @@ export function parseRedriveArgs(
 /** Runs the command and resolves to its exit code; errors are written to `stderr`. */
 export async function main(
   argv: readonly string[],
-  io: { stdout: ScriptOutput; stderr: ScriptOutput; signal?: AbortSignal },
+  io: { stdout: ScriptOutput; stderr: ScriptOutput; env?: Environment; signal?: AbortSignal },
   dependencies?: Pick<RedriveDependencies, 'queues' | 'mover'>,
 ): Promise<number> {
   let parsed: ReturnType<typeof parseRedriveArgs>;
@@ -103,12 +105,15 @@ export async function main(
     io.stdout.write(REDRIVE_USAGE);
     return 0;
   }
-  // The SDK reads the region from the environment; --region wins over the profile's.
-  if (parsed.region !== undefined) process.env.AWS_REGION = parsed.region;
   let client: SQSClient | undefined;
   let adapters = dependencies;
   if (adapters === undefined) {
-    client = createSqsClient();
+    // --region wins over AWS_REGION and the profile's.
+    const endpoint = configuredEndpoint(io.env ?? {}, 'SQS');
+    client = createSqsClient({
+      ...(parsed.region !== undefined ? { region: parsed.region } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
+    });
     adapters = { queues: new SqsQueueDirectory(client), mover: new SqsMessageMover(client) };
   }
   try {
@@ -132,6 +137,7 @@ if (import.meta.main) {
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
+    env: process.env,
     signal: interrupt.signal,
   });
 }

@@ -1,14 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-
-export const SERVICE_NAME = 'repost-invite-pipeline';
+import type { TelemetryConfig } from './config/settings-reader.ts';
 
 /**
  * The pipeline's structured logger. Title and body are sensitive and are never passed to it;
  * accessor IDs are logged only at DEBUG.
  */
-export function createLogger(options: { logLevel?: string } = {}): Logger {
+export function createLogger(telemetry: Pick<TelemetryConfig, 'serviceName' | 'logLevel'>): Logger {
   return new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel as 'INFO' }),
+    serviceName: telemetry.serviceName,
+    ...(telemetry.logLevel === undefined ? {} : { logLevel: telemetry.logLevel as 'INFO' }),
   });
 }

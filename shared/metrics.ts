@@ -1,12 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SERVICE_NAME } from './logger.ts';
+import type { TelemetryConfig } from './config/settings-reader.ts';
 
-export const METRICS_NAMESPACE = 'RepostInvitePipeline';
-
-/** The pipeline's CloudWatch metrics, written as EMF; `POWERTOOLS_METRICS_NAMESPACE` overrides. */
-export function createMetrics(): Metrics {
-  return new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-  });
+/** The pipeline's CloudWatch metrics, written as EMF. */
+export function createMetrics(telemetry: TelemetryConfig): Metrics {
+  return new Metrics({ namespace: telemetry.metricsNamespace, serviceName: telemetry.serviceName });
 }

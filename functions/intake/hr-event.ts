@@ -1,22 +1,18 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeEvent } from 'aws-lambda';
 import {
   type AcceptDependencies,
   acceptInviteRequest,
 } from '../../shared/domain/accept-invite-request.ts';
-import {
-  EnqueueError,
-  InviteValidationError,
-  SpaceNotAllowedError,
-} from '../../shared/domain/errors.ts';
+import { EnqueueError, PipelineError } from '../../shared/domain/errors.ts';
 import { type HrEventRules, parseHrEvent } from '../../shared/domain/hr-event.ts';
 import { toQueueJson } from '../../shared/domain/json-size.ts';
-import type { DeadLetterQueue } from '../../shared/domain/ports.ts';
+import { parkReasonFor } from '../../shared/domain/park-reason.ts';
+import type { DeadLetterQueue, IntakeObserver } from '../../shared/domain/ports.ts';
 
 export interface HrEventDependencies extends AcceptDependencies {
   rules: HrEventRules;
   deadLetters: DeadLetterQueue;
-  logger: Logger;
+  observer: IntakeObserver;
 }
 
 /**
@@ -29,46 +25,38 @@ export async function handleHrEvent(
   event: EventBridgeEvent<string, unknown>,
   dependencies: HrEventDependencies,
 ): Promise<void> {
-  const { logger, deadLetters } = dependencies;
+  const { observer, deadLetters } = dependencies;
+  const detailType = event['detail-type'];
   try {
     const request = parseHrEvent(event, dependencies.rules);
     const accepted = await acceptInviteRequest(request, event.id, dependencies);
-    logger.info('HR event accepted', {
-      detailType: event['detail-type'],
+    observer.accepted?.({
+      source: 'event',
+      detailType,
       spaceId: request.spaceId,
       accessorCount: accepted.accessorCount,
       messageCount: accepted.messageCount,
+      accessorIds: request.accessorIds,
     });
   } catch (error) {
-    if (error instanceof InviteValidationError || error instanceof SpaceNotAllowedError) {
-      const reason = error instanceof InviteValidationError ? error.reason : 'spaceNotAllowed';
-      logger.warn('HR event rejected; parking it in the DLQ', {
-        detailType: event['detail-type'],
-        reason,
-        errorMessage: error.message,
-      });
-      await deadLetters.park(parkedEvent(event), {
-        errorType:
-          error instanceof InviteValidationError ? 'ValidationException' : 'AccessDeniedException',
-        errorMessage: describe(error),
-      });
-      return;
-    }
     if (error instanceof EnqueueError) {
-      logger.error('HR event only partly queued; parking the rest in the DLQ', {
-        queuedParts: error.queuedParts,
-        failedParts: error.failedParts,
-        error: error.cause,
-      });
+      const { queuedParts, failedParts, cause } = error;
+      observer.partlyQueued?.('event', { queuedParts, failedParts, cause, parked: true });
       for (const message of error.failedMessages) {
-        await deadLetters.park(message.body, {
-          errorType: 'EnqueueFailed',
-          errorMessage: `Part ${message.id} could not be queued: ${String(error.cause ?? 'unknown error')}`,
-        });
+        const reason = {
+          errorType: error.errorType,
+          errorMessage: `Part ${message.id} could not be queued: ${String(cause ?? 'unknown error')}`,
+        };
+        await deadLetters.park(message.body, reason);
+        observer.parked?.(reason, 1);
       }
       return;
     }
-    throw error;
+    if (!(error instanceof PipelineError)) throw error;
+    observer.rejected?.('event', error, detailType);
+    const reason = parkReasonFor(error);
+    await deadLetters.park(parkedEvent(event), reason);
+    observer.parked?.(reason, 1);
   }
 }
 
@@ -83,11 +71,4 @@ function parkedEvent(event: EventBridgeEvent<string, unknown>): string {
     if (!(error instanceof RangeError)) throw error;
     return toQueueJson({ ...event, detail: null, detailOmitted: 'nested too deeply to serialise' });
   }
-}
-
-function describe(error: Error): string {
-  if (!(error instanceof InviteValidationError) || error.fieldList.length === 0) {
-    return error.message;
-  }
-  return `${error.message}: ${error.fieldList.map((field) => `${field.name}: ${field.message}`).join('; ')}`;
 }

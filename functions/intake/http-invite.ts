@@ -1,19 +1,20 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   type AcceptDependencies,
   acceptInviteRequest,
 } from '../../shared/domain/accept-invite-request.ts';
 import { REQUEST_LIMITS, VALIDATION_REASONS } from '../../shared/domain/constants.ts';
-import {
-  EnqueueError,
-  InviteValidationError,
-  SpaceNotAllowedError,
-} from '../../shared/domain/errors.ts';
+import { EnqueueError, InviteValidationError, PipelineError } from '../../shared/domain/errors.ts';
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
-import { errorResponse, jsonResponse, validationResponse } from './responses.ts';
+import type { IntakeObserver } from '../../shared/domain/ports.ts';
+import { errorResponseFor } from '../../shared/http/error-response.ts';
+import { errorResponse, jsonResponse } from '../../shared/http/responses.ts';
 
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+export interface HttpInviteDependencies extends AcceptDependencies {
+  observer: IntakeObserver;
+}
 
 function bodyText(event: APIGatewayProxyEventV2): { text: string; bytes: number } {
   const raw = event.body ?? '';
@@ -24,25 +25,58 @@ function bodyText(event: APIGatewayProxyEventV2): { text: string; bytes: number 
   return { text: raw, bytes: Buffer.byteLength(raw) };
 }
 
+/** An HTTP-level refusal: the exchange is wrong before the payload is read. */
+interface EnvelopeRejection {
+  statusCode: number;
+  errorType: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
 /** Checks everything about the HTTP exchange before the payload is read. */
 function rejectEnvelope(
   event: APIGatewayProxyEventV2,
-): APIGatewayProxyStructuredResultV2 | undefined {
-  if (event.requestContext.http.method !== 'POST') {
-    return errorResponse(
-      405,
-      'MethodNotAllowedException',
-      { message: `Method ${event.requestContext.http.method} is not allowed; use POST` },
-      { allow: 'POST' },
-    );
+  bytes: number,
+): EnvelopeRejection | undefined {
+  const { method } = event.requestContext.http;
+  if (method !== 'POST') {
+    return {
+      statusCode: 405,
+      errorType: 'MethodNotAllowedException',
+      message: `Method ${method} is not allowed; use POST`,
+      headers: { allow: 'POST' },
+    };
   }
   const contentType = event.headers?.['content-type'];
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
-    return errorResponse(415, 'UnsupportedMediaTypeException', {
+    return {
+      statusCode: 415,
+      errorType: 'UnsupportedMediaTypeException',
       message: 'Content-Type must be application/json',
-    });
+    };
+  }
+  if (bytes > REQUEST_LIMITS.maxBodyBytes) {
+    return {
+      statusCode: 413,
+      errorType: 'PayloadTooLargeException',
+      message: `Request body is ${bytes} bytes; the limit is ${REQUEST_LIMITS.maxBodyBytes}`,
+    };
   }
   return undefined;
+}
+
+/** The body as JSON. Throws `InviteValidationError` (`cannotParse`) when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InviteValidationError(
+      'Request body is not valid JSON',
+      VALIDATION_REASONS.cannotParse,
+      [],
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -51,66 +85,37 @@ function rejectEnvelope(
  */
 export async function handleHttpInvite(
   event: APIGatewayProxyEventV2,
-  dependencies: AcceptDependencies & { logger: Logger },
+  dependencies: HttpInviteDependencies,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const { logger } = dependencies;
+  const { observer } = dependencies;
   const requestId = event.requestContext.requestId;
-  const rejected = rejectEnvelope(event);
-  if (rejected !== undefined) return rejected;
-
   const { text, bytes } = bodyText(event);
-  if (bytes > REQUEST_LIMITS.maxBodyBytes) {
-    return errorResponse(413, 'PayloadTooLargeException', {
-      message: `Request body is ${bytes} bytes; the limit is ${REQUEST_LIMITS.maxBodyBytes}`,
-    });
-  }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch {
-    return validationResponse('Request body is not valid JSON', VALIDATION_REASONS.cannotParse);
+  const rejected = rejectEnvelope(event, bytes);
+  if (rejected !== undefined) {
+    const { statusCode, errorType, message, headers } = rejected;
+    observer.rejected?.('http', { errorType, message });
+    return errorResponse(statusCode, errorType, { message }, headers);
   }
 
   try {
-    const request = parseInviteRequest(event.pathParameters?.spaceId, payload);
+    const request = parseInviteRequest(event.pathParameters?.spaceId, parseJson(text));
     const accepted = await acceptInviteRequest(request, requestId, dependencies);
-    logger.info('Invite request accepted', {
+    observer.accepted?.({
+      source: 'http',
       spaceId: request.spaceId,
       accessorCount: accepted.accessorCount,
       messageCount: accepted.messageCount,
+      accessorIds: request.accessorIds,
     });
-    logger.debug('Accessors accepted', { accessorIds: request.accessorIds });
     return jsonResponse(202, accepted);
   } catch (error) {
-    if (error instanceof InviteValidationError) {
-      logger.info('Invite request rejected', { reason: error.reason, fieldList: error.fieldList });
-      return validationResponse(error.message, error.reason, error.fieldList);
-    }
-    if (error instanceof SpaceNotAllowedError) {
-      logger.warn('Invite request for a space outside the allowed list', {
-        spaceId: error.spaceId,
-      });
-      return errorResponse(403, 'AccessDeniedException', { message: error.message });
-    }
+    if (!(error instanceof PipelineError)) throw error;
     if (error instanceof EnqueueError) {
-      logger.error('Invite request only partly queued', {
-        queuedParts: error.queuedParts,
-        failedParts: error.failedParts,
-        error: error.cause,
-      });
-      return errorResponse(
-        503,
-        'ServiceUnavailableException',
-        {
-          message: `${error.message}; retry the request`,
-          retryable: true,
-          requestId,
-          queuedParts: error.queuedParts,
-          failedParts: error.failedParts,
-        },
-        { 'retry-after': '1' },
-      );
+      const { queuedParts, failedParts, cause } = error;
+      observer.partlyQueued?.('http', { queuedParts, failedParts, cause, parked: false });
+    } else {
+      observer.rejected?.('http', error);
     }
-    throw error;
+    return errorResponseFor(error, requestId);
   }
 }

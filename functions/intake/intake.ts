@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
@@ -7,19 +9,28 @@ import type {
   Context,
   EventBridgeEvent,
 } from 'aws-lambda';
-import type { IntakeConfig } from '../../shared/config.ts';
-import type { DeadLetterQueue, InviteQueue } from '../../shared/domain/ports.ts';
+import type { IntakeConfig } from '../../shared/config/intake-config.ts';
+import type { DeadLetterQueue, IntakeObserver, InviteQueue } from '../../shared/domain/ports.ts';
+import { errorResponse } from '../../shared/http/responses.ts';
 import { handleHrEvent } from './hr-event.ts';
 import { handleHttpInvite } from './http-invite.ts';
-import { errorResponse } from './responses.ts';
+import { createIntakeObserver } from './observer.ts';
 
 export type IntakeEvent = APIGatewayProxyEventV2 | EventBridgeEvent<string, unknown>;
 
-export interface IntakeDependencies {
-  config: IntakeConfig;
+export interface IntakePorts {
   queue: InviteQueue;
   deadLetters: DeadLetterQueue;
+}
+
+export interface IntakeDependencies {
+  config: IntakeConfig;
+  ports: IntakePorts;
   logger: Logger;
+  /** EMF metrics, flushed after each invocation; none locally. */
+  metrics?: Metrics;
+  /** Defaults to logging with `logger` and counting with `metrics`. */
+  observer?: IntakeObserver;
 }
 
 function isHttpEvent(event: IntakeEvent): event is APIGatewayProxyEventV2 {
@@ -28,10 +39,12 @@ function isHttpEvent(event: IntakeEvent): event is APIGatewayProxyEventV2 {
 
 /** The intake Lambda: HTTP API invite requests and HR events become queued chunks. */
 export function createIntakeHandler(dependencies: IntakeDependencies) {
-  const { config, queue, deadLetters, logger } = dependencies;
+  const { config, ports, logger, metrics } = dependencies;
+  const observer = dependencies.observer ?? createIntakeObserver(logger, metrics);
   const accept = {
-    queue,
+    queue: ports.queue,
     maxMessageBytes: config.maxChunkBytes,
+    observer,
     ...(config.allowedSpaceIds ? { allowedSpaceIds: config.allowedSpaceIds } : {}),
   };
   const rules = {
@@ -47,17 +60,25 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
     if (isHttpEvent(event)) {
       logger.setCorrelationId(event.requestContext.requestId);
       try {
-        return await handleHttpInvite(event, { ...accept, logger });
+        return await handleHttpInvite(event, accept);
       } catch (error) {
-        logger.error('Invite request failed unexpectedly', { error });
+        observer.failed?.('http', error);
         return errorResponse(500, 'InternalServerException', { message: 'Internal error' });
       }
     }
     logger.setCorrelationId(event.id);
-    await handleHrEvent(event, { ...accept, rules, deadLetters, logger });
+    try {
+      await handleHrEvent(event, { ...accept, rules, deadLetters: ports.deadLetters });
+    } catch (error) {
+      observer.failed?.('event', error);
+      throw error;
+    }
     return undefined;
   }
 
   // The event carries title and body: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
-  return middy(intake).use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }));
+  const handler = middy(intake).use(
+    injectLambdaContext(logger, { resetKeys: true, logEvent: false }),
+  );
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }

@@ -1,11 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type {
-  DeliveryObserver,
-  PlannedCall,
-  ReceivedMessage,
-} from '../../shared/domain/deliver-chunks.ts';
-import type { InviteChunk } from '../../shared/domain/invite-chunk.ts';
+import type { PlannedCall, ReceivedMessage } from '../../shared/domain/delivery.ts';
+import type { InviteChunk } from '../../shared/domain/invite.ts';
+import type { DeliveryObserver } from '../../shared/domain/ports.ts';
 
 export const METRIC_NAMES = {
   accessorsInvited: 'AccessorsInvited',
@@ -29,19 +26,19 @@ function keys(message: ReceivedMessage, chunk?: InviteChunk) {
 function callKeys(call: PlannedCall) {
   return {
     accessorCount: call.accessorIds.length,
-    chunks: call.parts.map(({ message, chunk }) => keys(message, chunk)),
+    chunks: call.chunks.map(({ message, chunk }) => keys(message, chunk)),
   };
 }
 
-/** Logs and counts what happens to each call and message. */
-export function createDeliveryObserver(logger: Logger, metrics: Metrics): DeliveryObserver {
+/** Logs and counts what happens to each call and message; without `metrics`, only logs. */
+export function createDeliveryObserver(logger: Logger, metrics?: Metrics): DeliveryObserver {
   return {
     called(call, outcome, error, latencyMs) {
-      metrics.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
-      metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
+      metrics?.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
+      metrics?.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
       switch (outcome.kind) {
         case 'delivered':
-          metrics.addMetric(
+          metrics?.addMetric(
             METRIC_NAMES.accessorsInvited,
             MetricUnit.Count,
             call.accessorIds.length,
@@ -51,19 +48,19 @@ export function createDeliveryObserver(logger: Logger, metrics: Metrics): Delive
           return;
         case 'throttled':
           // Throttling is the service pacing us, not a fault: no stack, not a warning.
-          metrics.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
+          metrics?.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
           logger.info('SendInvites throttled', {
             ...callKeys(call),
             delaySeconds: outcome.delaySeconds,
           });
           return;
         default:
-          metrics.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
+          metrics?.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
           logger.warn('SendInvites failed', { ...callKeys(call), outcome, error });
       }
     },
     parked(message, reason, chunk) {
-      metrics.addMetric(METRIC_NAMES.deadLettered, MetricUnit.Count, 1);
+      metrics?.addMetric(METRIC_NAMES.deadLettered, MetricUnit.Count, 1);
       logger.error('Message parked in the DLQ', { ...keys(message, chunk), ...reason });
     },
     delayed(message, seconds, cause, chunk) {

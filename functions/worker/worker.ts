@@ -4,31 +4,40 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type CallPacer, deliverChunks } from '../../shared/domain/deliver-chunks.ts';
+import type { WorkerConfig } from '../../shared/config/worker-config.ts';
+import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
 import type {
+  CallPacer,
   DeadLetterQueue,
+  DeliveryObserver,
   InviteSender,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
 import { createDeliveryObserver } from './observer.ts';
 
-export interface WorkerDependencies {
+export interface WorkerPorts {
   sender: InviteSender;
   visibility: VisibilityControl;
   deadLetters: DeadLetterQueue;
-  logger: Logger;
-  metrics: Metrics;
-  /** No SendInvites call starts with less time left than this. */
-  callBudgetMs: number;
   /** Paces calls across warm invocations of this execution environment. */
   pacer?: CallPacer;
+}
+
+export interface WorkerDependencies {
+  config: Pick<WorkerConfig, 'callBudgetMs'>;
+  ports: WorkerPorts;
+  logger: Logger;
+  /** EMF metrics, flushed after each invocation; none locally. */
+  metrics?: Metrics;
+  /** Defaults to logging with `logger` and counting with `metrics`. */
+  observer?: DeliveryObserver;
   random?: () => number;
 }
 
 /** The worker Lambda: an SQS batch of chunks in, the messages to keep on the queue out. */
 export function createWorkerHandler(dependencies: WorkerDependencies) {
-  const { logger, metrics } = dependencies;
-  const observer = createDeliveryObserver(logger, metrics);
+  const { config, ports, logger, metrics, random } = dependencies;
+  const observer = dependencies.observer ?? createDeliveryObserver(logger, metrics);
 
   async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const messages = event.Records.map((record) => ({
@@ -38,15 +47,18 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
     }));
     const keep = await deliverChunks(messages, {
-      ...dependencies,
+      ...ports,
+      callBudgetMs: config.callBudgetMs,
       observer,
       remainingMs: () => context.getRemainingTimeInMillis(),
+      ...(random ? { random } : {}),
     });
     return { batchItemFailures: keep.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
   // The event carries title and body: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
-  return middy(worker)
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(metrics));
+  const handler = middy(worker).use(
+    injectLambdaContext(logger, { resetKeys: true, logEvent: false }),
+  );
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }

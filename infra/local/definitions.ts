@@ -75,14 +75,14 @@ function at(value: unknown, path: string): unknown {
  * Resolves the Serverless variables the project uses (`self:`, `sls:stage`, `opt:`, `param:`)
  * with local values; a `${file(...)}` is read relative to `serverless.yml`.
  */
-function createResolver(root: Yaml, stage: string, params: Yaml) {
+function createResolver(root: Yaml, stage: string, region: string, params: Yaml) {
   function one(expression: string): unknown {
     const [source = '', fallback] = expression.split(/,\s*/, 2);
     const unquote = (text: string) => text.replace(/^['"]|['"]$/g, '');
     let value: unknown;
     if (source.startsWith('self:')) value = resolve(at(root, source.slice(5)));
     else if (source === 'sls:stage' || source === 'opt:stage') value = stage;
-    else if (source === 'opt:region') value = process.env.AWS_REGION ?? 'us-east-1';
+    else if (source === 'opt:region') value = region;
     else if (source.startsWith('param:')) value = params[source.slice(6)];
     return value ?? (fallback === undefined ? undefined : unquote(fallback));
   }
@@ -144,7 +144,7 @@ function findEvent(events: unknown, kind: string): Yaml {
  */
 export function loadStackDefinitions(
   serverlessPath: string,
-  options: { stage?: string; params?: Record<string, string | undefined> } = {},
+  options: { stage?: string; region?: string; params?: Record<string, string | undefined> } = {},
 ): StackDefinitions {
   const stage = options.stage ?? 'local';
   const raw = readYaml(serverlessPath);
@@ -156,7 +156,7 @@ export function loadStackDefinitions(
   for (const [name, value] of Object.entries(options.params ?? {})) {
     if (value !== undefined && value !== '') params[name] = value;
   }
-  const resolve = createResolver(raw, stage, params);
+  const resolve = createResolver(raw, stage, options.region ?? 'us-east-1', params);
   const resources: Yaml = {};
   for (const entry of (raw.resources as unknown[] | undefined) ?? []) {
     const file = /^\$\{file\((.+)\)\}$/.exec(String(entry))?.[1];

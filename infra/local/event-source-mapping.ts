@@ -22,7 +22,7 @@ export interface EventSourceMappingOptions {
   batchSize: number;
   maximumBatchingWindowSeconds: number;
   reportBatchItemFailures: boolean;
-  region?: string;
+  region: string;
   /** Told about each invocation, for the stack's summary and logs. */
   onInvocation?: (report: InvocationReport) => void;
 }
@@ -173,13 +173,17 @@ export class SqsEventSourceMapping {
   async #invoke(handler: SqsHandler, batch: Message[]): Promise<void> {
     const { client, queueUrl, queueArn, functionName, timeoutSeconds, reportBatchItemFailures } =
       this.#options;
-    const region = this.#options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    const { region } = this.#options;
     const event: SQSEvent = {
       Records: batch.map((message) => toSqsRecord(message, queueArn, region)),
     };
     let response: SQSBatchResponse | undefined;
     try {
-      response = await invokeWithTimeout(handler, event, functionName, timeoutSeconds * 1000);
+      response = await invokeWithTimeout(handler, event, {
+        functionName,
+        timeoutMs: timeoutSeconds * 1000,
+        region,
+      });
     } catch (error) {
       // A failed invocation deletes nothing: every message reappears after its visibility timeout.
       this.#options.onInvocation?.({

@@ -28,6 +28,8 @@ export interface HttpGatewayOptions {
   rule: EventRule;
   intake: IntakeHandler;
   intakeTimeoutSeconds: number;
+  /** The region events and contexts name. */
+  region: string;
   /** Answers `GET /health`. */
   health: () => Promise<Record<string, unknown>>;
   /** Told about each request the intake answered and each event it was given. */
@@ -125,7 +127,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       source: entry.Source,
       account: '000000000000',
       time: entry.Time ?? new Date().toISOString(),
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      region: options.region,
       resources: entry.Resources ?? [],
       detail: JSON.parse(entry.Detail),
     };
@@ -133,7 +135,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     let error: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await invokeWithTimeout(options.intake, event, 'intake', timeoutMs);
+        await invokeWithTimeout(options.intake, event, {
+          functionName: 'intake',
+          timeoutMs,
+          region: options.region,
+        });
         options.onEvent?.({ detailType: entry.DetailType });
         return;
       } catch (caught) {
@@ -227,7 +233,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         ? { body: textual ? body.toString('utf8') : body.toString('base64') }
         : {}),
     };
-    const work = invokeWithTimeout(options.intake, event, 'intake', timeoutMs);
+    const work = invokeWithTimeout(options.intake, event, {
+      functionName: 'intake',
+      timeoutMs,
+      region: options.region,
+    });
     track(work);
     let result: APIGatewayProxyResultV2 | undefined;
     try {

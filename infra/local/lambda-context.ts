@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
+/** Which function runs, where, and how long it may take. */
+export interface InvocationTarget {
+  functionName: string;
+  timeoutMs: number;
+  region: string;
+  memoryMb?: number;
+}
+
 /** A Lambda context for one invocation whose remaining time counts down from `timeoutMs`. */
-export function createLambdaContext(
-  functionName: string,
-  timeoutMs: number,
-  memoryMb = 256,
-): Context {
+export function createLambdaContext(target: InvocationTarget): Context {
+  const { functionName, timeoutMs, region, memoryMb = 256 } = target;
   const deadline = Date.now() + timeoutMs;
-  const region = process.env.AWS_REGION ?? 'us-east-1';
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -37,10 +41,10 @@ export class InvocationTimeoutError extends Error {
 export async function invokeWithTimeout<E, R>(
   handler: (event: E, context: Context) => Promise<R>,
   event: E,
-  functionName: string,
-  timeoutMs: number,
+  target: InvocationTarget,
 ): Promise<R> {
-  const context = createLambdaContext(functionName, timeoutMs);
+  const { functionName, timeoutMs } = target;
+  const context = createLambdaContext(target);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -1,12 +1,29 @@
 import { resolve } from 'node:path';
-
-type Environment = Record<string, string | undefined>;
+import { configuredRegion } from '../../shared/config/aws-config.ts';
+import { type Environment, nonEmpty } from '../../shared/config/environment.ts';
 
 /** The local demo space: `SP` and 22 letters or digits, like a real space ID. */
 export const LOCAL_DEMO_SPACE_ID = `SP${'LOCALDEMO'.padEnd(22, '0')}`;
 
+/** Credentials the local stack signs with when the environment names none. */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'LOCALSTACKKEY',
+  secretAccessKey: 'local-stack-secret',
+} as const;
+
 export interface LocalStackConfig {
   port: number;
+  /** `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`. */
+  region: string;
+  /** Set when the environment names no credentials: every client signs with these. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * The environment the functions' configuration is read from, as Lambda would give it to
+   * them; the stack adds the queue URLs and endpoints it creates.
+   */
+  functionEnvironment: Environment;
+  /** Whether the functions write EMF metrics (`POWERTOOLS_METRICS_DISABLED=false`). */
+  functionMetrics: boolean;
   sqsPort: number;
   repostspacePort: number;
   stateDir: string;
@@ -58,15 +75,26 @@ function number(
 }
 
 function text(env: Environment, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
+  return nonEmpty(env[name]);
+}
+
+/** Whether the environment names credentials, as opposed to the chain finding them elsewhere. */
+function hasCredentials(env: Environment): boolean {
+  return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE);
 }
 
 /** Reads the local stack's settings; throws naming the first invalid one. */
-export function readLocalStackConfig(env: Environment = process.env): LocalStackConfig {
+export function readLocalStackConfig(env: Environment): LocalStackConfig {
   const known = text(env, 'LOCAL_KNOWN_SPACE_IDS') ?? text(env, 'ALLOWED_SPACE_IDS');
   const config: LocalStackConfig = {
     port: number(env, 'PORT', 3000, 0, 65_535),
+    region: configuredRegion(env) ?? 'us-east-1',
+    // The functions' JSON logs would drown the summary; POWERTOOLS_LOG_LEVEL opts back in.
+    functionEnvironment: {
+      ...env,
+      POWERTOOLS_LOG_LEVEL: text(env, 'POWERTOOLS_LOG_LEVEL') ?? 'WARN',
+    },
+    functionMetrics: text(env, 'POWERTOOLS_METRICS_DISABLED')?.toLowerCase() === 'false',
     sqsPort: number(env, 'LOCAL_SQS_PORT', 4566, 0, 65_535),
     repostspacePort: number(env, 'LOCAL_REPOSTSPACE_PORT', 4580, 0, 65_535),
     stateDir: resolve(text(env, 'LOCAL_STATE_DIR') ?? '.local'),
@@ -107,6 +135,7 @@ export function readLocalStackConfig(env: Environment = process.env): LocalStack
   const repostspaceEndpoint = text(env, 'AWS_ENDPOINT_URL_REPOSTSPACE');
   const hrEventSource = text(env, 'HR_EVENT_SOURCE');
   const allowedSpaceIds = text(env, 'ALLOWED_SPACE_IDS');
+  if (!hasCredentials(env)) config.credentials = { ...LOCAL_CREDENTIALS };
   if (sqsEndpoint) config.sqsEndpoint = sqsEndpoint;
   if (repostspaceEndpoint) config.repostspaceEndpoint = repostspaceEndpoint;
   if (hrEventSource) config.hrEventSource = hrEventSource;

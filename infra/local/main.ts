@@ -26,8 +26,7 @@ function describe(summary: StackSummary): string {
   return parts.join(' | ');
 }
 
-function banner(stack: LocalStack): string {
-  const space = process.env.DEFAULT_SPACE_ID;
+function banner(stack: LocalStack, space: string): string {
   const route = `${stack.httpUrl}/spaces/${space}/invite`;
   return [
     '',
@@ -51,12 +50,12 @@ function banner(stack: LocalStack): string {
 }
 
 async function main() {
-  const config = readLocalStackConfig();
+  const config = readLocalStackConfig(process.env);
   const stack = await startLocalStack(config, {
     accepted: ({ detail }) => print(`accepted  ${detail}`),
     notice: (line) => print(`notice    ${line}`),
   });
-  print(banner(stack));
+  print(banner(stack, config.defaultSpaceId));
 
   let last = '';
   const timer = setInterval(

@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { buildIntakeHandler } from '../../functions/intake/build.ts';
+import { buildWorkerHandler } from '../../functions/worker/build.ts';
+import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
+import { readIntakeConfig } from '../../shared/config/intake-config.ts';
+import { readWorkerConfig } from '../../shared/config/worker-config.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
-import { type HttpGateway, type HttpGatewayOptions, startHttpGateway } from './http-gateway.ts';
+import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import type { LocalStackConfig } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
 import { type RepostspaceSimulator, startRepostspaceSimulator } from './repostspace-simulator.ts';
@@ -43,29 +47,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-let instances = 0;
-
-/** Imports a handler module afresh, so each stack's handlers read that stack's environment. */
-async function importHandler<T>(relativePath: string): Promise<T> {
-  instances++;
-  const url = new URL(relativePath, ROOT);
-  const module = (await import(`${pathToFileURL(url.pathname).href}?stack=${instances}`)) as {
-    handler: T;
-  };
-  return module.handler;
-}
-
-/** Local stand-ins for credentials and region when the environment has none. */
-function ensureLocalAws(env: NodeJS.ProcessEnv) {
-  env.AWS_REGION ??= env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const hasCredentials =
-    env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE;
-  if (!hasCredentials) {
-    env.AWS_ACCESS_KEY_ID = 'LOCALSTACKKEY';
-    env.AWS_SECRET_ACCESS_KEY = 'local-stack-secret';
-  }
-}
-
 /**
  * Starts the whole pipeline on this machine: SQS (embedded fauxqs unless an endpoint is
  * given), the re:Post Private simulator (unless an endpoint is given), the intake behind the
@@ -75,9 +56,12 @@ export async function startLocalStack(
   config: LocalStackConfig,
   events: StackEvents = {},
 ): Promise<LocalStack> {
-  const env = process.env;
-  ensureLocalAws(env);
+  const aws = {
+    region: config.region,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  };
   const loaded = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
+    region: config.region,
     params: { hrEventSource: config.hrEventSource },
   });
   const definitions = { ...loaded, worker: { ...loaded.worker, ...config.workerOverrides } };
@@ -109,7 +93,7 @@ export async function startLocalStack(
       stops.push(() => fauxqs.stop());
       sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
     }
-    const sqs = new SQSClient({ endpoint: sqsEndpoint });
+    const sqs = createSqsClient({ ...aws, endpoint: sqsEndpoint });
     stops.push(async () => sqs.destroy());
     const queues = await ensureLocalQueues(sqs, definitions.queues);
 
@@ -135,7 +119,10 @@ export async function startLocalStack(
       repostspaceEndpoint = started.url;
     }
 
-    Object.assign(env, {
+    // What Lambda's environment would hold: the user's settings, then what the stack created.
+    const functionEnvironment = {
+      ...config.functionEnvironment,
+      AWS_REGION: config.region,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_REPOSTSPACE: repostspaceEndpoint,
       INVITES_QUEUE_URL: queues.invites.url,
@@ -144,16 +131,14 @@ export async function startLocalStack(
       HR_EVENT_SOURCE: definitions.intake.rule.source[0] ?? '',
       DEFAULT_SPACE_ID: config.defaultSpaceId,
       ALLOWED_SPACE_IDS: config.allowedSpaceIds ?? '',
-    });
-    // The functions' JSON logs and EMF metrics would drown the summary; opt back in by setting these.
-    env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
-    const intake = await importHandler<HttpGatewayOptions['intake']>('functions/intake/handler.ts');
-    // Each concurrent worker is an execution environment of its own, with its own module state.
+    };
+    const build = { aws, metrics: config.functionMetrics };
+    const intake = buildIntakeHandler(readIntakeConfig(functionEnvironment), build);
+    // Each concurrent worker is an execution environment of its own, with its own state.
+    const workerConfig = readWorkerConfig(functionEnvironment);
     const workers: SqsHandler[] = [];
     for (let environment = 0; environment < definitions.worker.maximumConcurrency; environment++) {
-      workers.push(await importHandler<SqsHandler>('functions/worker/handler.ts'));
+      workers.push(buildWorkerHandler(workerConfig, build));
     }
 
     const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0 };
@@ -162,6 +147,7 @@ export async function startLocalStack(
       queueUrl: queues.invites.url,
       queueArn: queues.invites.arn,
       functionName: 'worker',
+      region: config.region,
       environments: workers,
       ...definitions.worker,
       onInvocation(report) {
@@ -177,6 +163,7 @@ export async function startLocalStack(
       rule: definitions.intake.rule,
       intake,
       intakeTimeoutSeconds: definitions.intake.timeoutSeconds,
+      region: config.region,
       health: async () => ({
         status: 'ok',
         sqsEndpoint,

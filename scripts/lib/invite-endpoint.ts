@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../../shared/domain/errors.ts';
 import { parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
-import { parseRetryAfter } from './retry-policy.ts';
+import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
 import type { RequestSigner } from './sign-request.ts';
 
 /** The intake's 202 answer. */

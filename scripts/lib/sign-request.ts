@@ -2,8 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-
-type Environment = Readonly<Record<string, string | undefined>>;
+import type { Environment } from '../../shared/config/environment.ts';
 
 /** The SigV4 signing name of API Gateway's IAM authorization. */
 export const EXECUTE_API_SIGNING_NAME = 'execute-api';

@@ -1,15 +1,18 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-
-type Environment = Readonly<Record<string, string | undefined>>;
+import type { AwsClientOptions } from './aws-client-options.ts';
 
 /**
- * An SQS client configured the standard way: region and credentials from the default chain,
- * the endpoint from `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL` when set.
+ * An SQS client: region and credentials from the standard chain unless given, and the endpoint
+ * the configuration names (`AWS_ENDPOINT_URL_SQS`), if any.
  */
-export function createSqsClient(env: Environment = process.env): SQSClient {
-  const endpoint = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL;
+export function createSqsClient(options: AwsClientOptions & { endpoint?: string } = {}): SQSClient {
   // An endpoint read from the environment does not stop the SDK from sending to the host in
   // the queue URL instead; emulators name queues on hosts that may not resolve, so an
   // override is passed explicitly, which the SDK honours.
-  return new SQSClient(endpoint ? { endpoint } : {});
+  const { endpoint, region, credentials } = options;
+  return new SQSClient({
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
 }

@@ -1,52 +1,18 @@
+import type { DelayCause, PlannedCall, ReceivedChunk, ReceivedMessage } from './delivery.ts';
 import { InvalidChunkMessageError } from './errors.ts';
-import { decodeInviteChunk, type InviteChunk } from './invite-chunk.ts';
-import { classifyOutcome, type Outcome } from './outcome.ts';
+import type { InviteChunk } from './invite.ts';
+import { decodeInviteChunk } from './invite-chunk.ts';
+import { classifyOutcome } from './outcome.ts';
+import { parkReasonFor } from './park-reason.ts';
 import { planCalls } from './plan-calls.ts';
-import type { DeadLetterQueue, InviteSender, ParkReason, VisibilityControl } from './ports.ts';
-
-/** A queue message as the worker receives it. */
-export interface ReceivedMessage {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  /** `ApproximateReceiveCount`: 1 on the first delivery. */
-  receiveCount: number;
-}
-
-/** A decoded message: what one record contributes to a call. */
-export interface ReceivedChunk {
-  message: ReceivedMessage;
-  chunk: InviteChunk;
-}
-
-/** One SendInvites call: the chunks merged into it share space, title and body. */
-export interface PlannedCall {
-  spaceId: string;
-  title: string;
-  body: string;
-  accessorIds: string[];
-  parts: ReceivedChunk[];
-}
-
-export type DelayCause = 'throttled' | 'retry' | 'batchThrottled' | 'outOfTime' | 'paced';
-
-/** Hears what happens to each call and message, for logs and metrics; every method is optional. */
-export interface DeliveryObserver {
-  /** A call was made; `outcome` applies to every part of it. */
-  called?(call: PlannedCall, outcome: Outcome, error: unknown, latencyMs: number): void;
-  parked?(message: ReceivedMessage, reason: ParkReason, chunk?: InviteChunk): void;
-  delayed?(message: ReceivedMessage, seconds: number, cause: DelayCause, chunk?: InviteChunk): void;
-  /** Handing a message back or parking it failed: it stays on the queue as it was. */
-  actionFailed?(message: ReceivedMessage, action: 'delay' | 'park', error: unknown): void;
-}
-
-/** Paces calls to the rate the service allows; see `AdaptiveRateLimiter`. */
-export interface CallPacer {
-  waitMs(): number;
-  take(): void;
-  succeeded(): void;
-  throttled(retryAfterSeconds?: number): void;
-}
+import type {
+  CallPacer,
+  DeadLetterQueue,
+  DeliveryObserver,
+  InviteSender,
+  ParkReason,
+  VisibilityControl,
+} from './ports.ts';
 
 export interface DeliveryDependencies {
   sender: InviteSender;
@@ -70,9 +36,9 @@ export interface DeliveryDependencies {
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
 const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
 
-function singleCall(part: ReceivedChunk): PlannedCall {
-  const { spaceId, title, body, accessorIds } = part.chunk;
-  return { spaceId, title, body, accessorIds, parts: [part] };
+function singleCall(received: ReceivedChunk): PlannedCall {
+  const { spaceId, title, body, accessorIds } = received.chunk;
+  return { spaceId, title, body, accessorIds, chunks: [received] };
 }
 
 function sendInvitesInput(call: PlannedCall) {
@@ -98,25 +64,21 @@ export async function deliverChunks(
   const keep: string[] = [];
   let throttledFor: number | undefined;
 
-  async function handBack(parts: readonly ReceivedChunk[], seconds: number, cause: DelayCause) {
-    if (parts.length === 0) return;
-    for (const part of parts) keep.push(part.message.messageId);
+  async function handBack(received: readonly ReceivedChunk[], seconds: number, cause: DelayCause) {
+    if (received.length === 0) return;
+    for (const { message } of received) keep.push(message.messageId);
+    const handles = received.map(({ message }) => message.receiptHandle);
     let failed: Set<string>;
     try {
-      failed = new Set(
-        await visibility.delay(
-          parts.map((part) => part.message.receiptHandle),
-          seconds,
-        ),
-      );
+      failed = new Set(await visibility.delay(handles, seconds));
     } catch {
-      failed = new Set(parts.map((part) => part.message.receiptHandle));
+      failed = new Set(handles);
     }
-    for (const part of parts) {
-      if (failed.has(part.message.receiptHandle)) {
-        observer.actionFailed?.(part.message, 'delay', new Error('ChangeMessageVisibility failed'));
+    for (const { message, chunk } of received) {
+      if (failed.has(message.receiptHandle)) {
+        observer.actionFailed?.(message, 'delay', new Error('ChangeMessageVisibility failed'));
       } else {
-        observer.delayed?.(part.message, seconds, cause, part.chunk);
+        observer.delayed?.(message, seconds, cause, chunk);
       }
     }
   }
@@ -137,7 +99,7 @@ export async function deliverChunks(
       received.push({ message, chunk: decodeInviteChunk(message.body) });
     } catch (error) {
       if (!(error instanceof InvalidChunkMessageError)) throw error;
-      await park(message, { errorType: 'InvalidMessage', errorMessage: error.message });
+      await park(message, parkReasonFor(error));
     }
   }
 
@@ -147,7 +109,7 @@ export async function deliverChunks(
     if (throttledFor !== undefined) {
       // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
       await handBack(
-        calls.slice(index).flatMap((rest) => rest.parts),
+        calls.slice(index).flatMap((rest) => rest.chunks),
         throttledFor,
         'batchThrottled',
       );
@@ -155,11 +117,11 @@ export async function deliverChunks(
     }
     const paceMs = pacer?.waitMs() ?? 0;
     if (paceMs > maxPaceWaitMs) {
-      await handBack(call.parts, Math.ceil(paceMs / 1000), 'paced');
+      await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
       continue;
     }
     if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
-      await handBack(call.parts, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+      await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
       continue;
     }
     if (paceMs > 0) await sleep(paceMs);
@@ -173,8 +135,8 @@ export async function deliverChunks(
       failure = error ?? new Error('SendInvites rejected without an error');
     }
     const latencyMs = now() - started;
-    // Backoff follows the part that has been received most often.
-    const receiveCount = Math.max(...call.parts.map((part) => part.message.receiveCount));
+    // Backoff follows the chunk that has been received most often.
+    const receiveCount = Math.max(...call.chunks.map(({ message }) => message.receiveCount));
     const outcome = classifyOutcome(failure, {
       receiveCount,
       ...(dependencies.random ? { random: dependencies.random } : {}),
@@ -187,22 +149,22 @@ export async function deliverChunks(
       case 'throttled':
         pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
-        await handBack(call.parts, outcome.delaySeconds, 'throttled');
+        await handBack(call.chunks, outcome.delaySeconds, 'throttled');
         break;
       case 'retry':
-        await handBack(call.parts, outcome.delaySeconds, 'retry');
+        await handBack(call.chunks, outcome.delaySeconds, 'retry');
         break;
       case 'park': {
-        if (call.parts.length > 1) {
+        if (call.chunks.length > 1) {
           // One chunk may be what the service refuses: each is tried alone before any is parked.
-          calls.splice(index + 1, 0, ...call.parts.map((part) => singleCall(part)));
+          calls.splice(index + 1, 0, ...call.chunks.map(singleCall));
           break;
         }
         const { errorType, errorMessage, serviceRequestId } = outcome;
         const reason = serviceRequestId
           ? { errorType, errorMessage, serviceRequestId }
           : { errorType, errorMessage };
-        for (const part of call.parts) await park(part.message, reason, part.chunk);
+        for (const { message, chunk } of call.chunks) await park(message, reason, chunk);
         break;
       }
     }

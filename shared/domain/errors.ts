@@ -6,8 +6,17 @@ export interface FieldProblem {
   message: string;
 }
 
+/**
+ * What the pipeline's own rules refuse. `errorType` names the failure the way AWS services do;
+ * the API answers with it (`x-amzn-errortype`) and the DLQ keeps it (`ErrorType`).
+ */
+export abstract class PipelineError extends Error {
+  abstract readonly errorType: string;
+}
+
 /** Input breaks the service's rules; shaped like the service's own `ValidationException`. */
-export class InviteValidationError extends Error {
+export class InviteValidationError extends PipelineError {
+  readonly errorType = 'ValidationException';
   readonly reason: ValidationReason;
   readonly fieldList: FieldProblem[];
 
@@ -25,7 +34,8 @@ export class InviteValidationError extends Error {
 }
 
 /** The space is valid but not one this deployment may invite to. */
-export class SpaceNotAllowedError extends Error {
+export class SpaceNotAllowedError extends PipelineError {
+  readonly errorType = 'AccessDeniedException';
   readonly spaceId: string;
 
   constructor(spaceId: string) {
@@ -36,7 +46,8 @@ export class SpaceNotAllowedError extends Error {
 }
 
 /** Some chunks of an accepted request could not be queued; the caller may retry. */
-export class EnqueueError extends Error {
+export class EnqueueError extends PipelineError {
+  readonly errorType = 'EnqueueFailed';
   readonly queuedParts: number[];
   readonly failedParts: number[];
   /** The chunk messages that were not queued, so they can be parked instead. */
@@ -56,7 +67,9 @@ export class EnqueueError extends Error {
 }
 
 /** A queue message that does not follow the chunk schema; it can never succeed. */
-export class InvalidChunkMessageError extends Error {
+export class InvalidChunkMessageError extends PipelineError {
+  readonly errorType = 'InvalidMessage';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'InvalidChunkMessageError';

@@ -1,9 +1,9 @@
 import { VALIDATION_REASONS } from './constants.ts';
 import { InviteValidationError } from './errors.ts';
+import { FieldProblems } from './field-problems.ts';
 import {
   accessorIdProblem,
   checkSpaceId,
-  FieldProblems,
   type InviteRequest,
   parseInviteRequest,
 } from './invite-request.ts';

@@ -1,25 +1,13 @@
 import { chunkAccessors } from './chunk-accessors.ts';
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import { InvalidChunkMessageError } from './errors.ts';
+import { FieldProblems } from './field-problems.ts';
+import { CHUNK_MESSAGE_VERSION, type InviteChunk } from './invite.ts';
 import type { InviteRequest } from './invite-request.ts';
-import { checkAccessorIds, checkSpaceId, checkText, FieldProblems } from './invite-request.ts';
+import { checkAccessorIds, checkSpaceId, checkText } from './invite-request.ts';
 import { isJsonObject } from './json-object.ts';
 import { jsonStringBytes, toQueueJson } from './json-size.ts';
 import { isPlainAscii } from './text.ts';
-
-export const CHUNK_MESSAGE_VERSION = 1;
-
-/** One queue message: one chunk of one request, at most 1000 accessors. */
-export interface InviteChunk {
-  v: typeof CHUNK_MESSAGE_VERSION;
-  requestId: string;
-  part: number;
-  parts: number;
-  spaceId: string;
-  title: string;
-  body: string;
-  accessorIds: string[];
-}
 
 // Part numbers are reserved at this width when sizing, so the real ones always fit.
 const PART_PLACEHOLDER = 9_999_999;

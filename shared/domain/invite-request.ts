@@ -4,44 +4,15 @@ import {
   SPACE_ID_PATTERN,
   VALIDATION_REASONS,
 } from './constants.ts';
-import { type FieldProblem, InviteValidationError } from './errors.ts';
+import { InviteValidationError } from './errors.ts';
+import { FieldProblems } from './field-problems.ts';
+import type { Invitation } from './invite.ts';
 import { isJsonObject } from './json-object.ts';
 import { fitsCodePoints, hasControlCharacter, isPlainAscii, isWellFormedText } from './text.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
 /** A validated request to invite accessors to one space; `accessorIds` holds no duplicates. */
-export interface InviteRequest {
-  spaceId: string;
-  accessorIds: string[];
-  title: string;
-  body: string;
-}
-
-/** Collects every problem with an input so one error can list them all. */
-export class FieldProblems {
-  readonly list: FieldProblem[] = [];
-  #unlisted = 0;
-
-  add(name: string, message: string): void {
-    if (this.list.length < REQUEST_LIMITS.maxListedFieldErrors) this.list.push({ name, message });
-    else this.#unlisted++;
-  }
-
-  get empty(): boolean {
-    return this.list.length === 0;
-  }
-
-  /** An `InviteValidationError` listing every problem recorded. */
-  toError(): InviteValidationError {
-    const more = this.#unlisted > 0 ? ` (and ${this.#unlisted} more)` : '';
-    const names = [...new Set(this.list.map((problem) => problem.name.replace(/\[\d+\]$/, '')))];
-    return new InviteValidationError(
-      `Invalid input in ${names.join(', ')}${more}`,
-      VALIDATION_REASONS.fieldValidationFailed,
-      this.list,
-    );
-  }
-}
+export type InviteRequest = Invitation;
 
 /** Checks a space ID: 1–64 letters, digits, `-` or `_`. */
 export function checkSpaceId(value: unknown, problems: FieldProblems): string | undefined {

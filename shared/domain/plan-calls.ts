@@ -1,9 +1,9 @@
 import { SEND_INVITES_LIMITS } from './constants.ts';
-import type { PlannedCall, ReceivedChunk } from './deliver-chunks.ts';
+import type { PlannedCall, ReceivedChunk } from './delivery.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
-function contentKey(part: ReceivedChunk): string {
-  const { spaceId, title, body } = part.chunk;
+function contentKey(received: ReceivedChunk): string {
+  const { spaceId, title, body } = received.chunk;
   return JSON.stringify([spaceId, title, body]);
 }
 
@@ -18,25 +18,25 @@ export function planCalls(
 ): PlannedCall[] {
   const open = new Map<string, { call: PlannedCall; ids: Set<string> }[]>();
   const calls: PlannedCall[] = [];
-  for (const part of received) {
-    const key = contentKey(part);
+  for (const item of received) {
+    const key = contentKey(item);
     const candidates = open.get(key) ?? [];
     open.set(key, candidates);
     let target = candidates.find(({ ids }) => {
       let added = 0;
-      for (const id of part.chunk.accessorIds) if (!ids.has(id)) added++;
+      for (const id of item.chunk.accessorIds) if (!ids.has(id)) added++;
       return ids.size + added <= maxAccessors;
     });
     if (target === undefined) {
-      const { spaceId, title, body } = part.chunk;
-      target = { call: { spaceId, title, body, accessorIds: [], parts: [] }, ids: new Set() };
+      const { spaceId, title, body } = item.chunk;
+      target = { call: { spaceId, title, body, accessorIds: [], chunks: [] }, ids: new Set() };
       candidates.push(target);
       calls.push(target.call);
     }
-    target.call.parts.push(part);
-    for (const id of part.chunk.accessorIds) target.ids.add(id);
+    target.call.chunks.push(item);
+    for (const id of item.chunk.accessorIds) target.ids.add(id);
   }
   for (const call of calls)
-    call.accessorIds = uniqueStrings(call.parts.flatMap((part) => part.chunk.accessorIds));
+    call.accessorIds = uniqueStrings(call.chunks.flatMap(({ chunk }) => chunk.accessorIds));
   return calls;
 }

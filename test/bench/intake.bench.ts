@@ -11,7 +11,7 @@ import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs'
 import { createIntakeHandler } from '../../functions/intake/intake.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
-import { readIntakeConfig } from '../../shared/config.ts';
+import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { SQS_LIMITS } from '../../shared/domain/constants.ts';
 import { encodeInviteChunk, planInviteChunks } from '../../shared/domain/invite-chunk.ts';
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
@@ -45,9 +45,11 @@ const config = readIntakeConfig({
 });
 const handler = createIntakeHandler({
   config,
-  queue: new SqsInviteQueue({ client: sqs.client, queueUrl: sqs.invitesUrl }),
-  deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
   logger: silentLogger(),
+  ports: {
+    queue: new SqsInviteQueue({ client: sqs.client, queueUrl: sqs.invitesUrl }),
+    deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+  },
 });
 
 const payload = {

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import fc from 'fast-check';
 import { createIntakeHandler } from '../../functions/intake/intake.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { readIntakeConfig } from '../../shared/config.ts';
+import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
 import {
   loneSurrogate,
@@ -269,9 +269,8 @@ function fakeIntake() {
       ALLOWED_SPACE_IDS: SPACE,
       DEFAULT_SPACE_ID: SPACE,
     }),
-    queue,
-    deadLetters,
     logger: silentLogger(),
+    ports: { queue, deadLetters },
   });
   return { queue, deadLetters, handler };
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
-import { encodeInviteChunk, type InviteChunk } from '../../shared/domain/invite-chunk.ts';
+import type { InviteChunk } from '../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import {
   nonString as nonStringValue,
   withLoneSurrogate as withLoneSurrogateText,
@@ -172,12 +173,10 @@ function setup() {
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
   const handler = createWorkerHandler({
-    sender,
-    visibility,
-    deadLetters,
+    config: { callBudgetMs: 1_000 },
     logger: silentLogger(),
     metrics: quietMetrics(),
-    callBudgetMs: 1_000,
+    ports: { sender, visibility, deadLetters },
   });
   return { sender, visibility, deadLetters, handler };
 }

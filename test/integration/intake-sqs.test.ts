@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { createIntakeHandler } from '../../functions/intake/intake.ts';
-import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import {
   PARK_ATTRIBUTES,
   SqsDeadLetterQueue,
 } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
-import { readIntakeConfig } from '../../shared/config.ts';
+import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { silentLogger } from '../helpers/logs.ts';
@@ -27,21 +27,16 @@ describe('intake against an embedded SQS', () => {
   });
 
   it('queues every accessor of a 25,000-ID request exactly once through AWS_ENDPOINT_URL_SQS', async () => {
-    // The handler's client finds the endpoint the way it does in AWS: from the standard variable.
-    process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
-    process.env.AWS_REGION = TEST_REGION;
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-    const client = createSqsClient();
+    // The handler is built as in AWS, its endpoint read from the standard variable.
     const config = readIntakeConfig({
       INVITES_QUEUE_URL: sqs.invitesUrl,
       DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
-    const handler = createIntakeHandler({
-      config,
-      queue: new SqsInviteQueue({ client, queueUrl: config.invitesQueueUrl }),
-      deadLetters: new SqsDeadLetterQueue({ client, queueUrl: config.deadLetterQueueUrl }),
-      logger: silentLogger(),
+    const handler = buildIntakeHandler(config, {
+      aws: { region: TEST_REGION, credentials: TEST_CREDENTIALS },
+      metrics: false,
     });
     const ids = Array.from({ length: 25_000 }, (_, index) => `employee-${index}@example.com`);
 
@@ -64,7 +59,6 @@ describe('intake against an embedded SQS', () => {
       Array.from({ length: 25 }, (_, i) => i + 1),
     );
     assert.equal(chunks[0]?.title, 'Welcome 👋');
-    client.destroy();
   });
 
   it('parks an invalid HR event in the DLQ with its reason as attributes', async () => {
@@ -74,12 +68,14 @@ describe('intake against an embedded SQS', () => {
     });
     const handler = createIntakeHandler({
       config,
-      queue: new SqsInviteQueue({ client: sqs.client, queueUrl: config.invitesQueueUrl }),
-      deadLetters: new SqsDeadLetterQueue({
-        client: sqs.client,
-        queueUrl: config.deadLetterQueueUrl,
-      }),
       logger: silentLogger(),
+      ports: {
+        queue: new SqsInviteQueue({ client: sqs.client, queueUrl: config.invitesQueueUrl }),
+        deadLetters: new SqsDeadLetterQueue({
+          client: sqs.client,
+          queueUrl: config.deadLetterQueueUrl,
+        }),
+      },
     });
     const event = hrEvent('Employee Onboarded', { accessorId: 'x' });
     const depthBefore = await sqs.depth(sqs.invitesUrl);

@@ -36,7 +36,7 @@ async function startSimulator(t: TestContext, options: RepostspaceSimulatorOptio
   return simulator;
 }
 
-function clientFor(t: TestContext, url: string, options: RepostspaceClientOptions = {}) {
+function clientFor(t: TestContext, url: string, options: Partial<RepostspaceClientOptions> = {}) {
   const client = new RepostspaceClient({
     region: 'us-east-1',
     endpoint: url,

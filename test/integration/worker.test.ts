@@ -17,11 +17,8 @@ import {
 } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
-import {
-  decodeInviteChunk,
-  encodeInviteChunk,
-  type InviteChunk,
-} from '../../shared/domain/invite-chunk.ts';
+import type { InviteChunk } from '../../shared/domain/invite.ts';
+import { decodeInviteChunk, encodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { lambdaContext, sqsEvent } from '../helpers/events.ts';
 import { quietMetrics, silentLogger } from '../helpers/logs.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
@@ -130,15 +127,16 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     return {
       server,
       handler: createWorkerHandler({
-        sender,
-        visibility: new SqsVisibility({ client: sqs.client, queueUrl: sqs.invitesUrl }),
-        deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+        config: { callBudgetMs: 3_000 },
         logger: silentLogger(),
-        metrics: quietMetrics(),
-        callBudgetMs: 3_000,
-        pacer: new AdaptiveRateLimiter(),
-        // Full-jitter backoff at its floor: every retry without Retry-After waits 1 s.
+        metrics: quietMetrics(), // Full-jitter backoff at its floor: every retry without Retry-After waits 1 s.
         random: () => 0,
+        ports: {
+          sender,
+          visibility: new SqsVisibility({ client: sqs.client, queueUrl: sqs.invitesUrl }),
+          deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+          pacer: new AdaptiveRateLimiter(),
+        },
       }),
     };
   }

@@ -15,8 +15,9 @@ import {
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
-import { readIntakeConfig } from '../../shared/config.ts';
-import { encodeInviteChunk, type InviteChunk } from '../../shared/domain/invite-chunk.ts';
+import { readIntakeConfig } from '../../shared/config/intake-config.ts';
+import type { InviteChunk } from '../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import type { DeadLetterQueue } from '../../shared/domain/ports.ts';
 import { hrEvent, httpInviteEvent, lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue, RecordingVisibility } from '../helpers/fakes.ts';
@@ -117,9 +118,8 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
     const deadLetters = new RecordingDeadLetters();
     const handler = createIntakeHandler({
       config: readIntakeConfig(env),
-      queue,
-      deadLetters,
       logger: new Logger({ serviceName: 'security', logLevel: level }),
+      ports: { queue, deadLetters },
     });
     const used: string[] = [];
     const ids = (label: string, count: number) => {
@@ -199,9 +199,8 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
       const ids = accessorIds('log-event', 2);
       const handler = createIntakeHandler({
         config: readIntakeConfig(env),
-        queue: new RecordingQueue(),
-        deadLetters: new RecordingDeadLetters(),
         logger: new Logger({ serviceName: 'security', logLevel: 'INFO' }),
+        ports: { queue: new RecordingQueue(), deadLetters: new RecordingDeadLetters() },
       });
 
       const { output } = await captureOutput(async () => {
@@ -235,14 +234,16 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
           INVITES_QUEUE_URL: sqs.invitesUrl,
           DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
         }),
-        queue: new SqsInviteQueue({
-          client,
-          queueUrl: sqs.invitesUrl,
-          maxAttempts: 2,
-          sleep: async () => undefined,
-        }),
-        deadLetters: new SqsDeadLetterQueue({ client, queueUrl: sqs.deadLetterUrl }),
         logger: new Logger({ serviceName: 'security', logLevel: 'DEBUG' }),
+        ports: {
+          queue: new SqsInviteQueue({
+            client,
+            queueUrl: sqs.invitesUrl,
+            maxAttempts: 2,
+            sleep: async () => undefined,
+          }),
+          deadLetters: new SqsDeadLetterQueue({ client, queueUrl: sqs.deadLetterUrl }),
+        },
       });
       const ids = accessorIds('outage', 2);
       proxy.outage('SendMessageBatch', 100);
@@ -296,18 +297,20 @@ describe('the worker keeps title and body out of its logs and the DLQ attributes
     deadLetters: DeadLetterQueue = new RecordingDeadLetters(),
   ) {
     return createWorkerHandler({
-      sender: new RepostspaceClient({
-        region: TEST_REGION,
-        endpoint,
-        credentials: TEST_CREDENTIALS,
-        requestTimeoutMs: 300,
-      }),
-      visibility: new RecordingVisibility(),
-      deadLetters,
+      config: { callBudgetMs: 1_000 },
       logger: new Logger({ serviceName: 'security', logLevel: level }),
       metrics: quietMetrics(),
-      callBudgetMs: 1_000,
       random: () => 0.5,
+      ports: {
+        sender: new RepostspaceClient({
+          region: TEST_REGION,
+          endpoint,
+          credentials: TEST_CREDENTIALS,
+          requestTimeoutMs: 300,
+        }),
+        visibility: new RecordingVisibility(),
+        deadLetters,
+      },
     });
   }
 

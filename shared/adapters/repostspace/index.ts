@@ -1,3 +1,4 @@
+export { publicRepostspaceEndpoint } from './endpoint.ts';
 export {
   AccessDeniedException,
   InternalServerException,
@@ -16,6 +17,4 @@ export {
   REPOSTSPACE_CLIENT_DEFAULTS,
   RepostspaceClient,
   type RepostspaceClientOptions,
-  resolveRepostspaceEndpoint,
-  resolveRepostspaceRegion,
 } from './repostspace-client.ts';

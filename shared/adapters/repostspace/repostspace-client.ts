@@ -11,6 +11,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { parseJsonObject, stringField } from '../../domain/json-object.ts';
 import type { InviteSender, SendInvitesInput, SendInvitesOutput } from '../../domain/ports.ts';
+import { parseRetryAfter } from '../../lib/retry-after.ts';
 import {
   AccessDeniedException,
   InternalServerException,
@@ -24,13 +25,11 @@ import {
   type ValidationExceptionField,
 } from './errors.ts';
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
 export interface RepostspaceClientOptions {
-  /** Defaults to `AWS_REGION`, then `AWS_DEFAULT_REGION`. */
-  region?: string;
-  /** Defaults to `AWS_ENDPOINT_URL_REPOSTSPACE`, then `AWS_ENDPOINT_URL`, then the public endpoint. */
-  endpoint?: string;
+  /** The region to sign for (`readWorkerConfig` reads it from `AWS_REGION`). */
+  region: string;
+  /** The service endpoint (`readWorkerConfig` honours `AWS_ENDPOINT_URL_REPOSTSPACE`). */
+  endpoint: string;
   /** Defaults to the SDK's default Node.js credential chain (memoised). */
   credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity;
   /** Longest a whole call may take, connecting and reading the answer included. */
@@ -47,37 +46,6 @@ export const REPOSTSPACE_CLIENT_DEFAULTS = {
 } as const;
 
 const SIGNING_NAME = 'repostspace';
-
-/**
- * The region from `AWS_REGION`, else `AWS_DEFAULT_REGION`.
- * Throws `RepostspaceConfigurationError` when neither is set.
- */
-export function resolveRepostspaceRegion(env: Environment): string {
-  const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
-  if (region === undefined) {
-    throw new RepostspaceConfigurationError(
-      'No AWS region for re:Post Private: pass `region` or set AWS_REGION',
-    );
-  }
-  return region;
-}
-
-/**
- * The endpoint from `AWS_ENDPOINT_URL_REPOSTSPACE`, else `AWS_ENDPOINT_URL`, else the
- * region's public endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips the variables.
- */
-export function resolveRepostspaceEndpoint(env: Environment, region: string): string {
-  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
-  const configured = ignoreConfigured
-    ? undefined
-    : (nonEmpty(env.AWS_ENDPOINT_URL_REPOSTSPACE) ?? nonEmpty(env.AWS_ENDPOINT_URL));
-  return configured ?? `https://repostspace.${region}.amazonaws.com`;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
 
 /**
  * Encodes a path label as the SDK's rest-json serializers do (RFC 3986: `!'()*` too), and
@@ -103,10 +71,13 @@ export class RepostspaceClient implements InviteSender {
   readonly #httpHandler: NodeHttpHandler;
   readonly #requestTimeoutMs: number;
 
-  constructor(options: RepostspaceClientOptions = {}) {
-    this.region = options.region ?? resolveRepostspaceRegion(process.env);
-    const endpoint = options.endpoint ?? resolveRepostspaceEndpoint(process.env, this.region);
-    this.endpoint = parseEndpoint(endpoint);
+  /** Throws `RepostspaceConfigurationError` when the region is empty or the endpoint not http(s). */
+  constructor(options: RepostspaceClientOptions) {
+    if (options.region.trim() === '') {
+      throw new RepostspaceConfigurationError('No AWS region for re:Post Private');
+    }
+    this.region = options.region;
+    this.endpoint = parseEndpoint(options.endpoint);
     this.#requestTimeoutMs =
       options.requestTimeoutMs ?? REPOSTSPACE_CLIENT_DEFAULTS.requestTimeoutMs;
     this.#signer = new SignatureV4({
@@ -332,8 +303,8 @@ function fieldList(value: unknown): ValidationExceptionField[] | undefined {
     }));
 }
 
-/** `Retry-After` as integer seconds; an HTTP date or anything else unparsable is ignored. */
+/** `Retry-After` in whole seconds, as delay-seconds or an HTTP date; undefined when unreadable. */
 function retryAfter(response: HttpResponse): number | undefined {
-  const value = header(response, 'retry-after')?.trim();
-  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+  const ms = parseRetryAfter(header(response, 'retry-after'));
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }

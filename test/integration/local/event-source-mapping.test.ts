@@ -43,6 +43,7 @@ describe('SqsEventSourceMapping', () => {
           queueUrl: sqs.invitesUrl,
           queueArn,
           functionName: 'worker',
+          region: 'us-east-1',
           environments: [handler],
           timeoutSeconds: 5,
           batchSize: 10,

@@ -93,8 +93,8 @@ describe('npm run redrive against fauxqs', () => {
 
   before(async () => {
     server = await startFauxqs({ port: 0, logger: false });
+    // The SDK's credential chain reads these; the command itself reads the endpoint from io.env.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SQS: server.address,
       AWS_REGION: TEST_REGION,
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
@@ -140,7 +140,11 @@ describe('npm run redrive against fauxqs', () => {
     const stdout = recorder();
     const stderr = recorder();
 
-    const exitCode = await main(['--stage', STAGE], { stdout, stderr });
+    const exitCode = await main(['--stage', STAGE], {
+      stdout,
+      stderr,
+      env: { AWS_ENDPOINT_URL_SQS: server.address },
+    });
 
     await assert.rejects(
       new SqsMessageMover(client).list(queues.deadLetter.arn),

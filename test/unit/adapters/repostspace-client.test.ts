@@ -19,8 +19,6 @@ import {
   RepostspaceConfigurationError,
   RepostspaceServiceException,
   ResourceNotFoundException,
-  resolveRepostspaceEndpoint,
-  resolveRepostspaceRegion,
   ThrottlingException,
   ValidationException,
 } from '../../../shared/adapters/repostspace/index.ts';
@@ -69,7 +67,11 @@ async function startServer(t: TestContext, respond: Responder) {
   return { url: `http://127.0.0.1:${port}`, port, received };
 }
 
-function clientFor(t: TestContext, endpoint: string, options: RepostspaceClientOptions = {}) {
+function clientFor(
+  t: TestContext,
+  endpoint: string,
+  options: Partial<RepostspaceClientOptions> = {},
+) {
   const client = new RepostspaceClient({
     region: REGION,
     endpoint,
@@ -337,8 +339,30 @@ test('rejects a 429 without Retry-After with ThrottlingException and no retryAft
   assert.equal(server.received.length, 1);
 });
 
-test('ignores a Retry-After that is not a whole number of seconds', async (t) => {
-  for (const retryAfter of ['Wed, 21 Oct 2026 07:28:00 GMT', '1.5', '-3', 'soon']) {
+test('reads a Retry-After HTTP date as the whole seconds until it', async (t) => {
+  // Prepare
+  const date = new Date(Date.now() + 30_000).toUTCString();
+  const server = await startServer(
+    t,
+    jsonError(429, 'ThrottlingException', { message: 'Slow' }, { 'retry-after': date }),
+  );
+  const client = clientFor(t, server.url);
+
+  // Act
+  const error = await rejectionOf(client.sendInvites(INPUT));
+
+  // Assess
+  assert.ok(error instanceof ThrottlingException);
+  assert.ok(
+    error.retryAfterSeconds !== undefined &&
+      error.retryAfterSeconds >= 28 &&
+      error.retryAfterSeconds <= 30,
+    `${error.retryAfterSeconds} s`,
+  );
+});
+
+test('ignores a Retry-After that is neither whole seconds nor an HTTP date', async (t) => {
+  for (const retryAfter of ['1.5', '-3', 'soon']) {
     await t.test(retryAfter, async (t) => {
       // Prepare
       const server = await startServer(
@@ -668,50 +692,7 @@ test('refuses an empty space ID before calling the service', async (t) => {
   assert.equal(server.received.length, 0);
 });
 
-test('resolves the endpoint from the service variable, then the global one, then the region', () => {
-  // Prepare
-  const cases = [
-    [
-      { AWS_ENDPOINT_URL_REPOSTSPACE: 'http://local:1', AWS_ENDPOINT_URL: 'http://all:2' },
-      'http://local:1',
-    ],
-    [{ AWS_ENDPOINT_URL_REPOSTSPACE: ' ', AWS_ENDPOINT_URL: 'http://all:2' }, 'http://all:2'],
-    [{ AWS_ENDPOINT_URL: 'http://all:2' }, 'http://all:2'],
-    [{}, 'https://repostspace.eu-west-1.amazonaws.com'],
-    [
-      {
-        AWS_ENDPOINT_URL_REPOSTSPACE: 'http://local:1',
-        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
-      },
-      'https://repostspace.eu-west-1.amazonaws.com',
-    ],
-  ] as const;
-
-  // Act
-  const resolved = cases.map(([env]) => resolveRepostspaceEndpoint(env, 'eu-west-1'));
-
-  // Assess
-  assert.deepEqual(
-    resolved,
-    cases.map(([, expected]) => expected),
-  );
-});
-
-test('resolves the region from AWS_REGION, then AWS_DEFAULT_REGION, and fails clearly without one', () => {
-  // Act
-  const fromRegion = resolveRepostspaceRegion({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'x' });
-  const fromDefault = resolveRepostspaceRegion({ AWS_REGION: '', AWS_DEFAULT_REGION: 'us-west-2' });
-
-  // Assess
-  assert.equal(fromRegion, 'eu-west-1');
-  assert.equal(fromDefault, 'us-west-2');
-  assert.throws(() => resolveRepostspaceRegion({}), {
-    name: 'RepostspaceConfigurationError',
-    message: /AWS_REGION/,
-  });
-});
-
-test('prefers the options over the environment and rejects an endpoint that is not http(s)', (t) => {
+test('signs for the region it is given and rejects an endpoint that is not http(s) or an empty region', (t) => {
   // Prepare
   const endpoint = 'http://127.0.0.1:1/base';
 
@@ -727,6 +708,10 @@ test('prefers the options over the environment and rejects an endpoint that is n
   );
   assert.throws(
     () => new RepostspaceClient({ region: REGION, endpoint: 'not a url' }),
+    RepostspaceConfigurationError,
+  );
+  assert.throws(
+    () => new RepostspaceClient({ region: ' ', endpoint: 'https://example.com' }),
     RepostspaceConfigurationError,
   );
 });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type DeliveryDependencies,
-  deliverChunks,
-  type ReceivedMessage,
-} from '../../../shared/domain/deliver-chunks.ts';
-import { encodeInviteChunk, type InviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import type { InviteChunk } from '../../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import {
   RecordingDeadLetters,
   RecordingVisibility,

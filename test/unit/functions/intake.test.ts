@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createIntakeHandler } from '../../../functions/intake/intake.ts';
-import { readIntakeConfig } from '../../../shared/config.ts';
+import { readIntakeConfig } from '../../../shared/config/intake-config.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../../helpers/fakes.ts';
@@ -21,9 +21,8 @@ function setup(overrides: Record<string, string> = {}, logger = silentLogger()) 
   const deadLetters = new RecordingDeadLetters();
   const handler = createIntakeHandler({
     config: readIntakeConfig({ ...env, ...overrides }),
-    queue,
-    deadLetters,
     logger,
+    ports: { queue, deadLetters },
   });
   return { queue, deadLetters, handler };
 }

@@ -4,7 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../../functions/worker/worker.ts';
 import { OUT_OF_TIME_DELAY_SECONDS } from '../../../shared/domain/deliver-chunks.ts';
-import { encodeInviteChunk, type InviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { InviteChunk } from '../../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/events.ts';
 import {
   RecordingDeadLetters,
@@ -40,13 +41,11 @@ function setup(sender: ScriptedSender, options: { logger?: Logger; callBudgetMs?
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
   const handler = createWorkerHandler({
-    sender,
-    visibility,
-    deadLetters,
+    config: { callBudgetMs: options.callBudgetMs ?? 5_000 },
     logger: options.logger ?? silentLogger(),
     metrics: quietMetrics(),
-    callBudgetMs: options.callBudgetMs ?? 5_000,
     random: () => 0.999,
+    ports: { sender, visibility, deadLetters },
   });
   return { handler, visibility, deadLetters };
 }

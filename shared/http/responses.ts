@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FieldProblem } from '../../shared/domain/errors.ts';
+import type { FieldProblem } from '../domain/errors.ts';
 
 /** A JSON response; error responses name their type the way AWS services do. */
 export function jsonResponse(

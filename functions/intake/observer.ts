@@ -1,0 +1,77 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { IntakeObserver, PipelineErrorLike } from '../../shared/domain/ports.ts';
+
+export const INTAKE_METRIC_NAMES = {
+  requestsAccepted: 'RequestsAccepted',
+  accessorsAccepted: 'AccessorsAccepted',
+  chunksQueued: 'ChunksQueued',
+  requestsRejected: 'RequestsRejected',
+  hrEventsParked: 'HrEventsParked',
+} as const;
+
+/** What a rejection is counted by: the validation reason, else the error type. */
+function rejectionReason(error: PipelineErrorLike): string {
+  return error.reason ?? error.errorType;
+}
+
+/**
+ * Logs and counts what the intake does with each request. Never logs title or body; accessor
+ * IDs only at DEBUG. Without `metrics` (the local stack), only logs.
+ */
+export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeObserver {
+  function count(name: string, value = 1) {
+    metrics?.addMetric(name, MetricUnit.Count, value);
+  }
+  return {
+    accepted(report) {
+      count(INTAKE_METRIC_NAMES.requestsAccepted);
+      count(INTAKE_METRIC_NAMES.accessorsAccepted, report.accessorCount);
+      count(INTAKE_METRIC_NAMES.chunksQueued, report.messageCount);
+      const { spaceId, accessorCount, messageCount } = report;
+      if (report.source === 'event') {
+        const { detailType } = report;
+        logger.info('HR event accepted', { detailType, spaceId, accessorCount, messageCount });
+      } else {
+        logger.info('Invite request accepted', { spaceId, accessorCount, messageCount });
+      }
+      logger.debug('Accessors accepted', { accessorIds: report.accessorIds });
+    },
+    rejected(source, error, detailType) {
+      const reason = rejectionReason(error);
+      if (metrics) {
+        const single = metrics.singleMetric();
+        single.addDimension('Reason', reason);
+        single.addMetric(INTAKE_METRIC_NAMES.requestsRejected, MetricUnit.Count, 1);
+      }
+      if (source === 'event') {
+        logger.warn('HR event rejected; parking it in the DLQ', {
+          detailType,
+          reason,
+          errorMessage: error.message,
+        });
+      } else if (error.spaceId !== undefined) {
+        logger.warn('Invite request for a space outside the allowed list', {
+          spaceId: error.spaceId,
+        });
+      } else {
+        logger.info('Invite request rejected', { reason, fieldList: error.fieldList ?? [] });
+      }
+    },
+    partlyQueued(source, { queuedParts, failedParts, cause, parked }) {
+      const message =
+        source === 'event'
+          ? 'HR event only partly queued; parking the rest in the DLQ'
+          : 'Invite request only partly queued';
+      logger.error(message, { queuedParts, failedParts, parked, error: cause });
+    },
+    parked(_reason, messageCount) {
+      count(INTAKE_METRIC_NAMES.hrEventsParked, messageCount);
+    },
+    failed(source, error) {
+      const message =
+        source === 'event' ? 'HR event failed unexpectedly' : 'Invite request failed unexpectedly';
+      logger.error(message, { error });
+    },
+  };
+}

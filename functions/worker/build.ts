@@ -1,0 +1,42 @@
+import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
+import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
+import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
+import type { WorkerConfig } from '../../shared/config/worker-config.ts';
+import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { createMetrics } from '../../shared/metrics.ts';
+import { createWorkerHandler } from './worker.ts';
+
+/**
+ * The worker with its real adapters, built once per execution environment from its
+ * configuration. `aws` overrides region and credentials (the local stack); `metrics: false`
+ * leaves EMF out.
+ */
+export function buildWorkerHandler(
+  config: WorkerConfig,
+  options: { aws?: AwsClientOptions; metrics?: boolean } = {},
+) {
+  const sqs = createSqsClient({
+    ...options.aws,
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+  });
+  const credentials = options.aws?.credentials;
+  return createWorkerHandler({
+    config,
+    ports: {
+      sender: new RepostspaceClient({
+        ...config.repostspace,
+        requestTimeoutMs: config.sendInvitesTimeoutMs,
+        ...(credentials ? { credentials } : {}),
+      }),
+      visibility: new SqsVisibility({ client: sqs, queueUrl: config.invitesQueueUrl }),
+      deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
+      // One per execution environment: what it learns about the service's rate outlives invocations.
+      pacer: new AdaptiveRateLimiter(),
+    },
+    logger: createLogger(config.telemetry),
+    ...(options.metrics === false ? {} : { metrics: createMetrics(config.telemetry) }),
+  });
+}

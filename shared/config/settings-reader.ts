@@ -1,0 +1,107 @@
+import { FieldProblems } from '../domain/field-problems.ts';
+import { checkSpaceId, checkText } from '../domain/invite-request.ts';
+import { configuredEndpoint, type EndpointService, isHttpUrl } from './aws-config.ts';
+import { ConfigurationError, type Environment, nonEmpty } from './environment.ts';
+
+/** Powertools' names for the service and the metrics namespace, unless the environment says otherwise. */
+export const TELEMETRY_DEFAULTS = {
+  serviceName: 'repost-invite-pipeline',
+  metricsNamespace: 'RepostInvitePipeline',
+} as const;
+
+/** What the logger and the metrics are named, and how much is logged. */
+export interface TelemetryConfig {
+  serviceName: string;
+  metricsNamespace: string;
+  /** `POWERTOOLS_LOG_LEVEL`; Powertools' default (INFO) when undefined. */
+  logLevel?: string;
+}
+
+const LOG_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']);
+
+/**
+ * Reads settings from an environment, collecting every problem so that one
+ * `ConfigurationError` names them all (`done()` throws it).
+ */
+export class SettingsReader {
+  readonly problems: string[] = [];
+  readonly #env: Environment;
+
+  constructor(env: Environment) {
+    this.#env = env;
+  }
+
+  optional(name: string): string | undefined {
+    return nonEmpty(this.#env[name]);
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is required`);
+    return value ?? '';
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  spaceIds(name: string): string[] | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const ids = raw
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    for (const id of ids) this.space(name, id);
+    return ids;
+  }
+
+  space(name: string, value: string | undefined): string | undefined {
+    if (value !== undefined && checkSpaceId(value, new FieldProblems()) === undefined) {
+      this.problems.push(`${name} holds an invalid space ID "${value}"`);
+    }
+    return value;
+  }
+
+  text(name: string, fallback: string, maxCodePoints: number): string {
+    const value = this.optional(name) ?? fallback;
+    if (checkText(name, value, maxCodePoints, new FieldProblems()) === undefined) {
+      this.problems.push(`${name} must be 1 to ${maxCodePoints} characters of well-formed text`);
+    }
+    return value;
+  }
+
+  /** The service's configured endpoint, checked to be an http(s) URL. */
+  endpoint(service: EndpointService): string | undefined {
+    const endpoint = configuredEndpoint(this.#env, service);
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) {
+      this.problems.push(`The ${service} endpoint must be an http(s) URL, got "${endpoint}"`);
+    }
+    return endpoint;
+  }
+
+  telemetry(): TelemetryConfig {
+    const logLevel = this.optional('POWERTOOLS_LOG_LEVEL')?.toUpperCase();
+    if (logLevel !== undefined && !LOG_LEVELS.has(logLevel)) {
+      this.problems.push(`POWERTOOLS_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+    }
+    return {
+      serviceName: this.optional('POWERTOOLS_SERVICE_NAME') ?? TELEMETRY_DEFAULTS.serviceName,
+      metricsNamespace:
+        this.optional('POWERTOOLS_METRICS_NAMESPACE') ?? TELEMETRY_DEFAULTS.metricsNamespace,
+      ...(logLevel !== undefined && LOG_LEVELS.has(logLevel) ? { logLevel } : {}),
+    };
+  }
+
+  /** Throws `ConfigurationError` naming every problem found so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
+  }
+}

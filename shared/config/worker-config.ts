@@ -1,0 +1,48 @@
+import { publicRepostspaceEndpoint } from '../adapters/repostspace/endpoint.ts';
+import { configuredRegion } from './aws-config.ts';
+import type { Environment } from './environment.ts';
+import { SettingsReader, type TelemetryConfig } from './settings-reader.ts';
+
+export interface WorkerConfig {
+  invitesQueueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Longest a SendInvites call may take before it counts as a timeout. */
+  sendInvitesTimeoutMs: number;
+  /** No call starts with less invocation time left than this. */
+  callBudgetMs: number;
+  /** Where the SendInvites client signs for and sends to. */
+  repostspace: { region: string; endpoint: string };
+  /** `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`); AWS's own endpoint when undefined. */
+  sqsEndpoint?: string;
+  telemetry: TelemetryConfig;
+}
+
+/** Time kept for handing messages back or parking them after the last call. */
+const BOOKKEEPING_MS = 2_000;
+
+/**
+ * Reads the worker's settings from the environment once: the queues, the SendInvites timeout,
+ * and re:Post Private's region (`AWS_REGION`) and endpoint (`AWS_ENDPOINT_URL_REPOSTSPACE`,
+ * else the region's public one). Throws `ConfigurationError` naming every invalid variable.
+ */
+export function readWorkerConfig(env: Environment): WorkerConfig {
+  const read = new SettingsReader(env);
+  const timeout = read.integer('SEND_INVITES_TIMEOUT_MS', 10_000, 100, 60_000);
+  const region = configuredRegion(env);
+  if (region === undefined) {
+    read.problems.push('AWS_REGION (or AWS_DEFAULT_REGION) is required to call re:Post Private');
+  }
+  const endpoint = read.endpoint('REPOSTSPACE') ?? publicRepostspaceEndpoint(region ?? 'us-east-1');
+  const config: WorkerConfig = {
+    invitesQueueUrl: read.required('INVITES_QUEUE_URL'),
+    deadLetterQueueUrl: read.required('DEAD_LETTER_QUEUE_URL'),
+    sendInvitesTimeoutMs: timeout,
+    callBudgetMs: timeout + BOOKKEEPING_MS,
+    repostspace: { region: region ?? '', endpoint },
+    telemetry: read.telemetry(),
+  };
+  const sqsEndpoint = read.endpoint('SQS');
+  if (sqsEndpoint !== undefined) config.sqsEndpoint = sqsEndpoint;
+  read.done();
+  return config;
+}

@@ -1,0 +1,24 @@
+import type { Invitation, InviteChunk } from './invite.ts';
+
+/** A queue message as the worker receives it. */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** `ApproximateReceiveCount`: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+/** A decoded message: what one record contributes to a call. */
+export interface ReceivedChunk {
+  message: ReceivedMessage;
+  chunk: InviteChunk;
+}
+
+/** One SendInvites call: the chunks merged into it share space, title and body. */
+export interface PlannedCall extends Invitation {
+  chunks: ReceivedChunk[];
+}
+
+/** Why a message was handed back to the queue with a delay. */
+export type DelayCause = 'throttled' | 'retry' | 'batchThrottled' | 'outOfTime' | 'paced';
