@@ -6,6 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SQS_LIMITS } from '../../shared/domain/constants.ts';
+import { groupsOf } from '../../shared/lib/groups-of.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 
 export interface EventSourceMappingOptions {
@@ -141,11 +143,11 @@ export class SqsEventSourceMapping {
 
   /** Puts messages that did not fit a batch straight back on the queue. */
   async #release(messages: Message[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += 10) {
+    for (const group of groupsOf(messages, SQS_LIMITS.maxBatchEntries)) {
       await this.#options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#options.queueUrl,
-          Entries: messages.slice(start, start + 10).map((message, index) => ({
+          Entries: group.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle ?? '',
             VisibilityTimeout: 0,
@@ -199,11 +201,11 @@ export class SqsEventSourceMapping {
     // A handle whose visibility timeout passed can no longer delete: the message will be
     // delivered again, as Lambda's would be, and the report says so.
     let notDeleted = 0;
-    for (let start = 0; start < done.length; start += 10) {
+    for (const group of groupsOf(done, SQS_LIMITS.maxBatchEntries)) {
       const { Failed = [] } = await client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: done.slice(start, start + 10).map((message, index) => ({
+          Entries: group.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle ?? '',
           })),
