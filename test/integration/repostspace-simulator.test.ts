@@ -4,7 +4,7 @@ import { type TestContext, test } from 'node:test';
 import {
   type RepostspaceSimulatorOptions,
   startRepostspaceSimulator,
-} from '../../infra/local/repostspace-simulator.ts';
+} from '../../infra/local/repostspace-simulator/index.ts';
 import {
   InternalServerException,
   RepostspaceClient,
