@@ -4,7 +4,8 @@
  */
 import { integerOption, parseOptions, requireOptions, stringOption } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
-import { INVITE_DEFAULTS, type InviteIo, type InviteOptions, runInvite } from './lib/run-invite.ts';
+import { INVITE_DEFAULTS, type InviteOptions } from './lib/invite-options.ts';
+import { type InviteIo, runInvite } from './lib/run-invite.ts';
 
 export const INVITE_USAGE = `Usage: npm run invite -- --url <api base url> --space <spaceId> --file <ids.txt|ids.csv>
                          --title <text> --body <text> [options]
