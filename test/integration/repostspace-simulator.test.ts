@@ -15,6 +15,7 @@ import {
   ValidationException,
 } from '../../shared/adapters/repostspace/index.ts';
 import type { SendInvitesInput } from '../../shared/domain/ports.ts';
+import { rejectionOf } from '../helpers/rejection-of.ts';
 
 const INPUT: SendInvitesInput = {
   spaceId: 'space-1',
@@ -45,15 +46,6 @@ function clientFor(t: TestContext, url: string, options: RepostspaceClientOption
   });
   t.after(() => client.destroy());
   return client;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  return caught;
 }
 
 /** Draws the given values in turn, then values that inject nothing. */
