@@ -8,6 +8,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SQS_LIMITS } from '../../shared/domain/constants.ts';
 import { groupsOf } from '../../shared/lib/groups-of.ts';
+import { sleep } from '../../shared/lib/sleep.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 
 export interface EventSourceMappingOptions {
@@ -129,7 +130,7 @@ export class SqsEventSourceMapping {
       // the batch closes when the window does, as Lambda's does.
       const more = await this.#receive(batchSize - batch.length, Math.floor(left / 1000));
       if (more.length === 0 && left < 1000) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, WINDOW_POLL_MS)));
+        await sleep(Math.min(left, WINDOW_POLL_MS));
         continue;
       }
       batch.push(...more);
@@ -165,7 +166,7 @@ export class SqsEventSourceMapping {
       } catch (error) {
         if (this.#abort.signal.aborted) return;
         this.#options.onInvocation?.({ received: 0, deleted: 0, failed: 0, error });
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         continue;
       }
       if (batch.length > 0) await this.#invoke(handler, batch);

@@ -1,6 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { runConcurrently } from '../../shared/lib/run-concurrently.ts';
+import { sleep } from '../../shared/lib/sleep.ts';
 import type { InviteEndpoint } from './invite-endpoint.ts';
 import { INVITE_DEFAULTS, type InviteOptions } from './invite-options.ts';
 import { planInvite } from './invite-plan.ts';
@@ -37,10 +37,6 @@ export interface InviteIo {
   now?: () => Date;
 }
 
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal ? { signal } : {});
-}
-
 /**
  * Invites every accessor in `options.file` through the invite API: validates everything
  * first, splits the IDs into requests, and sends them a few at a time, retrying throttles,
@@ -65,7 +61,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     endpoint,
     spaceId: options.spaceId,
     policy: options.retry ?? DEFAULT_RETRY_POLICY,
-    sleep: io.sleep ?? sleepFor,
+    sleep: io.sleep ?? sleep,
     random: io.random ?? Math.random,
     ...(io.signal ? { signal: io.signal } : {}),
     log: (line: string) => display.log(line),
