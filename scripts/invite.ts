@@ -2,9 +2,16 @@
  * `npm run invite`: invites every accessor in a file through the pipeline's invite API.
  * Run with `--help` for the options.
  */
-import { integerOption, parseOptions, requireOptions, stringOption } from './lib/cli-args.ts';
+import {
+  definedOptions,
+  integerOption,
+  parseOptions,
+  requireOptions,
+  stringOption,
+} from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
-import { INVITE_DEFAULTS, type InviteIo, type InviteOptions, runInvite } from './lib/run-invite.ts';
+import { INVITE_DEFAULTS, type InviteOptions } from './lib/invite-options.ts';
+import { type InviteIo, runInvite } from './lib/run-invite.ts';
 
 export const INVITE_USAGE = `Usage: npm run invite -- --url <api base url> --space <spaceId> --file <ids.txt|ids.csv>
                          --title <text> --body <text> [options]
@@ -73,18 +80,15 @@ export function parseInviteArgs(
     file: values.file as string,
     title: values.title as string,
     body: values.body as string,
+    ...definedOptions({
+      region: stringOption(values, 'region'),
+      column: stringOption(values, 'column'),
+      report: stringOption(values, 'report'),
+      idsPerRequest: integerOption(values, 'ids-per-request', 1, 1_000_000),
+      concurrency: integerOption(values, 'concurrency', 1, 64),
+      sign: typeof values.sign === 'boolean' ? values.sign : undefined,
+    }),
   };
-  const region = stringOption(values, 'region');
-  const column = stringOption(values, 'column');
-  const report = stringOption(values, 'report');
-  const idsPerRequest = integerOption(values, 'ids-per-request', 1, 1_000_000);
-  const concurrency = integerOption(values, 'concurrency', 1, 64);
-  if (region !== undefined) options.region = region;
-  if (column !== undefined) options.column = column;
-  if (report !== undefined) options.report = report;
-  if (idsPerRequest !== undefined) options.idsPerRequest = idsPerRequest;
-  if (concurrency !== undefined) options.concurrency = concurrency;
-  if (typeof values.sign === 'boolean') options.sign = values.sign;
   return { help: false, options };
 }
 

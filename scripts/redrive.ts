@@ -6,7 +6,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../shared/adapters/sqs-client.ts';
 import { configuredEndpoint } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
-import { integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
+import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 import {
@@ -66,18 +66,17 @@ export function parseRedriveArgs(
 ): { help: true } | { help: false; options: RedriveOptions; region?: string } {
   const values = parseOptions(argv, OPTIONS);
   if (values.help === true) return { help: true };
-  const options: RedriveOptions = {};
   const stage = stringOption(values, 'stage');
-  const service = stringOption(values, 'service');
   const dlqUrl = stringOption(values, 'dlq-url');
   const queueUrl = stringOption(values, 'queue-url');
-  const rate = integerOption(values, 'rate', 1, 500);
-  if (stage !== undefined) options.stage = stage;
-  if (service !== undefined) options.service = service;
-  if (dlqUrl !== undefined) options.dlqUrl = dlqUrl;
-  if (queueUrl !== undefined) options.queueUrl = queueUrl;
-  if (rate !== undefined) options.rate = rate;
-  if (values.cancel === true) options.cancel = true;
+  const options: RedriveOptions = definedOptions({
+    stage,
+    service: stringOption(values, 'service'),
+    dlqUrl,
+    queueUrl,
+    rate: integerOption(values, 'rate', 1, 500),
+    cancel: values.cancel === true ? true : undefined,
+  });
   if (
     stage === undefined &&
     (dlqUrl === undefined || (queueUrl === undefined && !options.cancel))

@@ -6,6 +6,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SQS_LIMITS } from '../../shared/domain/constants.ts';
+import { groupsOf } from '../../shared/lib/groups-of.ts';
+import { sleep } from '../../shared/lib/sleep.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 
 export interface EventSourceMappingOptions {
@@ -127,7 +130,7 @@ export class SqsEventSourceMapping {
       // the batch closes when the window does, as Lambda's does.
       const more = await this.#receive(batchSize - batch.length, Math.floor(left / 1000));
       if (more.length === 0 && left < 1000) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, WINDOW_POLL_MS)));
+        await sleep(Math.min(left, WINDOW_POLL_MS));
         continue;
       }
       batch.push(...more);
@@ -141,11 +144,11 @@ export class SqsEventSourceMapping {
 
   /** Puts messages that did not fit a batch straight back on the queue. */
   async #release(messages: Message[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += 10) {
+    for (const group of groupsOf(messages, SQS_LIMITS.maxBatchEntries)) {
       await this.#options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#options.queueUrl,
-          Entries: messages.slice(start, start + 10).map((message, index) => ({
+          Entries: group.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle ?? '',
             VisibilityTimeout: 0,
@@ -163,7 +166,7 @@ export class SqsEventSourceMapping {
       } catch (error) {
         if (this.#abort.signal.aborted) return;
         this.#options.onInvocation?.({ received: 0, deleted: 0, failed: 0, error });
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         continue;
       }
       if (batch.length > 0) await this.#invoke(handler, batch);
@@ -203,11 +206,11 @@ export class SqsEventSourceMapping {
     // A handle whose visibility timeout passed can no longer delete: the message will be
     // delivered again, as Lambda's would be, and the report says so.
     let notDeleted = 0;
-    for (let start = 0; start < done.length; start += 10) {
+    for (const group of groupsOf(done, SQS_LIMITS.maxBatchEntries)) {
       const { Failed = [] } = await client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: done.slice(start, start + 10).map((message, index) => ({
+          Entries: group.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle ?? '',
           })),

@@ -12,7 +12,10 @@ import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.t
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import type { LocalStackConfig } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
-import { type RepostspaceSimulator, startRepostspaceSimulator } from './repostspace-simulator.ts';
+import {
+  type RepostspaceSimulator,
+  startRepostspaceSimulator,
+} from './repostspace-simulator/index.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 

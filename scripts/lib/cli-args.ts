@@ -52,3 +52,12 @@ export function stringOption(values: ParsedValues, name: string): string | undef
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** `values` without its undefined members: options left out stay absent, not undefined. */
+export function definedOptions<T extends Record<string, unknown>>(
+  values: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep as timerSleep } from '../../shared/lib/sleep.ts';
 import { UsageError } from './errors.ts';
 import {
   type MessageMover,
@@ -123,8 +123,7 @@ export async function runRedrive(
   dependencies: RedriveDependencies,
 ): Promise<RedriveResult> {
   const { queues, mover, signal } = dependencies;
-  const sleep =
-    dependencies.sleep ?? ((ms, abort) => delay(ms, undefined, abort ? { signal: abort } : {}));
+  const sleep = dependencies.sleep ?? timerSleep;
   const display = new StatusDisplay(dependencies.stdout);
   const names =
     options.stage !== undefined

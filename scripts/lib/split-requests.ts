@@ -1,4 +1,5 @@
 import { jsonStringBytes } from '../../shared/domain/json-size.ts';
+import { pack } from '../../shared/lib/pack.ts';
 
 export const INVITE_REQUEST_LIMITS = {
   idsPerRequest: 20_000,
@@ -37,28 +38,13 @@ export function embeddedBytes(json: string): number {
  */
 export function splitIntoRequests(ids: readonly string[], options: SplitOptions): string[][] {
   const envelope = embeddedBytes(inviteRequestBody([], options.title, options.body));
-  const requests: string[][] = [];
-  let current: string[] = [];
-  let bytes = envelope;
-  for (const id of ids) {
-    const cost = embeddedBytes(JSON.stringify(id));
-    if (
-      current.length > 0 &&
-      (current.length >= options.maxIds || bytes + 1 + cost > options.maxBytes)
-    ) {
-      requests.push(current);
-      current = [];
-      bytes = envelope;
-    }
-    const added = current.length > 0 ? 1 + cost : cost;
-    if (bytes + added > options.maxBytes) {
-      throw new RangeError(
-        `A request of one accessor ID takes ${envelope + cost} bytes, over the ${options.maxBytes}-byte limit`,
-      );
-    }
-    current.push(id);
-    bytes += added;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return pack(ids, {
+    maxCount: options.maxIds,
+    maxBytes: options.maxBytes,
+    fixedBytes: envelope,
+    separatorBytes: 1,
+    sizeOf: (id) => embeddedBytes(JSON.stringify(id)),
+    oversized: (bytes) =>
+      `A request of one accessor ID takes ${bytes} bytes, over the ${options.maxBytes}-byte limit`,
+  });
 }

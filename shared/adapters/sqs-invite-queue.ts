@@ -4,6 +4,7 @@ import type { EnqueueResult, InviteQueue, OutgoingMessage } from '../domain/port
 import { backoffDelay } from '../lib/backoff.ts';
 import { packBatches } from '../lib/pack-batches.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
+import { sleep } from '../lib/sleep.ts';
 
 export interface SqsInviteQueueOptions {
   client: SQSClient;
@@ -37,7 +38,7 @@ export class SqsInviteQueue implements InviteQueue {
       maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
       baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
     };
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = options.sleep ?? sleep;
   }
 
   async enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult> {

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SQS_LIMITS } from '../domain/constants.ts';
 import type { VisibilityControl } from '../domain/ports.ts';
+import { groupsOf } from '../lib/groups-of.ts';
 
 /**
  * Delays received messages with `ChangeMessageVisibilityBatch`, ten at a time and in parallel;
@@ -16,10 +17,7 @@ export class SqsVisibility implements VisibilityControl {
   }
 
   async delay(receiptHandles: readonly string[], seconds: number): Promise<string[]> {
-    const batches: string[][] = [];
-    for (let start = 0; start < receiptHandles.length; start += SQS_LIMITS.maxBatchEntries) {
-      batches.push(receiptHandles.slice(start, start + SQS_LIMITS.maxBatchEntries));
-    }
+    const batches = groupsOf(receiptHandles, SQS_LIMITS.maxBatchEntries);
     const failed = await Promise.all(batches.map((batch) => this.#delayBatch(batch, seconds)));
     return failed.flat();
   }

@@ -1,3 +1,5 @@
+import { pack } from '../lib/pack.ts';
+
 export interface ChunkLimits {
   /** Most accessor IDs in one chunk. */
   maxCount: number;
@@ -14,26 +16,13 @@ export interface ChunkLimits {
  * count and the byte limit. Throws `RangeError` when a single ID cannot fit in a chunk.
  */
 export function chunkAccessors(ids: readonly string[], limits: ChunkLimits): string[][] {
-  const { maxCount, maxBytes, fixedBytes, sizeOf } = limits;
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let bytes = fixedBytes;
-  for (const id of ids) {
-    // One byte for the comma that separates array members.
-    const cost = sizeOf(id) + 1;
-    if (fixedBytes + cost > maxBytes) {
-      throw new RangeError(
-        `An accessor ID of ${cost} bytes cannot fit in a ${maxBytes}-byte chunk`,
-      );
-    }
-    if (current.length === maxCount || bytes + cost > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = fixedBytes;
-    }
-    current.push(id);
-    bytes += cost;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  const { fixedBytes, maxBytes } = limits;
+  return pack(ids, {
+    ...limits,
+    // Every ID is counted with the comma that separates array members, the first one too.
+    fixedBytes: fixedBytes + 1,
+    separatorBytes: 1,
+    oversized: (bytes) =>
+      `An accessor ID of ${bytes - fixedBytes} bytes cannot fit in a ${maxBytes}-byte chunk`,
+  });
 }

@@ -1,3 +1,5 @@
+import { pack } from './pack.ts';
+
 export interface BatchLimits {
   maxEntries: number;
   maxBytes: number;
@@ -5,28 +7,19 @@ export interface BatchLimits {
 
 /**
  * Packs messages, in order, into the fewest consecutive batches that hold at most
- * `maxEntries` messages and `maxBytes` of message bodies each.
+ * `maxEntries` messages and `maxBytes` of message bodies each. A message over `maxBytes`
+ * goes alone in its own batch, for the queue to refuse.
  */
 export function packBatches<T extends { body: string }>(
   messages: readonly T[],
   limits: BatchLimits,
 ): T[][] {
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.body);
-    if (
-      current.length > 0 &&
-      (current.length === limits.maxEntries || bytes + size > limits.maxBytes)
-    ) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return pack(messages, {
+    maxCount: limits.maxEntries,
+    maxBytes: limits.maxBytes,
+    fixedBytes: 0,
+    separatorBytes: 0,
+    sizeOf: (message) => Buffer.byteLength(message.body),
+    oversized: 'alone',
+  });
 }

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
-import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator.ts';
+import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../helpers/sqs.ts';
 

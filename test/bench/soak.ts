@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
-import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator.ts';
+import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';

@@ -4,7 +4,7 @@ import { type TestContext, test } from 'node:test';
 import {
   type RepostspaceSimulatorOptions,
   startRepostspaceSimulator,
-} from '../../infra/local/repostspace-simulator.ts';
+} from '../../infra/local/repostspace-simulator/index.ts';
 import {
   InternalServerException,
   RepostspaceClient,
@@ -15,6 +15,7 @@ import {
   ValidationException,
 } from '../../shared/adapters/repostspace/index.ts';
 import type { SendInvitesInput } from '../../shared/domain/ports.ts';
+import { rejectionOf } from '../helpers/rejection-of.ts';
 
 const INPUT: SendInvitesInput = {
   spaceId: 'space-1',
@@ -45,15 +46,6 @@ function clientFor(t: TestContext, url: string, options: Partial<RepostspaceClie
   });
   t.after(() => client.destroy());
   return client;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  return caught;
 }
 
 /** Draws the given values in turn, then values that inject nothing. */

@@ -11,7 +11,7 @@ import { createWorkerHandler } from '../../functions/worker/worker.ts';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
-} from '../../infra/local/repostspace-simulator.ts';
+} from '../../infra/local/repostspace-simulator/index.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';

@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
-} from '../../../infra/local/repostspace-simulator.ts';
+} from '../../../infra/local/repostspace-simulator/index.ts';
 import { tempStateDir } from '../../helpers/local-stack.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';

@@ -6,7 +6,7 @@ import {
   type SimulatorFaults,
   type SimulatorStats,
   startRepostspaceSimulator,
-} from '../../../infra/local/repostspace-simulator.ts';
+} from '../../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { PARK_ATTRIBUTES } from '../../../shared/adapters/sqs-dead-letter-queue.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';

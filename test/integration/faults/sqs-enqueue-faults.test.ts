@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
-import type { RepostspaceSimulator } from '../../../infra/local/repostspace-simulator.ts';
+import type { RepostspaceSimulator } from '../../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { PARK_ATTRIBUTES } from '../../../shared/adapters/sqs-dead-letter-queue.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
-import { startRepostspaceSimulator } from '../../../infra/local/repostspace-simulator.ts';
+import { startRepostspaceSimulator } from '../../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';

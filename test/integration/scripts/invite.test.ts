@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,11 +11,11 @@ import type { LocalStack } from '../../../infra/local/stack.ts';
 import { main } from '../../../scripts/invite.ts';
 import { type InviteIo, type InviteReport, runInvite } from '../../../scripts/lib/run-invite.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { runScript } from '../../helpers/run-script.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 import { hasValidSignature, type ReceivedRequest } from '../../helpers/verify-sigv4.ts';
 
 const SPACE = LOCAL_DEMO_SPACE_ID;
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** What the front proxy does with one request: pass it to the stack, drop it, or answer it. */
 type Verdict =
@@ -428,14 +427,7 @@ describe('npm run invite against the local stack', () => {
   });
 
   it('prints its usage when run as a command', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/invite.ts'), '--help'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const [stdout, stderr, [exitCode]] = await Promise.all([
-      text(child.stdout),
-      text(child.stderr),
-      once(child, 'exit'),
-    ]);
+    const { stdout, stderr, exitCode } = await runScript('scripts/invite.ts', ['--help']);
 
     assert.equal(exitCode, 0, stderr);
     assert.match(stdout, /^Usage: npm run invite -- --url <api base url> --space <spaceId> --file/);

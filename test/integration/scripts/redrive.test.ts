@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import {
   DeleteMessageCommand,
@@ -19,6 +16,7 @@ import { queueNames, runRedrive } from '../../../scripts/lib/run-redrive.ts';
 import { SqsMessageMover } from '../../../scripts/lib/sqs-message-mover.ts';
 import { SqsQueueDirectory } from '../../../scripts/lib/sqs-queue-directory.ts';
 import { main } from '../../../scripts/redrive.ts';
+import { runScript } from '../../helpers/run-script.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -188,14 +186,7 @@ describe('npm run redrive against fauxqs', () => {
   });
 
   it('prints its usage when run as a command', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/redrive.ts'), '--help'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const [stdout, stderr, [exitCode]] = await Promise.all([
-      text(child.stdout),
-      text(child.stderr),
-      once(child, 'exit'),
-    ]);
+    const { stdout, stderr, exitCode } = await runScript('scripts/redrive.ts', ['--help']);
 
     assert.equal(exitCode, 0, stderr);
     assert.match(stdout, /^Usage: npm run redrive -- --stage <stage>/);

@@ -23,6 +23,7 @@ import {
   ValidationException,
 } from '../../../shared/adapters/repostspace/index.ts';
 import type { SendInvitesInput } from '../../../shared/domain/ports.ts';
+import { rejectionOf } from '../../helpers/rejection-of.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const REGION = 'us-east-1';
@@ -95,15 +96,6 @@ function jsonError(status: number, type: string, body: object, headers = {}): Re
     { 'content-type': 'application/json', 'x-amzn-errortype': type, ...headers },
     JSON.stringify(body),
   );
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  return caught;
 }
 
 function parseAuthorization(value: string | undefined) {

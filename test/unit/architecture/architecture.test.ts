@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SOURCE_FOLDERS = ['functions', 'shared', 'infra', 'scripts'];
+const MAX_LINES = 400;
 
 /** Every TypeScript source file of the project (tests and benchmarks aside), relative to the root. */
 function sourceFiles(): string[] {
@@ -95,6 +96,14 @@ describe('the source layout', () => {
           .map((specifier) => `${file} imports ${specifier}`),
       );
     assert.deepEqual(impure, []);
+  });
+
+  it(`keeps every source file under ${MAX_LINES} lines`, () => {
+    const long = files
+      .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > MAX_LINES)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    assert.deepEqual(long, []);
   });
 
   it('finds a cycle when there is one (the check itself works)', () => {

@@ -14,6 +14,20 @@ describe('packBatches', () => {
     );
   });
 
+  it('puts a message over the byte limit alone in its own batch, for SQS to refuse', () => {
+    const messages = ['a', 'x'.repeat(300), 'b'].map((body, index) => ({
+      id: String(index),
+      body,
+    }));
+
+    const batches = packBatches(messages, { maxEntries: 10, maxBytes: 200 });
+
+    assert.deepEqual(
+      batches.map((batch) => batch.map((message) => message.id)),
+      [['0'], ['1'], ['2']],
+    );
+  });
+
   it('property: keeps order and respects entry and byte limits', () => {
     fc.assert(
       fc.property(

@@ -1,0 +1,58 @@
+import type { SimulatorDeliveries } from './delivery-log.ts';
+import type { SimulatorFaults } from './faults.ts';
+import type { SimulatorThrottle } from './token-bucket.ts';
+
+export interface RepostspaceSimulatorOptions {
+  /** 0, the default, picks a free port. */
+  port?: number;
+  host?: string;
+  /** Every well-formed space exists when undefined; others answer 404 when given. */
+  knownSpaceIds?: readonly string[];
+  throttle?: SimulatorThrottle;
+  faults?: SimulatorFaults;
+  /** Drawn once per call that passes the throttle, when any fault rate is set. */
+  random?: () => number;
+  /** Milliseconds; drives the token bucket and `at` of deliveries. */
+  now?: () => number;
+  /** Deliveries kept in full (title and body included); every delivery is counted. */
+  recentDeliveryLimit?: number;
+}
+
+export interface SimulatorStats {
+  /** Every HTTP request received. */
+  calls: number;
+  /** Successful SendInvites calls. */
+  deliveries: number;
+  /** Accessor IDs in successful calls, repeats included. */
+  deliveredAccessors: number;
+  /** Distinct (space, accessor) pairs delivered. */
+  distinctAccessors: number;
+  /** Deliveries of a (space, accessor) pair beyond its first. */
+  duplicateAccessors: number;
+  throttled: number;
+  internalErrors: number;
+  dropped: number;
+  hung: number;
+  /** Answered 4xx other than 429: unsigned, unknown operation, invalid input, unknown space. */
+  rejected: number;
+}
+
+export interface RepostspaceSimulator {
+  /** The endpoint to give a client, e.g. `AWS_ENDPOINT_URL_REPOSTSPACE`. */
+  url: string;
+  port: number;
+  deliveries: SimulatorDeliveries;
+  stats(): SimulatorStats;
+  /** Replaces the fault rates for the calls that follow. */
+  setFaults(faults: SimulatorFaults): void;
+  /**
+   * Resolves once at least `count` accessor IDs were delivered (repeats included).
+   * Rejects when `signal` aborts or the simulator stops first.
+   */
+  waitForDeliveredAccessors(
+    count: number,
+    options?: { signal?: AbortSignal },
+  ): Promise<SimulatorStats>;
+  /** Closes every connection, hung ones included. */
+  stop(): Promise<void>;
+}

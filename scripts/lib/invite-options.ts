@@ -1,0 +1,33 @@
+import type { RetryPolicy } from './retry-policy.ts';
+import { INVITE_REQUEST_LIMITS } from './split-requests.ts';
+
+export interface InviteOptions {
+  /** The invite API's base URL. */
+  url: string;
+  spaceId: string;
+  /** Accessor IDs: a text file, one per line, or a CSV file. */
+  file: string;
+  title: string;
+  body: string;
+  /** CSV only: the header of the accessor column. */
+  column?: string;
+  region?: string;
+  /** Undefined signs unless the URL is loopback and the environment holds no credentials. */
+  sign?: boolean;
+  idsPerRequest?: number;
+  maxRequestBytes?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Where to write the JSON report. */
+  report?: string;
+  retry?: RetryPolicy;
+  requestTimeoutMs?: number;
+}
+
+export const INVITE_DEFAULTS = {
+  idsPerRequest: INVITE_REQUEST_LIMITS.idsPerRequest,
+  maxRequestBytes: INVITE_REQUEST_LIMITS.maxRequestBytes,
+  concurrency: 2,
+  /** API Gateway ends an integration after 30 s; anything slower is a lost answer. */
+  requestTimeoutMs: 60_000,
+} as const;

@@ -1,0 +1,114 @@
+import { writeFile } from 'node:fs/promises';
+import type { FieldProblem } from '../../shared/domain/errors.ts';
+import { UsageError } from './errors.ts';
+import { formatCount } from './progress.ts';
+
+export type RequestStatus = 'accepted' | 'failed' | 'not-sent';
+
+/** One request of the run, as the report file lists it. */
+export interface RequestReport {
+  /** 1-based. */
+  index: number;
+  /** 1-based position of its first accessor in the de-duplicated list. */
+  firstAccessor: number;
+  accessorCount: number;
+  status: RequestStatus;
+  attempts: number;
+  requestId?: string;
+  acceptedAccessors?: number;
+  messageCount?: number;
+  httpStatus?: number;
+  errorType?: string;
+  message?: string;
+  fieldList?: FieldProblem[];
+}
+
+export interface InviteReport {
+  url: string;
+  spaceId: string;
+  file: string;
+  signed: boolean;
+  startedAt: string;
+  finishedAt: string;
+  accessorCount: number;
+  duplicatesSkipped: number;
+  requestsAccepted: number;
+  requestsFailed: number;
+  accessorsAccepted: number;
+  messagesQueued: number;
+  requestIds: string[];
+  requests: RequestReport[];
+  /** Accessors of every request not accepted, to retry from a file. */
+  failedAccessorIds: string[];
+}
+
+/** Request IDs named in the printed summary; the report file holds them all. */
+const PRINTED_REQUEST_IDS = 5;
+
+/** One `not-sent` entry a batch, each knowing where its accessors start in the list. */
+export function unsentRequests(batches: readonly (readonly string[])[]): RequestReport[] {
+  let firstAccessor = 1;
+  return batches.map((ids, offset) => {
+    const request: RequestReport = {
+      index: offset + 1,
+      firstAccessor,
+      accessorCount: ids.length,
+      status: 'not-sent',
+      attempts: 0,
+    };
+    firstAccessor += ids.length;
+    return request;
+  });
+}
+
+/** Creates the report file before any request, so a path that cannot be written fails first. */
+export async function prepareReport(path: string) {
+  try {
+    await writeFile(path, '{}\n');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`Cannot write the report to ${path}: ${reason}`, { cause: error });
+  }
+}
+
+export async function writeReport(path: string, report: InviteReport) {
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Why a request was not accepted, in one line. */
+export function describeFailure(request: RequestReport): string {
+  if (request.status === 'not-sent') return 'not sent (interrupted)';
+  const status = request.httpStatus !== undefined ? `HTTP ${request.httpStatus} ` : '';
+  const type = request.errorType ? `${request.errorType}: ` : '';
+  const attempts = request.attempts > 1 ? ` (after ${request.attempts} attempts)` : '';
+  return `${status}${type}${request.message ?? ''}${attempts}`;
+}
+
+/** The closing summary: counts, request IDs, and every failure with its reason. */
+export function formatSummary(report: InviteReport, reportPath?: string): string {
+  const total = report.requests.length;
+  const ids = report.requestIds;
+  const listed = ids.slice(0, PRINTED_REQUEST_IDS).join(', ');
+  const more = ids.length > PRINTED_REQUEST_IDS ? ', …' : '';
+  const where = reportPath ? ` (all ${formatCount(ids.length)} in ${reportPath})` : '';
+  const lines = [
+    '',
+    `Requests accepted   ${formatCount(report.requestsAccepted)} of ${formatCount(total)}`,
+    `Accessors accepted  ${formatCount(report.accessorsAccepted)} of ${formatCount(report.accessorCount)}`,
+    `Messages queued     ${formatCount(report.messagesQueued)}`,
+    `Request IDs         ${ids.length === 0 ? '-' : `${listed}${more}${where}`}`,
+    `Failures            ${formatCount(report.requestsFailed)}`,
+  ];
+  for (const request of report.requests) {
+    if (request.status === 'accepted') continue;
+    const last = request.firstAccessor + request.accessorCount - 1;
+    lines.push(
+      `  request ${request.index} (accessors ${formatCount(request.firstAccessor)}–${formatCount(last)}): ${describeFailure(request)}`,
+    );
+    for (const field of request.fieldList ?? []) lines.push(`    ${field.name}: ${field.message}`);
+  }
+  if (report.requestsFailed > 0 && reportPath) {
+    lines.push(`The accessors not invited are listed under failedAccessorIds in ${reportPath}.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

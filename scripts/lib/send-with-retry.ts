@@ -1,0 +1,79 @@
+import { type InviteAttempt, type InviteEndpoint, postInviteRequest } from './invite-endpoint.ts';
+import type { RequestReport } from './invite-report.ts';
+import { formatDuration } from './progress.ts';
+import { type RetryPolicy, retryDelay } from './retry-policy.ts';
+
+type FailedAttempt = Exclude<InviteAttempt, { kind: 'accepted' }>;
+
+export interface RetryContext {
+  endpoint: InviteEndpoint;
+  spaceId: string;
+  policy: RetryPolicy;
+  /** Rejects when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** Aborted, the request stops retrying; the attempt in flight finishes. */
+  signal?: AbortSignal;
+  /** Told of every retry, as a line for the operator. */
+  log: (line: string) => void;
+}
+
+/**
+ * Posts one request until it is accepted or the retry policy gives up, and records on `request`
+ * its attempts and outcome. A refusal or lost answer is recorded, never thrown.
+ */
+export async function sendWithRetry(
+  request: RequestReport,
+  body: string,
+  label: string,
+  context: RetryContext,
+): Promise<void> {
+  const { endpoint, spaceId, policy, sleep, random, signal, log } = context;
+  for (;;) {
+    request.attempts++;
+    const attempt = await postInviteRequest(endpoint, spaceId, body);
+    if (attempt.kind === 'accepted') {
+      request.status = 'accepted';
+      request.requestId = attempt.requestId;
+      request.acceptedAccessors = attempt.accessorCount;
+      request.messageCount = attempt.messageCount;
+      return;
+    }
+    const failure =
+      attempt.kind === 'refused'
+        ? { status: attempt.status, retryAfterMs: attempt.retryAfterMs }
+        : {};
+    const wait = retryDelay(failure, request.attempts, policy, random);
+    if (wait === undefined || signal?.aborted) {
+      fail(request, attempt);
+      return;
+    }
+    log(
+      `${label}: ${describeAttempt(attempt)}; retrying in ${formatDuration(wait)} ` +
+        `(attempt ${request.attempts + 1} of ${policy.maxAttempts})`,
+    );
+    try {
+      await sleep(wait, signal);
+    } catch {
+      fail(request, attempt);
+      request.message = `interrupted before retrying; last answer: ${describeAttempt(attempt)}`;
+      return;
+    }
+  }
+}
+
+function fail(request: RequestReport, attempt: FailedAttempt) {
+  request.status = 'failed';
+  request.message = attempt.message;
+  if (attempt.kind === 'refused') {
+    request.httpStatus = attempt.status;
+    if (attempt.errorType) request.errorType = attempt.errorType;
+    if (attempt.fieldList) request.fieldList = attempt.fieldList;
+  }
+}
+
+function describeAttempt(attempt: FailedAttempt): string {
+  if (attempt.kind === 'unreachable') return attempt.message;
+  const type = attempt.errorType ? ` ${attempt.errorType}` : '';
+  return `HTTP ${attempt.status}${type}: ${attempt.message}`;
+}
