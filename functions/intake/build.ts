@@ -3,8 +3,7 @@ import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import type { IntakeConfig } from '../../shared/config/intake-config.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { createMetrics } from '../../shared/metrics.ts';
+import { createTelemetry } from '../../shared/telemetry.ts';
 import { createIntakeHandler } from './intake.ts';
 
 /**
@@ -16,17 +15,13 @@ export function buildIntakeHandler(
   config: IntakeConfig,
   options: { aws?: AwsClientOptions; metrics?: boolean } = {},
 ) {
-  const sqs = createSqsClient({
-    ...options.aws,
-    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
-  });
+  const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   return createIntakeHandler({
     config,
     ports: {
       queue: new SqsInviteQueue({ client: sqs, queueUrl: config.invitesQueueUrl }),
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
     },
-    logger: createLogger(config.telemetry),
-    ...(options.metrics === false ? {} : { metrics: createMetrics(config.telemetry) }),
+    ...createTelemetry(config.telemetry, options),
   });
 }

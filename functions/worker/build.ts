@@ -5,8 +5,7 @@ import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.
 import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { createMetrics } from '../../shared/metrics.ts';
+import { createTelemetry } from '../../shared/telemetry.ts';
 import { createWorkerHandler } from './worker.ts';
 
 /**
@@ -18,10 +17,7 @@ export function buildWorkerHandler(
   config: WorkerConfig,
   options: { aws?: AwsClientOptions; metrics?: boolean } = {},
 ) {
-  const sqs = createSqsClient({
-    ...options.aws,
-    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
-  });
+  const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   const credentials = options.aws?.credentials;
   return createWorkerHandler({
     config,
@@ -36,7 +32,6 @@ export function buildWorkerHandler(
       // One per execution environment: what it learns about the service's rate outlives invocations.
       pacer: new AdaptiveRateLimiter(),
     },
-    logger: createLogger(config.telemetry),
-    ...(options.metrics === false ? {} : { metrics: createMetrics(config.telemetry) }),
+    ...createTelemetry(config.telemetry, options),
   });
 }
