@@ -8,6 +8,7 @@ import type {
   EventBridgeEvent,
 } from 'aws-lambda';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
+import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 import {
   type EventRule,
@@ -78,29 +79,6 @@ function send(
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   response.writeHead(statusCode, { 'content-type': 'application/json', ...headers });
   response.end(text);
-}
-
-function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return headers;
-}
-
-/** Writes a Lambda proxy result back as API Gateway HTTP API (payload 2.0) does. */
-function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2 | undefined) {
-  if (result === undefined || typeof result !== 'object' || !('statusCode' in result)) {
-    // A result without statusCode is taken as a 200 JSON body.
-    send(response, 200, result === undefined ? '' : JSON.stringify(result));
-    return;
-  }
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  response.writeHead(result.statusCode ?? 200, headers);
-  const body = result.body ?? '';
-  response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
 /**
@@ -192,41 +170,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return;
     }
     const body = await readBody(request, REQUEST_LIMITS.maxBodyBytes);
-    const contentType = request.headers['content-type'] ?? '';
-    const textual =
-      body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '';
-    const now = new Date();
-    const requestId = randomUUID();
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: `${matched.candidate.method} ${matched.candidate.path}`,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers: lowerCaseHeaders(request),
-      pathParameters,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: request.headers.host ?? 'localhost',
-        domainPrefix: 'local',
-        http: {
-          method: request.method ?? 'GET',
-          path: url.pathname,
-          protocol: `HTTP/${request.httpVersion}`,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: request.headers['user-agent'] ?? '',
-        },
-        requestId,
-        routeKey: `${matched.candidate.method} ${matched.candidate.path}`,
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-      },
-      isBase64Encoded: !textual,
-      ...(body.length > 0
-        ? { body: textual ? body.toString('utf8') : body.toString('base64') }
-        : {}),
-    };
+    const routeKey = `${matched.candidate.method} ${matched.candidate.path}`;
+    const event = httpApiEvent(request, { url, routeKey, pathParameters, body });
     const work = invokeWithTimeout(options.intake, event, 'intake', timeoutMs);
     track(work);
     let result: APIGatewayProxyResultV2 | undefined;
@@ -238,20 +183,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       options.onRequest?.({ statusCode: 500, body: undefined, path: url.pathname });
       return;
     }
-    writeResult(response, result);
-    const statusCode =
-      typeof result === 'object' && result && 'statusCode' in result
-        ? (result.statusCode ?? 200)
-        : 200;
-    const resultBody =
-      typeof result === 'object' && result && 'body' in result ? result.body : undefined;
-    let parsed: unknown;
-    try {
-      parsed = typeof resultBody === 'string' ? JSON.parse(resultBody) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    options.onRequest?.({ statusCode, body: parsed, path: url.pathname });
+    const answer = httpApiResponse(result);
+    response.writeHead(answer.statusCode, answer.headers);
+    response.end(answer.body);
+    options.onRequest?.({ statusCode: answer.statusCode, body: answer.json, path: url.pathname });
   }
 
   const server: Server = createServer((request, response) => {
