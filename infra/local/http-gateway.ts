@@ -13,9 +13,11 @@ import { invokeWithTimeout } from './lambda-context.ts';
 import {
   type EventRule,
   matchesRule,
+  PUT_EVENTS_LIMITS,
   type PutEventsEntry,
   putEventsResponse,
 } from './put-events.ts';
+import { eventTime } from './put-events-entry.ts';
 
 type IntakeHandler = (
   event: APIGatewayProxyEventV2 | EventBridgeEvent<string, unknown>,
@@ -34,6 +36,8 @@ export interface HttpGatewayOptions {
   /** Told about each request the intake answered and each event it was given. */
   onRequest?: (report: { statusCode: number; body: unknown; path: string }) => void;
   onEvent?: (report: { detailType: string; error?: unknown }) => void;
+  /** Told about errors the gateway did not expect; they are written to stderr when not given. */
+  onError?: (error: unknown) => void;
 }
 
 export interface HttpGateway {
@@ -81,6 +85,11 @@ function send(
   response.end(text);
 }
 
+function writeToStderr(error: unknown) {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`http gateway: unexpected error: ${text}\n`);
+}
+
 /**
  * Emulates the stack's public entry points on one port: the HTTP API's routes (payload
  * format 2.0, 10 MB limit), EventBridge's `PutEvents` (AWS JSON 1.1) with the intake's rule,
@@ -88,6 +97,7 @@ function send(
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const routes = options.routes.map((route) => ({ ...route, pattern: routePattern(route.path) }));
+  const onError = options.onError ?? writeToStderr;
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     pending.add(work);
@@ -102,7 +112,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       'detail-type': entry.DetailType,
       source: entry.Source,
       account: '000000000000',
-      time: entry.Time ?? new Date().toISOString(),
+      time: entry.Time ?? eventTime(Date.now() / 1000),
       region: process.env.AWS_REGION ?? 'us-east-1',
       resources: entry.Resources ?? [],
       detail: JSON.parse(entry.Detail),
@@ -122,7 +132,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   }
 
   async function putEvents(request: IncomingMessage, response: ServerResponse) {
-    const body = await readBody(request, 1024 * 1024);
+    const body = await readBody(request, PUT_EVENTS_LIMITS.maxRequestBytes);
     const { statusCode, output, accepted } = putEventsResponse(body.toString('utf8'));
     send(response, statusCode, output, {
       'content-type': 'application/x-amz-json-1.1',
@@ -191,13 +201,15 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
 
   const server: Server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
-      if (response.headersSent) return response.destroy();
-      if (error instanceof PayloadTooLargeError) {
+      if (error instanceof PayloadTooLargeError && !response.headersSent) {
         send(response, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
         request.resume();
         return;
       }
-      send(response, 500, { message: 'Internal Server Error' });
+      // The client left before its body arrived: there is nobody to answer.
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') onError(error);
+      if (response.headersSent) response.destroy();
+      else send(response, 500, { message: 'Internal Server Error' });
     });
   });
   await new Promise<void>((resolve) =>

@@ -205,6 +205,9 @@ export async function startLocalStack(
           events.notice?.(`${statusCode} POST ${path}: ${result.message ?? ''}`);
         }
       },
+      ...(events.notice
+        ? { onError: (error) => events.notice?.(`gateway: ${String(error)}`) }
+        : {}),
       onEvent({ detailType, error }) {
         if (error) events.notice?.(`intake failed on a "${detailType}" event: ${String(error)}`);
         else {
