@@ -34,7 +34,7 @@ export interface HttpGatewayOptions {
   /** Answers `GET /health`. */
   health: () => Promise<Record<string, unknown>>;
   /** Told about each request the intake answered and each event it was given. */
-  onRequest?: (report: { statusCode: number; body: unknown; path: string }) => void;
+  onRequest?: (report: { method: string; statusCode: number; body: unknown; path: string }) => void;
   onEvent?: (report: { detailType: string; error?: unknown }) => void;
   /** Told about errors the gateway did not expect; they are written to stderr when not given. */
   onError?: (error: unknown) => void;
@@ -179,6 +179,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       send(response, 400, { message: 'Bad Request' });
       return;
     }
+    const method = request.method ?? 'GET';
     const body = await readBody(request, REQUEST_LIMITS.maxBodyBytes);
     const routeKey = `${matched.candidate.method} ${matched.candidate.path}`;
     const event = httpApiEvent(request, { url, routeKey, pathParameters, body });
@@ -190,13 +191,18 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     } catch {
       // As API Gateway answers when the integration fails.
       send(response, 500, { message: 'Internal Server Error' });
-      options.onRequest?.({ statusCode: 500, body: undefined, path: url.pathname });
+      options.onRequest?.({ method, statusCode: 500, body: undefined, path: url.pathname });
       return;
     }
     const answer = httpApiResponse(result);
     response.writeHead(answer.statusCode, answer.headers);
     response.end(answer.body);
-    options.onRequest?.({ statusCode: answer.statusCode, body: answer.json, path: url.pathname });
+    options.onRequest?.({
+      method,
+      statusCode: answer.statusCode,
+      body: answer.json,
+      path: url.pathname,
+    });
   }
 
   const server: Server = createServer((request, response) => {

@@ -186,7 +186,7 @@ export async function startLocalStack(
         },
         repostspaceEndpoint,
       }),
-      onRequest({ statusCode, body, path }) {
+      onRequest({ method, statusCode, body, path }) {
         const result = (body ?? {}) as {
           requestId?: string;
           accessorCount?: number;
@@ -202,7 +202,7 @@ export async function startLocalStack(
           });
         } else {
           counts.rejectedRequests++;
-          events.notice?.(`${statusCode} POST ${path}: ${result.message ?? ''}`);
+          events.notice?.(`${statusCode} ${method} ${path}: ${result.message ?? ''}`);
         }
       },
       ...(events.notice

@@ -1,8 +1,29 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { startStubGateway } from '../../helpers/stub-gateway.ts';
+import { after, before, describe, it } from 'node:test';
+import { type StubGateway, startStubGateway } from '../../helpers/stub-gateway.ts';
 
 describe('the local HTTP gateway', () => {
+  let stub: StubGateway;
+
+  before(async () => {
+    stub = await startStubGateway();
+  });
+  after(async () => {
+    await stub.gateway.stop();
+  });
+
+  it('reports the method a refused request used', async () => {
+    const response = await fetch(`${stub.gateway.url}/spaces/SP1/invite`);
+
+    assert.equal(response.status, 405);
+    assert.deepEqual(stub.reports.at(-1), {
+      method: 'GET',
+      statusCode: 405,
+      body: { message: 'Method GET is not allowed' },
+      path: '/spaces/SP1/invite',
+    });
+  });
+
   it('logs an unexpected error through onError, answers 500 and stays up', async () => {
     const failing = await startStubGateway({
       health: async () => {
