@@ -1,15 +1,102 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type StubGateway, startStubGateway } from '../../helpers/stub-gateway.ts';
+import { sendRaw } from '../../helpers/raw-http.ts';
+import {
+  HEALTH_REQUEST,
+  inviteRequest,
+  type StubGateway,
+  startStubGateway,
+} from '../../helpers/stub-gateway.ts';
+
+const TIMEOUTS = { headersMs: 150, requestMs: 300, idleMs: 200, lingerMs: 200 };
+// Node checks its timeouts on an interval; anything within this of the limit is on time.
+const SLACK_MS = 400;
 
 describe('the local HTTP gateway', () => {
   let stub: StubGateway;
+  let port: number;
 
   before(async () => {
-    stub = await startStubGateway();
+    stub = await startStubGateway({ timeouts: TIMEOUTS });
+    port = stub.gateway.port;
   });
   after(async () => {
     await stub.gateway.stop();
+  });
+
+  function statuses(exchange: { responses: { status: number }[] }) {
+    return exchange.responses.map((response) => response.status);
+  }
+
+  it('answers each request read in full before the 400 for the garbage that follows it', async () => {
+    const before = stub.invocations.length;
+
+    const invite = await sendRaw(port, [inviteRequest(), 'GARBAGE\r\n\r\n']);
+    const health = await sendRaw(port, [HEALTH_REQUEST, 'xx yy zz\r\n\r\n']);
+    const pipelined = await sendRaw(port, [
+      inviteRequest() + inviteRequest() + HEALTH_REQUEST,
+      '\0\0',
+    ]);
+
+    assert.deepEqual(statuses(invite), [202, 400]);
+    assert.deepEqual(statuses(health), [200, 400]);
+    assert.deepEqual(statuses(pipelined), [202, 202, 200, 400]);
+    assert.equal(stub.invocations.length - before, 3);
+    for (const exchange of [invite, health, pipelined]) {
+      assert.equal(exchange.closedByServer, true);
+      assert.equal(exchange.error, undefined);
+    }
+    assert.deepEqual(stub.errors, []);
+  });
+
+  it('answers a client that half-closes the connection after its last request', async () => {
+    const exchange = await sendRaw(port, [inviteRequest(), HEALTH_REQUEST], {
+      ending: 'half-close',
+    });
+
+    assert.deepEqual(statuses(exchange), [202, 200]);
+    assert.equal(exchange.closedByServer, true);
+  });
+
+  it('answers 408 to headers or a body that stall, within the limits, and invokes nothing', async () => {
+    const before = stub.invocations.length;
+
+    const [headers, chunk, body, silent] = await Promise.all([
+      sendRaw(port, ['POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\n']),
+      sendRaw(port, [
+        'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n',
+        'FFFFFFFF\r\n{"accessorIds":',
+      ]),
+      sendRaw(port, [
+        'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{',
+      ]),
+      sendRaw(port, []),
+    ]);
+
+    for (const [exchange, limit] of [
+      [headers, TIMEOUTS.headersMs],
+      [chunk, TIMEOUTS.requestMs],
+      [body, TIMEOUTS.requestMs],
+      [silent, TIMEOUTS.headersMs],
+    ] as const) {
+      assert.deepEqual(statuses(exchange), [408]);
+      assert.equal(exchange.closedByServer, true);
+      assert.ok(exchange.elapsedMs < limit + SLACK_MS, `answered after ${exchange.elapsedMs} ms`);
+    }
+    assert.equal(stub.invocations.length, before);
+  });
+
+  it('answers CONNECT with 405, after the answers it owes on the connection', async () => {
+    const alone = await sendRaw(port, [
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    ]);
+    const afterHealth = await sendRaw(port, [
+      `${HEALTH_REQUEST}CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n`,
+    ]);
+
+    assert.deepEqual(statuses(alone), [405]);
+    assert.deepEqual(statuses(afterHealth), [200, 405]);
+    assert.equal(JSON.parse(alone.responses[0]?.body ?? '').message, 'Method Not Allowed');
   });
 
   it('reports the method a refused request used', async () => {
