@@ -26,7 +26,7 @@ import {
   putEventsResponse,
 } from './put-events.ts';
 import { eventTime } from './put-events-entry.ts';
-import { readBody } from './request-body.ts';
+import { type BodyLimits, readBody } from './request-body.ts';
 
 type IntakeHandler = (
   event: APIGatewayProxyEventV2 | EventBridgeEvent<string, unknown>,
@@ -141,7 +141,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   }
 
   function receive(exchange: Exchange, maxBytes: number): Promise<Buffer> {
-    return readBody(exchange.request, { maxBytes }, exchange.abandoned);
+    // Anything a client sends past the limit is read and dropped, up to as much again.
+    const limits: BodyLimits = { maxBytes, discardBytes: maxBytes * 2 };
+    return readBody(exchange.request, exchange.response, limits, exchange.abandoned);
   }
 
   async function deliverEvent(entry: PutEventsEntry, eventId: string) {
@@ -291,6 +293,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   // Node's switch (long-standing, undocumented) that keeps answering a client which half-closes
   // after sending its requests; by default Node drops the answers it still owes.
   Object.assign(server, { httpAllowHalfOpen: true });
+  // The body reader sends `100 Continue` itself, so an oversized body can be refused unsent.
+  server.on('checkContinue', handle);
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
       socket.destroy();

@@ -11,6 +11,7 @@ import {
 const TIMEOUTS = { headersMs: 150, requestMs: 300, idleMs: 200, lingerMs: 200 };
 // Node checks its timeouts on an interval; anything within this of the limit is on time.
 const SLACK_MS = 400;
+const OVER_TEN_MB = 11 * 1024 * 1024;
 
 describe('the local HTTP gateway', () => {
   let stub: StubGateway;
@@ -109,6 +110,38 @@ describe('the local HTTP gateway', () => {
       body: { message: 'Method GET is not allowed' },
       path: '/spaces/SP1/invite',
     });
+  });
+
+  it('answers 413 to a body over 10 MB sent whole without waiting, and closes cleanly', async () => {
+    const oversized = Buffer.alloc(OVER_TEN_MB, 0x20);
+    const head =
+      'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n';
+    const chunked = Buffer.concat([
+      Buffer.from(`${oversized.length.toString(16)}\r\n`),
+      oversized,
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+
+    const declared = await sendRaw(port, [
+      `${head}Content-Length: ${oversized.length}\r\n\r\n`,
+      oversized,
+    ]);
+    const streamed = await sendRaw(port, [`${head}Transfer-Encoding: chunked\r\n\r\n`, chunked]);
+
+    for (const exchange of [declared, streamed]) {
+      assert.deepEqual(statuses(exchange), [413]);
+      assert.equal(exchange.closedByServer, true);
+      assert.equal(exchange.error, undefined);
+    }
+  });
+
+  it('refuses at once, unsent, a declared body over 10 MB that waits for 100 Continue', async () => {
+    const exchange = await sendRaw(port, [
+      `POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${OVER_TEN_MB}\r\n\r\n`,
+    ]);
+
+    assert.deepEqual(statuses(exchange), [413]);
+    assert.ok(exchange.elapsedMs < TIMEOUTS.headersMs, `answered after ${exchange.elapsedMs} ms`);
   });
 
   it('logs an unexpected error through onError, answers 500 and stays up', async () => {
