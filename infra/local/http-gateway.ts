@@ -88,6 +88,15 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+/**
+ * Whether the `Host` header names this machine's loopback: a page on another origin that
+ * rebinds its DNS name to 127.0.0.1 still sends its own name, and is refused.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(host);
+}
+
 // Node's own codes for what its HTTP parser refuses; anything else is a 400.
 const CLIENT_ERROR_STATUS: Record<string, number> = {
   ERR_HTTP_REQUEST_TIMEOUT: 408,
@@ -230,6 +239,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
 
   async function route(exchange: Exchange) {
     const { request } = exchange;
+    if (!isLoopbackHost(request.headers.host)) {
+      sendJson(exchange, 403, { message: 'Forbidden' });
+      return;
+    }
     // The request target is a path: resolved against a base, `//x` would read as an authority
     // and `//` would not parse at all.
     const target = request.url?.startsWith('/') ? request.url : '/';

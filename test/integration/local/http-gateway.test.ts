@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
 import { sendRaw } from '../../helpers/raw-http.ts';
 import {
   HEALTH_REQUEST,
@@ -144,6 +145,21 @@ describe('the local HTTP gateway', () => {
     assert.ok(exchange.elapsedMs < TIMEOUTS.headersMs, `answered after ${exchange.elapsedMs} ms`);
   });
 
+  it('refuses a Host other than localhost, 127.0.0.1 or [::1] with 403, before the intake', async () => {
+    const before = stub.invocations.length;
+
+    const rebound = await sendRaw(port, [inviteRequest({ host: 'attacker.example' })], {
+      ending: 'half-close',
+    });
+    const loopback = await sendRaw(port, [inviteRequest({ host: '[::1]:3000' })], {
+      ending: 'half-close',
+    });
+
+    assert.deepEqual(statuses(rebound), [403]);
+    assert.deepEqual(statuses(loopback), [202]);
+    assert.equal(stub.invocations.length - before, 1);
+  });
+
   it('logs an unexpected error through onError, answers 500 and stays up', async () => {
     const failing = await startStubGateway({
       health: async () => {
@@ -167,5 +183,39 @@ describe('the local HTTP gateway', () => {
     } finally {
       await failing.gateway.stop();
     }
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('accepts localhost, 127.0.0.1 and [::1] on any port, and no other name', () => {
+    const accepted = [
+      'localhost',
+      'LOCALHOST:3000',
+      '127.0.0.1',
+      '127.0.0.1:65535',
+      '[::1]',
+      '[::1]:80',
+    ];
+    const refused = [
+      '',
+      'example.com',
+      'localhost.example.com',
+      'localhost.',
+      '127.0.0.2',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '::1',
+      '[::ffff:127.0.0.1]',
+      'localhost:port',
+      'localhost:3000:3000',
+      'user@localhost',
+    ];
+
+    const verdicts = [...accepted, ...refused].map((host) => [host, isLoopbackHost(host)]);
+
+    assert.deepEqual(verdicts, [
+      ...accepted.map((host) => [host, true]),
+      ...refused.map((host) => [host, false]),
+    ]);
   });
 });
