@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, type HttpGatewayOptions, startHttpGateway } from './http-gateway.ts';
 import type { LocalStackConfig } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
+import { startLoopbackFauxqs } from './loopback-fauxqs.ts';
 import { type RepostspaceSimulator, startRepostspaceSimulator } from './repostspace-simulator.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -100,14 +100,13 @@ export async function startLocalStack(
     if (!sqsEndpoint) {
       const dataDir = join(config.stateDir, 'sqs');
       mkdirSync(dataDir, { recursive: true });
-      const fauxqs = await startFauxqs({
+      const fauxqs = await startLoopbackFauxqs({
         port: config.sqsPort,
-        logger: false,
         dataDir,
-        host: 'localhost',
+        queueUrlHost: 'localhost',
       });
       stops.push(() => fauxqs.stop());
-      sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+      sqsEndpoint = fauxqs.url;
     }
     const sqs = new SQSClient({ endpoint: sqsEndpoint });
     stops.push(async () => sqs.destroy());
