@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayProxyEventV2,
@@ -8,18 +14,43 @@ import type {
   EventBridgeEvent,
 } from 'aws-lambda';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
+import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
+import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
+import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 import {
   type EventRule,
   matchesRule,
+  PUT_EVENTS_LIMITS,
   type PutEventsEntry,
   putEventsResponse,
 } from './put-events.ts';
+import { eventTime } from './put-events-entry.ts';
+import { type BodyLimits, readBody } from './request-body.ts';
 
 type IntakeHandler = (
   event: APIGatewayProxyEventV2 | EventBridgeEvent<string, unknown>,
   context: Context,
 ) => Promise<APIGatewayProxyResultV2 | undefined>;
+
+/** How long the gateway waits on a client, as API Gateway bounds each stage of a request. */
+export interface GatewayTimeouts {
+  /** From a request's first byte to the end of its headers. */
+  headersMs: number;
+  /** From a request's first byte to the end of its body. */
+  requestMs: number;
+  /** How long a connection may sit idle between requests. */
+  idleMs: number;
+  /** How long a refused connection keeps reading what the client still sends. */
+  lingerMs: number;
+}
+
+export const GATEWAY_TIMEOUTS: GatewayTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 5_000,
+  lingerMs: 1_000,
+};
 
 export interface HttpGatewayOptions {
   port: number;
@@ -33,8 +64,11 @@ export interface HttpGatewayOptions {
   /** Answers `GET /health`. */
   health: () => Promise<Record<string, unknown>>;
   /** Told about each request the intake answered and each event it was given. */
-  onRequest?: (report: { statusCode: number; body: unknown; path: string }) => void;
+  onRequest?: (report: { method: string; statusCode: number; body: unknown; path: string }) => void;
   onEvent?: (report: { detailType: string; error?: unknown }) => void;
+  /** Told about errors the gateway did not expect; they are written to stderr when not given. */
+  onError?: (error: unknown) => void;
+  timeouts?: Partial<GatewayTimeouts>;
 }
 
 export interface HttpGateway {
@@ -56,68 +90,72 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-class PayloadTooLargeError extends Error {}
-
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
-  if (declared > limit) throw new PayloadTooLargeError();
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of request) {
-    size += (part as Buffer).length;
-    if (size > limit) throw new PayloadTooLargeError();
-    parts.push(part as Buffer);
-  }
-  return Buffer.concat(parts);
+/**
+ * Whether the `Host` header names this machine's loopback: a page on another origin that
+ * rebinds its DNS name to 127.0.0.1 still sends its own name, and is refused.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(host);
 }
 
-function send(
-  response: ServerResponse,
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  response.writeHead(statusCode, { 'content-type': 'application/json', ...headers });
-  response.end(text);
-}
+// Node's own codes for what its HTTP parser refuses; anything else is a 400.
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+};
 
-function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return headers;
-}
-
-/** Writes a Lambda proxy result back as API Gateway HTTP API (payload 2.0) does. */
-function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2 | undefined) {
-  if (result === undefined || typeof result !== 'object' || !('statusCode' in result)) {
-    // A result without statusCode is taken as a 200 JSON body.
-    send(response, 200, result === undefined ? '' : JSON.stringify(result));
-    return;
-  }
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  response.writeHead(result.statusCode ?? 200, headers);
-  const body = result.body ?? '';
-  response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+function writeToStderr(error: unknown) {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`http gateway: unexpected error: ${text}\n`);
 }
 
 /**
  * Emulates the stack's public entry points on one port: the HTTP API's routes (payload
  * format 2.0, 10 MB limit), EventBridge's `PutEvents` (AWS JSON 1.1) with the intake's rule,
- * and `GET /health`.
+ * and `GET /health`. Every request read in full gets its own answer; a client that stalls
+ * gets a 408, one that sends what HTTP cannot parse a 400, after the answers it is owed.
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const routes = options.routes.map((route) => ({ ...route, pattern: routePattern(route.path) }));
+  const timeouts = { ...GATEWAY_TIMEOUTS, ...options.timeouts };
+  const onError = options.onError ?? writeToStderr;
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     pending.add(work);
     work.finally(() => pending.delete(work));
   };
   const timeoutMs = options.intakeTimeoutSeconds * 1000;
+  const connections = new ConnectionTracker({
+    lingerMs: timeouts.lingerMs,
+    // An owed answer comes within the intake's timeout, once it has the whole body.
+    answerWithinMs: timeoutMs + 1_000,
+  });
+
+  function send(
+    { response, abandoned }: Exchange,
+    statusCode: number,
+    body: string | Buffer,
+    headers: OutgoingHttpHeaders,
+  ) {
+    if (abandoned.aborted) return;
+    response.writeHead(statusCode, { ...headers, 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+  }
+
+  function sendJson(exchange: Exchange, statusCode: number, body: unknown, headers = {}) {
+    send(exchange, statusCode, JSON.stringify(body), {
+      'content-type': 'application/json',
+      ...headers,
+    });
+  }
+
+  function receive(exchange: Exchange, maxBytes: number): Promise<Buffer> {
+    // Anything a client sends past the limit is read and dropped, up to as much again.
+    const limits: BodyLimits = { maxBytes, discardBytes: maxBytes * 2 };
+    return readBody(exchange.request, exchange.response, limits, exchange.abandoned);
+  }
 
   async function deliverEvent(entry: PutEventsEntry, eventId: string) {
     const event: EventBridgeEvent<string, unknown> = {
@@ -126,7 +164,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       'detail-type': entry.DetailType,
       source: entry.Source,
       account: '000000000000',
-      time: entry.Time ?? new Date().toISOString(),
+      time: entry.Time ?? eventTime(Date.now() / 1000),
       region: options.region,
       resources: entry.Resources ?? [],
       detail: JSON.parse(entry.Detail),
@@ -149,10 +187,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     options.onEvent?.({ detailType: entry.DetailType, error });
   }
 
-  async function putEvents(request: IncomingMessage, response: ServerResponse) {
-    const body = await readBody(request, 1024 * 1024);
-    const { statusCode, output, accepted } = putEventsResponse(body.toString('utf8'));
-    send(response, statusCode, output, {
+  async function putEvents(exchange: Exchange) {
+    const text = await receive(exchange, PUT_EVENTS_LIMITS.maxRequestBytes);
+    const { statusCode, output, accepted } = putEventsResponse(text.toString('utf8'));
+    sendJson(exchange, statusCode, output, {
       'content-type': 'application/x-amz-json-1.1',
       'x-amzn-requestid': randomUUID(),
     });
@@ -161,78 +199,29 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     }
   }
 
-  async function route(request: IncomingMessage, response: ServerResponse) {
-    // The request target is a path: resolved against a base, `//x` would read as an authority
-    // and `//` would not parse at all.
-    const target = request.url?.startsWith('/') ? request.url : '/';
-    const url = new URL(`http://localhost${target}`);
-    if (request.method === 'GET' && url.pathname === '/health') {
-      send(response, 200, await options.health());
-      return;
-    }
-    if (
-      request.method === 'POST' &&
-      url.pathname === '/' &&
-      request.headers['x-amz-target'] === 'AWSEvents.PutEvents'
-    ) {
-      await putEvents(request, response);
-      return;
-    }
-    const matched = routes
-      .map((candidate) => ({ candidate, match: candidate.pattern.exec(url.pathname) }))
-      .find((found) => found.match);
-    if (!matched?.match) {
-      send(response, 404, { message: 'Not Found' });
-      return;
-    }
+  async function invokeRoute(
+    exchange: Exchange,
+    url: URL,
+    route: (typeof routes)[number],
+    match: RegExpExecArray,
+  ) {
+    const { request } = exchange;
+    const method = request.method ?? 'GET';
     let pathParameters: Record<string, string>;
     try {
       pathParameters = Object.fromEntries(
-        Object.entries(matched.match.groups ?? {}).map(([name, value]) => [
+        Object.entries(match.groups ?? {}).map(([name, value]) => [
           name,
           decodeURIComponent(value),
         ]),
       );
     } catch {
-      send(response, 400, { message: 'Bad Request' });
+      sendJson(exchange, 400, { message: 'Bad Request' });
       return;
     }
-    const body = await readBody(request, REQUEST_LIMITS.maxBodyBytes);
-    const contentType = request.headers['content-type'] ?? '';
-    const textual =
-      body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '';
-    const now = new Date();
-    const requestId = randomUUID();
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: `${matched.candidate.method} ${matched.candidate.path}`,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers: lowerCaseHeaders(request),
-      pathParameters,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: request.headers.host ?? 'localhost',
-        domainPrefix: 'local',
-        http: {
-          method: request.method ?? 'GET',
-          path: url.pathname,
-          protocol: `HTTP/${request.httpVersion}`,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: request.headers['user-agent'] ?? '',
-        },
-        requestId,
-        routeKey: `${matched.candidate.method} ${matched.candidate.path}`,
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-      },
-      isBase64Encoded: !textual,
-      ...(body.length > 0
-        ? { body: textual ? body.toString('utf8') : body.toString('base64') }
-        : {}),
-    };
+    const received = await receive(exchange, REQUEST_LIMITS.maxBodyBytes);
+    const routeKey = `${route.method} ${route.path}`;
+    const event = httpApiEvent(request, { url, routeKey, pathParameters, body: received });
     const work = invokeWithTimeout(options.intake, event, {
       functionName: 'intake',
       timeoutMs,
@@ -244,37 +233,101 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       result = await work;
     } catch {
       // As API Gateway answers when the integration fails.
-      send(response, 500, { message: 'Internal Server Error' });
-      options.onRequest?.({ statusCode: 500, body: undefined, path: url.pathname });
+      sendJson(exchange, 500, { message: 'Internal Server Error' });
+      options.onRequest?.({ method, statusCode: 500, body: undefined, path: url.pathname });
       return;
     }
-    writeResult(response, result);
-    const statusCode =
-      typeof result === 'object' && result && 'statusCode' in result
-        ? (result.statusCode ?? 200)
-        : 200;
-    const resultBody =
-      typeof result === 'object' && result && 'body' in result ? result.body : undefined;
-    let parsed: unknown;
-    try {
-      parsed = typeof resultBody === 'string' ? JSON.parse(resultBody) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    options.onRequest?.({ statusCode, body: parsed, path: url.pathname });
+    const answer = httpApiResponse(result);
+    send(exchange, answer.statusCode, answer.body, answer.headers);
+    options.onRequest?.({
+      method,
+      statusCode: answer.statusCode,
+      body: answer.json,
+      path: url.pathname,
+    });
   }
 
-  const server: Server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      if (response.headersSent) return response.destroy();
-      if (error instanceof PayloadTooLargeError) {
-        send(response, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
-        request.resume();
-        return;
+  async function route(exchange: Exchange) {
+    const { request } = exchange;
+    if (!isLoopbackHost(request.headers.host)) {
+      sendJson(exchange, 403, { message: 'Forbidden' });
+      return;
+    }
+    // The request target is a path: resolved against a base, `//x` would read as an authority
+    // and `//` would not parse at all.
+    const target = request.url?.startsWith('/') ? request.url : '/';
+    const url = new URL(`http://localhost${target}`);
+    if (request.method === 'GET' && url.pathname === '/health') {
+      sendJson(exchange, 200, await options.health());
+      return;
+    }
+    if (
+      request.method === 'POST' &&
+      url.pathname === '/' &&
+      request.headers['x-amz-target'] === 'AWSEvents.PutEvents'
+    ) {
+      await putEvents(exchange);
+      return;
+    }
+    for (const candidate of routes) {
+      const match = candidate.pattern.exec(url.pathname);
+      if (match) return invokeRoute(exchange, url, candidate, match);
+    }
+    sendJson(exchange, 404, { message: 'Not Found' });
+  }
+
+  function answerFailure(exchange: Exchange, error: unknown) {
+    if (error instanceof RequestAbandonedError) return;
+    if (error instanceof GatewayRequestError) {
+      sendJson(exchange, error.statusCode, { message: error.message }, { connection: 'close' });
+      return;
+    }
+    onError(error);
+    if (exchange.response.headersSent) exchange.response.destroy();
+    else sendJson(exchange, 500, { message: 'Internal Server Error' });
+  }
+
+  function handle(request: IncomingMessage, response: ServerResponse) {
+    const exchange = connections.begin(request, response);
+    route(exchange).catch((error: unknown) => {
+      try {
+        answerFailure(exchange, error);
+      } catch (failure) {
+        onError(failure);
+        response.destroy();
       }
-      send(response, 500, { message: 'Internal Server Error' });
     });
+  }
+
+  const server: Server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.idleMs,
+      keepAliveTimeoutBuffer: Math.min(1_000, timeouts.idleMs),
+      // Node checks the two timeouts at this interval, so it bounds how late they fire.
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1_000, Math.floor(timeouts.headersMs / 4)),
+      ),
+    },
+    handle,
+  );
+  // Node's switch (long-standing, undocumented) that keeps answering a client which half-closes
+  // after sending its requests; by default Node drops the answers it still owes.
+  Object.assign(server, { httpAllowHalfOpen: true });
+  // The body reader sends `100 Continue` itself, so an oversized body can be refused unsent.
+  server.on('checkContinue', handle);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    connections.refuse(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400);
   });
+  // Node hands CONNECT to this event (or drops the connection when nothing listens).
+  server.on('connect', (_request: IncomingMessage, socket) => connections.refuse(socket, 405));
+
   await new Promise<void>((resolve) =>
     server.listen(options.port, options.host ?? '127.0.0.1', resolve),
   );
@@ -286,6 +339,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.allSettled([...pending]);
+      connections.closeLingering();
       await closed;
     },
   };

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { buildWorkerHandler } from '../../functions/worker/build.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
@@ -12,6 +11,7 @@ import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.t
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import type { LocalStackConfig } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
+import { startLoopbackFauxqs } from './loopback-fauxqs.ts';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
@@ -87,14 +87,13 @@ export async function startLocalStack(
     if (!sqsEndpoint) {
       const dataDir = join(config.stateDir, 'sqs');
       mkdirSync(dataDir, { recursive: true });
-      const fauxqs = await startFauxqs({
+      const fauxqs = await startLoopbackFauxqs({
         port: config.sqsPort,
-        logger: false,
         dataDir,
-        host: 'localhost',
+        queueUrlHost: 'localhost',
       });
       stops.push(() => fauxqs.stop());
-      sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+      sqsEndpoint = fauxqs.url;
     }
     const sqs = createSqsClient({ ...aws, endpoint: sqsEndpoint });
     stops.push(async () => sqs.destroy());
@@ -176,7 +175,7 @@ export async function startLocalStack(
         },
         repostspaceEndpoint,
       }),
-      onRequest({ statusCode, body, path }) {
+      onRequest({ method, statusCode, body, path }) {
         const result = (body ?? {}) as {
           requestId?: string;
           accessorCount?: number;
@@ -192,9 +191,12 @@ export async function startLocalStack(
           });
         } else {
           counts.rejectedRequests++;
-          events.notice?.(`${statusCode} POST ${path}: ${result.message ?? ''}`);
+          events.notice?.(`${statusCode} ${method} ${path}: ${result.message ?? ''}`);
         }
       },
+      ...(events.notice
+        ? { onError: (error) => events.notice?.(`gateway: ${String(error)}`) }
+        : {}),
       onEvent({ detailType, error }) {
         if (error) events.notice?.(`intake failed on a "${detailType}" event: ${String(error)}`);
         else {

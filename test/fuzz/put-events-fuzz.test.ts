@@ -4,16 +4,26 @@ import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-
 import fc from 'fast-check';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { PARK_ATTRIBUTES } from '../../shared/adapters/sqs-dead-letter-queue.ts';
-import { loneSurrogate, nonString as nonStringValue } from '../helpers/arbitraries.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
+import {
+  DETAIL_TYPES,
+  entryOfAnything,
+  entryWithOneField,
+  HR_SOURCE,
+  invalidEntry,
+  isJson,
+  type Outcome,
+  refusedHrEntry,
+  SPACE,
+  unmatchedEntry,
+  validDetail,
+} from './put-events-arbitraries.ts';
 
-const SPACE = 'SPFUZZ0000000000000000AA';
-const HR_SOURCE = 'hr.events';
-const DETAIL_TYPES = ['Employee Onboarded', 'Invite Requested'];
-// EventBridge's limit on one entry, and the most the local endpoint reads of one request.
-const MAX_ENTRY_BYTES = 256 * 1024;
-const MAX_REQUEST_BYTES = 1024 * 1024;
+// EventBridge's limit on a request's entries together (1 MB since January 2026), and the most
+// the local endpoint reads of one request.
+const MAX_ENTRIES_BYTES = 1024 * 1024;
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 
 const runs = new Map<string, number>();
 function counted<A extends unknown[]>(name: string, check: (...input: A) => Promise<void>) {
@@ -23,178 +33,18 @@ function counted<A extends unknown[]>(name: string, check: (...input: A) => Prom
   };
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
+/** The answer EventBridge gives a request of entries, each with its own outcome. */
+function expectedAnswer(outcomes: Outcome[]) {
+  for (const type of ['SerializationException', 'ValidationException'] as const) {
+    if (outcomes.some((outcome) => 'request' in outcome && outcome.request === type)) {
+      return { status: 400, type };
+    }
   }
+  return {
+    status: 200,
+    codes: outcomes.map((outcome) => ('entry' in outcome ? outcome.entry : undefined)),
+  };
 }
-
-const nonString = nonStringValue({ maxDepth: 1, maxLength: 3 });
-const validAccessorId = fc.stringMatching(/^[A-Za-z0-9._@+-]{1,40}$/);
-/** Any text a title may hold, emoji and the characters SQS refuses included. */
-const inviteText = fc.oneof(
-  fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 30 }),
-  fc.constantFrom('Welcome 👋', 'Welcome \uffff', 'Welcome \ufffe'),
-);
-const validInvite = fc.record({
-  spaceId: fc.constant(SPACE),
-  accessorIds: fc.array(validAccessorId, { minLength: 1, maxLength: 5 }),
-  title: inviteText,
-  body: inviteText,
-});
-/** A detail the intake would accept: what matters is whether it ever reaches the intake. */
-const validDetail = fc.oneof(
-  validAccessorId.map((accessorId) => JSON.stringify({ accessorId, spaceId: SPACE })),
-  validInvite.map((invite) => JSON.stringify(invite)),
-);
-
-/** Text of `depth` nested objects, built without recursion. */
-const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-
-/** A `Detail` that is not the text of a JSON object. */
-const malformedDetail = fc.oneof(
-  fc.string({ maxLength: 40 }).filter((text) => !isJson(text) && text !== ''),
-  fc
-    .jsonValue()
-    .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
-    .map((value) => JSON.stringify(value)),
-  fc.constantFrom('{', '{"accessorId":"a"', "{'accessorId':'a'}", '{accessorId:"a"}', 'undefined'),
-  loneSurrogate,
-);
-
-/** An entry EventBridge refuses on its own, and the error code it gets. */
-const invalidEntry = fc.oneof(
-  fc
-    .oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }))
-    .map((entry) => ({ entry, code: 'InvalidArgument' })),
-  // At least one of Source, DetailType, Detail missing, empty or not a string.
-  fc
-    .record({
-      Source: fc.constant(HR_SOURCE),
-      DetailType: fc.constantFrom(...DETAIL_TYPES),
-      Detail: validDetail,
-    })
-    .chain((entry) =>
-      fc
-        .tuple(
-          fc.subarray(['Source', 'DetailType', 'Detail'] as const, { minLength: 1 }),
-          fc.oneof(fc.constant(undefined), fc.constant(''), nonString),
-        )
-        .map(([names, broken]) => {
-          const copy: Record<string, unknown> = { ...entry };
-          for (const name of names) copy[name] = broken;
-          return { entry: copy, code: 'InvalidArgument' };
-        }),
-    ),
-  fc
-    .record({
-      Source: fc.constant(HR_SOURCE),
-      DetailType: fc.constantFrom(...DETAIL_TYPES),
-      Detail: malformedDetail,
-    })
-    .map((entry) => ({ entry, code: 'MalformedDetail' })),
-  // Over EventBridge's 256 KB limit for one entry.
-  fc.integer({ min: MAX_ENTRY_BYTES, max: MAX_ENTRY_BYTES + 50_000 }).map((size) => ({
-    entry: {
-      Source: HR_SOURCE,
-      DetailType: 'Invite Requested',
-      Detail: JSON.stringify({
-        spaceId: SPACE,
-        accessorIds: ['a'],
-        title: 'x'.repeat(size),
-        body: 'b',
-      }),
-    },
-    code: 'InvalidArgument',
-  })),
-);
-
-/** A well-formed entry that the intake's rule must never match: source, type or bus differ. */
-const unmatchedEntry = fc
-  .record({
-    Source: fc.constant(HR_SOURCE),
-    DetailType: fc.constantFrom(...DETAIL_TYPES),
-    Detail: fc.oneof(validDetail, fc.integer({ min: 1, max: 20_000 }).map(nestedObjects)),
-  })
-  .chain((entry) =>
-    fc.oneof(
-      fc
-        .oneof(
-          fc.constantFrom('HR.events', 'hr.events ', ' hr.events', 'hr', 'hr.event', 'aws.events'),
-          fc.string({ minLength: 1, maxLength: 30 }),
-        )
-        .filter((source) => source !== HR_SOURCE)
-        .map((Source) => ({ ...entry, Source })),
-      fc
-        .oneof(
-          fc.constantFrom(
-            'employee onboarded',
-            'Employee Onboarded ',
-            'Invite requested',
-            'Employee Offboarded',
-          ),
-          fc.string({ minLength: 1, maxLength: 30 }),
-        )
-        .filter((type) => !DETAIL_TYPES.includes(type))
-        .map((DetailType) => ({ ...entry, DetailType })),
-      fc
-        .oneof(
-          fc.constantFrom(
-            'hr-events',
-            'Default',
-            'default2',
-            'arn:aws:events:us-east-1:123456789012:event-bus/other',
-          ),
-          fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/),
-        )
-        .filter((bus) => bus !== 'default')
-        .map((EventBusName) => ({ ...entry, EventBusName })),
-    ),
-  );
-
-/** A matching entry whose detail the intake must refuse: it is parked, never queued. */
-const refusedHrEntry = fc
-  .oneof(
-    fc.record({
-      DetailType: fc.constant('Employee Onboarded'),
-      detail: fc.oneof(
-        fc.record({
-          accessorId: fc.oneof(fc.constantFrom('', 'a'.repeat(257), 'x\u0000'), nonString),
-        }),
-        fc.record({ accessorId: validAccessorId, spaceId: fc.constantFrom('', 'a/b', 'SPOTHER') }),
-        fc.constant({}),
-      ),
-    }),
-    fc.record({
-      DetailType: fc.constant('Invite Requested'),
-      detail: fc.oneof(
-        validInvite.map((invite) => ({ ...invite, accessorIds: [] })),
-        validInvite.map((invite) => ({ ...invite, title: '' })),
-        validInvite.map((invite) => ({ ...invite, body: 7 })),
-        validInvite.map((invite) => ({ ...invite, spaceId: 'SPNOTALLOWED' })),
-        // Nested, within what the DLQ path can serialise.
-        fc.integer({ min: 1, max: 200 }).map((depth) => ({
-          spaceId: SPACE,
-          accessorIds: JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`),
-          title: 't',
-          body: 'b',
-        })),
-      ),
-    }),
-  )
-  .chain(({ DetailType, detail }) =>
-    fc
-      .constantFrom(undefined, 'default', 'arn:aws:events:us-east-1:000000000000:event-bus/default')
-      .map((EventBusName) => ({
-        Source: HR_SOURCE,
-        DetailType,
-        Detail: JSON.stringify(detail),
-        ...(EventBusName === undefined ? {} : { EventBusName }),
-      })),
-  );
 
 describe('fuzzing PutEvents on the local stack', () => {
   const state = tempStateDir();
@@ -305,62 +155,127 @@ describe('fuzzing PutEvents on the local stack', () => {
     );
   });
 
-  it('answers 400 ValidationException to a request without 1 to 10 entries, matching ones included', async () => {
+  it('refuses a request that is not an object of 1 to 10 entries with a 400 of the right type, matching ones included', async () => {
     const matching = fc.record({
       Source: fc.constant(HR_SOURCE),
       DetailType: fc.constantFrom(...DETAIL_TYPES),
       Detail: validDetail,
     });
+    const serialization = 'SerializationException';
+    const validation = 'ValidationException';
     const badShape = fc.oneof(
       fc
         .jsonValue({ maxDepth: 2 })
-        .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)),
-      fc.dictionary(
-        fc.string({ maxLength: 10 }).filter((key) => key !== 'Entries'),
-        fc.jsonValue({ maxDepth: 1 }),
-        { maxKeys: 3 },
-      ),
+        .filter((value) => value !== null && (typeof value !== 'object' || Array.isArray(value)))
+        .map((request) => ({ request, type: serialization })),
+      fc.constant({ request: null as unknown, type: validation }),
       fc
-        .oneof(
-          fc.constant(null),
-          fc.string(),
-          fc.integer(),
-          fc.dictionary(fc.string(), fc.string()),
+        .dictionary(
+          fc.string({ maxLength: 10 }).filter((key) => key !== 'Entries'),
+          fc.jsonValue({ maxDepth: 1 }),
+          { maxKeys: 3 },
         )
-        .map((Entries) => ({ Entries })),
-      fc.constant({ Entries: [] }),
-      fc.array(matching, { minLength: 11, maxLength: 30 }).map((Entries) => ({ Entries })),
+        .map((request) => ({ request, type: validation })),
+      fc.constant({ request: { Entries: null } as unknown, type: validation }),
+      fc
+        .oneof(fc.string(), fc.integer(), fc.boolean(), fc.dictionary(fc.string(), fc.string()))
+        .map((Entries) => ({ request: { Entries } as unknown, type: serialization })),
+      fc.constant({ request: { Entries: [] } as unknown, type: validation }),
+      fc
+        .array(matching, { minLength: 11, maxLength: 30 })
+        .map((Entries) => ({ request: { Entries } as unknown, type: validation })),
     );
     await fc.assert(
       fc.asyncProperty(
         badShape,
-        counted('put-events: bad shape', async (request) => {
+        counted('put-events: bad shape', async ({ request, type }) => {
           const { status, output } = await putEvents(JSON.stringify(request));
 
           assert.equal(status, 400);
-          assert.equal(output.__type, 'ValidationException');
+          assert.equal(output.__type, type);
           assert.equal(typeof output.message, 'string');
         }),
       ),
-      { numRuns: 400 },
+      { numRuns: 300 },
+    );
+    await assertNothingReachedTheIntake();
+  });
+
+  it('answers every member of every type, range and size as EventBridge does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entryWithOneField, { minLength: 1, maxLength: 10 }),
+        counted('put-events: one field', async (cases) => {
+          const expected = expectedAnswer(cases.map((item) => item.outcome));
+
+          const { status, output } = await putEvents(
+            JSON.stringify({ Entries: cases.map((item) => item.entry) }),
+          );
+
+          assert.equal(status, expected.status, JSON.stringify(output).slice(0, 300));
+          if ('type' in expected) {
+            assert.equal(output.__type, expected.type);
+            assert.equal(typeof output.message, 'string');
+            return;
+          }
+          const results = output.Entries as Record<string, unknown>[];
+          assert.deepEqual(
+            results.map((result) => result.ErrorCode),
+            expected.codes,
+          );
+          assert.equal(
+            output.FailedEntryCount,
+            expected.codes.filter((code) => code !== undefined).length,
+          );
+          for (const result of results) {
+            if (result.ErrorCode === undefined) assert.equal(typeof result.EventId, 'string');
+            else assert.equal(typeof result.ErrorMessage, 'string');
+          }
+        }),
+      ),
+      { numRuns: 800 },
+    );
+    await assertNothingReachedTheIntake();
+  });
+
+  it('never answers a 5xx, whatever JSON every member holds', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entryOfAnything, { minLength: 1, maxLength: 10 }),
+        counted('put-events: any member', async (entries) => {
+          const { status, output } = await putEvents(JSON.stringify({ Entries: entries }));
+
+          if (status === 400) {
+            assert.match(String(output.__type), /^(SerializationException|ValidationException)$/);
+            assert.equal(typeof output.message, 'string');
+            return;
+          }
+          assert.equal(status, 200);
+          const results = output.Entries as Record<string, unknown>[];
+          assert.equal(results.length, entries.length);
+          const failed = results.filter((result) => result.ErrorCode !== undefined);
+          assert.equal(output.FailedEntryCount, failed.length);
+          for (const result of results) {
+            assert.notEqual(
+              typeof result.EventId === 'string',
+              typeof result.ErrorCode === 'string',
+            );
+          }
+        }),
+      ),
+      { numRuns: 300 },
     );
     await assertNothingReachedTheIntake();
   });
 
   it('fails every invalid entry with its ErrorCode and never delivers an entry the rule does not match', async () => {
-    const entries = fc
-      .array(
-        fc.oneof(
-          invalidEntry,
-          unmatchedEntry.map((entry) => ({ entry, code: undefined })),
-        ),
-        { minLength: 1, maxLength: 10 },
-      )
-      .filter(
-        (cases) =>
-          Buffer.byteLength(JSON.stringify({ Entries: cases.map((item) => item.entry) })) <=
-          MAX_REQUEST_BYTES,
-      );
+    const entries = fc.array(
+      fc.oneof(
+        invalidEntry,
+        unmatchedEntry.map((entry) => ({ entry: entry as unknown, code: undefined })),
+      ),
+      { minLength: 1, maxLength: 10 },
+    );
     await fc.assert(
       fc.asyncProperty(
         entries,
@@ -389,20 +304,57 @@ describe('fuzzing PutEvents on the local stack', () => {
           });
         }),
       ),
-      { numRuns: 800 },
+      { numRuns: 500 },
     );
     await assertNothingReachedTheIntake();
   });
 
-  it('answers a request over 1 MiB with the endpoint 413 and a JSON message', async () => {
+  it('takes entries of 1 MiB in all, refuses one byte more with 400 ValidationException, and answers a body over 2 MiB with 413', async () => {
+    // Source, DetailType and Detail count in UTF-8 bytes; 'é' is two of them.
+    const sized = (entries: number, bytes: number, unit: string) => {
+      const fixed = Buffer.byteLength('other.source') + Buffer.byteLength('Sized');
+      const overhead = Buffer.byteLength('{"p":""}');
+      const per = Math.floor(bytes / entries);
+      return Array.from({ length: entries }, (_, index) => {
+        const own = index === entries - 1 ? bytes - per * (entries - 1) : per;
+        const padding = own - fixed - overhead;
+        const text = unit.repeat(Math.floor(padding / Buffer.byteLength(unit)));
+        return {
+          Source: 'other.source',
+          DetailType: 'Sized',
+          Detail: JSON.stringify({ p: text + 'x'.repeat(padding - Buffer.byteLength(text)) }),
+        };
+      });
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        fc.constantFrom('x', 'é', '😀'),
+        counted('put-events: sizes', async (entries, unit) => {
+          const atLimit = await putEvents(
+            JSON.stringify({ Entries: sized(entries, MAX_ENTRIES_BYTES, unit) }),
+          );
+          const overLimit = await putEvents(
+            JSON.stringify({ Entries: sized(entries, MAX_ENTRIES_BYTES + 1, unit) }),
+          );
+
+          assert.equal(atLimit.status, 200);
+          assert.equal(atLimit.output.FailedEntryCount, 0);
+          assert.equal(overLimit.status, 400);
+          assert.equal(overLimit.output.__type, 'ValidationException');
+        }),
+      ),
+      { numRuns: 8 },
+    );
     runs.set('put-events: oversized', (runs.get('put-events: oversized') ?? 0) + 1);
-    const detail = JSON.stringify({ accessorId: 'a', padding: 'x'.repeat(200_000) });
-    const entry = { Source: HR_SOURCE, DetailType: 'Employee Onboarded', Detail: detail };
+    const detail = JSON.stringify({ padding: 'x'.repeat(MAX_REQUEST_BYTES) });
 
-    const { status, output } = await putEvents(JSON.stringify({ Entries: Array(6).fill(entry) }));
+    const oversized = await putEvents(
+      JSON.stringify({ Entries: [{ Source: 'other', DetailType: 'Big', Detail: detail }] }),
+    );
 
-    assert.equal(status, 413);
-    assert.equal(typeof output.message, 'string');
+    assert.equal(oversized.status, 413);
+    assert.equal(typeof oversized.output.message, 'string');
     await assertNothingReachedTheIntake();
   });
 
@@ -456,6 +408,6 @@ describe('fuzzing PutEvents on the local stack', () => {
       `put-events fuzz runs: ${total} (${[...runs].map(([name, n]) => `${name} ${n}`).join(', ')})`,
     );
 
-    assert.ok(total >= 1_800, `only ${total} inputs ran`);
+    assert.ok(total >= 2_500, `only ${total} inputs ran`);
   });
 });

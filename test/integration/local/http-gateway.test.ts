@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
+import { sendRaw } from '../../helpers/raw-http.ts';
+import {
+  HEALTH_REQUEST,
+  inviteRequest,
+  type StubGateway,
+  startStubGateway,
+} from '../../helpers/stub-gateway.ts';
+
+const TIMEOUTS = { headersMs: 150, requestMs: 300, idleMs: 200, lingerMs: 200 };
+// Node checks its timeouts on an interval; anything within this of the limit is on time.
+const SLACK_MS = 400;
+const OVER_TEN_MB = 11 * 1024 * 1024;
+
+describe('the local HTTP gateway', () => {
+  let stub: StubGateway;
+  let port: number;
+
+  before(async () => {
+    stub = await startStubGateway({ timeouts: TIMEOUTS });
+    port = stub.gateway.port;
+  });
+  after(async () => {
+    await stub.gateway.stop();
+  });
+
+  function statuses(exchange: { responses: { status: number }[] }) {
+    return exchange.responses.map((response) => response.status);
+  }
+
+  it('answers each request read in full before the 400 for the garbage that follows it', async () => {
+    const before = stub.invocations.length;
+
+    const invite = await sendRaw(port, [inviteRequest(), 'GARBAGE\r\n\r\n']);
+    const health = await sendRaw(port, [HEALTH_REQUEST, 'xx yy zz\r\n\r\n']);
+    const pipelined = await sendRaw(port, [
+      inviteRequest() + inviteRequest() + HEALTH_REQUEST,
+      '\0\0',
+    ]);
+
+    assert.deepEqual(statuses(invite), [202, 400]);
+    assert.deepEqual(statuses(health), [200, 400]);
+    assert.deepEqual(statuses(pipelined), [202, 202, 200, 400]);
+    assert.equal(stub.invocations.length - before, 3);
+    for (const exchange of [invite, health, pipelined]) {
+      assert.equal(exchange.closedByServer, true);
+      assert.equal(exchange.error, undefined);
+    }
+    assert.deepEqual(stub.errors, []);
+  });
+
+  it('answers a client that half-closes the connection after its last request', async () => {
+    const exchange = await sendRaw(port, [inviteRequest(), HEALTH_REQUEST], {
+      ending: 'half-close',
+    });
+
+    assert.deepEqual(statuses(exchange), [202, 200]);
+    assert.equal(exchange.closedByServer, true);
+  });
+
+  it('answers 408 to headers or a body that stall, within the limits, and invokes nothing', async () => {
+    const before = stub.invocations.length;
+
+    const [headers, chunk, body, silent] = await Promise.all([
+      sendRaw(port, ['POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\n']),
+      sendRaw(port, [
+        'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n',
+        'FFFFFFFF\r\n{"accessorIds":',
+      ]),
+      sendRaw(port, [
+        'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{',
+      ]),
+      sendRaw(port, []),
+    ]);
+
+    for (const [exchange, limit] of [
+      [headers, TIMEOUTS.headersMs],
+      [chunk, TIMEOUTS.requestMs],
+      [body, TIMEOUTS.requestMs],
+      [silent, TIMEOUTS.headersMs],
+    ] as const) {
+      assert.deepEqual(statuses(exchange), [408]);
+      assert.equal(exchange.closedByServer, true);
+      assert.ok(exchange.elapsedMs < limit + SLACK_MS, `answered after ${exchange.elapsedMs} ms`);
+    }
+    assert.equal(stub.invocations.length, before);
+  });
+
+  it('answers CONNECT with 405, after the answers it owes on the connection', async () => {
+    const alone = await sendRaw(port, [
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    ]);
+    const afterHealth = await sendRaw(port, [
+      `${HEALTH_REQUEST}CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n`,
+    ]);
+
+    assert.deepEqual(statuses(alone), [405]);
+    assert.deepEqual(statuses(afterHealth), [200, 405]);
+    assert.equal(JSON.parse(alone.responses[0]?.body ?? '').message, 'Method Not Allowed');
+  });
+
+  it('reports the method a refused request used', async () => {
+    const response = await fetch(`${stub.gateway.url}/spaces/SP1/invite`);
+
+    assert.equal(response.status, 405);
+    assert.deepEqual(stub.reports.at(-1), {
+      method: 'GET',
+      statusCode: 405,
+      body: { message: 'Method GET is not allowed' },
+      path: '/spaces/SP1/invite',
+    });
+  });
+
+  it('answers 413 to a body over 10 MB sent whole without waiting, and closes cleanly', async () => {
+    const oversized = Buffer.alloc(OVER_TEN_MB, 0x20);
+    const head =
+      'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n';
+    const chunked = Buffer.concat([
+      Buffer.from(`${oversized.length.toString(16)}\r\n`),
+      oversized,
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+
+    const declared = await sendRaw(port, [
+      `${head}Content-Length: ${oversized.length}\r\n\r\n`,
+      oversized,
+    ]);
+    const streamed = await sendRaw(port, [`${head}Transfer-Encoding: chunked\r\n\r\n`, chunked]);
+
+    for (const exchange of [declared, streamed]) {
+      assert.deepEqual(statuses(exchange), [413]);
+      assert.equal(exchange.closedByServer, true);
+      assert.equal(exchange.error, undefined);
+    }
+  });
+
+  it('refuses at once, unsent, a declared body over 10 MB that waits for 100 Continue', async () => {
+    const exchange = await sendRaw(port, [
+      `POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${OVER_TEN_MB}\r\n\r\n`,
+    ]);
+
+    assert.deepEqual(statuses(exchange), [413]);
+    assert.ok(exchange.elapsedMs < TIMEOUTS.headersMs, `answered after ${exchange.elapsedMs} ms`);
+  });
+
+  it('refuses a Host other than localhost, 127.0.0.1 or [::1] with 403, before the intake', async () => {
+    const before = stub.invocations.length;
+
+    const rebound = await sendRaw(port, [inviteRequest({ host: 'attacker.example' })], {
+      ending: 'half-close',
+    });
+    const loopback = await sendRaw(port, [inviteRequest({ host: '[::1]:3000' })], {
+      ending: 'half-close',
+    });
+
+    assert.deepEqual(statuses(rebound), [403]);
+    assert.deepEqual(statuses(loopback), [202]);
+    assert.equal(stub.invocations.length - before, 1);
+  });
+
+  it('logs an unexpected error through onError, answers 500 and stays up', async () => {
+    const failing = await startStubGateway({
+      health: async () => {
+        throw new Error('health check broke');
+      },
+    });
+    try {
+      const health = await fetch(`${failing.gateway.url}/health`);
+      const next = await fetch(`${failing.gateway.url}/spaces/SP1/invite`, {
+        method: 'POST',
+        body: '{}',
+      });
+
+      assert.equal(health.status, 500);
+      assert.deepEqual(await health.json(), { message: 'Internal Server Error' });
+      assert.equal(next.status, 202);
+      assert.deepEqual(
+        failing.errors.map((error) => (error as Error).message),
+        ['health check broke'],
+      );
+    } finally {
+      await failing.gateway.stop();
+    }
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('accepts localhost, 127.0.0.1 and [::1] on any port, and no other name', () => {
+    const accepted = [
+      'localhost',
+      'LOCALHOST:3000',
+      '127.0.0.1',
+      '127.0.0.1:65535',
+      '[::1]',
+      '[::1]:80',
+    ];
+    const refused = [
+      '',
+      'example.com',
+      'localhost.example.com',
+      'localhost.',
+      '127.0.0.2',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '::1',
+      '[::ffff:127.0.0.1]',
+      'localhost:port',
+      'localhost:3000:3000',
+      'user@localhost',
+    ];
+
+    const verdicts = [...accepted, ...refused].map((host) => [host, isLoopbackHost(host)]);
+
+    assert.deepEqual(verdicts, [
+      ...accepted.map((host) => [host, true]),
+      ...refused.map((host) => [host, false]),
+    ]);
+  });
+});
