@@ -2,8 +2,9 @@
  * `npm start`: runs the whole pipeline on this machine with real protocols on loopback.
  * Settings come from the environment; see the README's "Local stack" section.
  */
+import { localStackBanner } from './banner.ts';
 import { readLocalStackConfig } from './local-config.ts';
-import { type LocalStack, type StackSummary, startLocalStack } from './stack.ts';
+import { type StackSummary, startLocalStack } from './stack.ts';
 
 const tty = process.stdout.isTTY === true;
 let statusShown = false;
@@ -26,36 +27,25 @@ function describe(summary: StackSummary): string {
   return parts.join(' | ');
 }
 
-function banner(stack: LocalStack, space: string): string {
-  const route = `${stack.httpUrl}/spaces/${space}/invite`;
-  return [
-    '',
-    'repost-invite-pipeline local stack is up',
-    `  HTTP API        POST ${route}`,
-    `  EventBridge     ${stack.httpUrl}  (PutEvents; source "${stack.definitions.intake.rule.source.join('", "')}")`,
-    `  Health          ${stack.httpUrl}/health`,
-    `  SQS             ${stack.sqsEndpoint}`,
-    `    invites       ${stack.queues.invites.url}`,
-    `    dead letters  ${stack.queues.deadLetter.url}`,
-    `  re:Post Private ${stack.repostspaceEndpoint}${stack.simulator ? '  (simulator)' : ''}`,
-    '',
-    'Try it:',
-    `  curl -s -X POST ${route} \\`,
-    `    -H 'content-type: application/json' \\`,
-    `    -d '{"accessorIds":["alice@example.com","bob@example.com"],"title":"Welcome","body":"Join our space"}'`,
-    '',
-    'Ctrl-C stops the stack; queued work is kept for the next start.',
-    '',
-  ].join('\n');
-}
-
 async function main() {
   const config = readLocalStackConfig(process.env);
   const stack = await startLocalStack(config, {
     accepted: ({ detail }) => print(`accepted  ${detail}`),
     notice: (line) => print(`notice    ${line}`),
   });
-  print(banner(stack, config.defaultSpaceId));
+  print(
+    localStackBanner({
+      httpUrl: stack.httpUrl,
+      eventSources: stack.definitions.intake.rule.source,
+      sqsEndpoint: stack.sqsEndpoint,
+      invitesQueueUrl: stack.queues.invites.url,
+      deadLetterQueueUrl: stack.queues.deadLetter.url,
+      repostspaceEndpoint: stack.repostspaceEndpoint,
+      simulated: stack.simulator !== undefined,
+      spaceId: config.defaultSpaceId,
+      region: config.region,
+    }),
+  );
 
   let last = '';
   const timer = setInterval(
