@@ -29,6 +29,15 @@ function describe(summary: StackSummary): string {
 
 async function main() {
   const config = readLocalStackConfig(process.env);
+  // Listening from the start: a signal during startup stops the stack as soon as it is up,
+  // instead of killing the process halfway through.
+  let requested: string | undefined;
+  let onSignal = (signal: string) => {
+    requested ??= signal;
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   const stack = await startLocalStack(config, {
     accepted: ({ detail }) => print(`accepted  ${detail}`),
     notice: (line) => print(`notice    ${line}`),
@@ -47,10 +56,12 @@ async function main() {
     }),
   );
 
+  let stopping = false;
   let last = '';
   const timer = setInterval(
     async () => {
       const line = describe(await stack.summary().catch(() => ({}) as StackSummary));
+      if (stopping) return;
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         statusShown = true;
@@ -62,20 +73,26 @@ async function main() {
     tty ? 1000 : config.summaryEverySeconds * 1000,
   );
 
-  let stopping = false;
   async function shutdown(signal: string) {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
     print(`\n${signal}: finishing in-flight work…`);
-    const summary = await stack.summary().catch(() => undefined);
-    await stack.stop();
-    if (summary) print(`status    ${describe(summary)}`);
-    print('stopped; state kept for the next start');
-    process.exit(0);
+    try {
+      await stack.drain();
+      // Counted once the work in flight has settled, while the queues still answer.
+      const summary = await stack.summary().catch(() => undefined);
+      await stack.stop();
+      if (summary) print(`status    ${describe(summary)}`);
+      print('stopped; state kept for the next start');
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`local stack failed to stop: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
   }
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onSignal = (signal) => void shutdown(signal);
+  if (requested !== undefined) onSignal(requested);
 }
 
 main().catch((error: unknown) => {

@@ -46,7 +46,12 @@ export interface LocalStack {
   /** The simulator, when the stack started one. */
   simulator?: RepostspaceSimulator;
   summary(): Promise<StackSummary>;
-  /** Stops polling, finishes in-flight invocations, then closes every server (state is kept). */
+  /**
+   * Stops accepting and polling, lets in-flight invocations finish and hands back what they
+   * leave unsettled; the servers keep answering until `stop`.
+   */
+  drain(): Promise<void>;
+  /** Drains, then closes every server (state is kept). */
   stop(): Promise<void>;
 }
 
@@ -217,6 +222,12 @@ export async function startLocalStack(
       };
     }
 
+    let drained: Promise<void> | undefined;
+    function drain(): Promise<void> {
+      drained ??= gateway.stop().then(() => mapping.stop());
+      return drained;
+    }
+
     return {
       definitions,
       httpUrl: gateway.url,
@@ -238,9 +249,9 @@ export async function startLocalStack(
           deadLettered: dead.visible + dead.inFlight,
         };
       },
+      drain,
       async stop() {
-        await gateway.stop();
-        await mapping.stop();
+        await drain();
         for (const stop of stops.reverse()) await stop();
       },
     };
