@@ -9,6 +9,7 @@ import type {
 } from 'aws-lambda';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
+import { listen } from './listen.ts';
 import {
   type EventRule,
   matchesRule,
@@ -275,9 +276,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       send(response, 500, { message: 'Internal Server Error' });
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port, options.host ?? '127.0.0.1', resolve),
-  );
+  await listen(server, options.port, options.host ?? '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

@@ -10,8 +10,9 @@ import { readWorkerConfig } from '../../shared/config/worker-config.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
-import type { LocalStackConfig } from './local-config.ts';
+import { type LocalStackConfig, PORT_VARIABLES } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
+import { rethrowPortInUse } from './port-in-use.ts';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
@@ -97,7 +98,7 @@ export async function startLocalStack(
         logger: false,
         dataDir,
         host: 'localhost',
-      });
+      }).catch(rethrowPortInUse(PORT_VARIABLES.sqsPort, config.sqsPort));
       stops.push(() => fauxqs.stop());
       sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
     }
@@ -121,7 +122,7 @@ export async function startLocalStack(
         throttle: { ratePerSecond, burst, retryAfterSeconds },
         faults: { internalErrorRate, dropConnectionRate },
         ...(knownSpaceIds ? { knownSpaceIds } : {}),
-      });
+      }).catch(rethrowPortInUse(PORT_VARIABLES.repostspacePort, config.repostspacePort));
       simulator = started;
       stops.push(() => started.stop());
       repostspaceEndpoint = started.url;
@@ -207,7 +208,7 @@ export async function startLocalStack(
           events.accepted?.({ kind: 'event', detail: `event "${detailType}"` });
         }
       },
-    });
+    }).catch(rethrowPortInUse(PORT_VARIABLES.port, config.port));
     mapping.start();
 
     async function depth(url: string) {
