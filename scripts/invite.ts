@@ -23,10 +23,9 @@ Required:
   --url <url>             Base URL of the invite API: the HTTP API endpoint, or the local
                           stack's (http://127.0.0.1:3000)
   --space <spaceId>       The space to invite to
-  --file <path>           Accessor IDs: a text file, one per line, or a .csv file (the first
-                          column, or the column headed accessorId, accessor_id or id). Blank
-                          lines and lines starting with # are skipped; IDs are trimmed and a
-                          repeated ID is sent once.
+  --file <path>           Accessor IDs: a text file, one per line, or a .csv file (see CSV
+                          files below). Blank lines and lines starting with # are skipped; IDs
+                          are trimmed and a repeated ID is sent once.
   --title <text>          Invitation title, 1 to 200 characters
   --body <text>           Invitation body, 1 to 600 characters
 
@@ -38,10 +37,19 @@ Options:
   --ids-per-request <n>   Most accessor IDs in one request (default ${INVITE_DEFAULTS.idsPerRequest.toLocaleString('en-US')});
                           a request body also stays under 4 MiB, below Lambda's 6 MB limit
   --concurrency <n>       Requests in flight at once (default ${INVITE_DEFAULTS.concurrency})
-  --column <name>         CSV only: the header of the accessor column
+  --column <name>         CSV only: read the IDs under this header (the first row is a header)
+  --no-header             CSV only: the file has no header row; read the IDs from its first
+                          column, the first row included (--header: the first row must be a
+                          header naming the accessor column)
   --report <path>         Write a JSON report: every request with its request ID or error,
                           and the accessor IDs that were not accepted
   -h, --help              Show this help
+
+CSV files: when the first row has a column named accessorId, accessor_id or id (in any case),
+it is the header and the IDs are read from that column. Otherwise the command refuses the
+file (exit 2) and names the first row's fields, unless --column or --no-header says where the
+IDs are; the one exception is a one-column file whose first row is not a header-like word
+(email, name, user, username, userid, login, member, …): it is read as a list of IDs.
 
 Requests are signed with SigV4 for execute-api (the API's IAM authorization) with credentials
 from the default AWS chain. Throttling (429), server errors (5xx) and lost connections are
@@ -63,6 +71,7 @@ const OPTIONS = {
   'ids-per-request': { type: 'string' },
   concurrency: { type: 'string' },
   column: { type: 'string' },
+  header: { type: 'boolean' },
   report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -87,6 +96,7 @@ export function parseInviteArgs(
       idsPerRequest: integerOption(values, 'ids-per-request', 1, 1_000_000),
       concurrency: integerOption(values, 'concurrency', 1, 64),
       sign: typeof values.sign === 'boolean' ? values.sign : undefined,
+      header: typeof values.header === 'boolean' ? values.header : undefined,
     }),
   };
   return { help: false, options };

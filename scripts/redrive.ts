@@ -3,8 +3,7 @@
  * Run with `--help` for the options.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../shared/adapters/sqs-client.ts';
-import { configuredEndpoint } from '../shared/config/aws-config.ts';
+import { isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
@@ -15,6 +14,7 @@ import {
   type RedriveOptions,
   runRedrive,
 } from './lib/run-redrive.ts';
+import { createScriptSqsClient } from './lib/script-sqs-client.ts';
 import { SqsMessageMover } from './lib/sqs-message-mover.ts';
 import { SqsQueueDirectory } from './lib/sqs-queue-directory.ts';
 
@@ -28,7 +28,9 @@ Options:
   --stage <stage>         The deployed stage; the queues are <service>-<stage>-invites-dlq and
                           <service>-<stage>-invites, found with GetQueueUrl
   --service <name>        The service name (default ${REDRIVE_DEFAULTS.service})
-  --region <region>       The queues' region (default: AWS_REGION, then the AWS config)
+  --region <region>       The queues' region (default: AWS_REGION, then AWS_DEFAULT_REGION,
+                          then the AWS config's profile; us-east-1 for an SQS endpoint on
+                          this machine)
   --rate <n>              Most messages moved a second, 1 to 500 (default: SQS's own pace)
   --dlq-url <url>         The dead-letter queue's URL, instead of looking it up
   --queue-url <url>       The invites queue's URL, instead of looking it up
@@ -38,15 +40,17 @@ Options:
 Only one move task may run on a queue at a time: while one runs, the command refuses to
 start another. Ctrl-C stops watching; the task keeps running. HR events parked in the same
 DLQ are not invite chunks: the worker parks them again, as InvalidMessage.
-AWS_ENDPOINT_URL_SQS points the command at another SQS endpoint (fauxqs and the local stack
-do not implement message move tasks).
+AWS_ENDPOINT_URL_SQS points the command at another SQS endpoint; without it, a --dlq-url on
+this machine (localhost, 127.0.0.1) names the endpoint. An endpoint on this machine needs no
+AWS credentials: when the environment names none, dummy ones are used. fauxqs and the local
+stack do not implement message move tasks.
 
 Needs sqs:GetQueueUrl, sqs:GetQueueAttributes, sqs:StartMessageMoveTask,
 sqs:ListMessageMoveTasks, sqs:CancelMessageMoveTask, sqs:ReceiveMessage and
 sqs:DeleteMessage on the dead-letter queue, and sqs:SendMessage on the invites queue.
 
 Exit codes: 0 moved (or nothing to move, or cancelled as asked), 1 the task failed, was
-cancelled, or another was running, 2 invalid arguments.
+cancelled, or another was running, 2 invalid arguments or no region.
 `;
 
 const OPTIONS = {
@@ -83,6 +87,14 @@ export function parseRedriveArgs(
   ) {
     throw new UsageError('Pass --stage, or --dlq-url and --queue-url');
   }
+  for (const [name, url] of [
+    ['dlq-url', dlqUrl],
+    ['queue-url', queueUrl],
+  ] as const) {
+    if (url !== undefined && !isHttpUrl(url)) {
+      throw new UsageError(`--${name} must be an http(s) queue URL, got "${url}"`);
+    }
+  }
   const region = stringOption(values, 'region');
   return region === undefined ? { help: false, options } : { help: false, options, region };
 }
@@ -105,17 +117,16 @@ export async function main(
     return 0;
   }
   let client: SQSClient | undefined;
-  let adapters = dependencies;
-  if (adapters === undefined) {
-    // --region wins over AWS_REGION and the profile's.
-    const endpoint = configuredEndpoint(io.env ?? {}, 'SQS');
-    client = createSqsClient({
-      ...(parsed.region !== undefined ? { region: parsed.region } : {}),
-      ...(endpoint !== undefined ? { endpoint } : {}),
-    });
-    adapters = { queues: new SqsQueueDirectory(client), mover: new SqsMessageMover(client) };
-  }
   try {
+    let adapters = dependencies;
+    if (adapters === undefined) {
+      client = await createScriptSqsClient({
+        env: io.env ?? {},
+        region: parsed.region,
+        queueUrl: parsed.options.dlqUrl,
+      });
+      adapters = { queues: new SqsQueueDirectory(client), mover: new SqsMessageMover(client) };
+    }
     const result = await runRedrive(parsed.options, { ...adapters, ...io });
     return result.exitCode;
   } catch (error) {

@@ -42,10 +42,15 @@ export interface InvocationReport {
   error?: unknown;
 }
 
-const LONG_POLL_SECONDS = 20;
+// Receives wait at most this long and are never cut off: a receive abandoned mid-poll can still
+// take messages on the server (fauxqs hands them to the closed request), where they would stay
+// invisible for the whole visibility timeout. Stopping waits for the receive and hands back its catch.
+const POLL_SECONDS = 1;
 const WINDOW_POLL_MS = 50;
 // Lambda's invocation payload limit caps a batch whatever its size in messages.
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
+
+type BatchEntry = { Id: string; ReceiptHandle: string };
 
 /** A received message as the event source mapping hands it to the function. */
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
@@ -78,10 +83,9 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
 }
 
 /**
- * Emulates Lambda's SQS event source mapping: long-polls with one poller per execution
- * environment, gathers up to `batchSize` messages (and 6 MB) within the batching window,
- * invokes the handler and deletes what the response does not report failed (nothing when the
- * handler throws).
+ * Emulates Lambda's SQS event source mapping: polls with one poller per execution environment,
+ * gathers up to `batchSize` messages (and 6 MB) within the batching window, invokes the handler
+ * and deletes what the response does not report failed (nothing when the handler throws).
  */
 export class SqsEventSourceMapping {
   readonly #options: EventSourceMappingOptions;
@@ -96,10 +100,19 @@ export class SqsEventSourceMapping {
     this.#pollers = this.#options.environments.map((handler) => this.#poll(handler));
   }
 
-  /** Stops receiving, lets in-flight invocations finish and settles their messages. */
+  /**
+   * Stops receiving and drains, as a consumer going away should: what the last receives got and
+   * batches not yet invoked go back to the queue at once; running invocations finish and settle,
+   * and what they neither deleted nor reported failed goes back too. Only what the function
+   * itself delayed (throttling, backoff) stays invisible.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.all(this.#pollers);
+  }
+
+  get #stopping(): boolean {
+    return this.#abort.signal.aborted;
   }
 
   async #receive(max: number, waitSeconds: number): Promise<Message[]> {
@@ -107,11 +120,10 @@ export class SqsEventSourceMapping {
       new ReceiveMessageCommand({
         QueueUrl: this.#options.queueUrl,
         MaxNumberOfMessages: Math.min(10, max),
-        WaitTimeSeconds: waitSeconds,
+        WaitTimeSeconds: Math.min(POLL_SECONDS, waitSeconds),
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: this.#abort.signal },
     );
     return Messages;
   }
@@ -119,57 +131,93 @@ export class SqsEventSourceMapping {
   /** Gathers a batch: the first messages, then more until the batch or the window is full. */
   async #gather(): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowSeconds } = this.#options;
-    const batch = await this.#receive(batchSize, LONG_POLL_SECONDS);
+    const batch = await this.#receive(batchSize, POLL_SECONDS);
     const bytes = () =>
       batch.reduce((sum, message) => sum + Buffer.byteLength(message.Body ?? ''), 0);
     const windowEnds = Date.now() + maximumBatchingWindowSeconds * 1000;
-    while (batch.length > 0 && batch.length < batchSize && !this.#abort.signal.aborted) {
-      const left = windowEnds - Date.now();
-      if (left <= 0) break;
-      // Long polls end at whole seconds; the last part of the window is polled in short steps so
-      // the batch closes when the window does, as Lambda's does.
-      const more = await this.#receive(batchSize - batch.length, Math.floor(left / 1000));
-      if (more.length === 0 && left < 1000) {
-        await sleep(Math.min(left, WINDOW_POLL_MS));
-        continue;
+    try {
+      while (batch.length > 0 && batch.length < batchSize && !this.#stopping) {
+        const left = windowEnds - Date.now();
+        if (left <= 0) break;
+        // Polls end at whole seconds; the last part of the window is polled in short steps so
+        // the batch closes when the window does, as Lambda's does.
+        const more = await this.#receive(batchSize - batch.length, Math.floor(left / 1000));
+        if (more.length === 0 && left < 1000) {
+          await sleep(Math.min(left, WINDOW_POLL_MS));
+          continue;
+        }
+        batch.push(...more);
+        if (bytes() >= MAX_BATCH_BYTES) break;
       }
-      batch.push(...more);
-      if (bytes() >= MAX_BATCH_BYTES) break;
+    } catch (error) {
+      await this.#release(batch);
+      throw error;
     }
     const overflow: Message[] = [];
     while (batch.length > 1 && bytes() > MAX_BATCH_BYTES) overflow.push(batch.pop() as Message);
-    if (overflow.length > 0) await this.#release(overflow);
+    await this.#release(overflow);
     return batch;
   }
 
-  /** Puts messages that did not fit a batch straight back on the queue. */
-  async #release(messages: Message[]): Promise<void> {
+  /**
+   * Applies a batch action to `messages`, ten at a time; resolves to the messages it failed for
+   * (every message of a call that failed as a whole).
+   */
+  async #inBatches(
+    messages: Message[],
+    action: (entries: BatchEntry[]) => Promise<{ Failed?: { Id?: string | undefined }[] }>,
+  ): Promise<Message[]> {
+    const missed: Message[] = [];
     for (const group of groupsOf(messages, SQS_LIMITS.maxBatchEntries)) {
-      await this.#options.client.send(
+      const entries = group.map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle ?? '',
+      }));
+      try {
+        const { Failed = [] } = await action(entries);
+        for (const failure of Failed) missed.push(group[Number(failure.Id)] as Message);
+      } catch {
+        missed.push(...group);
+      }
+    }
+    return missed;
+  }
+
+  /** Puts messages straight back on the queue; what cannot be returns after its timeout. */
+  async #release(messages: Message[]): Promise<void> {
+    const { client, queueUrl } = this.#options;
+    const kept = await this.#inBatches(messages, (entries) =>
+      client.send(
         new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.#options.queueUrl,
-          Entries: group.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle ?? '',
-            VisibilityTimeout: 0,
-          })),
+          QueueUrl: queueUrl,
+          Entries: entries.map((entry) => ({ ...entry, VisibilityTimeout: 0 })),
         }),
-      );
+      ),
+    );
+    if (kept.length > 0) {
+      this.#options.onInvocation?.({
+        received: 0,
+        deleted: 0,
+        failed: 0,
+        error: new Error(
+          `${kept.length} messages could not be handed back and will come back after their visibility timeout`,
+        ),
+      });
     }
   }
 
   async #poll(handler: SqsHandler): Promise<void> {
-    while (!this.#abort.signal.aborted) {
+    while (!this.#stopping) {
       let batch: Message[];
       try {
         batch = await this.#gather();
       } catch (error) {
-        if (this.#abort.signal.aborted) return;
         this.#options.onInvocation?.({ received: 0, deleted: 0, failed: 0, error });
-        await sleep(1000);
+        await sleep(1000, this.#abort.signal).catch(() => undefined);
         continue;
       }
-      if (batch.length > 0) await this.#invoke(handler, batch);
+      if (this.#stopping) await this.#release(batch);
+      else if (batch.length > 0) await this.#invoke(handler, batch);
     }
   }
 
@@ -188,7 +236,9 @@ export class SqsEventSourceMapping {
         region,
       });
     } catch (error) {
-      // A failed invocation deletes nothing: every message reappears after its visibility timeout.
+      // A failed invocation deletes nothing: every message reappears after its visibility
+      // timeout, as with Lambda; when stopping, nobody would be left to wait for it, so at once.
+      if (this.#stopping) await this.#release(batch);
       this.#options.onInvocation?.({
         received: batch.length,
         deleted: 0,
@@ -205,25 +255,20 @@ export class SqsEventSourceMapping {
     const done = batch.filter((message) => !failed.has(message.MessageId ?? ''));
     // A handle whose visibility timeout passed can no longer delete: the message will be
     // delivered again, as Lambda's would be, and the report says so.
-    let notDeleted = 0;
-    for (const group of groupsOf(done, SQS_LIMITS.maxBatchEntries)) {
-      const { Failed = [] } = await client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: group.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle ?? '',
-          })),
-        }),
-      );
-      notDeleted += Failed.length;
-    }
+    const notDeleted = await this.#inBatches(done, (entries) =>
+      client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
+    );
+    if (this.#stopping) await this.#release(notDeleted);
     this.#options.onInvocation?.({
       received: batch.length,
-      deleted: done.length - notDeleted,
+      deleted: done.length - notDeleted.length,
       failed: failed.size,
-      ...(notDeleted > 0
-        ? { error: new Error(`${notDeleted} messages could not be deleted and will come back`) }
+      ...(notDeleted.length > 0
+        ? {
+            error: new Error(
+              `${notDeleted.length} messages could not be deleted and will come back`,
+            ),
+          }
         : {}),
     });
   }

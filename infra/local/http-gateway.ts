@@ -18,6 +18,7 @@ import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
 import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
 import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
+import { listen } from './listen.ts';
 import {
   type EventRule,
   matchesRule,
@@ -328,9 +329,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   // Node hands CONNECT to this event (or drops the connection when nothing listens).
   server.on('connect', (_request: IncomingMessage, socket) => connections.refuse(socket, 405));
 
-  await new Promise<void>((resolve) =>
-    server.listen(options.port, options.host ?? '127.0.0.1', resolve),
-  );
+  await listen(server, options.port, options.host ?? '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

@@ -11,6 +11,13 @@ export const LOCAL_CREDENTIALS = {
   secretAccessKey: 'local-stack-secret',
 } as const;
 
+/** The variables that set the ports the local stack listens on. */
+export const PORT_VARIABLES = {
+  port: 'PORT',
+  sqsPort: 'LOCAL_SQS_PORT',
+  repostspacePort: 'LOCAL_REPOSTSPACE_PORT',
+} as const;
+
 export interface LocalStackConfig {
   port: number;
   /** `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`. */
@@ -87,7 +94,7 @@ function hasCredentials(env: Environment): boolean {
 export function readLocalStackConfig(env: Environment): LocalStackConfig {
   const known = text(env, 'LOCAL_KNOWN_SPACE_IDS') ?? text(env, 'ALLOWED_SPACE_IDS');
   const config: LocalStackConfig = {
-    port: number(env, 'PORT', 3000, 0, 65_535),
+    port: number(env, PORT_VARIABLES.port, 3000, 0, 65_535),
     region: configuredRegion(env) ?? 'us-east-1',
     // The functions' JSON logs would drown the summary; POWERTOOLS_LOG_LEVEL opts back in.
     functionEnvironment: {
@@ -95,8 +102,8 @@ export function readLocalStackConfig(env: Environment): LocalStackConfig {
       POWERTOOLS_LOG_LEVEL: text(env, 'POWERTOOLS_LOG_LEVEL') ?? 'WARN',
     },
     functionMetrics: text(env, 'POWERTOOLS_METRICS_DISABLED')?.toLowerCase() === 'false',
-    sqsPort: number(env, 'LOCAL_SQS_PORT', 4566, 0, 65_535),
-    repostspacePort: number(env, 'LOCAL_REPOSTSPACE_PORT', 4580, 0, 65_535),
+    sqsPort: number(env, PORT_VARIABLES.sqsPort, 4566, 0, 65_535),
+    repostspacePort: number(env, PORT_VARIABLES.repostspacePort, 4580, 0, 65_535),
     stateDir: resolve(text(env, 'LOCAL_STATE_DIR') ?? '.local'),
     defaultSpaceId: text(env, 'DEFAULT_SPACE_ID') ?? LOCAL_DEMO_SPACE_ID,
     simulator: {

@@ -2,8 +2,9 @@
  * `npm start`: runs the whole pipeline on this machine with real protocols on loopback.
  * Settings come from the environment; see the README's "Local stack" section.
  */
+import { localStackBanner } from './banner.ts';
 import { readLocalStackConfig } from './local-config.ts';
-import { type LocalStack, type StackSummary, startLocalStack } from './stack.ts';
+import { type StackSummary, startLocalStack } from './stack.ts';
 
 const tty = process.stdout.isTTY === true;
 let statusShown = false;
@@ -26,41 +27,41 @@ function describe(summary: StackSummary): string {
   return parts.join(' | ');
 }
 
-function banner(stack: LocalStack, space: string): string {
-  const route = `${stack.httpUrl}/spaces/${space}/invite`;
-  return [
-    '',
-    'repost-invite-pipeline local stack is up',
-    `  HTTP API        POST ${route}`,
-    `  EventBridge     ${stack.httpUrl}  (PutEvents; source "${stack.definitions.intake.rule.source.join('", "')}")`,
-    `  Health          ${stack.httpUrl}/health`,
-    `  SQS             ${stack.sqsEndpoint}`,
-    `    invites       ${stack.queues.invites.url}`,
-    `    dead letters  ${stack.queues.deadLetter.url}`,
-    `  re:Post Private ${stack.repostspaceEndpoint}${stack.simulator ? '  (simulator)' : ''}`,
-    '',
-    'Try it:',
-    `  curl -s -X POST ${route} \\`,
-    `    -H 'content-type: application/json' \\`,
-    `    -d '{"accessorIds":["alice@example.com","bob@example.com"],"title":"Welcome","body":"Join our space"}'`,
-    '',
-    'Ctrl-C stops the stack; queued work is kept for the next start.',
-    '',
-  ].join('\n');
-}
-
 async function main() {
   const config = readLocalStackConfig(process.env);
+  // Listening from the start: a signal during startup stops the stack as soon as it is up,
+  // instead of killing the process halfway through.
+  let requested: string | undefined;
+  let onSignal = (signal: string) => {
+    requested ??= signal;
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   const stack = await startLocalStack(config, {
     accepted: ({ detail }) => print(`accepted  ${detail}`),
     notice: (line) => print(`notice    ${line}`),
   });
-  print(banner(stack, config.defaultSpaceId));
+  print(
+    localStackBanner({
+      httpUrl: stack.httpUrl,
+      eventSources: stack.definitions.intake.rule.source,
+      sqsEndpoint: stack.sqsEndpoint,
+      invitesQueueUrl: stack.queues.invites.url,
+      deadLetterQueueUrl: stack.queues.deadLetter.url,
+      repostspaceEndpoint: stack.repostspaceEndpoint,
+      simulated: stack.simulator !== undefined,
+      spaceId: config.defaultSpaceId,
+      region: config.region,
+    }),
+  );
 
+  let stopping = false;
   let last = '';
   const timer = setInterval(
     async () => {
       const line = describe(await stack.summary().catch(() => ({}) as StackSummary));
+      if (stopping) return;
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         statusShown = true;
@@ -72,20 +73,26 @@ async function main() {
     tty ? 1000 : config.summaryEverySeconds * 1000,
   );
 
-  let stopping = false;
   async function shutdown(signal: string) {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
     print(`\n${signal}: finishing in-flight work…`);
-    const summary = await stack.summary().catch(() => undefined);
-    await stack.stop();
-    if (summary) print(`status    ${describe(summary)}`);
-    print('stopped; state kept for the next start');
-    process.exit(0);
+    try {
+      await stack.drain();
+      // Counted once the work in flight has settled, while the queues still answer.
+      const summary = await stack.summary().catch(() => undefined);
+      await stack.stop();
+      if (summary) print(`status    ${describe(summary)}`);
+      print('stopped; state kept for the next start');
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`local stack failed to stop: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
   }
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onSignal = (signal) => void shutdown(signal);
+  if (requested !== undefined) onSignal(requested);
 }
 
 main().catch((error: unknown) => {

@@ -9,9 +9,10 @@ import { readWorkerConfig } from '../../shared/config/worker-config.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
-import type { LocalStackConfig } from './local-config.ts';
+import { type LocalStackConfig, PORT_VARIABLES } from './local-config.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
 import { startLoopbackFauxqs } from './loopback-fauxqs.ts';
+import { rethrowPortInUse } from './port-in-use.ts';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
@@ -46,7 +47,12 @@ export interface LocalStack {
   /** The simulator, when the stack started one. */
   simulator?: RepostspaceSimulator;
   summary(): Promise<StackSummary>;
-  /** Stops polling, finishes in-flight invocations, then closes every server (state is kept). */
+  /**
+   * Stops accepting and polling, lets in-flight invocations finish and hands back what they
+   * leave unsettled; the servers keep answering until `stop`.
+   */
+  drain(): Promise<void>;
+  /** Drains, then closes every server (state is kept). */
   stop(): Promise<void>;
 }
 
@@ -91,7 +97,7 @@ export async function startLocalStack(
         port: config.sqsPort,
         dataDir,
         queueUrlHost: 'localhost',
-      });
+      }).catch(rethrowPortInUse(PORT_VARIABLES.sqsPort, config.sqsPort));
       stops.push(() => fauxqs.stop());
       sqsEndpoint = fauxqs.url;
     }
@@ -115,7 +121,7 @@ export async function startLocalStack(
         throttle: { ratePerSecond, burst, retryAfterSeconds },
         faults: { internalErrorRate, dropConnectionRate },
         ...(knownSpaceIds ? { knownSpaceIds } : {}),
-      });
+      }).catch(rethrowPortInUse(PORT_VARIABLES.repostspacePort, config.repostspacePort));
       simulator = started;
       stops.push(() => started.stop());
       repostspaceEndpoint = started.url;
@@ -204,7 +210,7 @@ export async function startLocalStack(
           events.accepted?.({ kind: 'event', detail: `event "${detailType}"` });
         }
       },
-    });
+    }).catch(rethrowPortInUse(PORT_VARIABLES.port, config.port));
     mapping.start();
 
     async function depth(url: string) {
@@ -217,6 +223,12 @@ export async function startLocalStack(
           Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
         inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
       };
+    }
+
+    let drained: Promise<void> | undefined;
+    function drain(): Promise<void> {
+      drained ??= gateway.stop().then(() => mapping.stop());
+      return drained;
     }
 
     return {
@@ -240,9 +252,9 @@ export async function startLocalStack(
           deadLettered: dead.visible + dead.inFlight,
         };
       },
+      drain,
       async stop() {
-        await gateway.stop();
-        await mapping.stop();
+        await drain();
         for (const stop of stops.reverse()) await stop();
       },
     };

@@ -11,6 +11,8 @@ export interface InviteOptions {
   body: string;
   /** CSV only: the header of the accessor column. */
   column?: string;
+  /** CSV only: `false` when the file has no header row (`--no-header`). */
+  header?: boolean;
   region?: string;
   /** Undefined signs unless the URL is loopback and the environment holds no credentials. */
   sign?: boolean;

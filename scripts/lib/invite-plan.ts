@@ -26,6 +26,7 @@ export async function planInvite(options: InviteOptions): Promise<InvitePlan> {
   const baseUrl = parseBaseUrl(options.url);
   const { accessorIds, duplicates } = await readAccessorFile(options.file, {
     ...(options.column !== undefined ? { column: options.column } : {}),
+    ...(options.header !== undefined ? { header: options.header } : {}),
   });
   let batches: string[][];
   try {

@@ -2,13 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { accessorIdProblem } from '../../shared/domain/invite-request.ts';
 import { uniqueStrings } from '../../shared/domain/unique-strings.ts';
+import { type AccessorColumnOptions, accessorColumn } from './accessor-column.ts';
 import { CsvSyntaxError, parseCsv } from './csv.ts';
 import { AccessorFileError } from './errors.ts';
 
 export type AccessorFileFormat = 'text' | 'csv';
-
-/** Header names that mark the accessor column of a CSV file, in order of preference. */
-export const ACCESSOR_COLUMN_NAMES = ['accessorid', 'accessor_id', 'id'] as const;
 
 /** Problems listed in one error; the rest are counted. */
 const MAX_LISTED_PROBLEMS = 10;
@@ -20,17 +18,16 @@ export interface AccessorList {
   duplicates: number;
 }
 
-export interface ReadAccessorOptions {
+/** CSV only: `column` and `header` say where the IDs are (see `accessorColumn`). */
+export interface ReadAccessorOptions extends AccessorColumnOptions {
   /** Defaults to `csv` for a `.csv` file, `text` otherwise. */
   format?: AccessorFileFormat;
-  /** CSV only: the header of the accessor column; the first row must then be a header. */
-  column?: string;
 }
 
 /**
- * Reads accessor IDs from a text file (one per line) or a CSV file (first column, or the
- * column a header names), skipping blank lines and `#` comments, trimming each ID.
- * Throws `AccessorFileError` naming the file and line of every problem (up to ten).
+ * Reads accessor IDs from a text file (one per line) or a CSV file (the column a header names,
+ * or the first column of a file without one), skipping blank lines and `#` comments, trimming
+ * each ID. Throws `AccessorFileError` naming the file and line of every problem (up to ten).
  */
 export async function readAccessorFile(
   path: string,
@@ -51,7 +48,7 @@ export async function readAccessorFile(
   }
   const format = options.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : 'text');
   try {
-    return parseAccessorList(text, format, options.column);
+    return parseAccessorList(text, format, options);
   } catch (error) {
     if (error instanceof AccessorFileError) {
       throw new AccessorFileError(`${path}: ${error.message}`, error.line, { cause: error });
@@ -67,10 +64,10 @@ export async function readAccessorFile(
 export function parseAccessorList(
   text: string,
   format: AccessorFileFormat,
-  column?: string,
+  csv: AccessorColumnOptions = {},
 ): AccessorList {
   const problems = new LineProblems();
-  const ids = format === 'csv' ? csvIds(text, problems, column) : textIds(text, problems);
+  const ids = format === 'csv' ? csvIds(text, problems, csv) : textIds(text, problems);
   problems.throwIfAny();
   if (ids.length === 0) throw new AccessorFileError('no accessor IDs found');
   const accessorIds = uniqueStrings(ids);
@@ -123,22 +120,16 @@ function textIds(text: string, problems: LineProblems): string[] {
   return ids;
 }
 
-function csvIds(text: string, problems: LineProblems, column?: string): string[] {
+function csvIds(text: string, problems: LineProblems, options: AccessorColumnOptions): string[] {
   const ids: string[] = [];
   let columnIndex: number | undefined;
   try {
     for (const record of parseCsv(text)) {
       if (record.comment || record.fields.every((field) => field.trim() === '')) continue;
       if (columnIndex === undefined) {
-        const header = headerColumn(record.fields, column);
-        if (header === undefined && column !== undefined) {
-          throw new AccessorFileError(
-            `line ${record.line}: the first row has no column named "${column}"`,
-            record.line,
-          );
-        }
-        columnIndex = header ?? 0;
-        if (header !== undefined) continue;
+        const column = accessorColumn(record, options);
+        columnIndex = column.index;
+        if (column.headerRow) continue;
       }
       const id = (record.fields[columnIndex] ?? '').trim();
       if (id === '') {
@@ -154,15 +145,4 @@ function csvIds(text: string, problems: LineProblems, column?: string): string[]
     throw error;
   }
   return ids;
-}
-
-/** The accessor column's index when `fields` is a header row, else undefined. */
-function headerColumn(fields: string[], column?: string): number | undefined {
-  const names = fields.map((field) => field.trim().toLowerCase());
-  const wanted = column === undefined ? ACCESSOR_COLUMN_NAMES : [column.trim().toLowerCase()];
-  for (const name of wanted) {
-    const index = names.indexOf(name);
-    if (index !== -1) return index;
-  }
-  return undefined;
 }

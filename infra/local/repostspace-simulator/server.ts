@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.ts';
 import { authorizationProblem } from './authorization.ts';
 import { SIMULATOR_DEFAULTS } from './constants.ts';
 import { DeliveryLog } from './delivery-log.ts';
@@ -164,13 +165,7 @@ export async function startRepostspaceSimulator(
       });
     });
   });
-  await new Promise<void>((resolve, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', rejectListen);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 

@@ -407,23 +407,42 @@ describe('npm run invite against the local stack', () => {
     assert.match(out.stdout.text(), /request 2 \(accessors 11–20\): not sent \(interrupted\)/);
   });
 
-  it('exits 2 naming the line of an invalid ID, before sending anything', async () => {
+  /** Runs the command on a file holding `content`, through the proxy. */
+  async function inviteFromFile(name: string, content: string) {
     proxy.reset();
-    const file = join(state.path, 'bad.csv');
-    writeFileSync(file, 'accessorId,name\nalice,Alice\n"bob\u0007",Bob\n');
+    const file = join(state.path, name);
+    writeFileSync(file, content);
     const out = io();
-
     const exitCode = await main(
       ['--url', proxy.url, '--space', SPACE, '--file', file, '--title', 'Hi', '--body', 'Join'],
       out,
     );
+    return { exitCode, stderr: out.stderr.text() };
+  }
+
+  it('exits 2 naming the line of an invalid ID, before sending anything', async () => {
+    const content = 'accessorId,name\nalice,Alice\n"bob\u0007",Bob\n';
+
+    const { exitCode, stderr } = await inviteFromFile('bad.csv', content);
 
     assert.equal(exitCode, 2);
     assert.equal(proxy.received.length, 0);
     assert.match(
-      out.stderr.text(),
+      stderr,
       /bad\.csv: invalid accessor ID\n {2}line 3: accessor ID must not contain control characters/,
     );
+  });
+
+  it('exits 2 on a CSV whose first row is not a recognised header, naming its fields', async () => {
+    const content = 'email,name\nalice@example.com,Alice\n';
+
+    const { exitCode, stderr } = await inviteFromFile('people.csv', content);
+
+    assert.equal(exitCode, 2);
+    assert.equal(proxy.received.length, 0);
+    assert.match(stderr, /people\.csv: line 1: the first row \("email", "name"\)/);
+    assert.match(stderr, /Pass --column <name>/);
+    assert.match(stderr, /Nothing was sent/);
   });
 
   it('prints its usage when run as a command', async () => {
@@ -432,5 +451,6 @@ describe('npm run invite against the local stack', () => {
     assert.equal(exitCode, 0, stderr);
     assert.match(stdout, /^Usage: npm run invite -- --url <api base url> --space <spaceId> --file/);
     assert.match(stdout, /--no-sign/);
+    assert.match(stdout, /--no-header +CSV only: the file has no header row/);
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -13,6 +15,7 @@ import { ensureLocalQueues, type LocalQueue } from '../../../infra/local/local-q
 import { MessageMoveUnsupportedError } from '../../../scripts/lib/errors.ts';
 import type { MessageMover, MoveTask, StartMoveInput } from '../../../scripts/lib/message-mover.ts';
 import { queueNames, runRedrive } from '../../../scripts/lib/run-redrive.ts';
+import { createScriptSqsClient } from '../../../scripts/lib/script-sqs-client.ts';
 import { SqsMessageMover } from '../../../scripts/lib/sqs-message-mover.ts';
 import { SqsQueueDirectory } from '../../../scripts/lib/sqs-queue-directory.ts';
 import { main } from '../../../scripts/redrive.ts';
@@ -78,6 +81,23 @@ class ReceiveAndSendMover implements MessageMover {
   }
 }
 
+const home = mkdtempSync(join(tmpdir(), 'redrive-home-'));
+
+/**
+ * Leaves the SDK nothing to find, as on a newcomer's laptop: no AWS_* variables, no config or
+ * credentials file, no instance metadata. The command is given its environment as io.env.
+ */
+function withoutAwsSettings() {
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('AWS_')) delete process.env[name];
+  }
+  Object.assign(process.env, {
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+}
+
 function recorder() {
   const chunks: string[] = [];
   return { write: (chunk: string) => chunks.push(chunk), text: () => chunks.join('') };
@@ -91,12 +111,7 @@ describe('npm run redrive against fauxqs', () => {
 
   before(async () => {
     server = await startFauxqs({ port: 0, logger: false });
-    // The SDK's credential chain reads these; the command itself reads the endpoint from io.env.
-    Object.assign(process.env, {
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    });
+    withoutAwsSettings();
     client = new SQSClient({
       endpoint: server.address,
       region: TEST_REGION,
@@ -113,6 +128,7 @@ describe('npm run redrive against fauxqs', () => {
   after(async () => {
     client.destroy();
     await server.stop();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('finds the queues by the names infra/queues.yml gives them and reads the DLQ depth', async () => {
@@ -134,7 +150,7 @@ describe('npm run redrive against fauxqs', () => {
     });
   });
 
-  it('says that fauxqs has no message move tasks, and exits 1', async () => {
+  it('says that fauxqs has no message move tasks, and exits 1, with no AWS credentials or region', async () => {
     const stdout = recorder();
     const stderr = recorder();
 
@@ -157,6 +173,58 @@ describe('npm run redrive against fauxqs', () => {
       stderr.text(),
       /redrive failed: The SQS endpoint does not support ListMessageMoveTasks/,
     );
+  });
+
+  it('takes the endpoint from a loopback --dlq-url, as the local stack prints it or on 127.0.0.1', async () => {
+    const onLoopbackAddress = (queue: LocalQueue) => {
+      const url = new URL(queue.url);
+      url.hostname = '127.0.0.1';
+      return url.href;
+    };
+    const forms = [
+      [queues.deadLetter.url, queues.invites.url],
+      [onLoopbackAddress(queues.deadLetter), onLoopbackAddress(queues.invites)],
+    ];
+
+    for (const [dlqUrl = '', queueUrl = ''] of forms) {
+      const stdout = recorder();
+      const stderr = recorder();
+      const exitCode = await main(['--dlq-url', dlqUrl, '--queue-url', queueUrl], {
+        stdout,
+        stderr,
+        env: {},
+      });
+
+      assert.equal(exitCode, 1, stderr.text());
+      assert.match(stdout.text(), /repost-invite-pipeline-it-invites-dlq holds 3 messages/);
+      assert.match(stderr.text(), /does not support ListMessageMoveTasks/);
+    }
+  });
+
+  it('exits 2 asking for --region when the queues are on AWS and no region is set', async () => {
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', 'prod'], { stdout: recorder(), stderr, env: {} });
+
+    assert.equal(exitCode, 2);
+    assert.match(
+      stderr.text(),
+      /^redrive: No AWS region for SQS: pass --region or set AWS_REGION\nRun with --help/,
+    );
+  });
+
+  it("takes the region from the AWS config's profile when the environment names none", async (t) => {
+    // A file of its own: the SDK keeps what it read from a path for the life of the process.
+    const config = join(home, 'profile-config');
+    writeFileSync(config, '[profile newcomer]\nregion = eu-west-1\n');
+    const env = { AWS_PROFILE: 'newcomer', AWS_CONFIG_FILE: config };
+    Object.assign(process.env, env);
+    t.after(withoutAwsSettings);
+
+    const sqs = await createScriptSqsClient({ env });
+
+    assert.equal(await sqs.config.region(), 'eu-west-1');
+    sqs.destroy();
   });
 
   it('moves every DLQ message back to the invites queue through the real queue lookups', async () => {

@@ -32,7 +32,7 @@ describe('invite command line', () => {
     });
   });
 
-  it('reads every optional option, --no-sign included', () => {
+  it('reads every optional option, --no-sign and --no-header included', () => {
     const parsed = parseInviteArgs([
       ...REQUIRED,
       ...TEXT,
@@ -45,6 +45,7 @@ describe('invite command line', () => {
       '--no-sign',
       '--column',
       'email',
+      '--no-header',
       '--report',
       'out.json',
     ]);
@@ -61,6 +62,7 @@ describe('invite command line', () => {
       concurrency: 4,
       sign: false,
       column: 'email',
+      header: false,
       report: 'out.json',
     });
   });

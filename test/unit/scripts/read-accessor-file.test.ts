@@ -127,10 +127,10 @@ describe('readAccessorFile, text', () => {
 });
 
 describe('readAccessorFile, CSV', () => {
-  it('takes the first column when the first row is not a header', async () => {
+  it('with --no-header, takes the first column of every row, the first included', async () => {
     const path = file('plain.csv', 'alice,Alice A\n"bob, jr",Bob\n\n,\n# comment\ncarol\n');
 
-    const list = await readAccessorFile(path);
+    const list = await readAccessorFile(path, { header: false });
 
     assert.deepEqual(list.accessorIds, ['alice', 'bob, jr', 'carol']);
   });
@@ -179,11 +179,12 @@ describe('readAccessorFile, CSV', () => {
 
   it('uses the column passed by name, and refuses a file whose first row lacks it', () => {
     assert.deepEqual(
-      parseAccessorList('email,name\nalice@example.com,Alice\n', 'csv', 'Email').accessorIds,
+      parseAccessorList('email,name\nalice@example.com,Alice\n', 'csv', { column: 'Email' })
+        .accessorIds,
       ['alice@example.com'],
     );
     assert.throws(
-      () => parseAccessorList('alice@example.com,Alice\n', 'csv', 'email'),
+      () => parseAccessorList('alice@example.com,Alice\n', 'csv', { column: 'email' }),
       /line 1: the first row has no column named "email"/,
     );
   });
@@ -192,5 +193,102 @@ describe('readAccessorFile, CSV', () => {
     const path = file('commas.txt', 'a,b\n');
 
     assert.deepEqual((await readAccessorFile(path)).accessorIds, ['a,b']);
+  });
+});
+
+describe('readAccessorFile, a CSV first row that is not a recognised header', () => {
+  /** The refusal `parseAccessorList` throws for `text`, checked to be a usage error (exit 2). */
+  function refusal(text: string, options = {}): AccessorFileError {
+    let thrown: unknown;
+    assert.throws(
+      () => parseAccessorList(text, 'csv', options),
+      (error) => {
+        thrown = error;
+        return error instanceof AccessorFileError && error instanceof UsageError;
+      },
+    );
+    assert.equal((thrown as UsageError).exitCode, 2);
+    return thrown as AccessorFileError;
+  }
+
+  it('refuses email,name: it names the fields and says to pass --column or --no-header', () => {
+    const error = refusal('email,name\nalice@example.com,Alice\n');
+
+    assert.equal(error.line, 1);
+    assert.match(error.message, /^line 1: the first row \("email", "name"\) is not a header/);
+    assert.match(error.message, /\(accessorId, accessor_id or id\)/);
+    assert.match(error.message, /Pass --column <name>/);
+    assert.match(error.message, /--no-header/);
+  });
+
+  it('refuses name,email rather than inviting the names', () => {
+    const error = refusal('# export\nname,email\nAlice,alice@example.com\n');
+
+    assert.equal(error.line, 2);
+    assert.match(error.message, /^line 2: the first row \("name", "email"\)/);
+  });
+
+  it('refuses a headerless file of several columns, and reads it with --no-header', () => {
+    const text = 'alice@example.com,Alice\nbob@example.com,Bob\n';
+
+    const error = refusal(text);
+    const list = parseAccessorList(text, 'csv', { header: false });
+
+    assert.match(error.message, /the first row \("alice@example\.com", "Alice"\)/);
+    assert.deepEqual(list.accessorIds, ['alice@example.com', 'bob@example.com']);
+  });
+
+  it('reads the id column of id,name', () => {
+    const list = parseAccessorList('id,name\nu-1,Alice\nu-2,Bob\n', 'csv');
+
+    assert.deepEqual(list.accessorIds, ['u-1', 'u-2']);
+  });
+
+  it('reads a one-column file headed accessorId without sending the header', () => {
+    const list = parseAccessorList('accessorId\nalice\nbob\n', 'csv');
+
+    assert.deepEqual(list.accessorIds, ['alice', 'bob']);
+  });
+
+  it('reads a one-column file without a header from its first row', () => {
+    const list = parseAccessorList('alice@example.com\nbob@example.com\n', 'csv');
+
+    assert.deepEqual(list.accessorIds, ['alice@example.com', 'bob@example.com']);
+  });
+
+  it('refuses a one-column file whose first row is a header-like word, in any spelling', () => {
+    for (const word of ['email', 'Name', 'user', 'User Name', 'user_id', 'LOGIN', 'E-mail']) {
+      const error = refusal(`${word}\nalice@example.com\n`);
+
+      assert.match(error.message, /looks like a header, not an accessor ID/, word);
+    }
+    assert.match(refusal('email\nalice\n').message, /Pass --column email to read the IDs/);
+    assert.match(refusal('User Name\nalice\n').message, /Pass --column "User Name"/);
+  });
+
+  it('reads the column --column names, and a header-like first row with --no-header', () => {
+    assert.deepEqual(
+      parseAccessorList('name,email\nAlice,alice@example.com\n', 'csv', { column: 'email' })
+        .accessorIds,
+      ['alice@example.com'],
+    );
+    assert.deepEqual(parseAccessorList('email\nalice\n', 'csv', { column: 'email' }).accessorIds, [
+      'alice',
+    ]);
+    assert.deepEqual(parseAccessorList('user\nalice\n', 'csv', { header: false }).accessorIds, [
+      'user',
+      'alice',
+    ]);
+  });
+
+  it('refuses --column with --no-header, and a first row --header finds no accessor column in', () => {
+    assert.match(
+      refusal('email\nalice\n', { column: 'email', header: false }).message,
+      /--column names a header, so it cannot go with --no-header/,
+    );
+    assert.match(
+      refusal('alice\nbob\n', { header: true }).message,
+      /the first row \("alice"\) is not a header naming the accessor column/,
+    );
   });
 });

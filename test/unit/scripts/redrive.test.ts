@@ -326,14 +326,14 @@ describe('redrive command line', () => {
         region: 'eu-west-1',
       },
     );
-    assert.deepEqual(parseRedriveArgs(['--dlq-url', 'u', '--cancel']), {
+    assert.deepEqual(parseRedriveArgs(['--dlq-url', url(DLQ_NAME), '--cancel']), {
       help: false,
-      options: { dlqUrl: 'u', cancel: true },
+      options: { dlqUrl: url(DLQ_NAME), cancel: true },
     });
     assert.deepEqual(parseRedriveArgs(['-h']), { help: true });
   });
 
-  it('refuses unknown options, a rate out of range and missing queues', () => {
+  it('refuses unknown options, a rate out of range, missing queues and a queue URL that is not one', () => {
     assert.throws(() => parseRedriveArgs(['--stage', 'dev', '--force']), UsageError);
     assert.throws(
       () => parseRedriveArgs(['--stage', 'dev', '--rate', '501']),
@@ -342,6 +342,10 @@ describe('redrive command line', () => {
     assert.throws(
       () => parseRedriveArgs(['--dlq-url', 'u']),
       /Pass --stage, or --dlq-url and --queue-url/,
+    );
+    assert.throws(
+      () => parseRedriveArgs(['--dlq-url', url(DLQ_NAME), '--queue-url', 'invites']),
+      /--queue-url must be an http\(s\) queue URL, got "invites"/,
     );
   });
 

@@ -1,0 +1,77 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
+import { configuredEndpoint, configuredRegion, isHttpUrl } from '../../shared/config/aws-config.ts';
+import type { Environment } from '../../shared/config/environment.ts';
+import { UsageError } from './errors.ts';
+import { hasEnvironmentCredentials, isLoopback, resolveSigningRegion } from './sign-request.ts';
+
+/** What an endpoint on this machine (the local stack, fauxqs) is signed with: it checks nothing. */
+export const LOOPBACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/** The SDK's message when neither the configuration nor the profile names a region. */
+const SDK_REGION_MISSING = 'Region is missing';
+
+export interface ScriptSqsClientOptions {
+  env: Environment;
+  /** `--region`. */
+  region?: string | undefined;
+  /** A queue URL the command was given; a loopback one names the endpoint when none is set. */
+  queueUrl?: string | undefined;
+}
+
+/**
+ * The SQS endpoint: `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`), else the origin of a
+ * loopback queue URL, since move tasks are addressed by ARN and would otherwise go to AWS.
+ * Emulators name queues on `*.localhost` hosts that may not resolve: those become 127.0.0.1.
+ */
+function sqsEndpoint(env: Environment, queueUrl: string | undefined): string | undefined {
+  const configured = configuredEndpoint(env, 'SQS');
+  if (configured !== undefined) {
+    if (!isHttpUrl(configured)) {
+      throw new UsageError(
+        `The SQS endpoint "${configured}" (AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL) is not an http(s) URL`,
+      );
+    }
+    return configured;
+  }
+  if (queueUrl === undefined) return undefined;
+  const url = new URL(queueUrl);
+  if (!isLoopback(url)) return undefined;
+  if (url.hostname.endsWith('.localhost')) url.hostname = '127.0.0.1';
+  return url.origin;
+}
+
+/**
+ * An SQS client for an operator command. Region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+ * `us-east-1` for a loopback endpoint, else the SDK's chain (the profile's); a loopback endpoint
+ * gets dummy credentials when the environment names none. Throws `UsageError` when no region is found.
+ */
+export async function createScriptSqsClient(options: ScriptSqsClientOptions): Promise<SQSClient> {
+  const { env } = options;
+  const endpoint = sqsEndpoint(env, options.queueUrl);
+  const target = endpoint === undefined ? undefined : new URL(endpoint);
+  const region =
+    target === undefined
+      ? (options.region ?? configuredRegion(env))
+      : resolveSigningRegion(options.region, target, env);
+  const local = target !== undefined && isLoopback(target) && !hasEnvironmentCredentials(env);
+  const client = createSqsClient({
+    ...(region !== undefined ? { region } : {}),
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(local ? { credentials: { ...LOOPBACK_CREDENTIALS } } : {}),
+  });
+  try {
+    // Resolved once here so a missing region is a usage error, not a failure mid-run.
+    await client.config.region();
+  } catch (error) {
+    client.destroy();
+    const reason = (error as Error).message;
+    throw new UsageError(
+      reason === SDK_REGION_MISSING
+        ? 'No AWS region for SQS: pass --region or set AWS_REGION'
+        : `The AWS region is not valid (${reason}): pass --region or set AWS_REGION`,
+      { cause: error },
+    );
+  }
+  return client;
+}
