@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { startFauxqs } from 'fauxqs';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { buildWorkerHandler } from '../../functions/worker/build.ts';
@@ -59,10 +60,9 @@ export async function startLocalStack(
   config: LocalStackConfig,
   events: StackEvents = {},
 ): Promise<LocalStack> {
-  const aws = {
-    region: config.region,
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-  };
+  // One provider for every client and the simulator, so the simulator verifies signatures with
+  // the credentials the clients sign with: the built-in local ones, else the standard chain's.
+  const aws = { region: config.region, credentials: config.credentials ?? defaultProvider() };
   const loaded = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
     region: config.region,
     params: { hrEventSource: config.hrEventSource },
@@ -86,7 +86,7 @@ export async function startLocalStack(
     let sqsEndpoint = config.sqsEndpoint;
     if (!sqsEndpoint) {
       const dataDir = join(config.stateDir, 'sqs');
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const fauxqs = await startFauxqs({
         port: config.sqsPort,
         logger: false,
@@ -115,6 +115,7 @@ export async function startLocalStack(
         port: config.repostspacePort,
         throttle: { ratePerSecond, burst, retryAfterSeconds },
         faults: { internalErrorRate, dropConnectionRate },
+        credentials: aws.credentials,
         ...(knownSpaceIds ? { knownSpaceIds } : {}),
       });
       simulator = started;
