@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { buildWorkerHandler } from '../../functions/worker/build.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
@@ -65,10 +66,9 @@ export async function startLocalStack(
   config: LocalStackConfig,
   events: StackEvents = {},
 ): Promise<LocalStack> {
-  const aws = {
-    region: config.region,
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-  };
+  // One provider for every client and the simulator, so the simulator verifies signatures with
+  // the credentials the clients sign with: the built-in local ones, else the standard chain's.
+  const aws = { region: config.region, credentials: config.credentials ?? defaultProvider() };
   const loaded = loadStackDefinitions(new URL('serverless.yml', ROOT).pathname, {
     region: config.region,
     params: { hrEventSource: config.hrEventSource },
@@ -92,7 +92,7 @@ export async function startLocalStack(
     let sqsEndpoint = config.sqsEndpoint;
     if (!sqsEndpoint) {
       const dataDir = join(config.stateDir, 'sqs');
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const fauxqs = await startLoopbackFauxqs({
         port: config.sqsPort,
         dataDir,
@@ -120,6 +120,7 @@ export async function startLocalStack(
         port: config.repostspacePort,
         throttle: { ratePerSecond, burst, retryAfterSeconds },
         faults: { internalErrorRate, dropConnectionRate },
+        credentials: aws.credentials,
         ...(knownSpaceIds ? { knownSpaceIds } : {}),
       }).catch(rethrowPortInUse(PORT_VARIABLES.repostspacePort, config.repostspacePort));
       simulator = started;

@@ -66,26 +66,31 @@ const wholeRequest: fc.Arbitrary<Piece> = fc.oneof(
   }),
 );
 
-/** What HTTP/1.1 cannot parse: the connection is refused with a 4xx after what it owes. */
-const garbage = fc.oneof(
-  fc
-    .uint8Array({ minLength: 1, maxLength: 64 })
-    .map((bytes) => Buffer.from(bytes).toString('latin1')),
-  fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 64 }),
-  fc.constantFrom(
-    'GARBAGE\r\n\r\n',
-    'GET / HTTP/9.9\r\n\r\n',
-    'GET /health HTTP/1.1\r\nNo colon here\r\n\r\n',
-    'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
-    'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}',
-    'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n',
-    'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n',
-    'GET /health HTTP/1.1\r\n\r\n',
-  ),
-  fc
-    .integer({ min: 17_000, max: 20_000 })
-    .map((n) => `GET /health HTTP/1.1\r\nX-Big: ${'a'.repeat(n)}\r\n\r\n`),
-);
+/**
+ * What HTTP/1.1 cannot parse: the connection is refused with a 4xx after what it owes. Bare line
+ * breaks are not garbage: a server ignores empty lines before a request line (RFC 9112 §2.2).
+ */
+const garbage = fc
+  .oneof(
+    fc
+      .uint8Array({ minLength: 1, maxLength: 64 })
+      .map((bytes) => Buffer.from(bytes).toString('latin1')),
+    fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 64 }),
+    fc.constantFrom(
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/9.9\r\n\r\n',
+      'GET /health HTTP/1.1\r\nNo colon here\r\n\r\n',
+      'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
+      'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}',
+      'POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n',
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+      'GET /health HTTP/1.1\r\n\r\n',
+    ),
+    fc
+      .integer({ min: 17_000, max: 20_000 })
+      .map((n) => `GET /health HTTP/1.1\r\nX-Big: ${'a'.repeat(n)}\r\n\r\n`),
+  )
+  .filter((bytes) => !/^[\r\n]*$/.test(bytes));
 
 /** A request cut short, in its headers or its body. */
 const partial = wholeRequest

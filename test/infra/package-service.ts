@@ -21,6 +21,8 @@ export interface PackagedService {
   /** The folder `serverless package --package` wrote the zips and templates to. */
   artifactsDir: string;
   template: Template;
+  /** What osls printed, warnings included. */
+  output: string;
   /** Removes the copy of the service and its artifacts. */
   dispose(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export async function packageService(options: {
       '--param',
       `${name}=${value}`,
     ]);
-    await runServerless(serviceDir, [
+    const output = await runServerless(serviceDir, [
       'package',
       '--stage',
       options.stage,
@@ -61,14 +63,14 @@ export async function packageService(options: {
     const template = JSON.parse(
       await readFile(path.join(artifactsDir, 'cloudformation-template-update-stack.json'), 'utf8'),
     ) as Template;
-    return { artifactsDir, template, dispose };
+    return { artifactsDir, template, output, dispose };
   } catch (error) {
     await dispose();
     throw error;
   }
 }
 
-function runServerless(cwd: string, args: string[]): Promise<void> {
+function runServerless(cwd: string, args: string[]): Promise<string> {
   const bin = path.join(ROOT, 'node_modules', '.bin');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -96,7 +98,7 @@ function runServerless(cwd: string, args: string[]): Promise<void> {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve();
+      if (code === 0) resolve(output);
       else reject(new Error(`serverless ${args.join(' ')} exited with ${code}:\n${output}`));
     });
   });

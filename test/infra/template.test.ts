@@ -24,14 +24,30 @@ const STAGE = 'ci';
 const MAX_BUNDLE_BYTES = 400 * 1024;
 const QUEUE_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/** The defaults, but for the consent an empty `allowedSpaceIds` needs outside dev and local. */
+const DEFAULT_PARAMS = { allowAnySpace: 'true' };
+
+const HR_ROLE = 'arn:aws:iam::111122223333:role/hr-system';
+const HR_ACCOUNT = '444455556666';
+const OPERATOR_ROLE = 'arn:aws:iam::123456789012:role/invite-operators';
+const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
 /** Every deploy-time parameter set to something other than its default. */
 const CUSTOM_PARAMS = {
   allowedSpaceIds: 'SPalpha000000000000000000, SP_beta-2',
   defaultSpaceId: 'SPalpha000000000000000000',
   hrEventSource: 'acme.hr',
   hrEventBusName: 'hr-events',
+  hrPublisherPrincipals: `${HR_ROLE}, ${HR_ACCOUNT}`,
+  hrEventAccount: '111122223333',
   alarmEmail: 'oncall@example.com',
   workerMaximumConcurrency: '5',
+  intakeReservedConcurrency: '4',
+  apiThrottlingRateLimit: '2.5',
+  apiThrottlingBurstLimit: '5',
+  operatorRoleArn: OPERATOR_ROLE,
+  kmsKeyArn: KMS_KEY,
+  logRetentionInDays: '30',
 };
 
 const execFileAsync = promisify(execFile);
@@ -51,18 +67,21 @@ const POWERTOOLS_ENVIRONMENT = {
 
 let defaults: Template;
 let custom: Template;
+let defaultsOutput: string;
+let customOutput: string;
 const packaged: PackagedService[] = [];
 
 before(
   async () => {
     // Both packagings run at once, each on its own copy of the service.
     const runs = await Promise.allSettled([
-      packageService({ stage: STAGE }),
+      packageService({ stage: STAGE, params: DEFAULT_PARAMS }),
       packageService({ stage: STAGE, params: CUSTOM_PARAMS }),
     ]);
     for (const run of runs) if (run.status === 'fulfilled') packaged.push(run.value);
     for (const run of runs) if (run.status === 'rejected') throw run.reason;
     [defaults, custom] = packaged.map((service) => service.template) as [Template, Template];
+    [defaultsOutput, customOutput] = packaged.map((service) => service.output) as [string, string];
   },
   { timeout: 180_000 },
 );
@@ -83,6 +102,24 @@ function policyStatements(template: Template, roleId: string): unknown[] {
   return resolveIf(template, policies[0]?.PolicyDocument.Statement) as unknown[];
 }
 
+interface Statement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+  [key: string]: unknown;
+}
+
+/** The statements of a queue or topic policy, as CloudFormation would choose its branches. */
+function queuePolicyStatements(template: Template, logicalId: string): Statement[] {
+  const policy = template.Resources[logicalId];
+  assert.ok(policy, `${logicalId} is in the template`);
+  const document = resolveIf(template, policy.Properties.PolicyDocument) as {
+    Statement: Statement[];
+  };
+  return document.Statement;
+}
+
 function spaceArn(space: string) {
   return {
     'Fn::Sub': `arn:\${AWS::Partition}:repostspace:\${AWS::Region}:\${AWS::AccountId}:space/${space}`,
@@ -94,11 +131,10 @@ function hrEventsRule(template: Template): Resource {
 }
 
 /** The ARN EventBridge gives the rule: the bus appears in it unless it is the default bus. */
-function ruleArn(rule: Resource): { 'Fn::Sub': string } {
-  const bus = rule.Properties.EventBusName;
-  const busPath = bus === undefined ? '' : `${bus}/`;
+function ruleArn(busName: string, ruleName: string): { 'Fn::Sub': string } {
+  const busPath = busName === 'default' ? '' : `${busName}/`;
   return {
-    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}${rule.Properties.Name}`,
+    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}${ruleName}`,
   };
 }
 
@@ -144,6 +180,7 @@ describe('the functions', () => {
       ALLOWED_SPACE_IDS: '',
       DEFAULT_SPACE_ID: '',
       HR_EVENT_SOURCE: 'hr.events',
+      HR_EVENT_ACCOUNT: { 'Fn::Sub': `\${AWS::AccountId}` },
       QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
       ...POWERTOOLS_ENVIRONMENT,
     });
@@ -153,19 +190,27 @@ describe('the functions', () => {
       ALLOWED_SPACE_IDS: CUSTOM_PARAMS.allowedSpaceIds,
       DEFAULT_SPACE_ID: CUSTOM_PARAMS.defaultSpaceId,
       HR_EVENT_SOURCE: CUSTOM_PARAMS.hrEventSource,
+      HR_EVENT_ACCOUNT: { 'Fn::Sub': CUSTOM_PARAMS.hrEventAccount },
       QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
       ...POWERTOOLS_ENVIRONMENT,
     });
     assert.deepEqual(workerEnvironment(custom), { ...queues, ...POWERTOOLS_ENVIRONMENT });
   });
 
-  it('log to a log group of their own, kept for 30 days', () => {
-    for (const name of ['intake', 'worker'] as const) {
-      const logGroup = resource(defaults, `${LOGICAL_NAMES[name]}LogGroup`, 'AWS::Logs::LogGroup');
-      assert.deepEqual(logGroup.Properties, {
-        LogGroupName: `/aws/lambda/${SERVICE}-${STAGE}-${name}`,
-        RetentionInDays: 30,
-      });
+  it('log to a log group of their own, kept for logRetentionInDays (90 by default)', () => {
+    for (const [template, days] of [
+      [defaults, 90],
+      [custom, Number(CUSTOM_PARAMS.logRetentionInDays)],
+    ] as const) {
+      for (const name of ['intake', 'worker'] as const) {
+        const logGroupId = `${LOGICAL_NAMES[name]}LogGroup`;
+        const logGroup = resource(template, logGroupId, 'AWS::Logs::LogGroup');
+        assert.deepEqual(resolveIf(template, logGroup.Properties), {
+          LogGroupName: `/aws/lambda/${SERVICE}-${STAGE}-${name}`,
+          RetentionInDays: days,
+          ...(template === custom ? { KmsKeyId: KMS_KEY } : {}),
+        });
+      }
     }
   });
 });
@@ -193,26 +238,29 @@ describe('the HTTP API', () => {
 });
 
 describe('the HR events rule', () => {
-  it('matches the HR source and both detail types on the default bus', () => {
+  const createdBus = `${SERVICE}-${STAGE}-hr-events`;
+
+  it('listens on the bus the stack creates by default, for HR events of this account', () => {
     const rule = hrEventsRule(defaults);
 
-    assert.equal(rule.Properties.EventBusName, undefined);
+    assert.deepEqual(rule.Properties.EventBusName, ref('HrEventBus'));
     assert.deepEqual(rule.Properties.EventPattern, {
       source: ['hr.events'],
+      account: [{ 'Fn::Sub': `\${AWS::AccountId}` }],
       'detail-type': ['Employee Onboarded', 'Invite Requested'],
     });
   });
 
-  it('listens on a named bus without creating it, for the configured source', () => {
+  it('listens on a named bus without creating it, for the configured source and account', () => {
     const rule = hrEventsRule(custom);
 
     assert.equal(rule.Properties.EventBusName, CUSTOM_PARAMS.hrEventBusName);
     assert.deepEqual(rule.Properties.EventPattern, {
       source: [CUSTOM_PARAMS.hrEventSource],
+      account: [{ 'Fn::Sub': CUSTOM_PARAMS.hrEventAccount }],
       'detail-type': ['Employee Onboarded', 'Invite Requested'],
     });
-    assert.deepEqual(resourcesOfType(custom, 'AWS::Events::EventBus'), []);
-    assert.deepEqual(resourcesOfType(defaults, 'AWS::Events::EventBus'), []);
+    assert.equal(evaluateCondition(custom, 'CreatesHrEventBus'), false);
   });
 
   it('invokes the intake, retries for an hour, then parks the event in the DLQ', () => {
@@ -237,25 +285,106 @@ describe('the HR events rule', () => {
     });
   });
 
-  it('is the only sender the DLQ lets in, on the default bus and on a named one', () => {
-    for (const template of [defaults, custom]) {
-      const [, queuePolicy] = onlyResourceOfType(template, 'AWS::SQS::QueuePolicy');
+  it('is the only sender the DLQ lets in, on the created bus and on a named one', () => {
+    for (const [template, busName] of [
+      [defaults, createdBus],
+      [custom, CUSTOM_PARAMS.hrEventBusName],
+    ] as const) {
+      const statements = queuePolicyStatements(template, 'DeadLetterQueuePolicy');
 
-      assert.deepEqual(queuePolicy.Properties.Queues, [ref('DeadLetterQueue')]);
-      assert.deepEqual(resolveIf(template, queuePolicy.Properties.PolicyDocument), {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'HrEventsRuleDeadLetters',
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: getAtt('DeadLetterQueue', 'Arn'),
-            Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(hrEventsRule(template)) } },
+      assert.deepEqual(statements[0], {
+        Sid: 'HrEventsRuleDeadLetters',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt('DeadLetterQueue', 'Arn'),
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': ruleArn(busName, hrEventsRule(template).Properties.Name as string),
           },
-        ],
+        },
       });
+      assert.deepEqual(
+        statements.filter((statement) => statement.Effect === 'Allow').length,
+        1,
+        'no other Allow',
+      );
     }
+  });
+});
+
+describe('the HR event bus', () => {
+  const busArn = (name: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${name}`,
+  });
+
+  it('is created by default with a policy that denies PutEvents to everyone until publishers are named', () => {
+    const name = `${SERVICE}-${STAGE}-hr-events`;
+    const bus = resource(defaults, 'HrEventBus', 'AWS::Events::EventBus');
+
+    assert.equal(evaluateCondition(defaults, 'CreatesHrEventBus'), true);
+    assert.equal(bus.Properties.Name, name);
+    assert.deepEqual(bus.Properties.Policy, {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'OnlyHrPublishersPutEvents',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: busArn(name),
+        },
+      ],
+    });
+    assert.deepEqual(defaults.Outputs?.HrEventBusArn, { Value: busArn(name) });
+    for (const logicalId of ['HrEventBusPublishersStatement', 'HrEventBusOthersStatement']) {
+      assert.equal(
+        evaluateCondition(defaults, defaults.Resources[logicalId]?.Condition as string),
+        false,
+      );
+    }
+    assert.match(defaultsOutput, /hrPublisherPrincipals is empty/);
+  });
+
+  it('lets only the named role and account put HR events on an existing bus, and denies the rest', () => {
+    const name = CUSTOM_PARAMS.hrEventBusName;
+    const allow = resource(custom, 'HrEventBusPublishersStatement', 'AWS::Events::EventBusPolicy');
+    const deny = resource(custom, 'HrEventBusOthersStatement', 'AWS::Events::EventBusPolicy');
+
+    assert.equal(evaluateCondition(custom, 'CreatesHrEventBus'), false);
+    assert.equal(evaluateCondition(custom, allow.Condition as string), true);
+    assert.equal(evaluateCondition(custom, deny.Condition as string), true);
+    assert.deepEqual(allow.Properties, {
+      EventBusName: name,
+      StatementId: 'HrPublishersPutEvents',
+      Statement: {
+        Sid: 'HrPublishersPutEvents',
+        Effect: 'Allow',
+        Principal: { AWS: [HR_ROLE, HR_ACCOUNT] },
+        Action: 'events:PutEvents',
+        Resource: busArn(name),
+        Condition: { 'ForAllValues:StringEquals': { 'events:source': ['acme.hr'] } },
+      },
+    });
+    // On a bus others publish to, only events claiming the HR source are refused to them.
+    assert.deepEqual(deny.Properties, {
+      EventBusName: name,
+      StatementId: 'OnlyHrPublishersPutHrEvents',
+      Statement: {
+        Sid: 'OnlyHrPublishersPutHrEvents',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: busArn(name),
+        Condition: {
+          ArnNotLike: { 'aws:PrincipalArn': [HR_ROLE] },
+          StringNotEquals: { 'aws:PrincipalAccount': [HR_ACCOUNT] },
+          'ForAnyValue:StringEquals': { 'events:source': ['acme.hr'] },
+        },
+      },
+    });
+    assert.equal(evaluateCondition(custom, 'HasHrPublishers'), true);
+    assert.doesNotMatch(customOutput, /hrPublisherPrincipals is empty/);
   });
 });
 
@@ -335,6 +464,14 @@ describe('IAM', () => {
     }
   });
 
+  /** Only with `kmsKeyArn`: queues encrypted with a customer-managed key need a data key. */
+  const useQueueKey = {
+    Sid: 'UseQueueKey',
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: KMS_KEY,
+  };
+
   it('lets the intake write its own logs and send to the invites queue and the DLQ, no more', () => {
     for (const template of [defaults, custom]) {
       assert.deepEqual(policyStatements(template, 'IntakeRole'), [
@@ -345,6 +482,7 @@ describe('IAM', () => {
           Action: 'sqs:SendMessage',
           Resource: [getAtt('InvitesQueue', 'Arn'), getAtt('DeadLetterQueue', 'Arn')],
         },
+        ...(template === custom ? [useQueueKey] : []),
       ]);
     }
   });
@@ -354,20 +492,25 @@ describe('IAM', () => {
   });
 
   it('limits SendInvites to the allowed spaces when a list is given', () => {
-    assert.deepEqual(
-      policyStatements(custom, 'WorkerRole'),
-      workerStatements([spaceArn('SPalpha000000000000000000'), spaceArn('SP_beta-2')]),
-    );
+    assert.deepEqual(policyStatements(custom, 'WorkerRole'), [
+      ...workerStatements([spaceArn('SPalpha000000000000000000'), spaceArn('SP_beta-2')]),
+      useQueueKey,
+    ]);
   });
 
   it('grants no wildcard action and no bare "*" resource anywhere', () => {
-    const grants = (template: Template) => [
-      ...policyStatements(template, 'IntakeRole'),
-      ...policyStatements(template, 'WorkerRole'),
-      ...resourcesOfType(template, 'AWS::SQS::QueuePolicy').flatMap(
-        ([, policy]) => (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
-      ),
-    ];
+    const resourcePolicies = (template: Template) =>
+      [
+        ...resourcesOfType(template, 'AWS::SQS::QueuePolicy'),
+        ...resourcesOfType(template, 'AWS::SNS::TopicPolicy'),
+      ].flatMap(([logicalId]) => queuePolicyStatements(template, logicalId));
+    // A Deny may name every action of a service (sqs:*), an Allow may not.
+    const grants = (template: Template) =>
+      [
+        ...policyStatements(template, 'IntakeRole'),
+        ...policyStatements(template, 'WorkerRole'),
+        ...resourcePolicies(template),
+      ].filter((statement) => (statement as Statement).Effect === 'Allow');
     for (const template of [defaults, custom]) {
       for (const statement of grants(template) as { Action: unknown; Resource: unknown }[]) {
         for (const action of [statement.Action].flat()) {
@@ -388,8 +531,14 @@ describe('the queues', () => {
 
   it('encrypt at rest and take 1 MiB messages, the size the intake chunks to', () => {
     for (const queue of [invitesQueue(), deadLetterQueue()]) {
-      assert.equal(queue.SqsManagedSseEnabled, true);
+      assert.equal(resolveIf(defaults, queue.SqsManagedSseEnabled), true);
+      assert.equal(resolveIf(defaults, queue.KmsMasterKeyId), undefined);
       assert.equal(queue.MaximumMessageSize, QUEUE_MAX_MESSAGE_BYTES);
+    }
+    for (const queueId of ['InvitesQueue', 'DeadLetterQueue']) {
+      const queue = resource(custom, queueId, 'AWS::SQS::Queue').Properties;
+      assert.equal(resolveIf(custom, queue.SqsManagedSseEnabled), undefined);
+      assert.equal(resolveIf(custom, queue.KmsMasterKeyId), KMS_KEY, `${queueId} uses kmsKeyArn`);
     }
     const intakeEnvironment = (
       functionResource(defaults, 'intake').Properties.Environment as {
@@ -443,6 +592,188 @@ describe('the queues', () => {
   });
 });
 
+describe('the queue policies', () => {
+  const denyInsecureTransport = (queueId: string) => ({
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'sqs:*',
+    Resource: getAtt(queueId, 'Arn'),
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  });
+  /** Denies `actions` to every IAM principal but the roles; AWS services are spared. */
+  const onlyRoles = (
+    sid: string,
+    queueId: string,
+    actions: string | string[],
+    roles: unknown[],
+  ) => ({
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: actions,
+    Resource: getAtt(queueId, 'Arn'),
+    Condition: {
+      ArnNotEquals: { 'aws:PrincipalArn': roles },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+    },
+  });
+  const consumeActions = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
+
+  it('refuse requests without TLS on both queues', () => {
+    for (const template of [defaults, custom]) {
+      for (const [policyId, queueId] of [
+        ['InvitesQueuePolicy', 'InvitesQueue'],
+        ['DeadLetterQueuePolicy', 'DeadLetterQueue'],
+      ] as const) {
+        assert.deepEqual(
+          queuePolicyStatements(template, policyId).find(
+            (statement) => statement.Sid === 'DenyInsecureTransport',
+          ),
+          denyInsecureTransport(queueId),
+        );
+      }
+    }
+  });
+
+  it('let only the intake (and the operator, who redrives) send to the invites queue, and only the worker consume it', () => {
+    const intake = getAtt('IntakeRole', 'Arn');
+    const worker = getAtt('WorkerRole', 'Arn');
+
+    assert.deepEqual(queuePolicyStatements(defaults, 'InvitesQueuePolicy'), [
+      denyInsecureTransport('InvitesQueue'),
+      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake]),
+      onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker]),
+    ]);
+    assert.deepEqual(queuePolicyStatements(custom, 'InvitesQueuePolicy'), [
+      denyInsecureTransport('InvitesQueue'),
+      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake, OPERATOR_ROLE]),
+      onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker, OPERATOR_ROLE]),
+    ]);
+  });
+
+  it("keep the DLQ's reads, deletes and redrives to the worker role and the operator role", () => {
+    const worker = getAtt('WorkerRole', 'Arn');
+    const readActions = [
+      ...consumeActions,
+      'sqs:PurgeQueue',
+      'sqs:StartMessageMoveTask',
+      'sqs:CancelMessageMoveTask',
+    ];
+
+    for (const [template, roles] of [
+      [defaults, [worker]],
+      [custom, [worker, OPERATOR_ROLE]],
+    ] as const) {
+      const statements = queuePolicyStatements(template, 'DeadLetterQueuePolicy');
+      assert.deepEqual(
+        statements.map((statement) => statement.Sid),
+        ['HrEventsRuleDeadLetters', 'DenyInsecureTransport', 'OnlyOperatorReadsDeadLetters'],
+      );
+      assert.deepEqual(
+        statements[2],
+        onlyRoles('OnlyOperatorReadsDeadLetters', 'DeadLetterQueue', readActions, [...roles]),
+      );
+    }
+    assert.match(defaultsOutput, /operatorRoleArn is empty/);
+  });
+});
+
+describe('the HTTP API stage', () => {
+  const stage = (template: Template) =>
+    resource(template, 'HttpApiStage', 'AWS::ApiGatewayV2::Stage').Properties;
+
+  it('throttles every route at apiThrottlingRateLimit and apiThrottlingBurstLimit', () => {
+    assert.deepEqual(stage(defaults).DefaultRouteSettings, {
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: 10,
+      ThrottlingBurstLimit: 20,
+    });
+    assert.deepEqual(stage(custom).DefaultRouteSettings, {
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: Number(CUSTOM_PARAMS.apiThrottlingRateLimit),
+      ThrottlingBurstLimit: Number(CUSTOM_PARAMS.apiThrottlingBurstLimit),
+    });
+  });
+
+  it("writes a JSON access log line naming the caller, kept as long as the functions' logs", () => {
+    for (const [template, days] of [
+      [defaults, 90],
+      [custom, Number(CUSTOM_PARAMS.logRetentionInDays)],
+    ] as const) {
+      const settings = stage(template).AccessLogSettings as {
+        DestinationArn: unknown;
+        Format: string;
+      };
+      const logGroup = resource(template, 'HttpApiLogGroup', 'AWS::Logs::LogGroup');
+      const format = JSON.parse(settings.Format) as Record<string, string>;
+
+      assert.deepEqual(settings.DestinationArn, getAtt('HttpApiLogGroup', 'Arn'));
+      assert.partialDeepStrictEqual(format, {
+        requestId: '$context.requestId',
+        callerArn: '$context.identity.userArn',
+        caller: '$context.identity.caller',
+        callerAccountId: '$context.identity.accountId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+      });
+      assert.deepEqual(resolveIf(template, logGroup.Properties), {
+        LogGroupName: `/aws/http-api/${SERVICE}-${STAGE}`,
+        RetentionInDays: days,
+        ...(template === custom ? { KmsKeyId: KMS_KEY } : {}),
+      });
+    }
+  });
+
+  it('lets API Gateway invoke the intake only for its route on the $default stage', () => {
+    const permission = resource(
+      defaults,
+      'IntakeLambdaPermissionHttpApi',
+      'AWS::Lambda::Permission',
+    );
+
+    assert.deepEqual(permission.Properties, {
+      FunctionName: getAtt('IntakeLambdaFunction', 'Arn'),
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: {
+        'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/$default/POST/spaces/*/invite`,
+      },
+    });
+  });
+});
+
+describe('concurrency', () => {
+  it('reserves intakeReservedConcurrency for the intake, capping it', () => {
+    assert.equal(functionResource(defaults, 'intake').Properties.ReservedConcurrentExecutions, 10);
+    assert.equal(
+      functionResource(custom, 'intake').Properties.ReservedConcurrentExecutions,
+      Number(CUSTOM_PARAMS.intakeReservedConcurrency),
+    );
+  });
+
+  it("reserves for the worker exactly its mapping's MaximumConcurrency, so the mapping is never throttled", () => {
+    for (const template of [defaults, custom]) {
+      const [, mapping] = onlyResourceOfType(template, 'AWS::Lambda::EventSourceMapping');
+      const reserved = functionResource(template, 'worker').Properties.ReservedConcurrentExecutions;
+
+      assert.equal(
+        reserved,
+        (mapping.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency,
+      );
+    }
+  });
+});
+
+describe('the customer-managed key', () => {
+  it('is off by default and exposed as HasKmsKey and the KmsKeyArn output when given', () => {
+    assert.equal(evaluateCondition(defaults, 'HasKmsKey'), false);
+    assert.equal(evaluateCondition(custom, 'HasKmsKey'), true);
+    assert.deepEqual(custom.Outputs?.KmsKeyArn, { Condition: 'HasKmsKey', Value: KMS_KEY });
+  });
+});
+
 describe('the alarms', () => {
   const alarms = (template: Template) =>
     Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
@@ -479,14 +810,44 @@ describe('the alarms', () => {
     });
   });
 
-  it('create no topic and notify no one without alarmEmail', () => {
+  it('create no topic and notify no one without alarmEmail, and say so at deploy time', () => {
     assert.equal(evaluateCondition(defaults, 'HasAlarmEmail'), false);
-    for (const logicalId of ['AlarmTopic', 'AlarmEmailSubscription']) {
+    for (const logicalId of ['AlarmTopic', 'AlarmEmailSubscription', 'AlarmTopicPolicy']) {
       assert.equal(defaults.Resources[logicalId]?.Condition, 'HasAlarmEmail');
     }
     for (const alarm of Object.values(alarms(defaults))) {
       assert.equal(resolveIf(defaults, alarm.Properties.AlarmActions), undefined);
     }
+    assert.match(defaultsOutput, /Warning: alarmEmail is empty: .*nobody will be told/);
+    assert.doesNotMatch(customOutput, /alarmEmail is empty/);
+  });
+
+  it('publish to a topic that only CloudWatch of this account may publish to, over TLS, with kmsKeyArn', () => {
+    const topic = resource(custom, 'AlarmTopic', 'AWS::SNS::Topic');
+
+    assert.equal(resolveIf(custom, topic.Properties.KmsMasterKeyId), KMS_KEY);
+    assert.deepEqual(
+      resource(custom, 'AlarmTopicPolicy', 'AWS::SNS::TopicPolicy').Properties.Topics,
+      [ref('AlarmTopic')],
+    );
+    assert.deepEqual(queuePolicyStatements(custom, 'AlarmTopicPolicy'), [
+      {
+        Sid: 'AlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: ref('AlarmTopic'),
+        Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+      },
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:*',
+        Resource: ref('AlarmTopic'),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
   });
 
   it('email alarmEmail through an SNS topic when it is set', () => {
@@ -501,6 +862,33 @@ describe('the alarms', () => {
       assert.deepEqual(resolveIf(custom, alarm.Properties.AlarmActions), [ref('AlarmTopic')]);
       assert.deepEqual(resolveIf(custom, alarm.Properties.OKActions), [ref('AlarmTopic')]);
     }
+  });
+});
+
+describe('an empty allowedSpaceIds', () => {
+  it('is allowed with allowAnySpace, with a warning at package time', () => {
+    assert.match(
+      defaultsOutput,
+      /Warning: allowedSpaceIds is empty: stage "ci" may invite to every re:Post Private space/,
+    );
+    assert.doesNotMatch(customOutput, /allowedSpaceIds is empty/);
+  });
+
+  it('fails packaging stage prod, and passes on stage dev', { timeout: 180_000 }, async () => {
+    const [prod, dev] = await Promise.allSettled([
+      packageService({ stage: 'prod' }),
+      packageService({ stage: 'dev' }),
+    ]);
+    if (dev.status === 'fulfilled') await dev.value.dispose();
+    if (prod.status === 'fulfilled') await prod.value.dispose();
+
+    assert.equal(prod.status, 'rejected');
+    assert.match(
+      String(prod.reason),
+      /allowedSpaceIds is empty for stage "prod".*--param "allowAnySpace=true"/,
+    );
+    assert.equal(dev.status, 'fulfilled');
+    assert.match(dev.value.output, /Warning: allowedSpaceIds is empty: stage "dev"/);
   });
 });
 

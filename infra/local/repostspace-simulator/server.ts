@@ -11,6 +11,7 @@ import { sendInvitesSpaceLabel } from './route.ts';
 import { checkThrottle, TokenBucket } from './token-bucket.ts';
 import type { RepostspaceSimulator, RepostspaceSimulatorOptions, SimulatorStats } from './types.ts';
 import { validateSendInvites } from './validate-send-invites.ts';
+import { signatureProblem } from './verify-sigv4.ts';
 
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -30,7 +31,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 /**
  * Starts a local re:Post Private that speaks the SendInvites wire protocol (rest-json, SigV4
  * signed), with a token bucket and injectable faults, and records what it delivers. Checks run
- * in the order: signature, route, throttle, faults, input, space.
+ * in the order: signature, route, throttle, faults, input, space. The signature is verified
+ * against `options.credentials` when given; without them only its shape and scope are checked.
  */
 export async function startRepostspaceSimulator(
   options: RepostspaceSimulatorOptions = {},
@@ -80,6 +82,23 @@ export async function startRepostspaceSimulator(
     const refusal = authorizationProblem(request);
     if (refusal !== undefined) {
       return reject(response, { status: 403, type: 'AccessDeniedException', message: refusal });
+    }
+    // A body too large to read whole cannot be hashed; it is refused below as too large.
+    if (options.credentials !== undefined && raw !== undefined) {
+      const credentials =
+        typeof options.credentials === 'function'
+          ? await options.credentials()
+          : options.credentials;
+      const problem = await signatureProblem(
+        {
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body: raw,
+        },
+        { credentials, service: 'repostspace', now: now() },
+      );
+      if (problem !== undefined) return reject(response, { status: 403, ...problem });
     }
     const spaceLabel = sendInvitesSpaceLabel(request.method, request.url);
     if (spaceLabel === undefined) {

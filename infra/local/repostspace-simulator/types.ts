@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SimulatorDeliveries } from './delivery-log.ts';
 import type { SimulatorFaults } from './faults.ts';
 import type { SimulatorThrottle } from './token-bucket.ts';
@@ -6,6 +7,12 @@ export interface RepostspaceSimulatorOptions {
   /** 0, the default, picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * The credentials callers sign with: a signature they do not produce, or an `x-amz-date` more
+   * than 15 minutes off `now`, answers 403 `InvalidSignatureException`, another access key 403
+   * `UnrecognizedClientException`. When undefined only the signature's shape and scope are checked.
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Every well-formed space exists when undefined; others answer 404 when given. */
   knownSpaceIds?: readonly string[];
   throttle?: SimulatorThrottle;

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
+import { LOCAL_CREDENTIALS, LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
+import { RepostspaceClient } from '../../../shared/adapters/repostspace/index.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { rejectionOf } from '../../helpers/rejection-of.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 
 const SPACE = LOCAL_DEMO_SPACE_ID;
@@ -22,9 +26,12 @@ describe('local stack end to end', () => {
   const state = tempStateDir();
   let stack: LocalStack;
 
+  // A folder the stack creates itself.
+  const stateDir = join(state.path, 'state');
+
   before(async () => {
     stack = await startTestStack({
-      LOCAL_STATE_DIR: state.path,
+      LOCAL_STATE_DIR: stateDir,
       LOCAL_THROTTLE_RATE: '50',
       LOCAL_THROTTLE_BURST: '10',
     });
@@ -105,6 +112,34 @@ describe('local stack end to end', () => {
     const summary = await stack.summary();
     assert.equal(summary.invited, 2_503);
     assert.equal(summary.acceptedRequests, 3);
+  });
+
+  it('creates its state folder readable by its owner only (0700)', () => {
+    for (const folder of [stateDir, join(stateDir, 'sqs')]) {
+      assert.equal((statSync(folder).mode & 0o777).toString(8), '700', folder);
+    }
+  });
+
+  it('has its simulator verify signatures against the credentials the worker signs with', async () => {
+    const simulator = stack.simulator;
+    assert.ok(simulator);
+    const clientWith = (secretAccessKey: string) =>
+      new RepostspaceClient({
+        region: 'us-east-1',
+        endpoint: simulator.url,
+        credentials: { ...LOCAL_CREDENTIALS, secretAccessKey },
+      });
+    const wrong = clientWith('not-the-local-secret');
+    const right = clientWith(LOCAL_CREDENTIALS.secretAccessKey);
+    const input = { spaceId: SPACE, accessorIds: ['signed@example.com'], title: 'T', body: 'B' };
+
+    const refused = (await rejectionOf(wrong.sendInvites(input))) as Error;
+    const accepted = await right.sendInvites(input);
+    wrong.destroy();
+    right.destroy();
+
+    assert.equal(refused.name, 'InvalidSignatureException');
+    assert.ok(accepted.requestId);
   });
 
   it('answers 400 and 413 without queueing anything', async () => {

@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
+import {
+  hasValidSignature,
+  type ReceivedRequest,
+} from '../../../infra/local/repostspace-simulator/verify-sigv4.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { main } from '../../../scripts/invite.ts';
 import { type InviteIo, type InviteReport, runInvite } from '../../../scripts/lib/run-invite.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { runScript } from '../../helpers/run-script.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
-import { hasValidSignature, type ReceivedRequest } from '../../helpers/verify-sigv4.ts';
 
 const SPACE = LOCAL_DEMO_SPACE_ID;
 

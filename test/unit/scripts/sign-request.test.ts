@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  hasValidSignature,
+  parseAuthorization,
+} from '../../../infra/local/repostspace-simulator/verify-sigv4.ts';
+import {
   createSigV4Signer,
   type OutgoingRequest,
   resolveSigningRegion,
   sendUnsigned,
   shouldSign,
 } from '../../../scripts/lib/sign-request.ts';
-import { hasValidSignature, parseAuthorization } from '../../helpers/verify-sigv4.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDSCRIPTS', secretAccessKey: 'scripts-secret' };
 const SIGNING_DATE = new Date('2026-03-01T12:34:56Z');

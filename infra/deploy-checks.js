@@ -1,0 +1,84 @@
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+const LOG_RETENTION_DAYS = new Set([
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
+]);
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+function integer(name, value, min, max) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return number;
+}
+
+/**
+ * Checks the deploy-time parameters that CloudFormation would only refuse mid-deploy, or not at
+ * all, and warns about what a deploy leaves open. Resolved once by osls (`custom.deployChecks`)
+ * at package and deploy time; throws naming the first invalid parameter.
+ */
+export async function deployChecks({ resolveVariable }) {
+  const param = (name) => resolveVariable(`param:${name}`);
+  integer('intakeReservedConcurrency', await param('intakeReservedConcurrency'), 1, 10_000);
+  integer('workerMaximumConcurrency', await param('workerMaximumConcurrency'), 2, 1000);
+  await defaultRouteSettings({ resolveVariable });
+  const retention = Number(await param('logRetentionInDays'));
+  if (!LOG_RETENTION_DAYS.has(retention)) {
+    throw new Error(
+      `logRetentionInDays must be one of ${[...LOG_RETENTION_DAYS].join(', ')}, got "${retention}"`,
+    );
+  }
+  const kmsKeyArn = String((await param('kmsKeyArn')) ?? '');
+  if (kmsKeyArn !== '' && !KMS_KEY_ARN.test(kmsKeyArn)) {
+    throw new Error(`kmsKeyArn must be a KMS key ARN, got "${kmsKeyArn}"`);
+  }
+  const operatorRoleArn = String((await param('operatorRoleArn')) ?? '');
+  if (operatorRoleArn !== '' && !IAM_ROLE_ARN.test(operatorRoleArn)) {
+    throw new Error(`operatorRoleArn must be an IAM role ARN, got "${operatorRoleArn}"`);
+  }
+  const account = String((await param('hrEventAccount')) ?? '');
+  // The default, the deploying account, is substituted by CloudFormation.
+  if (account !== `\${AWS::AccountId}` && !ACCOUNT_ID.test(account)) {
+    throw new Error(`hrEventAccount must be a 12-digit account ID, got "${account}"`);
+  }
+
+  const warnings = [];
+  if (String((await param('alarmEmail')) ?? '') === '') {
+    warnings.push(
+      'alarmEmail is empty: the alarms have no action, so nobody will be told when invites fail or pile up.',
+    );
+  }
+  if (String((await param('hrPublisherPrincipals')) ?? '') === '') {
+    warnings.push(
+      'hrPublisherPrincipals is empty: the HR event bus denies every publisher, so no HR event will reach the pipeline.',
+    );
+  }
+  if (operatorRoleArn === '') {
+    warnings.push(
+      'operatorRoleArn is empty: nobody can read or redrive the dead-letter queue until it is set.',
+    );
+  }
+  for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
+  return 'checked';
+}
+
+/**
+ * The HTTP API stage's `DefaultRouteSettings`: the throttling parameters as numbers (a `--param`
+ * arrives as a string). Throws when either is not a positive number.
+ */
+export async function defaultRouteSettings({ resolveVariable }) {
+  const burst = integer(
+    'apiThrottlingBurstLimit',
+    await resolveVariable('param:apiThrottlingBurstLimit'),
+    1,
+    1_000_000,
+  );
+  const raw = await resolveVariable('param:apiThrottlingRateLimit');
+  const rate = Number(raw);
+  if (!(rate > 0)) {
+    throw new Error(`apiThrottlingRateLimit must be a positive number, got "${raw}"`);
+  }
+  return { DetailedMetricsEnabled: false, ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst };
+}

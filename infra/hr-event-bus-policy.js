@@ -1,0 +1,121 @@
+/** A 12-digit account ID, or the ARN of an IAM role, user or account root. */
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/.+)$/;
+
+/** The `hrPublisherPrincipals` parameter as accounts and ARNs; throws on anything else. */
+async function publishers(resolveVariable) {
+  const raw = String((await resolveVariable('param:hrPublisherPrincipals')) ?? '');
+  const principals = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((principal) => principal.trim())
+        .filter((principal) => principal !== ''),
+    ),
+  ];
+  for (const principal of principals) {
+    if (!ACCOUNT_ID.test(principal) && !IAM_PRINCIPAL_ARN.test(principal)) {
+      throw new Error(
+        `hrPublisherPrincipals holds "${principal}", which is neither a 12-digit account ID nor an IAM role, user or root ARN`,
+      );
+    }
+  }
+  return {
+    principals,
+    accounts: principals.filter((principal) => ACCOUNT_ID.test(principal)),
+    arns: principals.filter((principal) => !ACCOUNT_ID.test(principal)),
+  };
+}
+
+/** The bus name the stack creates a bus under; any other name is an existing bus. */
+async function createdBusName(resolveVariable) {
+  const [service, stage] = await Promise.all([
+    resolveVariable('self:service'),
+    resolveVariable('sls:stage'),
+  ]);
+  return `${service}-${stage}-hr-events`;
+}
+
+/**
+ * The HR rule's `eventBus`: a Ref to the bus the stack creates, so the rule is created after it
+ * and deleted before it; else an existing bus's ARN, which osls references without creating it
+ * (it keeps only the part after "event-bus/", so the account field can stay empty).
+ */
+export async function ruleEventBus({ resolveVariable }) {
+  const [name, created, region] = await Promise.all([
+    resolveVariable('param:hrEventBusName'),
+    createdBusName(resolveVariable),
+    resolveVariable('self:provider.region'),
+  ]);
+  return name === created ? { Ref: 'HrEventBus' } : `arn:aws:events:${region}::event-bus/${name}`;
+}
+
+async function busArn(resolveVariable) {
+  const name = await resolveVariable('param:hrEventBusName');
+  return {
+    'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${name}`,
+  };
+}
+
+async function allowStatement(resolveVariable) {
+  const [{ principals }, source, resource] = await Promise.all([
+    publishers(resolveVariable),
+    resolveVariable('param:hrEventSource'),
+    busArn(resolveVariable),
+  ]);
+  return {
+    Sid: 'HrPublishersPutEvents',
+    Effect: 'Allow',
+    Principal: { AWS: principals },
+    Action: 'events:PutEvents',
+    Resource: resource,
+    Condition: { 'ForAllValues:StringEquals': { 'events:source': [source] } },
+  };
+}
+
+/**
+ * Denies PutEvents to every principal that is neither one of the ARNs nor in one of the accounts
+ * (with none configured: to everyone); `hrSourceOnly` limits it to entries with the HR source.
+ */
+async function denyStatement(resolveVariable, { sid, hrSourceOnly }) {
+  const [{ accounts, arns }, source, resource] = await Promise.all([
+    publishers(resolveVariable),
+    resolveVariable('param:hrEventSource'),
+    busArn(resolveVariable),
+  ]);
+  const condition = {};
+  if (arns.length > 0) condition.ArnNotLike = { 'aws:PrincipalArn': arns };
+  if (accounts.length > 0) condition.StringNotEquals = { 'aws:PrincipalAccount': accounts };
+  if (hrSourceOnly) condition['ForAnyValue:StringEquals'] = { 'events:source': [source] };
+  return {
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'events:PutEvents',
+    Resource: resource,
+    ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+  };
+}
+
+/**
+ * The policy of the bus the stack creates: the HR publishers may put HR events, nobody else may
+ * put anything. Resolved by osls at package time; throws on a malformed principal.
+ */
+export async function dedicatedBusStatements({ resolveVariable }) {
+  const { principals } = await publishers(resolveVariable);
+  const deny = await denyStatement(resolveVariable, {
+    sid: 'OnlyHrPublishersPutEvents',
+    hrSourceOnly: false,
+  });
+  return principals.length > 0 ? [await allowStatement(resolveVariable), deny] : [deny];
+}
+
+/** The Allow statement added to an existing bus (only when publishers are configured). */
+export async function allowPublishersStatement({ resolveVariable }) {
+  return allowStatement(resolveVariable);
+}
+
+/** The Deny statement added to an existing bus: other principals may not put HR-source events. */
+export async function denyOthersStatement({ resolveVariable }) {
+  return denyStatement(resolveVariable, { sid: 'OnlyHrPublishersPutHrEvents', hrSourceOnly: true });
+}
