@@ -1,4 +1,6 @@
 import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
@@ -16,11 +18,13 @@ export function buildIntakeHandler(
   options: { aws?: AwsClientOptions; metrics?: boolean } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
+  const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
   return createIntakeHandler({
     config,
     ports: {
       queue: new SqsInviteQueue({ client: sqs, queueUrl: config.invitesQueueUrl }),
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
+      ledger: new DynamoDbRequestLedger({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
   });

@@ -3,11 +3,16 @@ import {
   type AcceptDependencies,
   acceptInviteRequest,
 } from '../../shared/domain/accept-invite-request.ts';
-import { EnqueueError, PipelineError } from '../../shared/domain/errors.ts';
+import {
+  EnqueueError,
+  IdempotencyKeyInUseError,
+  PipelineError,
+} from '../../shared/domain/errors.ts';
 import { type HrEventRules, parseHrEvent } from '../../shared/domain/hr-event.ts';
 import { toQueueJson } from '../../shared/domain/json-size.ts';
 import { parkReasonFor } from '../../shared/domain/park-reason.ts';
-import type { DeadLetterQueue, IntakeObserver } from '../../shared/domain/ports.ts';
+import type { DeadLetterQueue, IntakeObserver, ParkReason } from '../../shared/domain/ports.ts';
+import { rejectedEventRecord } from '../../shared/domain/rejected-event.ts';
 
 export interface HrEventDependencies extends AcceptDependencies {
   rules: HrEventRules;
@@ -15,11 +20,17 @@ export interface HrEventDependencies extends AcceptDependencies {
   observer: IntakeObserver;
 }
 
+/** Who sent an HR event: its source and the account it came from. */
+export function senderOf(event: EventBridgeEvent<string, unknown>): string {
+  return `${event.source} (account ${event.account})`;
+}
+
 /**
- * Turns an HR event into queued chunks. An event that can never succeed is parked in the DLQ
- * with its reason; chunks that could not be queued are parked too, so a retry of the event
- * never duplicates the parts already queued. Throws only when parking fails, so Lambda's
- * asynchronous retries (then the rule's dead-letter target) take over.
+ * Turns an HR event into queued chunks, once per event ID: EventBridge keeps an event's ID
+ * across its retries, so a redelivered event queues nothing new. An event that can never
+ * succeed is parked in the DLQ with its reason (and recorded as failed); chunks that could not
+ * be queued are parked too. Throws when parking fails, or while the same event is still being
+ * accepted, so Lambda's asynchronous retries take over.
  */
 export async function handleHrEvent(
   event: EventBridgeEvent<string, unknown>,
@@ -27,11 +38,33 @@ export async function handleHrEvent(
 ): Promise<void> {
   const { observer, deadLetters } = dependencies;
   const detailType = event['detail-type'];
+  const requestedBy = senderOf(event);
+  const park = async (body: string, reason: ParkReason) => {
+    await deadLetters.park(body, reason);
+    observer.parked?.(reason, 1);
+  };
   try {
     const request = parseHrEvent(event, dependencies.rules);
-    const accepted = await acceptInviteRequest(request, event.id, dependencies);
+    const accepted = await acceptInviteRequest(
+      request,
+      {
+        requestId: event.id,
+        source: 'event',
+        requestedBy,
+        idempotency: { scope: 'event', key: event.id },
+        parksUnqueued: true,
+        ledgerOptional: true,
+      },
+      {
+        ...dependencies,
+        onLedgerError: (action, error) => observer.ledgerFailed?.('event', action, error),
+      },
+    );
     observer.accepted?.({
       source: 'event',
+      requestId: accepted.requestId,
+      requestedBy,
+      replayed: accepted.replayed,
       detailType,
       spaceId: request.spaceId,
       accessorCount: accepted.accessorCount,
@@ -43,20 +76,31 @@ export async function handleHrEvent(
       const { queuedParts, failedParts, cause } = error;
       observer.partlyQueued?.('event', { queuedParts, failedParts, cause, parked: true });
       for (const message of error.failedMessages) {
-        const reason = {
+        const detail = String(cause ?? 'unknown error');
+        await park(message.body, {
           errorType: error.errorType,
-          errorMessage: `Part ${message.id} could not be queued: ${String(cause ?? 'unknown error')}`,
-        };
-        await deadLetters.park(message.body, reason);
-        observer.parked?.(reason, 1);
+          errorMessage: `Part ${message.id} could not be queued: ${detail}`,
+        });
       }
       return;
     }
-    if (!(error instanceof PipelineError)) throw error;
+    if (!(error instanceof PipelineError) || error instanceof IdempotencyKeyInUseError) throw error;
     observer.rejected?.('event', error, detailType);
     const reason = parkReasonFor(error);
-    await deadLetters.park(parkedEvent(event), reason);
-    observer.parked?.(reason, 1);
+    await park(parkedEvent(event), reason);
+    const { ledger, retention } = dependencies;
+    const { record, outcome } = rejectedEventRecord(
+      event,
+      reason,
+      requestedBy,
+      retention.requestMs,
+    );
+    try {
+      await ledger.recordRequest(record);
+      await ledger.recordOutcome(outcome, record.expiresAt);
+    } catch (ledgerError) {
+      observer.ledgerFailed?.('event', 'recordRejected', ledgerError);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import {
 } from '../../shared/domain/accept-invite-request.ts';
 import { REQUEST_LIMITS, VALIDATION_REASONS } from '../../shared/domain/constants.ts';
 import { EnqueueError, InviteValidationError, PipelineError } from '../../shared/domain/errors.ts';
+import { checkIdempotencyKey } from '../../shared/domain/idempotency.ts';
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
 import type { IntakeObserver } from '../../shared/domain/ports.ts';
 import { errorResponseFor } from '../../shared/http/error-response.ts';
@@ -14,6 +15,24 @@ const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 export interface HttpInviteDependencies extends AcceptDependencies {
   observer: IntakeObserver;
+}
+
+/** Callers without an IAM identity (the local stack) share one idempotency scope. */
+export const ANONYMOUS_CALLER = 'anonymous';
+
+/** The IAM principal that signed the request, as API Gateway's IAM authorizer names it. */
+export function callerOf(event: APIGatewayProxyEventV2): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } };
+  const arn = context.authorizer?.iam?.userArn;
+  return typeof arn === 'string' && arn !== '' ? arn : ANONYMOUS_CALLER;
+}
+
+/** Where the request's status can be read: absolute, on the API the request came in on. */
+function statusLocation(event: APIGatewayProxyEventV2, requestId: string) {
+  const { domainName, stage } = event.requestContext;
+  const path = `${stage && stage !== '$default' ? `/${stage}` : ''}/requests/${encodeURIComponent(requestId)}`;
+  const scheme = event.headers?.['x-forwarded-proto'] ?? 'https';
+  return { path, url: `${scheme}://${domainName}${path}` };
 }
 
 function bodyText(event: APIGatewayProxyEventV2): { text: string; bytes: number } {
@@ -98,16 +117,41 @@ export async function handleHttpInvite(
   }
 
   try {
+    const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
     const request = parseInviteRequest(event.pathParameters?.spaceId, parseJson(text));
-    const accepted = await acceptInviteRequest(request, requestId, dependencies);
+    const requestedBy = callerOf(event);
+    const accepted = await acceptInviteRequest(
+      request,
+      {
+        requestId,
+        source: 'http',
+        requestedBy,
+        ...(idempotencyKey === undefined
+          ? {}
+          : { idempotency: { scope: requestedBy, key: idempotencyKey } }),
+      },
+      dependencies,
+    );
     observer.accepted?.({
       source: 'http',
+      requestId: accepted.requestId,
+      requestedBy,
+      replayed: accepted.replayed,
       spaceId: request.spaceId,
       accessorCount: accepted.accessorCount,
       messageCount: accepted.messageCount,
       accessorIds: request.accessorIds,
     });
-    return jsonResponse(202, accepted);
+    const location = statusLocation(event, accepted.requestId);
+    const { accessorCount, messageCount } = accepted;
+    return jsonResponse(
+      202,
+      { requestId: accepted.requestId, accessorCount, messageCount, statusUrl: location.url },
+      {
+        location: location.path,
+        ...(accepted.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      },
+    );
   } catch (error) {
     if (!(error instanceof PipelineError)) throw error;
     if (error instanceof EnqueueError) {

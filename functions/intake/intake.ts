@@ -10,7 +10,13 @@ import type {
   EventBridgeEvent,
 } from 'aws-lambda';
 import type { IntakeConfig } from '../../shared/config/intake-config.ts';
-import type { DeadLetterQueue, IntakeObserver, InviteQueue } from '../../shared/domain/ports.ts';
+import type {
+  DeadLetterQueue,
+  IdempotencyStore,
+  IntakeObserver,
+  InviteQueue,
+  RequestLedger,
+} from '../../shared/domain/ports.ts';
 import { errorResponse } from '../../shared/http/responses.ts';
 import { handleHrEvent } from './hr-event.ts';
 import { handleHttpInvite } from './http-invite.ts';
@@ -21,7 +27,11 @@ export type IntakeEvent = APIGatewayProxyEventV2 | EventBridgeEvent<string, unkn
 export interface IntakePorts {
   queue: InviteQueue;
   deadLetters: DeadLetterQueue;
+  ledger: IdempotencyStore & RequestLedger;
 }
+
+/** How long a request holds its idempotency key: past the intake's 29 s timeout. */
+export const IDEMPOTENCY_LOCK_MS = 35_000;
 
 export interface IntakeDependencies {
   config: IntakeConfig;
@@ -43,12 +53,21 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
   const observer = dependencies.observer ?? createIntakeObserver(logger, metrics);
   const accept = {
     queue: ports.queue,
+    ledger: ports.ledger,
+    retention: {
+      requestMs: config.ledger.requestRetentionMs,
+      idempotencyMs: config.ledger.idempotencyTtlMs,
+      lockMs: IDEMPOTENCY_LOCK_MS,
+    },
     maxMessageBytes: config.maxChunkBytes,
     observer,
+    onLedgerError: (action: string, error: unknown) =>
+      observer.ledgerFailed?.('http', action, error),
     ...(config.allowedSpaceIds ? { allowedSpaceIds: config.allowedSpaceIds } : {}),
   };
   const rules = {
     source: config.hrEventSource,
+    ...(config.hrEventAccount ? { account: config.hrEventAccount } : {}),
     defaultInvite: config.defaultInvite,
     ...(config.defaultSpaceId ? { defaultSpaceId: config.defaultSpaceId } : {}),
   };

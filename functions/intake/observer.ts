@@ -8,6 +8,8 @@ export const INTAKE_METRIC_NAMES = {
   chunksQueued: 'ChunksQueued',
   requestsRejected: 'RequestsRejected',
   hrEventsParked: 'HrEventsParked',
+  requestsReplayed: 'RequestsReplayed',
+  ledgerErrors: 'LedgerErrors',
 } as const;
 
 /** What a rejection is counted by: the validation reason, else the error type. */
@@ -25,16 +27,25 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
   }
   return {
     accepted(report) {
-      count(INTAKE_METRIC_NAMES.requestsAccepted);
-      count(INTAKE_METRIC_NAMES.accessorsAccepted, report.accessorCount);
-      count(INTAKE_METRIC_NAMES.chunksQueued, report.messageCount);
-      const { spaceId, accessorCount, messageCount } = report;
-      if (report.source === 'event') {
-        const { detailType } = report;
-        logger.info('HR event accepted', { detailType, spaceId, accessorCount, messageCount });
-      } else {
-        logger.info('Invite request accepted', { spaceId, accessorCount, messageCount });
+      const { requestId, requestedBy, spaceId, accessorCount, messageCount, detailType } = report;
+      const keys = { requestId, requestedBy, spaceId, accessorCount, messageCount };
+      const event = report.source === 'event';
+      if (report.replayed) {
+        count(INTAKE_METRIC_NAMES.requestsReplayed);
+        logger.info(
+          event ? 'HR event already accepted; nothing queued again' : 'Invite request replayed',
+          {
+            ...keys,
+            ...(event ? { detailType } : {}),
+          },
+        );
+        return;
       }
+      count(INTAKE_METRIC_NAMES.requestsAccepted);
+      count(INTAKE_METRIC_NAMES.accessorsAccepted, accessorCount);
+      count(INTAKE_METRIC_NAMES.chunksQueued, messageCount);
+      if (event) logger.info('HR event accepted', { detailType, ...keys });
+      else logger.info('Invite request accepted', keys);
       logger.debug('Accessors accepted', { accessorIds: report.accessorIds });
     },
     rejected(source, error, detailType) {
@@ -67,6 +78,10 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
     },
     parked(_reason, messageCount) {
       count(INTAKE_METRIC_NAMES.hrEventsParked, messageCount);
+    },
+    ledgerFailed(source, action, error) {
+      count(INTAKE_METRIC_NAMES.ledgerErrors);
+      logger.error('The request ledger could not be written', { source, action, error });
     },
     failed(source, error) {
       const message =

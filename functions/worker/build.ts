@@ -1,4 +1,6 @@
 import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
@@ -18,6 +20,7 @@ export function buildWorkerHandler(
   options: { aws?: AwsClientOptions; metrics?: boolean } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
+  const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
   const credentials = options.aws?.credentials;
   return createWorkerHandler({
     config,
@@ -31,6 +34,7 @@ export function buildWorkerHandler(
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
       // One per execution environment: what it learns about the service's rate outlives invocations.
       pacer: new AdaptiveRateLimiter(),
+      ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
   });

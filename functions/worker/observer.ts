@@ -11,6 +11,8 @@ export const METRIC_NAMES = {
   failedCalls: 'SendInvitesFailed',
   latency: 'SendInvitesLatency',
   deadLettered: 'ChunksDeadLettered',
+  alreadyDelivered: 'ChunksAlreadyDelivered',
+  ledgerErrors: 'LedgerErrors',
 } as const;
 
 /** Per-message log keys; never the title or body. */
@@ -65,6 +67,14 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
     },
     delayed(message, seconds, cause, chunk) {
       logger.info('Message handed back', { ...keys(message, chunk), delaySeconds: seconds, cause });
+    },
+    alreadyDelivered(message, chunk) {
+      metrics?.addMetric(METRIC_NAMES.alreadyDelivered, MetricUnit.Count, 1);
+      logger.info('Chunk already delivered; no call', keys(message, chunk));
+    },
+    ledgerFailed(action, error) {
+      metrics?.addMetric(METRIC_NAMES.ledgerErrors, MetricUnit.Count, 1);
+      logger.error('The request ledger could not be used; delivery goes on', { action, error });
     },
     actionFailed(message, action, error) {
       logger.error(`Could not ${action} the message; it stays on the queue`, {

@@ -4,13 +4,16 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { LEDGER_DEFAULTS } from '../../shared/config/settings-reader.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
+import { DeliveryRecorder } from '../../shared/domain/delivery-recorder.ts';
 import type {
   CallPacer,
   DeadLetterQueue,
   DeliveryObserver,
   InviteSender,
+  OutcomeLedger,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
 import { createDeliveryObserver } from './observer.ts';
@@ -21,10 +24,15 @@ export interface WorkerPorts {
   deadLetters: DeadLetterQueue;
   /** Paces calls across warm invocations of this execution environment. */
   pacer?: CallPacer;
+  /** The request ledger; outcomes are not recorded without it. */
+  ledger?: OutcomeLedger;
 }
 
 export interface WorkerDependencies {
-  config: Pick<WorkerConfig, 'callBudgetMs'>;
+  config: Pick<WorkerConfig, 'callBudgetMs'> &
+    Partial<Pick<WorkerConfig, 'maxReceiveCount'>> & {
+      ledger?: Pick<WorkerConfig['ledger'], 'requestRetentionMs'>;
+    };
   ports: WorkerPorts;
   logger: Logger;
   /** EMF metrics, flushed after each invocation; none locally. */
@@ -38,6 +46,17 @@ export interface WorkerDependencies {
 export function createWorkerHandler(dependencies: WorkerDependencies) {
   const { config, ports, logger, metrics, random } = dependencies;
   const observer = dependencies.observer ?? createDeliveryObserver(logger, metrics);
+  const recorder =
+    ports.ledger &&
+    new DeliveryRecorder({
+      ledger: ports.ledger,
+      // One per execution environment: outcomes it could not record outlive the invocation.
+      unrecorded: new Map(),
+      retentionMs:
+        config.ledger?.requestRetentionMs ?? LEDGER_DEFAULTS.requestRetentionDays * 86_400_000,
+      now: Date.now,
+      onError: (action, error) => observer.ledgerFailed?.(action, error),
+    });
 
   async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const messages = event.Records.map((record) => ({
@@ -46,8 +65,14 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       body: record.body,
       receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
     }));
+    const { sender, visibility, deadLetters, pacer } = ports;
     const keep = await deliverChunks(messages, {
-      ...ports,
+      sender,
+      visibility,
+      deadLetters,
+      ...(pacer ? { pacer } : {}),
+      ...(recorder ? { recorder } : {}),
+      ...(config.maxReceiveCount ? { maxReceiveCount: config.maxReceiveCount } : {}),
       callBudgetMs: config.callBudgetMs,
       observer,
       remainingMs: () => context.getRemainingTimeInMillis(),

@@ -19,6 +19,15 @@ export interface StackDefinitions {
     routes: { method: string; path: string }[];
     rule: { eventBusName: string; source: string[]; detailType: string[] };
   };
+  status: { timeoutSeconds: number; routes: { method: string; path: string }[] };
+  ledger: TableDefinition;
+}
+
+/** A DynamoDB table as `infra/ledger.yml` declares it. */
+export interface TableDefinition {
+  name: string;
+  attributes: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  keySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
 }
 
 export interface QueueDefinition {
@@ -131,6 +140,16 @@ function getAttTarget(value: unknown): string {
   return (Array.isArray(target) ? target[0] : target?.split('.')[0]) ?? '';
 }
 
+/** The HTTP API routes a function declares. */
+function httpRoutes(fn: Yaml): { method: string; path: string }[] {
+  return ((fn.events as Yaml[] | undefined) ?? [])
+    .filter((event) => 'httpApi' in event)
+    .map((event) => ({
+      method: String(at(event, 'httpApi.method')),
+      path: String(at(event, 'httpApi.path')),
+    }));
+}
+
 function findEvent(events: unknown, kind: string): Yaml {
   const found = ((events as Yaml[] | undefined) ?? []).find((event) => kind in event);
   if (!found)
@@ -166,6 +185,11 @@ export function loadStackDefinitions(
   const functions = resolve(raw.functions) as Yaml;
   const worker = functions.worker as Yaml;
   const intake = functions.intake as Yaml;
+  const status = functions.status as Yaml;
+  const ledgerTable = Object.values(resources).find(
+    (resource) => (resource as Yaml).Type === 'AWS::DynamoDB::Table',
+  ) as Yaml | undefined;
+  if (!ledgerTable) throw new Error('The resources declare no DynamoDB table for the ledger');
   const sqs = findEvent(worker.events, 'sqs');
   const bridge = findEvent(intake.events, 'eventBridge');
   const invites = queueDefinition(resources[getAttTarget(sqs.arn)] as Yaml, resources);
@@ -189,12 +213,7 @@ export function loadStackDefinitions(
     },
     intake: {
       timeoutSeconds: Number(intake.timeout ?? providerTimeout),
-      routes: ((intake.events as Yaml[]) ?? [])
-        .filter((event) => 'httpApi' in event)
-        .map((event) => ({
-          method: String(at(event, 'httpApi.method')),
-          path: String(at(event, 'httpApi.path')),
-        })),
+      routes: httpRoutes(intake),
       rule: {
         eventBusName:
           String(bridge.eventBus ?? 'default')
@@ -203,6 +222,18 @@ export function loadStackDefinitions(
         source: (at(bridge, 'pattern.source') as string[]) ?? [],
         detailType: (at(bridge, 'pattern.detail-type') as string[]) ?? [],
       },
+    },
+    status: {
+      timeoutSeconds: Number(status?.timeout ?? providerTimeout),
+      routes: status ? httpRoutes(status) : [],
+    },
+    ledger: {
+      name: String(at(ledgerTable, 'Properties.TableName')),
+      attributes: at(
+        ledgerTable,
+        'Properties.AttributeDefinitions',
+      ) as TableDefinition['attributes'],
+      keySchema: at(ledgerTable, 'Properties.KeySchema') as TableDefinition['keySchema'],
     },
   };
 }

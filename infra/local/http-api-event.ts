@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 
 function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -28,7 +29,7 @@ export function httpApiEvent(
     headers: lowerCaseHeaders(request),
     pathParameters,
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
       domainName: request.headers.host ?? 'localhost',
       domainPrefix: 'local',

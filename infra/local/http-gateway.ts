@@ -17,7 +17,7 @@ import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
 import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
 import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
 import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
-import { invokeWithTimeout } from './lambda-context.ts';
+import { invokeWithTimeout, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 import { listen } from './listen.ts';
 import {
   type EventRule,
@@ -31,6 +31,12 @@ import { type BodyLimits, readBody } from './request-body.ts';
 
 type IntakeHandler = (
   event: APIGatewayProxyEventV2 | EventBridgeEvent<string, unknown>,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2 | undefined>;
+
+/** A function behind the HTTP API only. */
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyResultV2 | undefined>;
 
@@ -53,10 +59,17 @@ export const GATEWAY_TIMEOUTS: GatewayTimeouts = {
   lingerMs: 1_000,
 };
 
+/** A route of the HTTP API; without a function of its own, the intake answers it. */
+export interface HttpRoute {
+  method: string;
+  path: string;
+  function?: { name: string; handler: ApiHandler; timeoutSeconds: number };
+}
+
 export interface HttpGatewayOptions {
   port: number;
   host?: string;
-  routes: { method: string; path: string }[];
+  routes: HttpRoute[];
   rule: EventRule;
   intake: IntakeHandler;
   intakeTimeoutSeconds: number;
@@ -164,7 +177,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       id: eventId,
       'detail-type': entry.DetailType,
       source: entry.Source,
-      account: '000000000000',
+      account: LOCAL_ACCOUNT_ID,
       time: entry.Time ?? eventTime(Date.now() / 1000),
       region: options.region,
       resources: entry.Resources ?? [],
@@ -223,9 +236,14 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const received = await receive(exchange, REQUEST_LIMITS.maxBodyBytes);
     const routeKey = `${route.method} ${route.path}`;
     const event = httpApiEvent(request, { url, routeKey, pathParameters, body: received });
-    const work = invokeWithTimeout(options.intake, event, {
-      functionName: 'intake',
-      timeoutMs,
+    const target = route.function ?? {
+      name: 'intake',
+      handler: options.intake,
+      timeoutSeconds: options.intakeTimeoutSeconds,
+    };
+    const work = invokeWithTimeout(target.handler, event, {
+      functionName: target.name,
+      timeoutMs: target.timeoutSeconds * 1000,
       region: options.region,
     });
     track(work);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
+/** The account the local stack's functions, API and events pretend to live in. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
 /** Which function runs, where, and how long it may take. */
 export interface InvocationTarget {
   functionName: string;
@@ -17,7 +20,7 @@ export function createLambdaContext(target: InvocationTarget): Context {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
     memoryLimitInMB: String(memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -16,6 +16,7 @@ export const PORT_VARIABLES = {
   port: 'PORT',
   sqsPort: 'LOCAL_SQS_PORT',
   repostspacePort: 'LOCAL_REPOSTSPACE_PORT',
+  dynamodbPort: 'LOCAL_DYNAMODB_PORT',
 } as const;
 
 export interface LocalStackConfig {
@@ -33,6 +34,9 @@ export interface LocalStackConfig {
   functionMetrics: boolean;
   sqsPort: number;
   repostspacePort: number;
+  dynamodbPort: number;
+  /** Set when a DynamoDB endpoint is given: no dynalite is started. */
+  dynamodbEndpoint?: string;
   stateDir: string;
   /** Set when an SQS endpoint is given: no emulator is started. */
   sqsEndpoint?: string;
@@ -104,6 +108,7 @@ export function readLocalStackConfig(env: Environment): LocalStackConfig {
     functionMetrics: text(env, 'POWERTOOLS_METRICS_DISABLED')?.toLowerCase() === 'false',
     sqsPort: number(env, PORT_VARIABLES.sqsPort, 4566, 0, 65_535),
     repostspacePort: number(env, PORT_VARIABLES.repostspacePort, 4580, 0, 65_535),
+    dynamodbPort: number(env, PORT_VARIABLES.dynamodbPort, 4569, 0, 65_535),
     stateDir: resolve(text(env, 'LOCAL_STATE_DIR') ?? '.local'),
     defaultSpaceId: text(env, 'DEFAULT_SPACE_ID') ?? LOCAL_DEMO_SPACE_ID,
     simulator: {
@@ -140,6 +145,8 @@ export function readLocalStackConfig(env: Environment): LocalStackConfig {
   }
   const sqsEndpoint = text(env, 'AWS_ENDPOINT_URL_SQS');
   const repostspaceEndpoint = text(env, 'AWS_ENDPOINT_URL_REPOSTSPACE');
+  const dynamodbEndpoint = text(env, 'AWS_ENDPOINT_URL_DYNAMODB');
+  if (dynamodbEndpoint) config.dynamodbEndpoint = dynamodbEndpoint;
   const hrEventSource = text(env, 'HR_EVENT_SOURCE');
   const allowedSpaceIds = text(env, 'ALLOWED_SPACE_IDS');
   if (!hasCredentials(env)) config.credentials = { ...LOCAL_CREDENTIALS };

@@ -3,14 +3,19 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
+import { buildStatusHandler } from '../../functions/status/build.ts';
 import { buildWorkerHandler } from '../../functions/worker/build.ts';
+import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
+import { readStatusConfig } from '../../shared/config/status-config.ts';
 import { readWorkerConfig } from '../../shared/config/worker-config.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import { LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 import { type LocalStackConfig, PORT_VARIABLES } from './local-config.ts';
+import { ensureTable, startLocalDynamoDb } from './local-dynamodb.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
 import { startLoopbackFauxqs } from './loopback-fauxqs.ts';
 import { rethrowPortInUse } from './port-in-use.ts';
@@ -44,6 +49,7 @@ export interface LocalStack {
   httpUrl: string;
   sqsEndpoint: string;
   repostspaceEndpoint: string;
+  dynamodbEndpoint: string;
   queues: { invites: LocalQueue; deadLetter: LocalQueue };
   /** The simulator, when the stack started one. */
   simulator?: RepostspaceSimulator;
@@ -105,6 +111,20 @@ export async function startLocalStack(
     stops.push(async () => sqs.destroy());
     const queues = await ensureLocalQueues(sqs, definitions.queues);
 
+    let dynamodbEndpoint = config.dynamodbEndpoint;
+    if (!dynamodbEndpoint) {
+      const path = join(config.stateDir, 'dynamodb');
+      mkdirSync(path, { recursive: true, mode: 0o700 });
+      const dynamodb = await startLocalDynamoDb({ port: config.dynamodbPort, path }).catch(
+        rethrowPortInUse(PORT_VARIABLES.dynamodbPort, config.dynamodbPort),
+      );
+      stops.push(() => dynamodb.stop());
+      dynamodbEndpoint = dynamodb.url;
+    }
+    const dynamodb = createDynamoDbClient({ ...aws, endpoint: dynamodbEndpoint });
+    stops.push(async () => dynamodb.destroy());
+    await ensureTable(dynamodb, definitions.ledger);
+
     let simulator: RepostspaceSimulator | undefined;
     let repostspaceEndpoint = config.repostspaceEndpoint;
     if (!repostspaceEndpoint) {
@@ -134,15 +154,25 @@ export async function startLocalStack(
       AWS_REGION: config.region,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_REPOSTSPACE: repostspaceEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+      LEDGER_TABLE_NAME: definitions.ledger.name,
+      MAX_RECEIVE_COUNT: String(definitions.queues.invites.maxReceiveCount ?? ''),
       INVITES_QUEUE_URL: queues.invites.url,
       DEAD_LETTER_QUEUE_URL: queues.deadLetter.url,
       QUEUE_MAX_MESSAGE_BYTES: definitions.queues.invites.attributes.MaximumMessageSize ?? '',
       HR_EVENT_SOURCE: definitions.intake.rule.source[0] ?? '',
+      // The local PutEvents emulation sends every event from this account.
+      HR_EVENT_ACCOUNT: LOCAL_ACCOUNT_ID,
       DEFAULT_SPACE_ID: config.defaultSpaceId,
       ALLOWED_SPACE_IDS: config.allowedSpaceIds ?? '',
     };
     const build = { aws, metrics: config.functionMetrics };
     const intake = buildIntakeHandler(readIntakeConfig(functionEnvironment), build);
+    const status = {
+      name: 'status',
+      handler: buildStatusHandler(readStatusConfig(functionEnvironment), build),
+      timeoutSeconds: definitions.status.timeoutSeconds,
+    };
     // Each concurrent worker is an execution environment of its own, with its own state.
     const workerConfig = readWorkerConfig(functionEnvironment);
     const workers: SqsHandler[] = [];
@@ -168,7 +198,10 @@ export async function startLocalStack(
     });
     const gateway: HttpGateway = await startHttpGateway({
       port: config.port,
-      routes: definitions.intake.routes,
+      routes: [
+        ...definitions.intake.routes,
+        ...definitions.status.routes.map((route) => ({ ...route, function: status })),
+      ],
       rule: definitions.intake.rule,
       intake,
       intakeTimeoutSeconds: definitions.intake.timeoutSeconds,
@@ -181,6 +214,8 @@ export async function startLocalStack(
           deadLetter: { url: queues.deadLetter.url },
         },
         repostspaceEndpoint,
+        dynamodbEndpoint,
+        ledgerTable: definitions.ledger.name,
       }),
       onRequest({ method, statusCode, body, path }) {
         const result = (body ?? {}) as {
@@ -189,6 +224,7 @@ export async function startLocalStack(
           messageCount?: number;
           message?: string;
         };
+        if (method === 'GET' && statusCode < 400) return;
         if (statusCode === 202) {
           counts.acceptedRequests++;
           counts.acceptedAccessors += result.accessorCount ?? 0;
@@ -237,6 +273,7 @@ export async function startLocalStack(
       httpUrl: gateway.url,
       sqsEndpoint,
       repostspaceEndpoint,
+      dynamodbEndpoint,
       queues,
       ...(simulator ? { simulator } : {}),
       async summary() {

@@ -4,7 +4,7 @@ import {
   SQS_LIMITS,
 } from '../domain/constants.ts';
 import type { Environment } from './environment.ts';
-import { SettingsReader, type TelemetryConfig } from './settings-reader.ts';
+import { type LedgerConfig, SettingsReader, type TelemetryConfig } from './settings-reader.ts';
 
 export const INTAKE_CONFIG_DEFAULTS = {
   hrEventSource: 'hr.events',
@@ -21,11 +21,14 @@ export interface IntakeConfig {
   allowedSpaceIds?: ReadonlySet<string>;
   defaultSpaceId?: string;
   hrEventSource: string;
+  /** `HR_EVENT_ACCOUNT`: the account HR events must come from; any when undefined. */
+  hrEventAccount?: string;
   defaultInvite: { title: string; body: string };
   /** Largest chunk the intake writes: the queue's maximum less the room kept for DLQ attributes. */
   maxChunkBytes: number;
   /** `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`); AWS's own endpoint when undefined. */
   sqsEndpoint?: string;
+  ledger: LedgerConfig;
   telemetry: TelemetryConfig;
 }
 
@@ -59,10 +62,16 @@ export function readIntakeConfig(env: Environment): IntakeConfig {
         64 * 1024,
         SQS_LIMITS.maxMessageBytes,
       ) - DEAD_LETTER_ATTRIBUTE_RESERVE_BYTES,
+    ledger: read.ledger(),
     telemetry: read.telemetry(),
   };
   const defaultSpaceId = read.space('DEFAULT_SPACE_ID', read.optional('DEFAULT_SPACE_ID'));
   const sqsEndpoint = read.endpoint('SQS');
+  const hrEventAccount = read.optional('HR_EVENT_ACCOUNT');
+  if (hrEventAccount !== undefined && !/^\d{12}$/.test(hrEventAccount)) {
+    read.problems.push(`HR_EVENT_ACCOUNT must be a 12-digit account ID, got "${hrEventAccount}"`);
+  }
+  if (hrEventAccount !== undefined) config.hrEventAccount = hrEventAccount;
   if (allowed !== undefined) config.allowedSpaceIds = new Set(allowed);
   if (defaultSpaceId !== undefined) config.defaultSpaceId = defaultSpaceId;
   if (sqsEndpoint !== undefined) config.sqsEndpoint = sqsEndpoint;

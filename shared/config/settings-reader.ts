@@ -17,6 +17,21 @@ export interface TelemetryConfig {
   logLevel?: string;
 }
 
+/** The request ledger: its table, endpoint and how long it keeps things. */
+export interface LedgerConfig {
+  tableName: string;
+  /** `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`); AWS's own endpoint when undefined. */
+  endpoint?: string;
+  /** `REQUEST_RETENTION_DAYS` (default 30): how long requests and their outcomes are kept. */
+  requestRetentionMs: number;
+  /** `IDEMPOTENCY_TTL_SECONDS` (default 24 h): how long an idempotency key is remembered. */
+  idempotencyTtlMs: number;
+}
+
+export const LEDGER_DEFAULTS = { requestRetentionDays: 30, idempotencyTtlSeconds: 86_400 } as const;
+
+const DAY_MS = 86_400_000;
+
 const LOG_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']);
 
 /**
@@ -85,6 +100,29 @@ export class SettingsReader {
       this.problems.push(`The ${service} endpoint must be an http(s) URL, got "${endpoint}"`);
     }
     return endpoint;
+  }
+
+  /** The ledger table (`LEDGER_TABLE_NAME`, required), its endpoint and retention. */
+  ledger(): LedgerConfig {
+    const tableName = this.required('LEDGER_TABLE_NAME');
+    if (tableName !== '' && !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+      this.problems.push(`LEDGER_TABLE_NAME must be a DynamoDB table name, got "${tableName}"`);
+    }
+    const endpoint = this.endpoint('DYNAMODB');
+    return {
+      tableName,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      requestRetentionMs:
+        this.integer('REQUEST_RETENTION_DAYS', LEDGER_DEFAULTS.requestRetentionDays, 1, 3_650) *
+        DAY_MS,
+      idempotencyTtlMs:
+        this.integer(
+          'IDEMPOTENCY_TTL_SECONDS',
+          LEDGER_DEFAULTS.idempotencyTtlSeconds,
+          60,
+          2_592_000,
+        ) * 1000,
+    };
   }
 
   telemetry(): TelemetryConfig {

@@ -1,7 +1,7 @@
 import { publicRepostspaceEndpoint } from '../adapters/repostspace/endpoint.ts';
 import { configuredRegion } from './aws-config.ts';
 import type { Environment } from './environment.ts';
-import { SettingsReader, type TelemetryConfig } from './settings-reader.ts';
+import { type LedgerConfig, SettingsReader, type TelemetryConfig } from './settings-reader.ts';
 
 export interface WorkerConfig {
   invitesQueueUrl: string;
@@ -10,10 +10,13 @@ export interface WorkerConfig {
   sendInvitesTimeoutMs: number;
   /** No call starts with less invocation time left than this. */
   callBudgetMs: number;
+  /** The invites queue's `maxReceiveCount` (`MAX_RECEIVE_COUNT`, default 100). */
+  maxReceiveCount: number;
   /** Where the SendInvites client signs for and sends to. */
   repostspace: { region: string; endpoint: string };
   /** `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`); AWS's own endpoint when undefined. */
   sqsEndpoint?: string;
+  ledger: LedgerConfig;
   telemetry: TelemetryConfig;
 }
 
@@ -38,7 +41,9 @@ export function readWorkerConfig(env: Environment): WorkerConfig {
     deadLetterQueueUrl: read.required('DEAD_LETTER_QUEUE_URL'),
     sendInvitesTimeoutMs: timeout,
     callBudgetMs: timeout + BOOKKEEPING_MS,
+    maxReceiveCount: read.integer('MAX_RECEIVE_COUNT', 100, 1, 1_000),
     repostspace: { region: region ?? '', endpoint },
+    ledger: read.ledger(),
     telemetry: read.telemetry(),
   };
   const sqsEndpoint = read.endpoint('SQS');

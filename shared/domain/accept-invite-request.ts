@@ -1,20 +1,70 @@
-import { EnqueueError, SpaceNotAllowedError } from './errors.ts';
+import {
+  EnqueueError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyMismatchError,
+  LedgerUnavailableError,
+  PipelineError,
+  SpaceNotAllowedError,
+} from './errors.ts';
+import { decideClaim, idempotencyRecordKey, requestFingerprint } from './idempotency.ts';
+import { IDEMPOTENCY_STATES, type IdempotencyRecord } from './idempotency-record.ts';
+import type { InviteChunk } from './invite.ts';
 import { encodeInviteChunk, planInviteChunks } from './invite-chunk.ts';
 import type { InviteRequest } from './invite-request.ts';
-import type { InviteQueue } from './ports.ts';
+import type { IdempotencyStore, InviteQueue, RequestLedger } from './ports.ts';
+import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
+
+/** How long the ledger keeps what the intake writes, in milliseconds. */
+export interface LedgerRetention {
+  /** Request records and their outcomes. */
+  requestMs: number;
+  /** Idempotency keys. */
+  idempotencyMs: number;
+  /** How long a request holds its key while it is being accepted. */
+  lockMs: number;
+}
 
 export interface AcceptDependencies {
   queue: InviteQueue;
+  ledger: IdempotencyStore & RequestLedger;
+  retention: LedgerRetention;
   /** Largest chunk message, in bytes. */
   maxMessageBytes: number;
   /** Spaces this deployment may invite to; every space when undefined. */
   allowedSpaceIds?: ReadonlySet<string>;
+  /** Hears about ledger writes that failed after the chunks were queued (the answer stands). */
+  onLedgerError?: (action: LedgerAction, error: unknown) => void;
+  now?: () => number;
+}
+
+/** A ledger write the intake carries on without. */
+export type LedgerAction = 'claim' | 'record' | 'settle' | 'recordNotQueued';
+
+export interface AcceptOptions {
+  /** The ID a new request gets; a resumed one keeps its first ID. */
+  requestId: string;
+  source: RequestSource;
+  requestedBy: string;
+  /** `Idempotency-Key` (HTTP) or the event ID (HR events), unique within `scope`. */
+  idempotency?: { scope: string; key: string };
+  /**
+   * The caller parks the chunks SQS refused (HR events): a repeat must not queue them again,
+   * so a partly queued request counts as completed.
+   */
+  parksUnqueued?: boolean;
+  /**
+   * Queue even when the ledger cannot be reached (HR events, which have no caller to retry):
+   * the request then has no idempotency and no status. Otherwise that is a retryable 503.
+   */
+  ledgerOptional?: boolean;
 }
 
 export interface AcceptedRequest {
   requestId: string;
   accessorCount: number;
   messageCount: number;
+  /** The answer of an earlier request with the same idempotency key. */
+  replayed: boolean;
 }
 
 /** Throws `SpaceNotAllowedError` when the space is outside the allowed list. */
@@ -22,30 +72,197 @@ export function assertSpaceAllowed(spaceId: string, allowed?: ReadonlySet<string
   if (allowed !== undefined && !allowed.has(spaceId)) throw new SpaceNotAllowedError(spaceId);
 }
 
+/** A ledger call before anything is queued fails as a retryable `LedgerUnavailableError`. */
+async function beforeQueueing<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    throw new LedgerUnavailableError({ cause: error });
+  }
+}
+
 /**
- * Splits a validated request into chunks and queues them all.
- * Throws `SpaceNotAllowedError` before queueing anything, and `EnqueueError` (with the parts
- * that were and were not queued) when some parts could not be queued.
+ * Records a validated request in the ledger, splits it into chunks and queues them, once per
+ * idempotency key: a repeat of a completed request gets its answer again (`replayed`), a repeat
+ * of a partly queued one queues only the missing chunks. Throws `SpaceNotAllowedError`,
+ * `IdempotencyKeyMismatchError`, `IdempotencyKeyInUseError` and `LedgerUnavailableError` before
+ * queueing anything, and `EnqueueError` (the parts queued and not) when SQS refused some chunks.
  */
 export async function acceptInviteRequest(
   request: InviteRequest,
-  requestId: string,
+  options: AcceptOptions,
   dependencies: AcceptDependencies,
 ): Promise<AcceptedRequest> {
+  const { queue, ledger, retention } = dependencies;
   assertSpaceAllowed(request.spaceId, dependencies.allowedSpaceIds);
+  const now = (dependencies.now ?? Date.now)();
+  const report = (action: LedgerAction) => (error: unknown) => {
+    dependencies.onLedgerError?.(action, error);
+    return undefined;
+  };
+  let ledgerUp = true;
+  /** A ledger call before queueing: a 503 when it fails, unless the ledger is optional. */
+  async function whileLedgerUp<T>(action: LedgerAction, call: () => Promise<T>) {
+    if (!ledgerUp) return undefined;
+    try {
+      return await beforeQueueing(call);
+    } catch (error) {
+      if (!(options.ledgerOptional && error instanceof LedgerUnavailableError)) throw error;
+      report(action)(error.cause);
+      ledgerUp = false;
+      return undefined;
+    }
+  }
+  const claim =
+    options.idempotency &&
+    (await whileLedgerUp('claim', () => claimKey(request, options, dependencies, now)));
+  if (claim?.replay) return { ...claim.replay, replayed: true };
+
+  const requestId = claim?.record.requestId ?? options.requestId;
+  const alreadyQueued = new Set(claim?.record.queuedParts ?? []);
   const chunks = planInviteChunks(request, requestId, dependencies.maxMessageBytes);
-  const messages = chunks.map((chunk) => ({
+  const expiresAt = now + retention.requestMs;
+  await whileLedgerUp('record', async () => {
+    await ledger.recordRequest({
+      requestId,
+      spaceId: request.spaceId,
+      source: options.source,
+      requestedBy: options.requestedBy,
+      accessorCount: request.accessorIds.length,
+      partCount: chunks.length,
+      createdAt: now,
+      expiresAt,
+    });
+    // Parts refused before and queued now are pending again, not failed.
+    const retried = chunks.filter((chunk) => !alreadyQueued.has(chunk.part));
+    if (alreadyQueued.size > 0)
+      await ledger.clearOutcomes(
+        requestId,
+        retried.map((chunk) => chunk.part),
+      );
+  });
+
+  const pending = chunks.filter((chunk) => !alreadyQueued.has(chunk.part));
+  const messages = pending.map((chunk) => ({
     id: String(chunk.part),
     body: encodeInviteChunk(chunk),
   }));
-  const { queued, failed, lastError } = await dependencies.queue.enqueue(messages);
+  const { queued, failed, lastError } = await queue.enqueue(messages);
+  const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
+  const accepted = {
+    requestId,
+    accessorCount: request.accessorIds.length,
+    messageCount: chunks.length,
+  };
+  const settled: IdempotencyRecord | undefined = claim && {
+    ...claim.record,
+    state:
+      failed.length === 0 || options.parksUnqueued
+        ? IDEMPOTENCY_STATES.completed
+        : IDEMPOTENCY_STATES.partial,
+    lockedUntil: 0,
+    accessorCount: accepted.accessorCount,
+    messageCount: accepted.messageCount,
+    queuedParts,
+  };
   if (failed.length > 0) {
     const notQueued = new Set(failed);
+    const refused = pending.filter((chunk) => notQueued.has(String(chunk.part)));
+    if (ledgerUp) {
+      await recordNotQueued(ledger, refused, lastError, now, expiresAt).catch(
+        report('recordNotQueued'),
+      );
+    }
+    if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
     throw new EnqueueError(
-      queued.map(Number).sort((a, b) => a - b),
+      queuedParts,
       messages.filter((message) => notQueued.has(message.id)),
       { cause: lastError },
     );
   }
-  return { requestId, accessorCount: request.accessorIds.length, messageCount: chunks.length };
+  // Every chunk is queued: the answer stands even if the key cannot be settled now (the worker
+  // skips parts already delivered should a retry queue them again).
+  if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
+  return { ...accepted, replayed: false };
+}
+
+interface Claim {
+  key: string;
+  record: IdempotencyRecord;
+  replay?: Omit<AcceptedRequest, 'replayed'>;
+}
+
+/**
+ * Claims the request's idempotency key, or finds what an earlier request with it became.
+ * Throws `IdempotencyKeyMismatchError`, `IdempotencyKeyInUseError`, `LedgerUnavailableError`.
+ */
+async function claimKey(
+  request: InviteRequest,
+  options: AcceptOptions,
+  dependencies: AcceptDependencies,
+  now: number,
+): Promise<Claim> {
+  const { ledger, retention } = dependencies;
+  const { scope, key: given } = options.idempotency as { scope: string; key: string };
+  const key = idempotencyRecordKey(scope, given);
+  const record: IdempotencyRecord = {
+    fingerprint: requestFingerprint(request),
+    requestId: options.requestId,
+    state: IDEMPOTENCY_STATES.inProgress,
+    lockedUntil: now + retention.lockMs,
+    accessorCount: request.accessorIds.length,
+    messageCount: 0,
+    queuedParts: [],
+  };
+  const existing = await beforeQueueing(() =>
+    ledger.claim(key, record, now + retention.idempotencyMs, now),
+  );
+  if (existing === undefined) return { key, record };
+  const decision = decideClaim(existing, record.fingerprint, now);
+  switch (decision.kind) {
+    case 'mismatch':
+      throw new IdempotencyKeyMismatchError();
+    case 'inProgress':
+      throw new IdempotencyKeyInUseError(decision.retryAfterSeconds);
+    case 'replay': {
+      const { requestId, accessorCount, messageCount } = decision.record;
+      return { key, record: decision.record, replay: { requestId, accessorCount, messageCount } };
+    }
+    case 'resume': {
+      const lockedUntil = now + retention.lockMs;
+      const taken = await beforeQueueing(() => ledger.takeOver(key, decision.record, lockedUntil));
+      if (!taken) throw new IdempotencyKeyInUseError(1);
+      return {
+        key,
+        record: { ...decision.record, state: IDEMPOTENCY_STATES.inProgress, lockedUntil },
+      };
+    }
+  }
+}
+
+/** Records the chunks SQS refused as failed, so the status says why their accessors wait. */
+async function recordNotQueued(
+  ledger: RequestLedger,
+  chunks: readonly InviteChunk[],
+  cause: unknown,
+  now: number,
+  expiresAt: number,
+): Promise<void> {
+  for (const chunk of chunks) {
+    await ledger.recordOutcome(
+      {
+        requestId: chunk.requestId,
+        part: chunk.part,
+        outcome: PART_OUTCOMES.failed,
+        invitedCount: 0,
+        skippedIds: [],
+        failedIds: chunk.accessorIds,
+        errorType: 'EnqueueFailed',
+        errorMessage: `The chunk could not be queued: ${cause instanceof Error ? cause.message : String(cause ?? 'unknown error')}`,
+        at: now,
+      },
+      expiresAt,
+    );
+  }
 }

@@ -1,8 +1,10 @@
+import { backoffDelay } from '../lib/backoff.ts';
 import type { DelayCause, PlannedCall, ReceivedChunk, ReceivedMessage } from './delivery.ts';
+import { type DeliveryRecorder, partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
-import { classifyOutcome } from './outcome.ts';
+import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
 import { planCalls } from './plan-calls.ts';
 import type {
@@ -27,6 +29,10 @@ export interface DeliveryDependencies {
   pacer?: CallPacer;
   /** Longest the worker waits for the pacer inside an invocation before handing work back. */
   maxPaceWaitMs?: number;
+  /** Records each chunk's outcome in the request ledger; nothing is recorded without one. */
+  recorder?: DeliveryRecorder;
+  /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed. */
+  maxReceiveCount?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
@@ -57,7 +63,8 @@ export async function deliverChunks(
   messages: readonly ReceivedMessage[],
   dependencies: DeliveryDependencies,
 ): Promise<string[]> {
-  const { sender, visibility, deadLetters, observer = {}, pacer, now = Date.now } = dependencies;
+  const { sender, visibility, deadLetters, observer = {}, pacer, recorder } = dependencies;
+  const now = dependencies.now ?? Date.now;
   const sleep =
     dependencies.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxPaceWaitMs = dependencies.maxPaceWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
@@ -67,6 +74,7 @@ export async function deliverChunks(
   async function handBack(received: readonly ReceivedChunk[], seconds: number, cause: DelayCause) {
     if (received.length === 0) return;
     for (const { message } of received) keep.push(message.messageId);
+    await recordLastReceives(received, cause);
     const handles = received.map(({ message }) => message.receiptHandle);
     let failed: Set<string>;
     try {
@@ -93,6 +101,31 @@ export async function deliverChunks(
     }
   }
 
+  /** Chunks on their last receive move to the DLQ next: the ledger says so now. */
+  async function recordLastReceives(received: readonly ReceivedChunk[], cause: DelayCause) {
+    const { maxReceiveCount } = dependencies;
+    if (recorder === undefined || maxReceiveCount === undefined || cause === 'ledger') return;
+    for (const item of received) {
+      if (item.message.receiveCount < maxReceiveCount) continue;
+      await recorder.failed(item, {
+        errorType: 'MaxReceiveCountExceeded',
+        errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause}); the message moves to the dead-letter queue`,
+      });
+    }
+  }
+
+  /** Keeps chunks whose outcome the ledger could not take, to record on a later receive. */
+  async function handBackForLedger(received: readonly ReceivedChunk[]) {
+    if (received.length === 0) return;
+    const receiveCount = Math.max(...received.map(({ message }) => message.receiveCount));
+    const seconds = backoffDelay(receiveCount, {
+      base: RETRY_DEFAULTS.backoffBaseSeconds,
+      max: RETRY_DEFAULTS.backoffMaxSeconds,
+      ...(dependencies.random ? { random: dependencies.random } : {}),
+    });
+    await handBack(received, clampVisibility(seconds), 'ledger');
+  }
+
   const received: ReceivedChunk[] = [];
   for (const message of messages) {
     try {
@@ -103,7 +136,19 @@ export async function deliverChunks(
     }
   }
 
-  const calls = planCalls(received);
+  // Chunks the ledger knows as delivered need no call (a redelivered message); chunks delivered
+  // here but not yet recorded wait for the ledger instead of calling SendInvites again.
+  const delivered = recorder ? await recorder.alreadyDelivered(received) : new Set<string>();
+  const waiting = received.filter(
+    (item) => !delivered.has(partKey(item)) && recorder?.isUnrecorded(item),
+  );
+  for (const item of received) {
+    if (delivered.has(partKey(item))) observer.alreadyDelivered?.(item.message, item.chunk);
+  }
+  await handBackForLedger(waiting);
+  const calls = planCalls(
+    received.filter((item) => !delivered.has(partKey(item)) && !waiting.includes(item)),
+  );
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index] as PlannedCall;
     if (throttledFor !== undefined) {
@@ -143,9 +188,15 @@ export async function deliverChunks(
     });
     observer.called?.(call, outcome, failure, latencyMs);
     switch (outcome.kind) {
-      case 'delivered':
+      case 'delivered': {
         pacer?.succeeded();
+        const unrecorded: ReceivedChunk[] = [];
+        for (const item of call.chunks) {
+          if (recorder && !(await recorder.delivered(item))) unrecorded.push(item);
+        }
+        await handBackForLedger(unrecorded);
         break;
+      }
       case 'throttled':
         pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
@@ -164,7 +215,11 @@ export async function deliverChunks(
         const reason = serviceRequestId
           ? { errorType, errorMessage, serviceRequestId }
           : { errorType, errorMessage };
-        for (const { message, chunk } of call.chunks) await park(message, reason, chunk);
+        for (const item of call.chunks) {
+          // Recorded first: a park the ledger does not know of would leave the part pending.
+          if (recorder && !(await recorder.failed(item, reason))) await handBackForLedger([item]);
+          else await park(item.message, reason, item.chunk);
+        }
         break;
       }
     }

@@ -21,4 +21,10 @@ export interface PlannedCall extends Invitation {
 }
 
 /** Why a message was handed back to the queue with a delay. */
-export type DelayCause = 'throttled' | 'retry' | 'batchThrottled' | 'outOfTime' | 'paced';
+export type DelayCause =
+  | 'throttled'
+  | 'retry'
+  | 'batchThrottled'
+  | 'outOfTime'
+  | 'paced'
+  | 'ledger';

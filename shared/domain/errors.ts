@@ -75,3 +75,51 @@ export class InvalidChunkMessageError extends PipelineError {
     this.name = 'InvalidChunkMessageError';
   }
 }
+
+/** The same `Idempotency-Key` came with another payload: the key cannot be reused for it. */
+export class IdempotencyKeyMismatchError extends PipelineError {
+  readonly errorType = 'IdempotentParameterMismatchException';
+
+  constructor() {
+    super(
+      'This Idempotency-Key was used with a different request; use a new key for a new request',
+    );
+    this.name = 'IdempotencyKeyMismatchError';
+  }
+}
+
+/** The first request with this `Idempotency-Key` is still being accepted. */
+export class IdempotencyKeyInUseError extends PipelineError {
+  readonly errorType = 'ConflictException';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super(
+      `A request with this Idempotency-Key is still being accepted; retry in ${retryAfterSeconds} s`,
+    );
+    this.name = 'IdempotencyKeyInUseError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The request ledger could not record a request: nothing was queued, and a retry is safe. */
+export class LedgerUnavailableError extends PipelineError {
+  readonly errorType = 'ServiceUnavailableException';
+
+  constructor(options?: ErrorOptions) {
+    super('The request ledger is unavailable; nothing was queued, retry the request', options);
+    this.name = 'LedgerUnavailableError';
+  }
+}
+
+/** No request has this ID, or its record has expired. */
+export class RequestNotFoundError extends PipelineError {
+  readonly errorType = 'ResourceNotFoundException';
+  readonly requestId: string;
+
+  constructor(requestId: string) {
+    super(`Request ${requestId} not found; records are kept for a limited time`);
+    this.name = 'RequestNotFoundError';
+    this.requestId = requestId;
+  }
+}

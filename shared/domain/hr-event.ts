@@ -17,12 +17,15 @@ export const HR_DETAIL_TYPES = {
 /** The parts of an EventBridge event the intake reads. */
 export interface HrEvent {
   source: string;
+  account: string;
   'detail-type': string;
   detail: unknown;
 }
 
 export interface HrEventRules {
   source: string;
+  /** The account HR events must come from; any account when undefined. */
+  account?: string;
   defaultSpaceId?: string;
   defaultInvite: { title: string; body: string };
 }
@@ -41,12 +44,18 @@ function detailObject(event: HrEvent): Record<string, unknown> {
 /**
  * Turns an HR event into an invite request: `Employee Onboarded` invites one accessor with the
  * default title and body, `Invite Requested` carries a whole request.
- * Throws `InviteValidationError` for any other source or detail-type, or invalid detail.
+ * Throws `InviteValidationError` for any other source, account or detail-type, or invalid detail.
  */
 export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest {
   if (event.source !== rules.source) {
     throw new InviteValidationError(
       `Event source "${event.source}" is not the HR source "${rules.source}"`,
+      VALIDATION_REASONS.other,
+    );
+  }
+  if (rules.account !== undefined && event.account !== rules.account) {
+    throw new InviteValidationError(
+      `Event account "${event.account}" is not the HR account "${rules.account}"`,
       VALIDATION_REASONS.other,
     );
   }

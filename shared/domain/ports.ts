@@ -1,6 +1,15 @@
 import type { DelayCause, PlannedCall, ReceivedMessage } from './delivery.ts';
+import type { IdempotencyRecord } from './idempotency-record.ts';
 import type { Invitation, InviteChunk } from './invite.ts';
 import type { Outcome } from './outcome.ts';
+import type {
+  AccessorResult,
+  AccessorResultKind,
+  PartOutcome,
+  PartSummary,
+  RequestRecord,
+  RequestSource,
+} from './request-record.ts';
 
 /** A message bound for a queue; `id` is unique within one call. */
 export interface OutgoingMessage {
@@ -74,14 +83,20 @@ export interface DeliveryObserver {
   delayed?(message: ReceivedMessage, seconds: number, cause: DelayCause, chunk?: InviteChunk): void;
   /** Handing a message back or parking it failed: it stays on the queue as it was. */
   actionFailed?(message: ReceivedMessage, action: 'delay' | 'park', error: unknown): void;
+  /** The ledger says this chunk was delivered already (a redelivered message): no call. */
+  alreadyDelivered?(message: ReceivedMessage, chunk: InviteChunk): void;
+  /** A ledger call failed; delivery went on without it. */
+  ledgerFailed?(action: string, error: unknown): void;
 }
-
-/** Where a request came from: the HTTP API or an HR event. */
-export type RequestSource = 'http' | 'event';
 
 /** A request the intake accepted, for logs and metrics. */
 export interface AcceptedReport {
   source: RequestSource;
+  requestId: string;
+  /** The IAM principal, or the HR event's source and account. */
+  requestedBy: string;
+  /** An earlier request with the same idempotency key answered; nothing new was queued. */
+  replayed: boolean;
   spaceId: string;
   accessorCount: number;
   messageCount: number;
@@ -105,6 +120,8 @@ export interface IntakeObserver {
   parked?(reason: ParkReason, messageCount: number): void;
   /** Something the intake did not expect; the caller gets a 500, or Lambda retries the event. */
   failed?(source: RequestSource, error: unknown): void;
+  /** A ledger write failed after the chunks were queued, or was skipped for an HR event. */
+  ledgerFailed?(source: RequestSource, action: string, error: unknown): void;
 }
 
 /** The parts of a `PipelineError` an observer reads (kept structural so ports import no classes). */
@@ -114,4 +131,58 @@ export interface PipelineErrorLike {
   reason?: string;
   fieldList?: { name: string; message: string }[];
   spaceId?: string;
+}
+
+/** Keeps one answer per idempotency key, so a repeated request is never queued twice. */
+export interface IdempotencyStore {
+  /**
+   * Claims `key` for a new request with `record`, unless a live record holds it; then resolves
+   * to that record. A record past `now`'s expiry counts as gone.
+   */
+  claim(
+    key: string,
+    record: IdempotencyRecord,
+    expiresAt: number,
+    now: number,
+  ): Promise<IdempotencyRecord | undefined>;
+  /** Takes `key` over from `expected`, unchanged since it was read; false when it changed. */
+  takeOver(key: string, expected: IdempotencyRecord, lockedUntil: number): Promise<boolean>;
+  /** Writes the final state of the request that holds `key`. */
+  settle(key: string, record: IdempotencyRecord): Promise<void>;
+}
+
+/** The request ledger as the intake writes it. */
+export interface RequestLedger {
+  /** Records a request; a request already recorded (a resumed one) is left as it is. */
+  recordRequest(record: RequestRecord): Promise<void>;
+  /** Records what became of one part; a delivered part is never marked failed again. */
+  recordOutcome(outcome: PartOutcome, expiresAt: number): Promise<void>;
+  /** Forgets the failed outcomes of parts that are queued again. */
+  clearOutcomes(requestId: string, parts: readonly number[]): Promise<void>;
+}
+
+/** The request ledger as the worker uses it. */
+export interface OutcomeLedger {
+  /** Which of these parts are already delivered, as `requestId#part`. */
+  deliveredParts(parts: readonly { requestId: string; part: number }[]): Promise<Set<string>>;
+  recordOutcome(outcome: PartOutcome, expiresAt: number): Promise<void>;
+}
+
+/** A page of accessor results and where the next one starts. */
+export interface AccessorPage {
+  items: AccessorResult[];
+  nextToken?: string;
+}
+
+/** The request ledger as the status function reads it. */
+export interface LedgerReader {
+  /** The request, or undefined when it is unknown or expired at `now`. */
+  request(requestId: string, now: number): Promise<RequestRecord | undefined>;
+  parts(requestId: string): Promise<PartSummary[]>;
+  /** Throws `InviteValidationError` for a `nextToken` this reader did not hand out. */
+  accessors(
+    requestId: string,
+    kind: AccessorResultKind,
+    page: { limit: number; nextToken?: string },
+  ): Promise<AccessorPage>;
 }

@@ -1,8 +1,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   EnqueueError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyMismatchError,
   InviteValidationError,
+  LedgerUnavailableError,
   type PipelineError,
+  RequestNotFoundError,
   SpaceNotAllowedError,
 } from '../domain/errors.ts';
 import { errorResponse } from './responses.ts';
@@ -12,32 +16,56 @@ export const RETRY_AFTER_SECONDS = 1;
 
 /**
  * The HTTP answer to a refused request: 400 shaped like the service's `ValidationException`,
- * 403 for a space outside the allowed list, 503 (retryable) when chunks could not be queued.
- * Any other pipeline error is a 500 that names only its type.
+ * 403 for a space outside the allowed list, 404 for an unknown request, 409 while a request with
+ * the same idempotency key is in progress, 422 for a key reused with another payload, 503
+ * (retryable) when chunks could not be queued or the ledger is down. Any other pipeline error
+ * is a 500 that names only its type.
  */
 export function errorResponseFor(
   error: PipelineError,
   requestId: string,
 ): APIGatewayProxyStructuredResultV2 {
+  const { errorType, message } = error;
+  const retryAfter = { 'retry-after': String(RETRY_AFTER_SECONDS) };
   if (error instanceof InviteValidationError) {
-    const { message, reason, fieldList } = error;
-    return errorResponse(400, error.errorType, { message, reason, fieldList });
+    const { reason, fieldList } = error;
+    return errorResponse(400, errorType, { message, reason, fieldList });
   }
-  if (error instanceof SpaceNotAllowedError) {
-    return errorResponse(403, error.errorType, { message: error.message });
+  if (error instanceof SpaceNotAllowedError) return errorResponse(403, errorType, { message });
+  if (error instanceof RequestNotFoundError) {
+    return errorResponse(404, errorType, {
+      message,
+      resourceId: error.requestId,
+      resourceType: 'request',
+    });
+  }
+  if (error instanceof IdempotencyKeyInUseError) {
+    return errorResponse(
+      409,
+      errorType,
+      { message },
+      {
+        'retry-after': String(error.retryAfterSeconds),
+      },
+    );
+  }
+  if (error instanceof IdempotencyKeyMismatchError)
+    return errorResponse(422, errorType, { message });
+  if (error instanceof LedgerUnavailableError) {
+    return errorResponse(503, errorType, { message, retryable: true }, retryAfter);
   }
   if (error instanceof EnqueueError) {
     return errorResponse(
       503,
       'ServiceUnavailableException',
       {
-        message: `${error.message}; retry the request`,
+        message: `${message}; retry the request`,
         retryable: true,
         requestId,
         queuedParts: error.queuedParts,
         failedParts: error.failedParts,
       },
-      { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      retryAfter,
     );
   }
   return errorResponse(500, 'InternalServerException', { message: 'Internal error' });

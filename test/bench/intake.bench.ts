@@ -4,6 +4,7 @@
  * SendMessageBatch calls issued directly with the SDK, interleaved in one run.
  * Usage: npm run bench:intake [-- --ids 100000 --rounds 15]
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { encodeInviteChunk, planInviteChunks } from '../../shared/domain/invite-
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
 import { packBatches } from '../../shared/lib/pack-batches.ts';
 import { httpInviteEvent, lambdaContext } from '../helpers/events.ts';
+import { MemoryLedger } from '../helpers/ledger.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { startSqs } from '../helpers/sqs.ts';
 
@@ -41,6 +43,7 @@ sqs.client.middlewareStack.add(
 );
 const config = readIntakeConfig({
   INVITES_QUEUE_URL: sqs.invitesUrl,
+  LEDGER_TABLE_NAME: 'test-ledger',
   DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
 });
 const handler = createIntakeHandler({
@@ -49,6 +52,7 @@ const handler = createIntakeHandler({
   ports: {
     queue: new SqsInviteQueue({ client: sqs.client, queueUrl: sqs.invitesUrl }),
     deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+    ledger: new MemoryLedger(),
   },
 });
 

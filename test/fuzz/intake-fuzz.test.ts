@@ -14,6 +14,7 @@ import {
 } from '../helpers/arbitraries.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../helpers/fakes.ts';
+import { MemoryLedger } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { silentLogger } from '../helpers/logs.ts';
 
@@ -265,12 +266,13 @@ function fakeIntake() {
   const handler = createIntakeHandler({
     config: readIntakeConfig({
       INVITES_QUEUE_URL: 'http://queue/invites',
+      LEDGER_TABLE_NAME: 'test-ledger',
       DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
       ALLOWED_SPACE_IDS: SPACE,
       DEFAULT_SPACE_ID: SPACE,
     }),
     logger: silentLogger(),
-    ports: { queue, deadLetters },
+    ports: { queue, deadLetters, ledger: new MemoryLedger() },
   });
   return { queue, deadLetters, handler };
 }
@@ -740,8 +742,11 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
 
   before(async () => {
     // 403s are logged at WARN; the fuzz would print thousands of them.
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    stack = await startTestStack({ LOCAL_STATE_DIR: state.path, ALLOWED_SPACE_IDS: SPACE });
+    stack = await startTestStack({
+      LOCAL_STATE_DIR: state.path,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      ALLOWED_SPACE_IDS: SPACE,
+    });
     base = new URL(stack.httpUrl);
   });
   after(async () => {

@@ -55,9 +55,13 @@ describe('fuzzing PutEvents on the local stack', () => {
   let sqs: SQSClient;
 
   before(async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     stack = await startTestStack(
-      { LOCAL_STATE_DIR: state.path, ALLOWED_SPACE_IDS: SPACE, DEFAULT_SPACE_ID: SPACE },
+      {
+        LOCAL_STATE_DIR: state.path,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        ALLOWED_SPACE_IDS: SPACE,
+        DEFAULT_SPACE_ID: SPACE,
+      },
       {
         accepted({ kind }) {
           if (kind !== 'event') return;

@@ -19,6 +19,7 @@ export async function startTestStack(
     PORT: '0',
     LOCAL_SQS_PORT: '0',
     LOCAL_REPOSTSPACE_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
     ...env,
   });
   return startLocalStack(config, events);

@@ -48,6 +48,8 @@ const CUSTOM_PARAMS = {
   operatorRoleArn: OPERATOR_ROLE,
   kmsKeyArn: KMS_KEY,
   logRetentionInDays: '30',
+  requestRetentionDays: '7',
+  idempotencyTtlSeconds: '3600',
 };
 
 const execFileAsync = promisify(execFile);
@@ -58,6 +60,7 @@ const LAMBDA_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   INVITES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/invites',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/invites-dlq',
+  LEDGER_TABLE_NAME: 'repost-invite-pipeline-ci-ledger',
 };
 
 const POWERTOOLS_ENVIRONMENT = {
@@ -89,7 +92,7 @@ before(
 after(() => Promise.all(packaged.map((service) => service.dispose())));
 
 /** osls names a function's resources after it: `intake` -> `IntakeLambdaFunction`, `IntakeLogGroup`. */
-const LOGICAL_NAMES = { intake: 'Intake', worker: 'Worker' } as const;
+const LOGICAL_NAMES = { intake: 'Intake', worker: 'Worker', status: 'Status' } as const;
 
 function functionResource(template: Template, name: keyof typeof LOGICAL_NAMES): Resource {
   return resource(template, `${LOGICAL_NAMES[name]}LambdaFunction`, 'AWS::Lambda::Function');
@@ -161,40 +164,54 @@ describe('the functions', () => {
       Timeout: 60,
       Role: getAtt('WorkerRole', 'Arn'),
     });
+    assert.partialDeepStrictEqual(functionResource(defaults, 'status').Properties, {
+      FunctionName: `${SERVICE}-${STAGE}-status`,
+      Handler: 'functions/status/handler.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 10,
+      Role: getAtt('StatusRole', 'Arn'),
+    });
   });
 
   it('get exactly the environment their configuration reads, from the parameters', () => {
-    const intakeEnvironment = (template: Template) =>
-      (functionResource(template, 'intake').Properties.Environment as { Variables: unknown })
-        .Variables;
-    const workerEnvironment = (template: Template) =>
-      (functionResource(template, 'worker').Properties.Environment as { Variables: unknown })
-        .Variables;
+    const environment = (template: Template, name: keyof typeof LOGICAL_NAMES) =>
+      (functionResource(template, name).Properties.Environment as { Variables: unknown }).Variables;
     const queues = {
       INVITES_QUEUE_URL: ref('InvitesQueue'),
       DEAD_LETTER_QUEUE_URL: ref('DeadLetterQueue'),
     };
+    const ledger = (template: Template) => ({
+      LEDGER_TABLE_NAME: ref('LedgerTable'),
+      REQUEST_RETENTION_DAYS: template === custom ? CUSTOM_PARAMS.requestRetentionDays : '30',
+    });
 
-    assert.deepEqual(intakeEnvironment(defaults), {
-      ...queues,
-      ALLOWED_SPACE_IDS: '',
-      DEFAULT_SPACE_ID: '',
-      HR_EVENT_SOURCE: 'hr.events',
-      HR_EVENT_ACCOUNT: { 'Fn::Sub': `\${AWS::AccountId}` },
-      QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
-      ...POWERTOOLS_ENVIRONMENT,
-    });
-    assert.deepEqual(workerEnvironment(defaults), { ...queues, ...POWERTOOLS_ENVIRONMENT });
-    assert.deepEqual(intakeEnvironment(custom), {
-      ...queues,
-      ALLOWED_SPACE_IDS: CUSTOM_PARAMS.allowedSpaceIds,
-      DEFAULT_SPACE_ID: CUSTOM_PARAMS.defaultSpaceId,
-      HR_EVENT_SOURCE: CUSTOM_PARAMS.hrEventSource,
-      HR_EVENT_ACCOUNT: { 'Fn::Sub': CUSTOM_PARAMS.hrEventAccount },
-      QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
-      ...POWERTOOLS_ENVIRONMENT,
-    });
-    assert.deepEqual(workerEnvironment(custom), { ...queues, ...POWERTOOLS_ENVIRONMENT });
+    for (const template of [defaults, custom]) {
+      const params = template === custom ? CUSTOM_PARAMS : undefined;
+      assert.deepEqual(environment(template, 'intake'), {
+        ...queues,
+        ...ledger(template),
+        ALLOWED_SPACE_IDS: params?.allowedSpaceIds ?? '',
+        DEFAULT_SPACE_ID: params?.defaultSpaceId ?? '',
+        HR_EVENT_SOURCE: params?.hrEventSource ?? 'hr.events',
+        HR_EVENT_ACCOUNT: { 'Fn::Sub': params?.hrEventAccount ?? `\${AWS::AccountId}` },
+        QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
+        IDEMPOTENCY_TTL_SECONDS: params?.idempotencyTtlSeconds ?? '86400',
+        ...POWERTOOLS_ENVIRONMENT,
+      });
+      assert.deepEqual(environment(template, 'worker'), {
+        ...queues,
+        ...ledger(template),
+        // Equal to the invites queue's maxReceiveCount (infra/queues.yml).
+        MAX_RECEIVE_COUNT: '100',
+        ...POWERTOOLS_ENVIRONMENT,
+      });
+      assert.deepEqual(environment(template, 'status'), {
+        ...ledger(template),
+        ...POWERTOOLS_ENVIRONMENT,
+      });
+    }
   });
 
   it('log to a log group of their own, kept for logRetentionInDays (90 by default)', () => {
@@ -202,7 +219,7 @@ describe('the functions', () => {
       [defaults, 90],
       [custom, Number(CUSTOM_PARAMS.logRetentionInDays)],
     ] as const) {
-      for (const name of ['intake', 'worker'] as const) {
+      for (const name of ['intake', 'worker', 'status'] as const) {
         const logGroupId = `${LOGICAL_NAMES[name]}LogGroup`;
         const logGroup = resource(template, logGroupId, 'AWS::Logs::LogGroup');
         assert.deepEqual(resolveIf(template, logGroup.Properties), {
@@ -216,23 +233,32 @@ describe('the functions', () => {
 });
 
 describe('the HTTP API', () => {
-  it('routes POST /spaces/{spaceId}/invite to the intake, behind IAM (SigV4) auth', () => {
-    const [, route] = onlyResourceOfType(defaults, 'AWS::ApiGatewayV2::Route');
-    const [integrationId, integration] = onlyResourceOfType(
-      defaults,
-      'AWS::ApiGatewayV2::Integration',
+  it('routes POST /spaces/{spaceId}/invite to the intake and GET /requests to the status function, all behind IAM (SigV4) auth', () => {
+    const integrations = new Map(
+      resourcesOfType(defaults, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
+        id,
+        integration.Properties,
+      ]),
     );
+    const routes = resourcesOfType(defaults, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
+      const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      const integration = integrations.get(target['Fn::Join'][1][1].Ref);
+      assert.partialDeepStrictEqual(integration, {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+      return [
+        route.Properties.RouteKey,
+        route.Properties.AuthorizationType,
+        integration?.IntegrationUri,
+      ];
+    });
 
-    assert.equal(route.Properties.RouteKey, 'POST /spaces/{spaceId}/invite');
-    assert.equal(route.Properties.AuthorizationType, 'AWS_IAM');
-    assert.deepEqual(route.Properties.Target, {
-      'Fn::Join': ['/', ['integrations', ref(integrationId)]],
-    });
-    assert.partialDeepStrictEqual(integration.Properties, {
-      IntegrationType: 'AWS_PROXY',
-      IntegrationUri: getAtt('IntakeLambdaFunction', 'Arn'),
-      PayloadFormatVersion: '2.0',
-    });
+    assert.deepEqual(routes.sort(), [
+      ['GET /requests/{requestId}', 'AWS_IAM', getAtt('StatusLambdaFunction', 'Arn')],
+      ['GET /requests/{requestId}/accessors', 'AWS_IAM', getAtt('StatusLambdaFunction', 'Arn')],
+      ['POST /spaces/{spaceId}/invite', 'AWS_IAM', getAtt('IntakeLambdaFunction', 'Arn')],
+    ]);
     assert.deepEqual(resourcesOfType(defaults, 'AWS::ApiGatewayV2::Authorizer'), []);
   });
 });
@@ -424,6 +450,30 @@ describe('IAM', () => {
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     Resource: getAtt(logGroupId, 'Arn'),
   });
+  /** Table actions, only on the items whose partition key starts as listed. */
+  const onLedger = (sid: string, actions: string[], leadingKeys: string[]) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: actions,
+    Resource: getAtt('LedgerTable', 'Arn'),
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+  });
+  /** Only with `kmsKeyArn`: the table uses the key on the caller's behalf. */
+  const useLedgerKey = (actions: string[]) => ({
+    Sid: 'UseLedgerKey',
+    Effect: 'Allow',
+    Action: actions,
+    Resource: KMS_KEY,
+    Condition: {
+      StringEquals: { 'kms:ViaService': { 'Fn::Sub': `dynamodb.\${AWS::Region}.amazonaws.com` } },
+    },
+  });
+  const readWriteKey = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+  const recordOutcomes = onLedger(
+    'RecordOutcomes',
+    ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+    ['REQUEST#*'],
+  );
   const workerStatements = (spaceResources: unknown[]) => [
     writeOwnLogs('WorkerLogGroup'),
     {
@@ -455,7 +505,11 @@ describe('IAM', () => {
     for (const template of [defaults, custom]) {
       const roles = resourcesOfType(template, 'AWS::IAM::Role');
 
-      assert.deepEqual(roles.map(([logicalId]) => logicalId).sort(), ['IntakeRole', 'WorkerRole']);
+      assert.deepEqual(roles.map(([logicalId]) => logicalId).sort(), [
+        'IntakeRole',
+        'StatusRole',
+        'WorkerRole',
+      ]);
       for (const [, role] of roles) {
         assert.deepEqual(role.Properties.AssumeRolePolicyDocument, lambdaTrust);
         assert.equal(role.Properties.ManagedPolicyArns, undefined);
@@ -472,7 +526,7 @@ describe('IAM', () => {
     Resource: KMS_KEY,
   };
 
-  it('lets the intake write its own logs and send to the invites queue and the DLQ, no more', () => {
+  it("lets the intake write its own logs, send to the invites queue and the DLQ, and write requests' and keys' items, no more", () => {
     for (const template of [defaults, custom]) {
       assert.deepEqual(policyStatements(template, 'IntakeRole'), [
         writeOwnLogs('IntakeLogGroup'),
@@ -482,20 +536,46 @@ describe('IAM', () => {
           Action: 'sqs:SendMessage',
           Resource: [getAtt('InvitesQueue', 'Arn'), getAtt('DeadLetterQueue', 'Arn')],
         },
-        ...(template === custom ? [useQueueKey] : []),
+        ...(template === custom ? [useQueueKey, useLedgerKey(readWriteKey)] : []),
+        onLedger(
+          'RecordRequests',
+          [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchWriteItem',
+          ],
+          ['REQUEST#*', 'IDEMPOTENCY#*'],
+        ),
       ]);
     }
   });
 
-  it('lets the worker consume the invites queue, park in the DLQ, and invite to any space of the account when no list is given', () => {
-    assert.deepEqual(policyStatements(defaults, 'WorkerRole'), workerStatements([spaceArn('*')]));
+  it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, and invite to any space of the account when no list is given", () => {
+    assert.deepEqual(policyStatements(defaults, 'WorkerRole'), [
+      ...workerStatements([spaceArn('*')]),
+      recordOutcomes,
+    ]);
   });
 
   it('limits SendInvites to the allowed spaces when a list is given', () => {
     assert.deepEqual(policyStatements(custom, 'WorkerRole'), [
       ...workerStatements([spaceArn('SPalpha000000000000000000'), spaceArn('SP_beta-2')]),
       useQueueKey,
+      useLedgerKey(readWriteKey),
+      recordOutcomes,
     ]);
+  });
+
+  it("lets the status function write its own logs and read requests' items, nothing else", () => {
+    for (const template of [defaults, custom]) {
+      assert.deepEqual(policyStatements(template, 'StatusRole'), [
+        writeOwnLogs('StatusLogGroup'),
+        ...(template === custom ? [useLedgerKey(['kms:Decrypt', 'kms:DescribeKey'])] : []),
+        onLedger('ReadRequests', ['dynamodb:GetItem', 'dynamodb:Query'], ['REQUEST#*']),
+      ]);
+    }
   });
 
   it('grants no wildcard action and no bare "*" resource anywhere', () => {
@@ -509,6 +589,7 @@ describe('IAM', () => {
       [
         ...policyStatements(template, 'IntakeRole'),
         ...policyStatements(template, 'WorkerRole'),
+        ...policyStatements(template, 'StatusRole'),
         ...resourcePolicies(template),
       ].filter((statement) => (statement as Statement).Effect === 'Allow');
     for (const template of [defaults, custom]) {
@@ -742,6 +823,23 @@ describe('the HTTP API stage', () => {
       },
     });
   });
+
+  it('lets API Gateway invoke the status function only for GET /requests on the $default stage', () => {
+    const permission = resource(
+      defaults,
+      'StatusLambdaPermissionHttpApi',
+      'AWS::Lambda::Permission',
+    );
+
+    assert.deepEqual(permission.Properties, {
+      FunctionName: getAtt('StatusLambdaFunction', 'Arn'),
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: {
+        'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/$default/GET/requests/*`,
+      },
+    });
+  });
 });
 
 describe('concurrency', () => {
@@ -774,18 +872,77 @@ describe('the customer-managed key', () => {
   });
 });
 
+describe('the ledger table', () => {
+  const table = (template: Template) =>
+    resolveIf(template, resource(template, 'LedgerTable', 'AWS::DynamoDB::Table').Properties);
+
+  it('is on-demand, keyed pk/sk, with TTL on `ttl` and point-in-time recovery', () => {
+    assert.deepEqual(table(defaults), {
+      TableName: `${SERVICE}-${STAGE}-ledger`,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('is encrypted with kmsKeyArn when one is given', () => {
+    assert.deepEqual((table(custom) as { SSESpecification: unknown }).SSESpecification, {
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: KMS_KEY,
+    });
+  });
+
+  it('publishes its name and ARN', () => {
+    assert.deepEqual(defaults.Outputs?.LedgerTableName?.Value, ref('LedgerTable'));
+    assert.deepEqual(defaults.Outputs?.LedgerTableArn?.Value, getAtt('LedgerTable', 'Arn'));
+  });
+});
+
 describe('the alarms', () => {
   const alarms = (template: Template) =>
     Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
 
-  it('watch the DLQ, the age of the oldest invite, and worker errors', () => {
+  it('watch the DLQ, the age of the oldest invite, worker errors, and the ledger', () => {
     const found = alarms(defaults);
 
     assert.deepEqual(Object.keys(found).sort(), [
       'DeadLetterQueueNotEmptyAlarm',
       'InvitesQueueAgeAlarm',
+      'LedgerErrorsAlarm',
+      'LedgerThrottlesAlarm',
       'WorkerErrorsAlarm',
     ]);
+    const throttles = (found.LedgerThrottlesAlarm?.Properties.Metrics ?? []) as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } };
+    }[];
+    assert.equal(throttles.find((metric) => metric.Expression)?.Expression, 'reads + writes');
+    assert.deepEqual(
+      throttles.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : [])),
+      ['ReadThrottleEvents', 'WriteThrottleEvents'].map((MetricName) => ({
+        Namespace: 'AWS/DynamoDB',
+        MetricName,
+        Dimensions: [{ Name: 'TableName', Value: ref('LedgerTable') }],
+      })),
+    );
+    assert.partialDeepStrictEqual(found.LedgerErrorsAlarm?.Properties, {
+      Namespace: 'RepostInvitePipeline',
+      MetricName: 'LedgerErrors',
+      Dimensions: [{ Name: 'service', Value: SERVICE }],
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
     assert.partialDeepStrictEqual(found.DeadLetterQueueNotEmptyAlarm?.Properties, {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -943,7 +1100,7 @@ describe('the dashboard', () => {
 });
 
 describe('the deployable artifacts', () => {
-  async function bundleOf(name: 'intake' | 'worker') {
+  async function bundleOf(name: keyof typeof LOGICAL_NAMES) {
     const artifactsDir = packaged[0]?.artifactsDir as string;
     const zip = await readFile(path.join(artifactsDir, `${name}.zip`));
     const entries = listZipEntries(zip);
@@ -953,7 +1110,7 @@ describe('the deployable artifacts', () => {
   }
 
   it('are one zip per function, each holding a single bundle under 400 KB', async (t) => {
-    for (const name of ['intake', 'worker'] as const) {
+    for (const name of ['intake', 'worker', 'status'] as const) {
       const { zip, entries, bundle } = await bundleOf(name);
 
       t.diagnostic(`${name}: zip ${kib(zip.length)}, bundle ${kib(bundle.bytes)}`);
@@ -966,7 +1123,7 @@ describe('the deployable artifacts', () => {
   });
 
   it('load as ES modules on Node 24 and export the handler, with nothing left outside the zip', async () => {
-    for (const name of ['intake', 'worker'] as const) {
+    for (const name of ['intake', 'worker', 'status'] as const) {
       const { artifactsDir, zip, bundle } = await bundleOf(name);
       // Outside the service copy, so a module missing from the bundle cannot resolve from
       // node_modules.

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { createIntakeHandler } from '../../functions/intake/intake.ts';
+import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
 import {
   PARK_ATTRIBUTES,
   SqsDeadLetterQueue,
@@ -12,26 +13,30 @@ import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
+import { type DynamoDbContext, startDynamoDb } from '../helpers/ledger.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../helpers/sqs-fault-proxy.ts';
 
 describe('intake against an embedded SQS', () => {
   let sqs: SqsContext;
+  let dynamodb: DynamoDbContext;
 
   before(async () => {
-    sqs = await startSqs();
+    [sqs, dynamodb] = await Promise.all([startSqs(), startDynamoDb()]);
   });
   after(async () => {
-    await sqs.stop();
+    await Promise.all([sqs.stop(), dynamodb.stop()]);
   });
 
   it('queues every accessor of a 25,000-ID request exactly once through AWS_ENDPOINT_URL_SQS', async () => {
-    // The handler is built as in AWS, its endpoint read from the standard variable.
+    // The handler is built as in AWS, its endpoints read from the standard variables.
     const config = readIntakeConfig({
       INVITES_QUEUE_URL: sqs.invitesUrl,
+      LEDGER_TABLE_NAME: dynamodb.tableName,
       DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     const handler = buildIntakeHandler(config, {
@@ -64,6 +69,7 @@ describe('intake against an embedded SQS', () => {
   it('parks an invalid HR event in the DLQ with its reason as attributes', async () => {
     const config = readIntakeConfig({
       INVITES_QUEUE_URL: sqs.invitesUrl,
+      LEDGER_TABLE_NAME: 'test-ledger',
       DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
     });
     const handler = createIntakeHandler({
@@ -74,6 +80,10 @@ describe('intake against an embedded SQS', () => {
         deadLetters: new SqsDeadLetterQueue({
           client: sqs.client,
           queueUrl: config.deadLetterQueueUrl,
+        }),
+        ledger: new DynamoDbRequestLedger({
+          client: dynamodb.client,
+          tableName: dynamodb.tableName,
         }),
       },
     });

@@ -21,6 +21,7 @@ import { encodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import type { DeadLetterQueue } from '../../shared/domain/ports.ts';
 import { hrEvent, httpInviteEvent, lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue, RecordingVisibility } from '../helpers/fakes.ts';
+import { MemoryLedger } from '../helpers/ledger.ts';
 import { tempStateDir } from '../helpers/local-stack.ts';
 import { quietMetrics } from '../helpers/logs.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -107,6 +108,7 @@ const invite = (ids: string[], rest: Record<string, unknown> = {}) => ({
 describe('the intake keeps title and body out of its logs, and accessors to DEBUG', () => {
   const env = {
     INVITES_QUEUE_URL: 'http://queue/invites',
+    LEDGER_TABLE_NAME: 'test-ledger',
     DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
     ALLOWED_SPACE_IDS: SPACE,
     DEFAULT_SPACE_ID: SPACE,
@@ -119,7 +121,7 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
     const handler = createIntakeHandler({
       config: readIntakeConfig(env),
       logger: new Logger({ serviceName: 'security', logLevel: level }),
-      ports: { queue, deadLetters },
+      ports: { queue, deadLetters, ledger: new MemoryLedger() },
     });
     const used: string[] = [];
     const ids = (label: string, count: number) => {
@@ -200,7 +202,11 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
       const handler = createIntakeHandler({
         config: readIntakeConfig(env),
         logger: new Logger({ serviceName: 'security', logLevel: 'INFO' }),
-        ports: { queue: new RecordingQueue(), deadLetters: new RecordingDeadLetters() },
+        ports: {
+          queue: new RecordingQueue(),
+          deadLetters: new RecordingDeadLetters(),
+          ledger: new MemoryLedger(),
+        },
       });
 
       const { output } = await captureOutput(async () => {
@@ -232,6 +238,7 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
         config: readIntakeConfig({
           ...env,
           INVITES_QUEUE_URL: sqs.invitesUrl,
+          LEDGER_TABLE_NAME: 'test-ledger',
           DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
         }),
         logger: new Logger({ serviceName: 'security', logLevel: 'DEBUG' }),
@@ -243,6 +250,7 @@ describe('the intake keeps title and body out of its logs, and accessors to DEBU
             sleep: async () => undefined,
           }),
           deadLetters: new SqsDeadLetterQueue({ client, queueUrl: sqs.deadLetterUrl }),
+          ledger: new MemoryLedger(),
         },
       });
       const ids = accessorIds('outage', 2);

@@ -132,6 +132,7 @@ async function interrupted(
     PORT: String(await freePort()),
     LOCAL_SQS_PORT: String(await freePort()),
     LOCAL_REPOSTSPACE_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
     LOCAL_STATE_DIR: state.path,
     AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
     LOCAL_VISIBILITY_TIMEOUT: '2',

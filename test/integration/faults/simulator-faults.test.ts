@@ -79,12 +79,11 @@ describe('re:Post Private faults during delivery, on the local stack', () => {
       knownSpaceIds: [SPACE],
       random: seededRandom(20_261),
     });
-    // The worker reads its call timeout once, when the stack imports it.
-    process.env.SEND_INVITES_TIMEOUT_MS = String(SEND_INVITES_TIMEOUT_MS);
-    // Failed calls are logged at WARN on purpose; they would fill the test output.
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     stack = await startTestStack({
       LOCAL_STATE_DIR: state.path,
+      SEND_INVITES_TIMEOUT_MS: String(SEND_INVITES_TIMEOUT_MS),
+      // Failed calls are logged at WARN on purpose; they would fill the test output.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
       AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
     });
     sqs = new SQSClient({

@@ -79,13 +79,13 @@ describe('SQS faults while the intake queues a request, on the local stack', () 
 
   before(async () => {
     // Errors the intake logs on purpose would fill the test output.
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     fauxqs = await startFauxqs({ port: 0, logger: false });
     forwarder = await startForwarder(fauxqs.address);
     proxy = await startSqsFaultProxy(forwarder.endpoint);
     stack = await startTestStack(
       {
         LOCAL_STATE_DIR: state.path,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
         AWS_ENDPOINT_URL_SQS: proxy.endpoint,
         LOCAL_THROTTLE_RATE: '100',
         LOCAL_THROTTLE_BURST: '100',

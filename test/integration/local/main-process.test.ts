@@ -38,6 +38,7 @@ function runStack(
     PORT: '0',
     LOCAL_SQS_PORT: '0',
     LOCAL_REPOSTSPACE_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
     LOCAL_STATE_DIR: state.path,
     LOCAL_SUMMARY_SECONDS: '3600',
     POWERTOOLS_LOG_LEVEL: 'ERROR',

@@ -21,16 +21,23 @@ describe('the local stack on a port that is taken', () => {
     state.cleanup();
   });
 
-  for (const variable of ['PORT', 'LOCAL_SQS_PORT', 'LOCAL_REPOSTSPACE_PORT']) {
+  for (const variable of [
+    'PORT',
+    'LOCAL_SQS_PORT',
+    'LOCAL_REPOSTSPACE_PORT',
+    'LOCAL_DYNAMODB_PORT',
+  ]) {
     it(`exits 1 with one line naming the port and ${variable}, and no stack trace`, async () => {
       const env = {
         PORT: '0',
         LOCAL_SQS_PORT: '0',
         LOCAL_REPOSTSPACE_PORT: '0',
+        LOCAL_DYNAMODB_PORT: '0',
         LOCAL_STATE_DIR: state.path,
         AWS_ENDPOINT_URL: undefined,
         AWS_ENDPOINT_URL_SQS: undefined,
         AWS_ENDPOINT_URL_REPOSTSPACE: undefined,
+        AWS_ENDPOINT_URL_DYNAMODB: undefined,
         [variable]: String(port),
       };
 

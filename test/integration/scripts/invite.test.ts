@@ -110,9 +110,9 @@ describe('npm run invite against the local stack', () => {
   let expectedDeliveries = 0;
 
   before(async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     stack = await startTestStack({
       LOCAL_STATE_DIR: state.path,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
       LOCAL_THROTTLE_RATE: '50',
       LOCAL_THROTTLE_BURST: '10',
       ALLOWED_SPACE_IDS: SPACE,

@@ -7,6 +7,7 @@ import { readWorkerConfig } from '../../../shared/config/worker-config.ts';
 const QUEUES = {
   INVITES_QUEUE_URL: 'http://queue/invites',
   DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
+  LEDGER_TABLE_NAME: 'ledger',
 };
 
 describe('readWorkerConfig', () => {
@@ -83,8 +84,9 @@ describe('readWorkerConfig', () => {
 
     // Assess
     assert.ok(error instanceof ConfigurationError);
-    assert.equal(error.problems.length, 6, error.message);
+    assert.equal(error.problems.length, 7, error.message);
     for (const name of [
+      'LEDGER_TABLE_NAME',
       'INVITES_QUEUE_URL',
       'DEAD_LETTER_QUEUE_URL',
       'SEND_INVITES_TIMEOUT_MS',
@@ -107,6 +109,50 @@ describe('readWorkerConfig', () => {
     // Assess
     assert.equal(config.sendInvitesTimeoutMs, 3_000);
     assert.equal(config.callBudgetMs, 5_000);
+  });
+});
+
+describe('the ledger settings', () => {
+  it('read the table, its endpoint and how long requests and keys are kept', () => {
+    // Act
+    const config = readIntakeConfig({
+      ...QUEUES,
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4569',
+      REQUEST_RETENTION_DAYS: '7',
+      IDEMPOTENCY_TTL_SECONDS: '3600',
+    });
+    const defaults = readWorkerConfig({ ...QUEUES, AWS_REGION: 'us-east-1' });
+
+    // Assess
+    assert.deepEqual(config.ledger, {
+      tableName: 'ledger',
+      endpoint: 'http://127.0.0.1:4569',
+      requestRetentionMs: 7 * 86_400_000,
+      idempotencyTtlMs: 3_600_000,
+    });
+    assert.equal(defaults.ledger.requestRetentionMs, 30 * 86_400_000);
+    assert.equal(defaults.ledger.idempotencyTtlMs, 86_400_000);
+  });
+
+  it('refuse a table name DynamoDB would refuse and retention out of range', () => {
+    // Act & Assess
+    assert.throws(
+      () =>
+        readIntakeConfig({
+          ...QUEUES,
+          LEDGER_TABLE_NAME: 'x',
+          REQUEST_RETENTION_DAYS: '0',
+          IDEMPOTENCY_TTL_SECONDS: 'soon',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigurationError);
+        assert.deepEqual(
+          error.problems.map((problem) => problem.split(' ')[0]),
+          ['LEDGER_TABLE_NAME', 'REQUEST_RETENTION_DAYS', 'IDEMPOTENCY_TTL_SECONDS'],
+        );
+        return true;
+      },
+    );
   });
 });
 

@@ -8,13 +8,34 @@ const rules = {
   defaultSpaceId: 'SPDEFAULT',
   defaultInvite: { title: 'Hi', body: 'Welcome' },
 };
-const event = (detailType: string, detail: unknown, source = 'hr.events') => ({
+const event = (
+  detailType: string,
+  detail: unknown,
+  source = 'hr.events',
+  account = '123456789012',
+) => ({
   source,
+  account,
   'detail-type': detailType,
   detail,
 });
 
 describe('parseHrEvent', () => {
+  it('refuses an event from an account other than the HR one, and takes any account without one', () => {
+    // Prepare
+    const strict = { ...rules, account: '123456789012' };
+    const onboarded = (account: string) =>
+      event('Employee Onboarded', { accessorId: 'new-hire' }, 'hr.events', account);
+
+    // Act & Assess
+    assert.throws(() => parseHrEvent(onboarded('999999999999'), strict), {
+      name: 'InviteValidationError',
+      message: /account "999999999999" is not the HR account "123456789012"/,
+    });
+    assert.equal(parseHrEvent(onboarded('123456789012'), strict).accessorIds[0], 'new-hire');
+    assert.equal(parseHrEvent(onboarded('999999999999'), rules).accessorIds[0], 'new-hire');
+  });
+
   it('turns Employee Onboarded into one invite with the default title, body and space', () => {
     assert.deepEqual(parseHrEvent(event('Employee Onboarded', { accessorId: 'new-hire' }), rules), {
       spaceId: 'SPDEFAULT',

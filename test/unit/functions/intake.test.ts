@@ -6,11 +6,13 @@ import { readIntakeConfig } from '../../../shared/config/intake-config.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../../helpers/fakes.ts';
+import { MemoryLedger } from '../../helpers/ledger.ts';
 import { captureOutput, silentLogger } from '../../helpers/logs.ts';
 
 const SPACE = 'SPEXAMPLE00000000000000';
 const env = {
   INVITES_QUEUE_URL: 'http://queue/invites',
+  LEDGER_TABLE_NAME: 'test-ledger',
   DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
   ALLOWED_SPACE_IDS: `${SPACE},SPOTHER`,
   DEFAULT_SPACE_ID: SPACE,
@@ -22,7 +24,7 @@ function setup(overrides: Record<string, string> = {}, logger = silentLogger()) 
   const handler = createIntakeHandler({
     config: readIntakeConfig({ ...env, ...overrides }),
     logger,
-    ports: { queue, deadLetters },
+    ports: { queue, deadLetters, ledger: new MemoryLedger() },
   });
   return { queue, deadLetters, handler };
 }
@@ -47,11 +49,14 @@ describe('intake over HTTP', () => {
     const response = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
 
     assert.equal(response.statusCode, 202);
+    const requestId = event.requestContext.requestId;
     assert.deepEqual(jsonBody(response), {
-      requestId: event.requestContext.requestId,
+      requestId,
       accessorCount: 2_500,
       messageCount: 3,
+      statusUrl: `https://${event.requestContext.domainName}/requests/${requestId}`,
     });
+    assert.equal(response.headers?.location, `/requests/${requestId}`);
     const chunks = queue.sent.map((message) => decodeInviteChunk(message.body));
     assert.deepEqual(
       chunks.map((chunk) => [chunk.part, chunk.parts, chunk.accessorIds.length]),

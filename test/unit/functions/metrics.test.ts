@@ -19,6 +19,7 @@ import {
   ScriptedSender,
   serviceError,
 } from '../../helpers/fakes.ts';
+import { MemoryLedger } from '../../helpers/ledger.ts';
 import { captureOutput, silentLogger } from '../../helpers/logs.ts';
 
 // This file reads the EMF the functions print, so metrics must not be disabled here.
@@ -70,10 +71,15 @@ describe('intake metrics', () => {
     const handler = createIntakeHandler({
       config: readIntakeConfig({
         INVITES_QUEUE_URL: 'http://queue/invites',
+        LEDGER_TABLE_NAME: 'test-ledger',
         DEAD_LETTER_QUEUE_URL: 'http://queue/dlq',
         ALLOWED_SPACE_IDS: SPACE,
       }),
-      ports: { queue: new RecordingQueue(), deadLetters: new RecordingDeadLetters() },
+      ports: {
+        queue: new RecordingQueue(),
+        deadLetters: new RecordingDeadLetters(),
+        ledger: new MemoryLedger(),
+      },
       logger: silentLogger(),
       metrics: metrics(),
     });

@@ -1,0 +1,168 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { IdempotencyRecord, IdempotencyState } from '../../domain/idempotency-record.ts';
+import type { IdempotencyStore, RequestLedger } from '../../domain/ports.ts';
+import type { PartOutcome, RequestRecord } from '../../domain/request-record.ts';
+import { DynamoDbOutcomes } from './dynamodb-outcomes.ts';
+import { isConditionFailure, key, LEDGER_KEYS, n, num, s, str, ttl } from './ledger-items.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** The request ledger as the intake writes it: idempotency keys, requests, refused parts. */
+export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+  readonly #outcomes: DynamoDbOutcomes;
+
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#outcomes = new DynamoDbOutcomes(options);
+  }
+
+  async claim(
+    hash: string,
+    record: IdempotencyRecord,
+    expiresAt: number,
+    now: number,
+  ): Promise<IdempotencyRecord | undefined> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...key(LEDGER_KEYS.idempotency(hash)),
+            ...idempotencyAttributes(record),
+            expiresAt: n(expiresAt),
+            ttl: ttl(expiresAt),
+          },
+          // A key past its expiry is free again, whether or not TTL has deleted it yet.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': n(now) },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.idempotency(hash)),
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : readIdempotency(Item);
+  }
+
+  async takeOver(hash: string, expected: IdempotencyRecord, lockedUntil: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(LEDGER_KEYS.idempotency(hash)),
+          UpdateExpression: 'SET #state = :inProgress, lockedUntil = :lockedUntil',
+          ConditionExpression: '#state = :state AND lockedUntil = :expectedLock',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':inProgress': s('inProgress'),
+            ':lockedUntil': n(lockedUntil),
+            ':state': s(expected.state),
+            ':expectedLock': n(expected.lockedUntil),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async settle(hash: string, record: IdempotencyRecord): Promise<void> {
+    const attributes = idempotencyAttributes(record);
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.idempotency(hash)),
+        UpdateExpression:
+          'SET #state = :state, lockedUntil = :lockedUntil, accessorCount = :accessorCount, ' +
+          'messageCount = :messageCount, queuedParts = :queuedParts',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':state': attributes.state as AttributeValue,
+          ':lockedUntil': attributes.lockedUntil as AttributeValue,
+          ':accessorCount': attributes.accessorCount as AttributeValue,
+          ':messageCount': attributes.messageCount as AttributeValue,
+          ':queuedParts': attributes.queuedParts as AttributeValue,
+        },
+      }),
+    );
+  }
+
+  async recordRequest(record: RequestRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...key(LEDGER_KEYS.request(record.requestId)),
+            requestId: s(record.requestId),
+            spaceId: s(record.spaceId),
+            source: s(record.source),
+            requestedBy: s(record.requestedBy),
+            accessorCount: n(record.accessorCount),
+            partCount: n(record.partCount),
+            createdAt: n(record.createdAt),
+            expiresAt: n(record.expiresAt),
+            ttl: ttl(record.expiresAt),
+          },
+          // A resumed request, or a redelivered HR event, keeps its first record.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  recordOutcome(outcome: PartOutcome, expiresAt: number): Promise<void> {
+    return this.#outcomes.recordOutcome(outcome, expiresAt);
+  }
+
+  clearOutcomes(requestId: string, parts: readonly number[]): Promise<void> {
+    return this.#outcomes.clearOutcomes(requestId, parts);
+  }
+}
+
+function idempotencyAttributes(record: IdempotencyRecord): Item {
+  return {
+    fingerprint: s(record.fingerprint),
+    requestId: s(record.requestId),
+    state: s(record.state),
+    lockedUntil: n(record.lockedUntil),
+    accessorCount: n(record.accessorCount),
+    messageCount: n(record.messageCount),
+    // A compact list: a request of a million accessors has a thousand parts.
+    queuedParts: s(record.queuedParts.join(',')),
+  };
+}
+
+function readIdempotency(item: Item): IdempotencyRecord {
+  const parts = str(item, 'queuedParts') ?? '';
+  return {
+    fingerprint: str(item, 'fingerprint') ?? '',
+    requestId: str(item, 'requestId') ?? '',
+    state: (str(item, 'state') ?? 'inProgress') as IdempotencyState,
+    lockedUntil: num(item, 'lockedUntil') ?? 0,
+    accessorCount: num(item, 'accessorCount') ?? 0,
+    messageCount: num(item, 'messageCount') ?? 0,
+    queuedParts: parts === '' ? [] : parts.split(',').map(Number),
+  };
+}

@@ -1,0 +1,97 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AccessorResultKind } from '../../domain/request-record.ts';
+
+/**
+ * The ledger's single-table layout. Every item has a partition key `pk`, a sort key `sk` and
+ * `ttl` (epoch seconds) for DynamoDB's TTL; readers also check `expiresAt`, because TTL
+ * deletes up to two days late (and dynalite, locally, never does).
+ *
+ * - `REQUEST#<id>` / `REQUEST`: the request (space, source, who, counts, times).
+ * - `REQUEST#<id>` / `PART#<part>`: one settled part (outcome, counts, reason, `outcomeId`).
+ * - `REQUEST#<id>` / `LIST#<kind>#<part>#<outcomeId>#<page>`: accessor IDs a part skipped or
+ *   failed; only pages whose `outcomeId` is the part's current one count.
+ * - `IDEMPOTENCY#<hash of scope and key>` / `IDEMPOTENCY`: one idempotency key.
+ */
+export const LEDGER_KEYS = {
+  request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
+  part: (requestId: string, part: number) => ({
+    pk: `REQUEST#${requestId}`,
+    sk: `PART#${pad(part, 7)}`,
+  }),
+  partPrefix: 'PART#',
+  list: (
+    requestId: string,
+    kind: AccessorResultKind,
+    part: number,
+    outcomeId: string,
+    page: number,
+  ) => ({
+    pk: `REQUEST#${requestId}`,
+    sk: `LIST#${kind}#${pad(part, 7)}#${outcomeId}#${pad(page, 3)}`,
+  }),
+  listPrefix: (kind: AccessorResultKind) => `LIST#${kind}#`,
+  idempotency: (hash: string) => ({ pk: `IDEMPOTENCY#${hash}`, sk: 'IDEMPOTENCY' }),
+} as const;
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+/** A key as DynamoDB takes it. */
+export function key(parts: { pk: string; sk: string }): Record<string, AttributeValue> {
+  return { pk: { S: parts.pk }, sk: { S: parts.sk } };
+}
+
+export const s = (value: string): AttributeValue => ({ S: value });
+export const n = (value: number): AttributeValue => ({ N: String(value) });
+
+/** A string attribute of an item, or undefined. */
+export function str(
+  item: Record<string, AttributeValue> | undefined,
+  name: string,
+): string | undefined {
+  const value = item?.[name];
+  return value !== undefined && 'S' in value ? value.S : undefined;
+}
+
+/** A number attribute of an item, or undefined. */
+export function num(
+  item: Record<string, AttributeValue> | undefined,
+  name: string,
+): number | undefined {
+  const value = item?.[name];
+  return value !== undefined && 'N' in value && value.N !== undefined ? Number(value.N) : undefined;
+}
+
+/** Epoch seconds for the TTL attribute. */
+export function ttl(expiresAtMs: number): AttributeValue {
+  return n(Math.ceil(expiresAtMs / 1000));
+}
+
+// An item holds at most 400 KB; a page of IDs stays well under it, names and numbers included.
+const MAX_PAGE_BYTES = 300 * 1024;
+
+/** Splits accessor IDs into pages that each fit in one item. */
+export function pagesOf(ids: readonly string[]): string[][] {
+  const pages: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    // Each list element costs its bytes plus a little overhead.
+    const size = Buffer.byteLength(id) + 3;
+    if (current.length > 0 && bytes + size > MAX_PAGE_BYTES) {
+      pages.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(id);
+    bytes += size;
+  }
+  if (current.length > 0) pages.push(current);
+  return pages;
+}
+
+/** Whether an SDK error is DynamoDB's refusal of a condition. */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}

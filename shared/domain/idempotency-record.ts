@@ -1,0 +1,22 @@
+export const IDEMPOTENCY_STATES = {
+  inProgress: 'inProgress',
+  /** Every chunk was queued: a repeat gets the same answer. */
+  completed: 'completed',
+  /** Some chunks were not queued (503): a repeat queues the rest. */
+  partial: 'partial',
+} as const;
+
+export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[keyof typeof IDEMPOTENCY_STATES];
+
+/** What the ledger keeps for one key. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  requestId: string;
+  state: IdempotencyState;
+  /** Epoch milliseconds; while in progress, the first request holds the key until then. */
+  lockedUntil: number;
+  accessorCount: number;
+  messageCount: number;
+  /** Parts already queued (partial). */
+  queuedParts: number[];
+}

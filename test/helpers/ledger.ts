@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadStackDefinitions } from '../../infra/local/definitions.ts';
+import { ensureTable, startLocalDynamoDb } from '../../infra/local/local-dynamodb.ts';
+import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import type { IdempotencyRecord } from '../../shared/domain/idempotency-record.ts';
+import type { IdempotencyStore, OutcomeLedger, RequestLedger } from '../../shared/domain/ports.ts';
+import type { PartOutcome, RequestRecord } from '../../shared/domain/request-record.ts';
+import { TEST_CREDENTIALS, TEST_REGION } from './sqs.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+export interface DynamoDbContext {
+  endpoint: string;
+  client: DynamoDBClient;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+/** dynalite on a free loopback port with the ledger table `infra/ledger.yml` declares. */
+export async function startDynamoDb(
+  options: { path?: string; port?: number } = {},
+): Promise<DynamoDbContext> {
+  const server = await startLocalDynamoDb({ port: options.port ?? 0, ...options });
+  const client = createDynamoDbClient({
+    endpoint: server.url,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+  });
+  const { ledger } = loadStackDefinitions(join(ROOT, 'serverless.yml'), { stage: 'test' });
+  await ensureTable(client, ledger);
+  return {
+    endpoint: server.url,
+    client,
+    tableName: ledger.name,
+    async stop() {
+      client.destroy();
+      await server.stop();
+    },
+  };
+}
+
+/** An in-memory ledger for unit tests: what the intake and the worker write, and outages. */
+export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLedger {
+  readonly keys = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
+  readonly requests = new Map<string, RequestRecord>();
+  readonly outcomes = new Map<string, PartOutcome>();
+  /** Every call fails with this while it is set. */
+  failWith: Error | undefined;
+
+  #check() {
+    if (this.failWith) throw this.failWith;
+  }
+
+  async claim(key: string, record: IdempotencyRecord, expiresAt: number, now: number) {
+    this.#check();
+    const existing = this.keys.get(key);
+    if (existing && existing.expiresAt >= now) return { ...existing.record };
+    this.keys.set(key, { record: { ...record }, expiresAt });
+    return undefined;
+  }
+
+  async takeOver(key: string, expected: IdempotencyRecord, lockedUntil: number) {
+    this.#check();
+    const existing = this.keys.get(key);
+    if (
+      !existing ||
+      existing.record.state !== expected.state ||
+      existing.record.lockedUntil !== expected.lockedUntil
+    ) {
+      return false;
+    }
+    existing.record = { ...existing.record, state: 'inProgress', lockedUntil };
+    return true;
+  }
+
+  async settle(key: string, record: IdempotencyRecord) {
+    this.#check();
+    const existing = this.keys.get(key);
+    if (existing) existing.record = { ...record };
+  }
+
+  async recordRequest(record: RequestRecord) {
+    this.#check();
+    if (!this.requests.has(record.requestId)) this.requests.set(record.requestId, record);
+  }
+
+  async recordOutcome(outcome: PartOutcome) {
+    this.#check();
+    const key = `${outcome.requestId}#${outcome.part}`;
+    if (this.outcomes.get(key)?.outcome === 'delivered') return;
+    this.outcomes.set(key, outcome);
+  }
+
+  async clearOutcomes(requestId: string, parts: readonly number[]) {
+    this.#check();
+    for (const part of parts) {
+      const key = `${requestId}#${part}`;
+      if (this.outcomes.get(key)?.outcome === 'failed') this.outcomes.delete(key);
+    }
+  }
+
+  async deliveredParts(parts: readonly { requestId: string; part: number }[]) {
+    this.#check();
+    return new Set(
+      parts
+        .map(({ requestId, part }) => `${requestId}#${part}`)
+        .filter((key) => this.outcomes.get(key)?.outcome === 'delivered'),
+    );
+  }
+}
