@@ -546,7 +546,7 @@ describe('IAM', () => {
             'dynamodb:DeleteItem',
             'dynamodb:BatchWriteItem',
           ],
-          ['REQUEST#*', 'IDEMPOTENCY#*'],
+          ['REQUEST#*', 'REQUESTS#*', 'IDEMPOTENCY#*'],
         ),
       ]);
     }

@@ -107,29 +107,37 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
   }
 
   async recordRequest(record: RequestRecord): Promise<void> {
+    const attributes = {
+      requestId: s(record.requestId),
+      spaceId: s(record.spaceId),
+      source: s(record.source),
+      requestedBy: s(record.requestedBy),
+      accessorCount: n(record.accessorCount),
+      partCount: n(record.partCount),
+      createdAt: n(record.createdAt),
+      expiresAt: n(record.expiresAt),
+      ttl: ttl(record.expiresAt),
+    };
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
-          Item: {
-            ...key(LEDGER_KEYS.request(record.requestId)),
-            requestId: s(record.requestId),
-            spaceId: s(record.spaceId),
-            source: s(record.source),
-            requestedBy: s(record.requestedBy),
-            accessorCount: n(record.accessorCount),
-            partCount: n(record.partCount),
-            createdAt: n(record.createdAt),
-            expiresAt: n(record.expiresAt),
-            ttl: ttl(record.expiresAt),
-          },
+          Item: { ...key(LEDGER_KEYS.request(record.requestId)), ...attributes },
           // A resumed request, or a redelivered HR event, keeps its first record.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return;
     }
+    // The day's list, for operators; the request itself is what the status reads.
+    await this.#client.send(
+      new PutItemCommand({
+        TableName: this.#tableName,
+        Item: { ...key(LEDGER_KEYS.day(record.createdAt, record.requestId)), ...attributes },
+      }),
+    );
   }
 
   recordOutcome(outcome: PartOutcome, expiresAt: number): Promise<void> {

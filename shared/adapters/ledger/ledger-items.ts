@@ -10,6 +10,8 @@ import type { AccessorResultKind } from '../../domain/request-record.ts';
  * - `REQUEST#<id>` / `PART#<part>`: one settled part (outcome, counts, reason, `outcomeId`).
  * - `REQUEST#<id>` / `LIST#<kind>#<part>#<outcomeId>#<page>`: accessor IDs a part skipped or
  *   failed; only pages whose `outcomeId` is the part's current one count.
+ * - `REQUESTS#<yyyy-mm-dd>` / `<createdAt ISO>#<id>`: the day's requests, newest last, so an
+ *   operator can list them without a scan or an index.
  * - `IDEMPOTENCY#<hash of scope and key>` / `IDEMPOTENCY`: one idempotency key.
  */
 export const LEDGER_KEYS = {
@@ -31,6 +33,10 @@ export const LEDGER_KEYS = {
   }),
   listPrefix: (kind: AccessorResultKind) => `LIST#${kind}#`,
   idempotency: (hash: string) => ({ pk: `IDEMPOTENCY#${hash}`, sk: 'IDEMPOTENCY' }),
+  day: (createdAt: number, requestId: string) => {
+    const iso = new Date(createdAt).toISOString();
+    return { pk: `REQUESTS#${iso.slice(0, 10)}`, sk: `${iso}#${requestId}` };
+  },
 } as const;
 
 function pad(value: number, width: number): string {
