@@ -21,12 +21,24 @@ const env = {
 function setup(overrides: Record<string, string> = {}, logger = silentLogger()) {
   const queue = new RecordingQueue();
   const deadLetters = new RecordingDeadLetters();
+  const ledger = new MemoryLedger();
   const handler = createIntakeHandler({
     config: readIntakeConfig({ ...env, ...overrides }),
     logger,
-    ports: { queue, deadLetters, ledger: new MemoryLedger() },
+    ports: { queue, deadLetters, ledger },
   });
-  return { queue, deadLetters, handler };
+  return { queue, deadLetters, ledger, handler };
+}
+
+/** An HTTP invite event signed by `userArn`, as API Gateway's IAM authorizer describes it. */
+function signedInvite(
+  body: unknown,
+  headers: Record<string, string> = {},
+  userArn = 'arn:aws:iam::123456789012:user/ops',
+) {
+  const event = httpInviteEvent({ body, headers });
+  Object.assign(event.requestContext, { authorizer: { iam: { userArn } } });
+  return event;
 }
 
 function jsonBody(response: unknown): Record<string, unknown> {
@@ -197,7 +209,163 @@ describe('intake over HTTP', () => {
   });
 });
 
+describe('intake over HTTP with an Idempotency-Key', () => {
+  it('answers a repeat with the first answer, Idempotent-Replayed, and queues nothing again', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+    const body = invite(['a', 'b', 'c']);
+    const first = (await handler(
+      signedInvite(body, { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Act
+    const repeat = (await handler(
+      signedInvite(body, { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess
+    assert.equal(repeat.statusCode, 202);
+    assert.deepEqual(jsonBody(repeat), jsonBody(first));
+    assert.equal(repeat.headers?.['idempotent-replayed'], 'true');
+    assert.equal(first.headers?.['idempotent-replayed'], undefined);
+    assert.equal(repeat.headers?.location, first.headers?.location);
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('answers 422 to the same key with another payload, and queues nothing', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+    await handler(signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }), lambdaContext());
+
+    // Act
+    const response = (await handler(
+      signedInvite(invite(['a', 'b']), { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess
+    assert.equal(response.statusCode, 422);
+    assert.equal(response.headers?.['x-amzn-errortype'], 'IdempotentParameterMismatchException');
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('answers 400 to a key that is empty, too long or not printable ASCII, and queues nothing', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+
+    // Act
+    const statuses = [];
+    for (const key of [' ', 'k'.repeat(256), 'clé', 'tab\there']) {
+      const response = await handler(
+        signedInvite(invite(['a']), { 'idempotency-key': key }),
+        lambdaContext(),
+      );
+      statuses.push([
+        (response as APIGatewayProxyStructuredResultV2).statusCode,
+        jsonBody(response).fieldList,
+      ]);
+    }
+
+    // Assess
+    for (const [status, fieldList] of statuses) {
+      assert.equal(status, 400);
+      assert.deepEqual(
+        (fieldList as { name: string }[]).map((field) => field.name),
+        ['Idempotency-Key'],
+      );
+    }
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('records who sent the request, from the IAM principal, and scopes the key to them', async () => {
+    // Prepare
+    const { queue, ledger, handler } = setup();
+    const body = invite(['a']);
+
+    // Act
+    const mine = await handler(
+      signedInvite(body, { 'idempotency-key': 'k' }, 'arn:aws:iam::1:user/a'),
+      lambdaContext(),
+    );
+    const theirs = await handler(
+      signedInvite(body, { 'idempotency-key': 'k' }, 'arn:aws:iam::1:user/b'),
+      lambdaContext(),
+    );
+
+    // Assess
+    assert.notEqual(jsonBody(mine).requestId, jsonBody(theirs).requestId);
+    assert.equal(queue.sent.length, 2);
+    assert.deepEqual(
+      [...ledger.requests.values()].map((record) => record.requestedBy),
+      ['arn:aws:iam::1:user/a', 'arn:aws:iam::1:user/b'],
+    );
+  });
+
+  it('answers 503, retryable, and queues nothing while the ledger cannot record the request', async () => {
+    // Prepare
+    const { queue, ledger, handler } = setup();
+    ledger.failWith = new Error('ECONNREFUSED');
+
+    // Act
+    const response = (await handler(
+      signedInvite(invite(['a'])),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.headers?.['retry-after'], '1');
+    assert.equal(jsonBody(response).retryable, true);
+    assert.equal(queue.sent.length, 0);
+  });
+});
+
 describe('intake of HR events', () => {
+  it('queues a redelivered event (same event ID) once', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+    const event = hrEvent('Employee Onboarded', { accessorId: 'new-hire' });
+
+    // Act
+    await handler(event, lambdaContext());
+    await handler({ ...event }, lambdaContext());
+
+    // Assess
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('parks an event from an account other than HR_EVENT_ACCOUNT, and records it as failed under its ID', async () => {
+    // Prepare
+    const { queue, deadLetters, ledger, handler } = setup({ HR_EVENT_ACCOUNT: '111122223333' });
+    const event = hrEvent('Employee Onboarded', { accessorId: 'new-hire' });
+
+    // Act
+    await handler(event, lambdaContext());
+
+    // Assess
+    assert.equal(queue.sent.length, 0);
+    assert.match(
+      deadLetters.parked[0]?.reason.errorMessage ?? '',
+      /account "123456789012" is not the HR account/,
+    );
+    assert.equal(ledger.requests.get(event.id)?.requestedBy, `hr.events (account 123456789012)`);
+    assert.deepEqual(ledger.outcomes.get(`${event.id}#1`)?.failedIds, ['new-hire']);
+  });
+
+  it('queues an event even while the ledger is down: no caller could retry it', async () => {
+    // Prepare
+    const { queue, ledger, handler } = setup();
+    ledger.failWith = new Error('ECONNREFUSED');
+
+    // Act
+    await handler(hrEvent('Employee Onboarded', { accessorId: 'new-hire' }), lambdaContext());
+
+    // Assess
+    assert.equal(queue.sent.length, 1);
+  });
+
   it('queues one invite with the defaults for Employee Onboarded', async () => {
     const { queue, handler } = setup();
     const event = hrEvent('Employee Onboarded', { accessorId: 'new-hire-1' });

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type AcceptDependencies,
+  acceptInviteRequest,
+} from '../../../shared/domain/accept-invite-request.ts';
+import {
+  EnqueueError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyMismatchError,
+  LedgerUnavailableError,
+  SpaceNotAllowedError,
+} from '../../../shared/domain/errors.ts';
+import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { InviteRequest } from '../../../shared/domain/invite-request.ts';
+import { RecordingQueue } from '../../helpers/fakes.ts';
+import { MemoryLedger } from '../../helpers/ledger.ts';
+
+const SPACE = 'SPACCEPT0000000000000000';
+const HOUR = 3_600_000;
+
+function request(count: number, title = 'Welcome'): InviteRequest {
+  const accessorIds = Array.from({ length: count }, (_, index) => `person-${index}`);
+  return { spaceId: SPACE, accessorIds, title, body: 'Join us' };
+}
+
+function setup(now = 1_000_000) {
+  const queue = new RecordingQueue();
+  const ledger = new MemoryLedger();
+  const clock = { now };
+  const errors: string[] = [];
+  const dependencies: AcceptDependencies = {
+    queue,
+    ledger,
+    retention: { requestMs: 30 * 24 * HOUR, idempotencyMs: 24 * HOUR, lockMs: 35_000 },
+    maxMessageBytes: 1024 * 1024 - 8 * 1024,
+    allowedSpaceIds: new Set([SPACE]),
+    onLedgerError: (action) => errors.push(action),
+    now: () => clock.now,
+  };
+  return { queue, ledger, clock, errors, dependencies };
+}
+
+const http = (requestId: string, key?: string) => ({
+  requestId,
+  source: 'http' as const,
+  requestedBy: 'arn:aws:iam::123456789012:user/ops',
+  ...(key === undefined
+    ? {}
+    : { idempotency: { scope: 'arn:aws:iam::123456789012:user/ops', key } }),
+});
+
+/** The part numbers the queue received, in order. */
+function queuedParts(queue: RecordingQueue): number[] {
+  return queue.sent.map((message) => decodeInviteChunk(message.body).part);
+}
+
+describe('acceptInviteRequest with the ledger', () => {
+  it('records the request before queueing its chunks, with who sent it and when it expires', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+
+    // Act
+    const accepted = await acceptInviteRequest(request(2_500), http('req-1'), dependencies);
+
+    // Assess
+    assert.deepEqual(accepted, {
+      requestId: 'req-1',
+      accessorCount: 2_500,
+      messageCount: 3,
+      replayed: false,
+    });
+    assert.deepEqual(ledger.requests.get('req-1'), {
+      requestId: 'req-1',
+      spaceId: SPACE,
+      source: 'http',
+      requestedBy: 'arn:aws:iam::123456789012:user/ops',
+      accessorCount: 2_500,
+      partCount: 3,
+      createdAt: 1_000_000,
+      expiresAt: 1_000_000 + 30 * 24 * HOUR,
+    });
+    assert.deepEqual(queuedParts(queue), [1, 2, 3]);
+  });
+
+  it('answers a repeat with the same key and payload with the first answer, queueing nothing again', async () => {
+    // Prepare
+    const { queue, dependencies } = setup();
+    const first = await acceptInviteRequest(request(1_500), http('req-1', 'key-1'), dependencies);
+
+    // Act
+    const repeat = await acceptInviteRequest(request(1_500), http('req-2', 'key-1'), dependencies);
+
+    // Assess
+    assert.deepEqual(repeat, { ...first, replayed: true });
+    assert.equal(queue.sent.length, 2);
+  });
+
+  it('refuses the same key with another payload, and queues nothing', async () => {
+    // Prepare
+    const { queue, dependencies } = setup();
+    await acceptInviteRequest(request(10), http('req-1', 'key-1'), dependencies);
+
+    // Act & Assess
+    await assert.rejects(
+      acceptInviteRequest(request(10, 'Another title'), http('req-2', 'key-1'), dependencies),
+      IdempotencyKeyMismatchError,
+    );
+    await assert.rejects(
+      acceptInviteRequest(request(11), http('req-3', 'key-1'), dependencies),
+      IdempotencyKeyMismatchError,
+    );
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('scopes keys to the caller: another principal may use the same key', async () => {
+    // Prepare
+    const { queue, dependencies } = setup();
+    await acceptInviteRequest(request(10), http('req-1', 'key-1'), dependencies);
+    const other = {
+      ...http('req-2'),
+      idempotency: { scope: 'arn:aws:iam::123456789012:user/other', key: 'key-1' },
+    };
+
+    // Act
+    const accepted = await acceptInviteRequest(request(10), other, dependencies);
+
+    // Assess
+    assert.equal(accepted.replayed, false);
+    assert.equal(accepted.requestId, 'req-2');
+    assert.equal(queue.sent.length, 2);
+  });
+
+  it('makes a repeat wait (409) while the first request still holds the key, and resumes it once the lock expires', async () => {
+    // Prepare
+    const { queue, ledger, clock, dependencies } = setup();
+    // The first request claims its key, then never gets past queueing (its Lambda died).
+    const hung = { ...dependencies, queue: { enqueue: () => new Promise<never>(() => undefined) } };
+    void acceptInviteRequest(request(10), http('req-1', 'key-1'), hung);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal([...ledger.keys.values()][0]?.record.state, 'inProgress');
+
+    // Act
+    const waiting = acceptInviteRequest(request(10), http('req-2', 'key-1'), dependencies);
+    clock.now += 35_001;
+    const resumed = await acceptInviteRequest(request(10), http('req-3', 'key-1'), dependencies);
+
+    // Assess
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof IdempotencyKeyInUseError);
+      assert.equal(error.retryAfterSeconds, 35);
+      return true;
+    });
+    assert.deepEqual(resumed, {
+      requestId: 'req-1',
+      accessorCount: 10,
+      messageCount: 1,
+      replayed: false,
+    });
+    assert.deepEqual(queuedParts(queue), [1]);
+  });
+
+  it('queues only the missing parts when the first answer was a 503, and answers for the whole request', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    queue.refuse = new Set(['2']);
+    await assert.rejects(
+      acceptInviteRequest(request(3_000), http('req-1', 'key-1'), dependencies),
+      EnqueueError,
+    );
+    assert.equal(ledger.outcomes.get('req-1#2')?.errorType, 'EnqueueFailed');
+    queue.refuse = new Set();
+
+    // Act
+    const retried = await acceptInviteRequest(request(3_000), http('req-2', 'key-1'), dependencies);
+
+    // Assess
+    assert.deepEqual(retried, {
+      requestId: 'req-1',
+      accessorCount: 3_000,
+      messageCount: 3,
+      replayed: false,
+    });
+    assert.deepEqual(queuedParts(queue), [1, 3, 2]);
+    assert.equal(ledger.outcomes.has('req-1#2'), false, 'the part is pending again, not failed');
+    const again = await acceptInviteRequest(request(3_000), http('req-3', 'key-1'), dependencies);
+    assert.equal(again.replayed, true);
+  });
+
+  it('records the parts SQS refused as failed with their accessors, so the status says why they wait', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    queue.refuse = new Set(['1']);
+
+    // Act
+    await assert.rejects(
+      acceptInviteRequest(request(1_200), http('req-1'), dependencies),
+      EnqueueError,
+    );
+
+    // Assess
+    const outcome = ledger.outcomes.get('req-1#1');
+    assert.equal(outcome?.outcome, 'failed');
+    assert.equal(outcome?.failedIds.length, 1_000);
+    assert.match(outcome?.errorMessage ?? '', /could not be queued/);
+  });
+
+  it('remembers nothing of a refused request, so the corrected one may reuse its key', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    const elsewhere = { ...request(5), spaceId: 'SPNOTALLOWED' };
+
+    // Act
+    await assert.rejects(
+      acceptInviteRequest(elsewhere, http('req-1', 'key-1'), dependencies),
+      SpaceNotAllowedError,
+    );
+    const corrected = await acceptInviteRequest(request(5), http('req-2', 'key-1'), dependencies);
+
+    // Assess
+    assert.equal(corrected.replayed, false);
+    assert.equal(ledger.requests.size, 1);
+    assert.equal(queue.sent.length, 1);
+  });
+
+  it('answers 503 and queues nothing when the ledger cannot record the request', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    ledger.failWith = new Error('ECONNREFUSED');
+
+    // Act & Assess
+    await assert.rejects(
+      acceptInviteRequest(request(5), http('req-1'), dependencies),
+      LedgerUnavailableError,
+    );
+    await assert.rejects(
+      acceptInviteRequest(request(5), http('req-2', 'key-1'), dependencies),
+      LedgerUnavailableError,
+    );
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('queues anyway when the ledger is optional (HR events) and says the ledger failed', async () => {
+    // Prepare
+    const { queue, ledger, errors, dependencies } = setup();
+    ledger.failWith = new Error('ECONNREFUSED');
+    const event = { ...http('evt-1', 'evt-1'), source: 'event' as const, ledgerOptional: true };
+
+    // Act
+    const accepted = await acceptInviteRequest(request(5), event, dependencies);
+
+    // Assess
+    assert.equal(accepted.requestId, 'evt-1');
+    assert.equal(queue.sent.length, 1);
+    assert.deepEqual(errors, ['claim']);
+  });
+
+  it('counts a partly queued HR event as done: a redelivery queues nothing, the rest waits parked', async () => {
+    // Prepare
+    const { queue, dependencies } = setup();
+    queue.refuse = new Set(['2']);
+    const event = { ...http('evt-1', 'evt-1'), source: 'event' as const, parksUnqueued: true };
+    await assert.rejects(acceptInviteRequest(request(1_500), event, dependencies), EnqueueError);
+    queue.refuse = new Set();
+
+    // Act
+    const redelivered = await acceptInviteRequest(request(1_500), event, dependencies);
+
+    // Assess
+    assert.equal(redelivered.replayed, true);
+    assert.deepEqual(queuedParts(queue), [1]);
+  });
+});

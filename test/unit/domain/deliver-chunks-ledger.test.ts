@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
+import type { InviteChunk } from '../../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { PartOutcome } from '../../../shared/domain/request-record.ts';
+import {
+  RecordingDeadLetters,
+  RecordingVisibility,
+  ScriptedSender,
+  serviceError,
+} from '../../helpers/fakes.ts';
+import { MemoryLedger } from '../../helpers/ledger.ts';
+
+function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk {
+  return {
+    v: 1,
+    requestId: 'req-1',
+    part,
+    parts: 3,
+    spaceId: 'SPACE1',
+    title: `T${part}`,
+    body: 'B',
+    accessorIds: [`user-${part}-a`, `user-${part}-b`],
+    ...overrides,
+  };
+}
+
+function message(body: InviteChunk, receiveCount = 1): ReceivedMessage {
+  const id = `m${body.part}`;
+  return { messageId: id, receiptHandle: `rh-${id}`, body: encodeInviteChunk(body), receiveCount };
+}
+
+/** One execution environment: its ledger, its memory of unrecorded outcomes, and its ports. */
+function environment(sender: ScriptedSender, ledger = new MemoryLedger()) {
+  const visibility = new RecordingVisibility();
+  const deadLetters = new RecordingDeadLetters();
+  const unrecorded = new Map<string, PartOutcome>();
+  const ledgerErrors: string[] = [];
+  const recorder = new DeliveryRecorder({
+    ledger,
+    unrecorded,
+    retentionMs: 86_400_000,
+    now: () => 5_000,
+    onError: (action) => ledgerErrors.push(action),
+  });
+  const dependencies: DeliveryDependencies = {
+    sender,
+    visibility,
+    deadLetters,
+    recorder,
+    maxReceiveCount: 100,
+    remainingMs: () => 60_000,
+    callBudgetMs: 12_000,
+    random: () => 0.999,
+  };
+  return { ledger, visibility, deadLetters, unrecorded, ledgerErrors, dependencies };
+}
+
+describe('deliverChunks with the request ledger', () => {
+  it('records each delivered chunk as its part, with every accessor invited', async () => {
+    // Prepare
+    const { ledger, dependencies } = environment(new ScriptedSender());
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1)), message(chunk(2))], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.deepEqual(
+      [...ledger.outcomes.values()].map(({ part, outcome, invitedCount }) => [
+        part,
+        outcome,
+        invitedCount,
+      ]),
+      [
+        [1, 'delivered', 2],
+        [2, 'delivered', 2],
+      ],
+    );
+  });
+
+  it('makes no call for a chunk the ledger knows as delivered (a redelivered message) and deletes it', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { dependencies } = environment(sender);
+    await deliverChunks([message(chunk(1))], dependencies);
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1), 2), message(chunk(2))], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.deepEqual(
+      sender.calls.map((call) => call.title),
+      ['T1', 'T2'],
+    );
+  });
+
+  it('records a refused chunk as failed before parking it, with the reason and its accessors', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { ledger, deadLetters, dependencies } = environment(sender);
+
+    // Act
+    await deliverChunks([message(chunk(1))], dependencies);
+
+    // Assess
+    const outcome = ledger.outcomes.get('req-1#1');
+    assert.equal(outcome?.outcome, 'failed');
+    assert.equal(outcome?.errorType, 'AccessDeniedException');
+    assert.deepEqual(outcome?.failedIds, ['user-1-a', 'user-1-b']);
+    assert.equal(deadLetters.parked.length, 1);
+  });
+
+  it('keeps a refused chunk on the queue instead of parking it while the ledger cannot record it', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { ledger, deadLetters, visibility, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1), 3)], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, ['m1']);
+    assert.equal(deadLetters.parked.length, 0);
+    // Full-jitter backoff at receive 3: 0.999 × 2 × 2² s.
+    assert.deepEqual(visibility.delays, [{ receiptHandle: 'rh-m1', seconds: 8 }]);
+  });
+
+  it('delivers while the ledger is down, keeps the message, and records it on the next receive without calling again', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, unrecorded, ledgerErrors, visibility, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+
+    // Act
+    const first = await deliverChunks([message(chunk(1))], dependencies);
+    ledger.failWith = undefined;
+    const second = await deliverChunks([message(chunk(1), 2)], dependencies);
+
+    // Assess
+    assert.deepEqual(first, ['m1'], 'kept until its outcome is recorded');
+    assert.equal(visibility.delays.length, 1);
+    assert.deepEqual(second, []);
+    assert.equal(sender.calls.length, 1, 'SendInvites was not called again');
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+    assert.equal(unrecorded.size, 0);
+    assert.ok(ledgerErrors.includes('read') && ledgerErrors.includes('write'));
+  });
+
+  it('may call again when the message returns to another environment, and then counts the part once', async () => {
+    // Prepare
+    const ledger = new MemoryLedger();
+    const sender = new ScriptedSender();
+    const one = environment(sender, ledger);
+    const two = environment(sender, ledger);
+    ledger.failWith = new Error('ledger down');
+    await deliverChunks([message(chunk(1))], one.dependencies);
+    ledger.failWith = undefined;
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1), 2)], two.dependencies);
+    const later = await deliverChunks([message(chunk(1), 3)], one.dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.deepEqual(later, []);
+    assert.equal(sender.calls.length, 2, 'the repeated call the ledger outage cost');
+    assert.equal(ledger.outcomes.size, 1);
+  });
+
+  it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = environment(sender);
+    const reads = ledger.deliveredParts.bind(ledger);
+    ledger.deliveredParts = () => Promise.reject(new Error('read timeout'));
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 1);
+    ledger.deliveredParts = reads;
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+  });
+
+  it('records a chunk handed back on its last receive as failed, since SQS moves it to the DLQ next', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('InternalServerException'));
+    const { ledger, dependencies } = environment(sender);
+
+    // Act
+    await deliverChunks([message(chunk(1), 99), message(chunk(2), 100)], dependencies);
+
+    // Assess
+    assert.equal(ledger.outcomes.has('req-1#1'), false);
+    const last = ledger.outcomes.get('req-1#2');
+    assert.equal(last?.errorType, 'MaxReceiveCountExceeded');
+    assert.match(last?.errorMessage ?? '', /100 receives \(last: retry\)/);
+  });
+
+  it('turns a failed part into a delivered one when its redriven chunk succeeds', async () => {
+    // Prepare
+    let refuse = true;
+    const sender = new ScriptedSender(() =>
+      refuse ? serviceError('ResourceNotFoundException') : undefined,
+    );
+    const { ledger, dependencies } = environment(sender);
+    await deliverChunks([message(chunk(1))], dependencies);
+    refuse = false;
+
+    // Act
+    await deliverChunks([message(chunk(1))], dependencies);
+
+    // Assess
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+  });
+});
