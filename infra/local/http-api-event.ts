@@ -3,12 +3,27 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 
+/** The request's headers, lower-cased, with the `x-forwarded-*` ones API Gateway adds. */
 function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  headers['x-forwarded-for'] = request.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? '');
+  // The local gateway speaks plain HTTP; API Gateway's endpoints are HTTPS only.
+  headers['x-forwarded-proto'] = 'http';
   return headers;
+}
+
+/** Query parameters as payload format 2.0 gives them: a repeated name's values joined by commas. */
+function queryStringParameters(url: URL): { queryStringParameters?: Record<string, string> } {
+  if (url.search === '' || url.search === '?') return {};
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  }
+  return { queryStringParameters: parameters };
 }
 
 /** The payload format 2.0 event API Gateway HTTP API hands a Lambda integration for a request. */
@@ -26,6 +41,7 @@ export function httpApiEvent(
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...queryStringParameters(url),
     headers: lowerCaseHeaders(request),
     pathParameters,
     requestContext: {
