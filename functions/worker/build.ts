@@ -4,6 +4,7 @@ import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
+import { SqsDeliveredRequeue } from '../../shared/adapters/sqs-delivered-requeue.ts';
 import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
@@ -35,6 +36,7 @@ export function buildWorkerHandler(
       // One per execution environment: what it learns about the service's rate outlives invocations.
       pacer: new AdaptiveRateLimiter(),
       ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
+      requeue: new SqsDeliveredRequeue({ client: sqs, queueUrl: config.invitesQueueUrl }),
     },
     ...createTelemetry(config.telemetry, options),
   });

@@ -12,6 +12,7 @@ export const METRIC_NAMES = {
   latency: 'SendInvitesLatency',
   deadLettered: 'ChunksDeadLettered',
   alreadyDelivered: 'ChunksAlreadyDelivered',
+  requeued: 'ChunksRequeuedDelivered',
   ledgerErrors: 'LedgerErrors',
 } as const;
 
@@ -71,6 +72,13 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
     alreadyDelivered(message, chunk) {
       metrics?.addMetric(METRIC_NAMES.alreadyDelivered, MetricUnit.Count, 1);
       logger.info('Chunk already delivered; no call', keys(message, chunk));
+    },
+    requeued(message, chunk) {
+      metrics?.addMetric(METRIC_NAMES.requeued, MetricUnit.Count, 1);
+      logger.warn(
+        'Delivered chunk re-queued to be recorded once the ledger is back',
+        keys(message, chunk),
+      );
     },
     ledgerFailed(action, error) {
       metrics?.addMetric(METRIC_NAMES.ledgerErrors, MetricUnit.Count, 1);

@@ -4,6 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { deliveredMarkOf } from '../../shared/adapters/sqs-delivered-requeue.ts';
 import { LEDGER_DEFAULTS } from '../../shared/config/settings-reader.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
@@ -11,6 +12,7 @@ import { DeliveryRecorder } from '../../shared/domain/delivery-recorder.ts';
 import type {
   CallPacer,
   DeadLetterQueue,
+  DeliveredRequeue,
   DeliveryObserver,
   InviteSender,
   OutcomeLedger,
@@ -26,6 +28,8 @@ export interface WorkerPorts {
   pacer?: CallPacer;
   /** The request ledger; outcomes are not recorded without it. */
   ledger?: OutcomeLedger;
+  /** Where a delivered chunk the ledger could not record goes back, marked as delivered. */
+  requeue?: DeliveredRequeue;
 }
 
 export interface WorkerDependencies {
@@ -50,8 +54,6 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     ports.ledger &&
     new DeliveryRecorder({
       ledger: ports.ledger,
-      // One per execution environment: outcomes it could not record outlive the invocation.
-      unrecorded: new Map(),
       retentionMs:
         config.ledger?.requestRetentionMs ?? LEDGER_DEFAULTS.requestRetentionDays * 86_400_000,
       now: Date.now,
@@ -59,19 +61,24 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     });
 
   async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const messages = event.Records.map((record) => ({
-      messageId: record.messageId,
-      receiptHandle: record.receiptHandle,
-      body: record.body,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-    }));
-    const { sender, visibility, deadLetters, pacer } = ports;
+    const messages = event.Records.map((record) => {
+      const delivered = deliveredMarkOf(record.messageAttributes);
+      return {
+        messageId: record.messageId,
+        receiptHandle: record.receiptHandle,
+        body: record.body,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+        ...(delivered ? { delivered } : {}),
+      };
+    });
+    const { sender, visibility, deadLetters, pacer, requeue } = ports;
     const keep = await deliverChunks(messages, {
       sender,
       visibility,
       deadLetters,
       ...(pacer ? { pacer } : {}),
       ...(recorder ? { recorder } : {}),
+      ...(requeue ? { requeue } : {}),
       ...(config.maxReceiveCount ? { maxReceiveCount: config.maxReceiveCount } : {}),
       callBudgetMs: config.callBudgetMs,
       observer,

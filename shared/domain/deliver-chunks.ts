@@ -1,5 +1,11 @@
 import { backoffDelay } from '../lib/backoff.ts';
-import type { DelayCause, PlannedCall, ReceivedChunk, ReceivedMessage } from './delivery.ts';
+import type {
+  DelayCause,
+  DeliveredMark,
+  PlannedCall,
+  ReceivedChunk,
+  ReceivedMessage,
+} from './delivery.ts';
 import { type DeliveryRecorder, partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
@@ -10,6 +16,7 @@ import { planCalls } from './plan-calls.ts';
 import type {
   CallPacer,
   DeadLetterQueue,
+  DeliveredRequeue,
   DeliveryObserver,
   InviteSender,
   ParkReason,
@@ -31,6 +38,8 @@ export interface DeliveryDependencies {
   maxPaceWaitMs?: number;
   /** Records each chunk's outcome in the request ledger; nothing is recorded without one. */
   recorder?: DeliveryRecorder;
+  /** Where a delivered chunk the ledger could not record goes back, marked as delivered. */
+  requeue?: DeliveredRequeue;
   /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed. */
   maxReceiveCount?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -114,6 +123,23 @@ export async function deliverChunks(
     }
   }
 
+  /**
+   * Puts a delivered chunk the ledger could not record back on the queue marked as delivered,
+   * so whichever environment receives it records it without calling; kept as it is when even
+   * that fails, at the cost of a repeated call should it return to another environment.
+   */
+  async function requeueDelivered(item: ReceivedChunk) {
+    const { requeue } = dependencies;
+    try {
+      if (requeue === undefined) throw new Error('No queue to put the delivered chunk back on');
+      await requeue.requeueDelivered(item.message.body, { at: now(), skippedIds: [] });
+      observer.requeued?.(item.message, item.chunk);
+    } catch (error) {
+      observer.actionFailed?.(item.message, 'requeue', error);
+      await handBackForLedger([item]);
+    }
+  }
+
   /** Keeps chunks whose outcome the ledger could not take, to record on a later receive. */
   async function handBackForLedger(received: readonly ReceivedChunk[]) {
     if (received.length === 0) return;
@@ -136,18 +162,23 @@ export async function deliverChunks(
     }
   }
 
-  // Chunks the ledger knows as delivered need no call (a redelivered message); chunks delivered
-  // here but not yet recorded wait for the ledger instead of calling SendInvites again.
-  const delivered = recorder ? await recorder.alreadyDelivered(received) : new Set<string>();
-  const waiting = received.filter(
-    (item) => !delivered.has(partKey(item)) && recorder?.isUnrecorded(item),
-  );
+  // A chunk marked delivered (re-queued while the ledger was down) is only recorded; one the
+  // ledger knows as delivered (a redelivered message) needs nothing. Neither is sent again.
+  const marked = received.filter(({ message }) => message.delivered !== undefined);
+  const delivered = recorder
+    ? await recorder.alreadyDelivered(received.filter((item) => !marked.includes(item)))
+    : new Set<string>();
   for (const item of received) {
     if (delivered.has(partKey(item))) observer.alreadyDelivered?.(item.message, item.chunk);
   }
-  await handBackForLedger(waiting);
+  const unrecorded: ReceivedChunk[] = [];
+  for (const item of marked) {
+    const { at, skippedIds } = item.message.delivered as DeliveredMark;
+    if (recorder && !(await recorder.delivered(item, skippedIds, at))) unrecorded.push(item);
+  }
+  await handBackForLedger(unrecorded);
   const calls = planCalls(
-    received.filter((item) => !delivered.has(partKey(item)) && !waiting.includes(item)),
+    received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
   );
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index] as PlannedCall;
@@ -190,11 +221,9 @@ export async function deliverChunks(
     switch (outcome.kind) {
       case 'delivered': {
         pacer?.succeeded();
-        const unrecorded: ReceivedChunk[] = [];
         for (const item of call.chunks) {
-          if (recorder && !(await recorder.delivered(item))) unrecorded.push(item);
+          if (recorder && !(await recorder.delivered(item))) await requeueDelivered(item);
         }
-        await handBackForLedger(unrecorded);
         break;
       }
       case 'throttled':

@@ -9,12 +9,6 @@ export function partKey(received: ReceivedChunk): string {
 
 export interface DeliveryRecorderOptions {
   ledger: OutcomeLedger;
-  /**
-   * Outcomes of chunks this execution environment delivered but could not record, by part key.
-   * It outlives invocations, so a chunk handed back for the ledger's sake that returns here is
-   * recorded without calling SendInvites again.
-   */
-  unrecorded: Map<string, PartOutcome>;
   /** How long outcomes are kept. */
   retentionMs: number;
   now: () => number;
@@ -24,8 +18,8 @@ export interface DeliveryRecorderOptions {
 
 /**
  * Records what becomes of each chunk in the request ledger without ever costing an invite: a
- * ledger that cannot be read delivers as if nothing was delivered before, and an outcome that
- * cannot be written keeps its message on the queue to be recorded on a later receive.
+ * ledger that cannot be read delivers as if nothing was delivered before, and a write that
+ * fails resolves to false so the caller keeps the outcome somewhere durable.
  */
 export class DeliveryRecorder {
   readonly #options: DeliveryRecorderOptions;
@@ -34,56 +28,43 @@ export class DeliveryRecorder {
     this.#options = options;
   }
 
-  /**
-   * The part keys of chunks that need no call: delivered already, by the ledger's account, or
-   * delivered here and recorded now. A ledger that cannot be read leaves this empty.
-   */
+  /** The part keys the ledger knows as delivered; none when the ledger cannot be read. */
   async alreadyDelivered(received: readonly ReceivedChunk[]): Promise<Set<string>> {
-    const { ledger, unrecorded } = this.#options;
-    const done = new Set<string>();
-    for (const item of received) {
-      const saved = unrecorded.get(partKey(item));
-      if (saved !== undefined && (await this.#write(saved))) {
-        unrecorded.delete(partKey(item));
-        done.add(partKey(item));
-      }
-    }
-    const asked = received.filter(
-      (item) => !unrecorded.has(partKey(item)) && !done.has(partKey(item)),
-    );
+    if (received.length === 0) return new Set();
     try {
-      const delivered = await ledger.deliveredParts(asked.map(({ chunk }) => chunk));
-      for (const key of delivered) done.add(key);
+      return await this.#options.ledger.deliveredParts(received.map(({ chunk }) => chunk));
     } catch (error) {
       this.#options.onError?.('read', error);
+      return new Set();
     }
-    return done;
-  }
-
-  /** Whether `received` was delivered here but is not recorded yet: it needs no new call. */
-  isUnrecorded(received: ReceivedChunk): boolean {
-    return this.#options.unrecorded.has(partKey(received));
   }
 
   /**
-   * Records a delivered chunk. Resolves to false when the ledger failed: the outcome is kept in
-   * memory and the message must stay on the queue.
+   * Records a delivered chunk (`at` when it was delivered, now by default). Resolves to false
+   * when the ledger failed.
    */
-  async delivered(received: ReceivedChunk, skippedIds: readonly string[] = []): Promise<boolean> {
+  delivered(
+    received: ReceivedChunk,
+    skippedIds: readonly string[] = [],
+    at?: number,
+  ): Promise<boolean> {
     const skipped = new Set(skippedIds);
-    const outcome = this.#outcome(received, {
-      outcome: PART_OUTCOMES.delivered,
-      invitedCount: received.chunk.accessorIds.filter((id) => !skipped.has(id)).length,
-      skippedIds,
-      failedIds: [],
-    });
-    if (await this.#write(outcome)) return true;
-    this.#options.unrecorded.set(partKey(received), outcome);
-    return false;
+    return this.#write(
+      this.#outcome(
+        received,
+        {
+          outcome: PART_OUTCOMES.delivered,
+          invitedCount: received.chunk.accessorIds.filter((id) => !skipped.has(id)).length,
+          skippedIds,
+          failedIds: [],
+        },
+        at,
+      ),
+    );
   }
 
   /** Records a chunk that failed for good. Resolves to false when the ledger failed. */
-  async failed(
+  failed(
     received: ReceivedChunk,
     reason: Pick<ParkReason, 'errorType' | 'errorMessage'>,
     skippedIds: readonly string[] = [],
@@ -104,9 +85,10 @@ export class DeliveryRecorder {
   #outcome(
     received: ReceivedChunk,
     result: Omit<PartOutcome, 'requestId' | 'part' | 'at'>,
+    at?: number,
   ): PartOutcome {
     const { requestId, part } = received.chunk;
-    return { requestId, part, ...result, at: this.#options.now() };
+    return { requestId, part, ...result, at: at ?? this.#options.now() };
   }
 
   async #write(outcome: PartOutcome): Promise<boolean> {

@@ -7,6 +7,18 @@ export interface ReceivedMessage {
   body: string;
   /** `ApproximateReceiveCount`: 1 on the first delivery. */
   receiveCount: number;
+  /**
+   * Set on a chunk already delivered whose outcome the ledger could not take at the time: it
+   * is only recorded, never sent again.
+   */
+  delivered?: DeliveredMark;
+}
+
+/** The `DeliveredAt`/`SkippedIds` attributes of a chunk re-queued to be recorded. */
+export interface DeliveredMark {
+  /** Epoch milliseconds. */
+  at: number;
+  skippedIds: string[];
 }
 
 /** A decoded message: what one record contributes to a call. */

@@ -1,4 +1,4 @@
-import type { DelayCause, PlannedCall, ReceivedMessage } from './delivery.ts';
+import type { DelayCause, DeliveredMark, PlannedCall, ReceivedMessage } from './delivery.ts';
 import type { IdempotencyRecord } from './idempotency-record.ts';
 import type { Invitation, InviteChunk } from './invite.ts';
 import type { Outcome } from './outcome.ts';
@@ -59,6 +59,14 @@ export interface InviteSender {
   sendInvites(input: SendInvitesInput): Promise<SendInvitesOutput>;
 }
 
+/**
+ * Puts a delivered chunk back on the invites queue marked as delivered, so whichever execution
+ * environment receives it records the outcome and calls nothing.
+ */
+export interface DeliveredRequeue {
+  requeueDelivered(body: string, mark: DeliveredMark): Promise<void>;
+}
+
 /** Hands received messages back to their queue, to be delivered again after a delay. */
 export interface VisibilityControl {
   /** Resolves to the receipt handles whose delay could not be set (they keep their timeout). */
@@ -82,9 +90,15 @@ export interface DeliveryObserver {
   parked?(message: ReceivedMessage, reason: ParkReason, chunk?: InviteChunk): void;
   delayed?(message: ReceivedMessage, seconds: number, cause: DelayCause, chunk?: InviteChunk): void;
   /** Handing a message back or parking it failed: it stays on the queue as it was. */
-  actionFailed?(message: ReceivedMessage, action: 'delay' | 'park', error: unknown): void;
+  actionFailed?(
+    message: ReceivedMessage,
+    action: 'delay' | 'park' | 'requeue',
+    error: unknown,
+  ): void;
   /** The ledger says this chunk was delivered already (a redelivered message): no call. */
   alreadyDelivered?(message: ReceivedMessage, chunk: InviteChunk): void;
+  /** A delivered chunk the ledger could not record was re-queued, marked as delivered. */
+  requeued?(message: ReceivedMessage, chunk: InviteChunk): void;
   /** A ledger call failed; delivery went on without it. */
   ledgerFailed?(action: string, error: unknown): void;
 }

@@ -1,5 +1,7 @@
+import type { DeliveredMark } from '../../shared/domain/delivery.ts';
 import type {
   DeadLetterQueue,
+  DeliveredRequeue,
   EnqueueResult,
   InviteQueue,
   InviteSender,
@@ -71,5 +73,16 @@ export class RecordingQueue implements InviteQueue {
     return failed.length > 0
       ? { queued, failed, lastError: new Error('refused') }
       : { queued, failed };
+  }
+}
+
+/** Records the delivered chunks a worker re-queues, or refuses them when told to. */
+export class RecordingRequeue implements DeliveredRequeue {
+  readonly requeued: { body: string; mark: DeliveredMark }[] = [];
+  failWith: Error | undefined;
+
+  async requeueDelivered(body: string, mark: DeliveredMark) {
+    if (this.failWith) throw this.failWith;
+    this.requeued.push({ body, mark });
   }
 }

@@ -494,6 +494,12 @@ describe('IAM', () => {
       Resource: getAtt('DeadLetterQueue', 'Arn'),
     },
     {
+      Sid: 'RequeueDelivered',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: getAtt('InvitesQueue', 'Arn'),
+    },
+    {
       Sid: 'SendInvites',
       Effect: 'Allow',
       Action: 'repostspace:SendInvites',
@@ -717,18 +723,22 @@ describe('the queue policies', () => {
     }
   });
 
-  it('let only the intake (and the operator, who redrives) send to the invites queue, and only the worker consume it', () => {
+  it('let only the intake, the worker (re-queueing a delivered chunk) and the operator (who redrives) send to the invites queue, and only the worker consume it', () => {
     const intake = getAtt('IntakeRole', 'Arn');
     const worker = getAtt('WorkerRole', 'Arn');
 
     assert.deepEqual(queuePolicyStatements(defaults, 'InvitesQueuePolicy'), [
       denyInsecureTransport('InvitesQueue'),
-      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake]),
+      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake, worker]),
       onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker]),
     ]);
     assert.deepEqual(queuePolicyStatements(custom, 'InvitesQueuePolicy'), [
       denyInsecureTransport('InvitesQueue'),
-      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake, OPERATOR_ROLE]),
+      onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [
+        intake,
+        worker,
+        OPERATOR_ROLE,
+      ]),
       onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker, OPERATOR_ROLE]),
     ]);
   });

@@ -5,9 +5,9 @@ import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
 import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
-import type { PartOutcome } from '../../../shared/domain/request-record.ts';
 import {
   RecordingDeadLetters,
+  RecordingRequeue,
   RecordingVisibility,
   ScriptedSender,
   serviceError,
@@ -33,15 +33,28 @@ function message(body: InviteChunk, receiveCount = 1): ReceivedMessage {
   return { messageId: id, receiptHandle: `rh-${id}`, body: encodeInviteChunk(body), receiveCount };
 }
 
+/** The message a re-queued chunk comes back as: a new one, marked delivered. */
+function remarked(
+  requeued: { body: string; mark: NonNullable<ReceivedMessage['delivered']> },
+  id: string,
+): ReceivedMessage {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: requeued.body,
+    receiveCount: 1,
+    delivered: requeued.mark,
+  };
+}
+
 /** One execution environment: its ledger, its memory of unrecorded outcomes, and its ports. */
 function environment(sender: ScriptedSender, ledger = new MemoryLedger()) {
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
-  const unrecorded = new Map<string, PartOutcome>();
+  const requeue = new RecordingRequeue();
   const ledgerErrors: string[] = [];
   const recorder = new DeliveryRecorder({
     ledger,
-    unrecorded,
     retentionMs: 86_400_000,
     now: () => 5_000,
     onError: (action) => ledgerErrors.push(action),
@@ -51,12 +64,14 @@ function environment(sender: ScriptedSender, ledger = new MemoryLedger()) {
     visibility,
     deadLetters,
     recorder,
+    requeue,
+    now: () => 5_000,
     maxReceiveCount: 100,
     remainingMs: () => 60_000,
     callBudgetMs: 12_000,
     random: () => 0.999,
   };
-  return { ledger, visibility, deadLetters, unrecorded, ledgerErrors, dependencies };
+  return { ledger, visibility, deadLetters, requeue, ledgerErrors, dependencies };
 }
 
 describe('deliverChunks with the request ledger', () => {
@@ -131,46 +146,53 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(visibility.delays, [{ receiptHandle: 'rh-m1', seconds: 8 }]);
   });
 
-  it('delivers while the ledger is down, keeps the message, and records it on the next receive without calling again', async () => {
-    // Prepare
-    const sender = new ScriptedSender();
-    const { ledger, unrecorded, ledgerErrors, visibility, dependencies } = environment(sender);
-    ledger.failWith = new Error('ledger down');
-
-    // Act
-    const first = await deliverChunks([message(chunk(1))], dependencies);
-    ledger.failWith = undefined;
-    const second = await deliverChunks([message(chunk(1), 2)], dependencies);
-
-    // Assess
-    assert.deepEqual(first, ['m1'], 'kept until its outcome is recorded');
-    assert.equal(visibility.delays.length, 1);
-    assert.deepEqual(second, []);
-    assert.equal(sender.calls.length, 1, 'SendInvites was not called again');
-    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
-    assert.equal(unrecorded.size, 0);
-    assert.ok(ledgerErrors.includes('read') && ledgerErrors.includes('write'));
-  });
-
-  it('may call again when the message returns to another environment, and then counts the part once', async () => {
+  it('delivers while the ledger is down, re-queues the chunk marked delivered, and only records it when it returns, wherever', async () => {
     // Prepare
     const ledger = new MemoryLedger();
     const sender = new ScriptedSender();
     const one = environment(sender, ledger);
     const two = environment(sender, ledger);
     ledger.failWith = new Error('ledger down');
-    await deliverChunks([message(chunk(1))], one.dependencies);
-    ledger.failWith = undefined;
 
     // Act
-    const keep = await deliverChunks([message(chunk(1), 2)], two.dependencies);
-    const later = await deliverChunks([message(chunk(1), 3)], one.dependencies);
+    const first = await deliverChunks([message(chunk(1))], one.dependencies);
+    const copy = one.requeue.requeued[0];
+    assert.ok(copy);
+    const stillDown = await deliverChunks([remarked(copy, 'copy-1')], two.dependencies);
+    ledger.failWith = undefined;
+    const back = await deliverChunks([remarked(copy, 'copy-2')], two.dependencies);
 
     // Assess
-    assert.deepEqual(keep, []);
-    assert.deepEqual(later, []);
-    assert.equal(sender.calls.length, 2, 'the repeated call the ledger outage cost');
-    assert.equal(ledger.outcomes.size, 1);
+    assert.deepEqual(first, [], 'the original is deleted: its copy carries the outcome');
+    assert.deepEqual(stillDown, ['copy-1'], 'kept while the ledger is still down, with no call');
+    assert.deepEqual(back, []);
+    assert.equal(sender.calls.length, 1, 'SendInvites was called once in all');
+    assert.equal(copy.mark.at, 5_000);
+    assert.deepEqual(ledger.outcomes.get('req-1#1'), {
+      requestId: 'req-1',
+      part: 1,
+      outcome: 'delivered',
+      invitedCount: 2,
+      skippedIds: [],
+      failedIds: [],
+      at: 5_000,
+    });
+    assert.ok(one.ledgerErrors.includes('write'));
+  });
+
+  it('keeps the message when it cannot be re-queued either, at the cost of a repeated call', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, requeue, visibility, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+    requeue.failWith = new Error('SQS down');
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, ['m1']);
+    assert.equal(visibility.delays.length, 1);
   });
 
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
