@@ -11,7 +11,7 @@ import {
 } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
 import { INVITE_DEFAULTS, type InviteOptions } from './lib/invite-options.ts';
-import { type InviteIo, runInvite } from './lib/run-invite.ts';
+import { type InviteIo, type InviteReport, runInvite } from './lib/run-invite.ts';
 
 export const INVITE_USAGE = `Usage: npm run invite -- --url <api base url> --space <spaceId> --file <ids.txt|ids.csv>
                          --title <text> --body <text> [options]
@@ -41,8 +41,13 @@ Options:
   --no-header             CSV only: the file has no header row; read the IDs from its first
                           column, the first row included (--header: the first row must be a
                           header naming the accessor column)
+  --wait                  After sending, follow every request's status until it settles
+                          (one progress line: invited / total, failed), then list every
+                          accessor not invited with the reason
   --report <path>         Write a JSON report: every request with its request ID or error,
-                          and the accessor IDs that were not accepted
+                          and the accessor IDs that were not accepted; with --wait, also
+                          every accessor not invited, with the reason, as JSON and as CSV
+                          in the same name ending .csv (accessorId,result,errorType,...)
   -h, --help              Show this help
 
 CSV files: when the first row has a column named accessorId, accessor_id or id (in any case),
@@ -56,8 +61,11 @@ from the default AWS chain. Throttling (429), server errors (5xx) and lost conne
 retried, up to 5 attempts, with jittered backoff that honours Retry-After; any other error
 fails that request, and the summary shows the API's message.
 
-Exit codes: 0 every request accepted, 1 some request not accepted, 2 invalid arguments or
-input (nothing was sent).
+Each request carries an Idempotency-Key unique to this run, so a retry after a lost answer,
+a 409 or a 503 never queues the same accessors twice.
+
+Exit codes: 0 every request accepted (with --wait: every accessor invited, or skipped as
+invited recently), 1 otherwise, 2 invalid arguments or input (nothing was sent).
 `;
 
 const OPTIONS = {
@@ -73,6 +81,7 @@ const OPTIONS = {
   column: { type: 'string' },
   header: { type: 'boolean' },
   report: { type: 'string' },
+  wait: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -97,9 +106,18 @@ export function parseInviteArgs(
       concurrency: integerOption(values, 'concurrency', 1, 64),
       sign: typeof values.sign === 'boolean' ? values.sign : undefined,
       header: typeof values.header === 'boolean' ? values.header : undefined,
+      wait: values.wait === true ? true : undefined,
     }),
   };
   return { help: false, options };
+}
+
+/** Whether the run did all it was asked: every request accepted, and with --wait every accessor invited or skipped. */
+function succeeded(report: InviteReport, waited: boolean): boolean {
+  if (report.requestsFailed > 0) return false;
+  if (!waited) return true;
+  const outcome = report.outcome;
+  return outcome !== undefined && outcome.complete && outcome.failed === 0 && outcome.pending === 0;
 }
 
 /** Runs the command and resolves to its exit code; errors are written to `io.stderr`. */
@@ -111,7 +129,7 @@ export async function main(argv: readonly string[], io: InviteIo): Promise<numbe
       return 0;
     }
     const report = await runInvite(parsed.options, io);
-    return report.requestsFailed === 0 ? 0 : 1;
+    return succeeded(report, parsed.options.wait === true) ? 0 : 1;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`invite: ${error.message}\nNothing was sent. Run with --help for usage.\n`);

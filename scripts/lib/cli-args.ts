@@ -8,18 +8,35 @@ export function parseOptions(
   argv: readonly string[],
   options: ParseArgsOptionsConfig,
 ): ParsedValues {
+  return parseCommandLine(argv, options, 0).values;
+}
+
+/**
+ * Options and up to `maxPositionals` positional arguments, in strict mode. Throws `UsageError`
+ * for an unknown option, a missing value or one positional argument too many.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  options: ParseArgsOptionsConfig,
+  maxPositionals: number,
+): { values: ParsedValues; positionals: string[] } {
+  let parsed: { values: ParsedValues; positionals: string[] };
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: [...argv],
       options,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: maxPositionals > 0,
       allowNegative: true,
     });
-    return values as ParsedValues;
+    parsed = { values: values as ParsedValues, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[maxPositionals]}"`);
+  }
+  return parsed;
 }
 
 /** Throws `UsageError` naming every required option that is missing. */

@@ -124,3 +124,10 @@ function skipBlanks(text: string, from: number): number {
   while (text[index] === ' ' || text[index] === '\t') index++;
   return index;
 }
+
+/** One CSV record as RFC 4180 writes it: fields holding a comma, quote or line break are quoted. */
+export function formatCsvRow(fields: readonly string[]): string {
+  return fields
+    .map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field))
+    .join(',');
+}

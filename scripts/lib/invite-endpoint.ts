@@ -1,7 +1,7 @@
 import type { FieldProblem } from '../../shared/domain/errors.ts';
 import { parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
 import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
-import type { RequestSigner } from './sign-request.ts';
+import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
 
 /** The intake's 202 answer. */
 export interface AcceptedAttempt {
@@ -10,6 +10,8 @@ export interface AcceptedAttempt {
   requestId: string;
   accessorCount: number;
   messageCount: number;
+  /** The API answered an earlier request with the same idempotency key. */
+  replayed: boolean;
 }
 
 /** An HTTP error answer, shaped like the service's errors where the intake wrote it. */
@@ -30,90 +32,74 @@ export interface UnreachableAttempt {
 
 export type InviteAttempt = AcceptedAttempt | RefusedAttempt | UnreachableAttempt;
 
-export interface InviteEndpoint {
-  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
-  baseUrl: URL;
-  sign: RequestSigner;
-  timeoutMs: number;
-  fetch?: typeof fetch;
-}
+export type InviteEndpoint = ApiEndpoint;
 
 /** `{base}/spaces/{spaceId}/invite`, keeping any path (an API stage) the base URL has. */
 export function inviteUrl(baseUrl: URL, spaceId: string): URL {
-  const url = new URL(baseUrl);
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/spaces/${encodeURIComponent(spaceId)}/invite`;
-  return url;
+  return apiUrl(baseUrl, `/spaces/${encodeURIComponent(spaceId)}/invite`);
 }
 
-/** Sends one signed invite request and reads its answer; never rejects. */
+/**
+ * Sends one signed invite request and reads its answer; never rejects. The idempotency key makes
+ * a retry of a request whose answer was lost (or a 503) safe.
+ */
 export async function postInviteRequest(
   endpoint: InviteEndpoint,
   spaceId: string,
   body: string,
+  idempotencyKey?: string,
 ): Promise<InviteAttempt> {
-  const url = inviteUrl(endpoint.baseUrl, spaceId);
-  const send = endpoint.fetch ?? fetch;
-  let headers: Record<string, string>;
-  try {
-    headers = await endpoint.sign({
-      method: 'POST',
-      url,
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-  } catch (error) {
-    return {
-      kind: 'unreachable',
-      message: `could not sign the request: ${(error as Error).message}`,
-    };
-  }
-  let response: Response;
-  let text: string;
-  try {
-    const deadline = AbortSignal.timeout(endpoint.timeoutMs);
-    response = await send(url, { method: 'POST', headers, body, signal: deadline });
-    text = await response.text();
-  } catch (error) {
-    return { kind: 'unreachable', message: describeFailure(error) };
-  }
-  const parsed = parseJsonObject(text);
-  if (response.ok && typeof parsed?.accessorCount === 'number') {
+  const answer = await callApi(endpoint, {
+    method: 'POST',
+    url: inviteUrl(endpoint.baseUrl, spaceId),
+    headers: {
+      'content-type': 'application/json',
+      ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+    },
+    body,
+  });
+  if (answer.kind === 'unreachable') return answer;
+  const parsed = parseJsonObject(answer.text);
+  const ok = answer.status >= 200 && answer.status < 300;
+  if (ok && typeof parsed?.accessorCount === 'number') {
     return {
       kind: 'accepted',
-      status: response.status,
+      status: answer.status,
       requestId:
         stringField(parsed, 'requestId') ??
-        response.headers.get('apigw-requestid') ??
-        response.headers.get('x-amzn-requestid') ??
+        answer.headers.get('apigw-requestid') ??
+        answer.headers.get('x-amzn-requestid') ??
         '',
       accessorCount: numberField(parsed, 'accessorCount'),
       messageCount: numberField(parsed, 'messageCount'),
+      replayed: answer.headers.get('idempotent-replayed') === 'true',
     };
   }
+  return refusal(answer, parsed, ok);
+}
+
+/** An answer that is not the intake's 202, as a `RefusedAttempt`. */
+function refusal(
+  answer: ApiAnswer,
+  parsed: Record<string, unknown> | undefined,
+  ok: boolean,
+): RefusedAttempt {
   const refused: RefusedAttempt = {
     kind: 'refused',
-    status: response.status,
-    message: response.ok
-      ? `HTTP ${response.status} without the intake's answer; is the URL the invite API?`
+    status: answer.status,
+    message: ok
+      ? `HTTP ${answer.status} without the intake's answer; is the URL the invite API?`
       : (stringField(parsed, 'message') ??
         stringField(parsed, 'Message') ??
-        (text.trim().slice(0, 200) || response.statusText || 'no message')),
+        (answer.text.trim().slice(0, 200) || 'no message')),
   };
-  const errorType = response.headers.get('x-amzn-errortype')?.split(':')[0];
+  const errorType = answer.headers.get('x-amzn-errortype')?.split(':')[0];
   if (errorType) refused.errorType = errorType;
   const fieldList = fieldProblems(parsed?.fieldList);
   if (fieldList.length > 0) refused.fieldList = fieldList;
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
   if (retryAfterMs !== undefined) refused.retryAfterMs = retryAfterMs;
   return refused;
-}
-
-/** fetch reports every transport failure as "fetch failed"; the cause says which. */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'no answer in time';
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return `network error: ${cause?.code ?? cause?.message ?? error.message}`;
 }
 
 function numberField(object: Record<string, unknown> | undefined, name: string): number {

@@ -20,8 +20,12 @@ export interface InviteOptions {
   maxRequestBytes?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** Where to write the JSON report. */
+  /** Where to write the JSON report; the accessors not invited also go to the same name `.csv`. */
   report?: string;
+  /** Follow every request's status until it settles, and report the accessors not invited. */
+  wait?: boolean;
+  /** Shortest wait between two status polls (`--wait`). */
+  pollIntervalMs?: number;
   retry?: RetryPolicy;
   requestTimeoutMs?: number;
 }

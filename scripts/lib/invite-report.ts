@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { FieldProblem } from '../../shared/domain/errors.ts';
+import type { RequestStatus as LedgerStatus } from '../../shared/domain/request-status.ts';
+import { formatCsvRow } from './csv.ts';
 import { UsageError } from './errors.ts';
+import type { NotInvited } from './follow-requests.ts';
 import { formatCount } from './progress.ts';
 
 export type RequestStatus = 'accepted' | 'failed' | 'not-sent';
@@ -15,6 +18,10 @@ export interface RequestReport {
   status: RequestStatus;
   attempts: number;
   requestId?: string;
+  /** The key that makes retrying this request safe (`Idempotency-Key`). */
+  idempotencyKey?: string;
+  /** The API had accepted it already: a retry found the first answer. */
+  replayed?: boolean;
   acceptedAccessors?: number;
   messageCount?: number;
   httpStatus?: number;
@@ -40,6 +47,38 @@ export interface InviteReport {
   requests: RequestReport[];
   /** Accessors of every request not accepted, to retry from a file. */
   failedAccessorIds: string[];
+  /** With `--wait`: how every accepted request ended, and every accessor not invited. */
+  outcome?: {
+    complete: boolean;
+    invited: number;
+    skipped: number;
+    failed: number;
+    pending: number;
+    statuses: LedgerStatus[];
+    notInvited: NotInvited[];
+  };
+}
+
+/** The CSV written beside a report: one row per accessor not invited, with the reason. */
+export function notInvitedCsv(rows: readonly NotInvited[]): string {
+  const lines = [formatCsvRow(['accessorId', 'result', 'errorType', 'errorMessage', 'requestId'])];
+  for (const row of rows) {
+    lines.push(
+      formatCsvRow([
+        row.accessorId,
+        row.result,
+        row.errorType,
+        row.errorMessage,
+        row.requestId ?? '',
+      ]),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The CSV file beside a JSON report: `report.json` → `report.csv`. */
+export function csvPathOf(reportPath: string): string {
+  return reportPath.replace(/(\.json)?$/i, '.csv');
 }
 
 /** Request IDs named in the printed summary; the report file holds them all. */
@@ -71,8 +110,10 @@ export async function prepareReport(path: string) {
   }
 }
 
+/** Writes the JSON report, and the CSV of accessors not invited beside it when there is one. */
 export async function writeReport(path: string, report: InviteReport) {
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  if (report.outcome) await writeFile(csvPathOf(path), notInvitedCsv(report.outcome.notInvited));
 }
 
 /** Why a request was not accepted, in one line. */
@@ -109,6 +150,30 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
   }
   if (report.requestsFailed > 0 && reportPath) {
     lines.push(`The accessors not invited are listed under failedAccessorIds in ${reportPath}.`);
+  }
+  const { outcome } = report;
+  if (outcome) {
+    lines.push(
+      '',
+      `Invited             ${formatCount(outcome.invited)} of ${formatCount(report.accessorCount)}`,
+      `Skipped             ${formatCount(outcome.skipped)} (invited to the space recently)`,
+      `Failed              ${formatCount(outcome.failed)}`,
+      ...(outcome.pending > 0
+        ? [
+            `Still pending       ${formatCount(outcome.pending)}${outcome.complete ? '' : ' (stopped waiting)'}`,
+          ]
+        : []),
+    );
+    const reasons = new Map<string, number>();
+    for (const row of outcome.notInvited) {
+      if (row.result !== 'failed') continue;
+      const reason = `${row.errorType}: ${row.errorMessage}`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of reasons) lines.push(`  ${formatCount(count)} × ${reason}`);
+    if (outcome.notInvited.length > 0 && reportPath) {
+      lines.push(`Every accessor not invited, with the reason, is in ${csvPathOf(reportPath)}.`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

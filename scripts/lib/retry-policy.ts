@@ -28,9 +28,12 @@ export interface AttemptFailure {
   retryAfterMs?: number;
 }
 
-/** Throttling and server errors may pass; other client errors never will. */
+/**
+ * Throttling, server errors and a request still in progress under the same idempotency key
+ * (409) may pass; other client errors never will.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 409 || status === 429 || status >= 500;
 }
 
 /**

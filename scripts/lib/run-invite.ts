@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Environment } from '../../shared/config/environment.ts';
 import { runConcurrently } from '../../shared/lib/run-concurrently.ts';
 import { sleep } from '../../shared/lib/sleep.ts';
+import { type FollowResult, followRequests } from './follow-requests.ts';
 import type { InviteEndpoint } from './invite-endpoint.ts';
 import { INVITE_DEFAULTS, type InviteOptions } from './invite-options.ts';
 import { planInvite } from './invite-plan.ts';
@@ -35,6 +37,8 @@ export interface InviteIo {
   /** Aborting stops new requests and retries; requests in flight finish. */
   signal?: AbortSignal;
   now?: () => Date;
+  /** Names this run in its requests' idempotency keys; random by default. */
+  runId?: string;
 }
 
 /**
@@ -84,11 +88,16 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   };
   display.status(formatInviteProgress(progress));
 
+  // A key per request of this run: a retry after a lost answer or a 503 is answered, or
+  // completed, by the API instead of queueing the accessors twice.
+  const runId = io.runId ?? randomUUID();
   await runConcurrently(requests, concurrency, async function sendRequest(request) {
     if (io.signal?.aborted) return;
     const ids = batches[request.index - 1] as string[];
     const label = `request ${request.index}/${batches.length}`;
-    await sendWithRetry(request, inviteRequestBody(ids, options.title, options.body), label, retry);
+    request.idempotencyKey = `invite-${runId}-${request.index}`;
+    const body = inviteRequestBody(ids, options.title, options.body);
+    await sendWithRetry(request, body, label, { ...retry, idempotencyKey: request.idempotencyKey });
     progress.doneIds += request.accessorCount;
     progress.doneRequests++;
     if (request.status === 'accepted') {
@@ -127,9 +136,53 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
       .filter((request) => request.status !== 'accepted')
       .flatMap((request) => batches[request.index - 1] as string[]),
   };
+  if (options.wait && accepted.length > 0 && !io.signal?.aborted) {
+    display.log(`Following ${plural(accepted.length, 'request')} until every accessor is settled…`);
+    const followed = await followRequests(
+      accepted.map((request) => request.requestId ?? ''),
+      report.accessorsAccepted,
+      {
+        endpoint,
+        display,
+        sleep: retry.sleep,
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      },
+    );
+    report.outcome = summarizeOutcome(followed, report, batches);
+  }
   io.stdout.write(formatSummary(report, options.report));
   if (options.report !== undefined) await writeReport(options.report, report);
   return report;
+}
+
+/** The report's `outcome`: the statuses' counts, and every accessor not invited, refused requests' included. */
+function summarizeOutcome(
+  followed: FollowResult,
+  report: InviteReport,
+  batches: readonly (readonly string[])[],
+): NonNullable<InviteReport['outcome']> {
+  const sum = (key: 'invited' | 'skipped' | 'failed' | 'pending') =>
+    followed.statuses.reduce((all, status) => all + status.accessors[key], 0);
+  const refused = report.requests
+    .filter((request) => request.status !== 'accepted')
+    .flatMap((request) =>
+      (batches[request.index - 1] ?? []).map((accessorId) => ({
+        accessorId,
+        result: 'not-accepted' as const,
+        errorType: request.errorType ?? 'NotAccepted',
+        errorMessage: describeFailure(request),
+      })),
+    );
+  return {
+    complete: followed.complete,
+    invited: sum('invited'),
+    skipped: sum('skipped'),
+    failed: sum('failed') + refused.length,
+    pending: sum('pending'),
+    statuses: followed.statuses,
+    notInvited: [...followed.notInvited, ...refused],
+  };
 }
 
 function plural(count: number, noun: string): string {

@@ -26,17 +26,18 @@ export async function sendWithRetry(
   request: RequestReport,
   body: string,
   label: string,
-  context: RetryContext,
+  context: RetryContext & { idempotencyKey?: string },
 ): Promise<void> {
-  const { endpoint, spaceId, policy, sleep, random, signal, log } = context;
+  const { endpoint, spaceId, policy, sleep, random, signal, log, idempotencyKey } = context;
   for (;;) {
     request.attempts++;
-    const attempt = await postInviteRequest(endpoint, spaceId, body);
+    const attempt = await postInviteRequest(endpoint, spaceId, body, idempotencyKey);
     if (attempt.kind === 'accepted') {
       request.status = 'accepted';
       request.requestId = attempt.requestId;
       request.acceptedAccessors = attempt.accessorCount;
       request.messageCount = attempt.messageCount;
+      if (attempt.replayed) request.replayed = true;
       return;
     }
     const failure =

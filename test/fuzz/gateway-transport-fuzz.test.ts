@@ -9,7 +9,7 @@ import {
   startStubGateway,
 } from '../helpers/stub-gateway.ts';
 
-const TIMEOUTS = { headersMs: 60, requestMs: 120, idleMs: 60, lingerMs: 60 };
+const TIMEOUTS = { headersMs: 300, requestMs: 600, idleMs: 250, lingerMs: 150 };
 // Node checks its timeouts on an interval and the machine is shared: generous, still bounded.
 const NEVER_LONGER_MS = TIMEOUTS.requestMs + TIMEOUTS.idleMs + TIMEOUTS.lingerMs + 1_500;
 

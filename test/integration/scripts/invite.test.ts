@@ -14,16 +14,21 @@ import {
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { main } from '../../../scripts/invite.ts';
 import { type InviteIo, type InviteReport, runInvite } from '../../../scripts/lib/run-invite.ts';
+import { main as status } from '../../../scripts/status.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { runScript } from '../../helpers/run-script.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 
 const SPACE = LOCAL_DEMO_SPACE_ID;
+// Allowed by the intake but unknown to the simulator: every call for it answers 404.
+const GONE_SPACE = 'SPGONE000000000000000000';
 
 /** What the front proxy does with one request: pass it to the stack, drop it, or answer it. */
 type Verdict =
   | 'forward'
   | 'drop'
+  /** Forwarded to the stack, which accepts it; the answer is then lost on the way back. */
+  | 'forward-then-drop'
   | { status: number; headers?: Record<string, string>; body: unknown };
 
 /**
@@ -50,7 +55,7 @@ async function startFrontProxy(target: string) {
       request.socket.destroy();
       return;
     }
-    if (verdict !== 'forward') {
+    if (typeof verdict === 'object') {
       response.writeHead(verdict.status, {
         'content-type': 'application/json',
         ...verdict.headers,
@@ -58,13 +63,23 @@ async function startFrontProxy(target: string) {
       response.end(JSON.stringify(verdict.body));
       return;
     }
+    const forwarded: Record<string, string> = {};
+    for (const name of ['content-type', 'idempotency-key']) {
+      const value = request.headers[name];
+      if (typeof value === 'string') forwarded[name] = value;
+    }
     const answer = await fetch(`${target}${entry.url}`, {
       method: entry.method,
-      headers: { 'content-type': String(request.headers['content-type'] ?? '') },
-      body,
+      headers: forwarded,
+      ...(entry.method === 'GET' ? {} : { body }),
     });
+    if (verdict === 'forward-then-drop') {
+      await answer.text();
+      request.socket.destroy();
+      return;
+    }
     const headers: Record<string, string> = {};
-    for (const name of ['content-type', 'x-amzn-errortype', 'retry-after']) {
+    for (const name of ['content-type', 'x-amzn-errortype', 'retry-after', 'idempotent-replayed']) {
       const value = answer.headers.get(name);
       if (value !== null) headers[name] = value;
     }
@@ -115,7 +130,8 @@ describe('npm run invite against the local stack', () => {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       LOCAL_THROTTLE_RATE: '50',
       LOCAL_THROTTLE_BURST: '10',
-      ALLOWED_SPACE_IDS: SPACE,
+      ALLOWED_SPACE_IDS: `${SPACE},${GONE_SPACE}`,
+      LOCAL_KNOWN_SPACE_IDS: SPACE,
     });
     proxy = await startFrontProxy(stack.httpUrl);
   });
@@ -270,6 +286,151 @@ describe('npm run invite against the local stack', () => {
     assert.equal(report.requests[0]?.attempts, 2);
   });
 
+  it('retries a request whose answer was lost with the same Idempotency-Key, and the accessors are queued once', async () => {
+    proxy.reset((_request, index) => (index === 1 ? 'forward-then-drop' : 'forward'));
+    const accessors = ids('lost-answer', 25);
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('lost-answer.txt', accessors),
+        title: 'Hi',
+        body: 'Join',
+      },
+      io(),
+    );
+
+    await assertDeliveredOnce(accessors);
+    assert.equal(report.requestsAccepted, 1);
+    assert.equal(report.requests[0]?.attempts, 2);
+    assert.equal(report.requests[0]?.replayed, true);
+    const keys = proxy.received.map((request) => request.headers['idempotency-key']);
+    assert.equal(keys.length, 2);
+    assert.equal(keys[0], keys[1]);
+    assert.equal(stack.simulator?.deliveries.duplicates().length, 0);
+  });
+
+  it('with --wait follows every request to the end, then lists each accessor not invited with the reason as JSON and CSV, and exits 1', async () => {
+    proxy.reset();
+    const accessors = ids('waited', 30);
+    const reportPath = join(state.path, 'waited.json');
+    const out = io();
+
+    const exitCode = await main(
+      [
+        '--url',
+        proxy.url,
+        '--space',
+        GONE_SPACE,
+        '--file',
+        idFile('waited.txt', accessors),
+        '--title',
+        'Hi',
+        '--body',
+        'Join',
+        '--ids-per-request',
+        '20',
+        '--wait',
+        '--report',
+        reportPath,
+      ],
+      out,
+    );
+
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as InviteReport;
+    const csv = readFileSync(join(state.path, 'waited.csv'), 'utf8').trim().split('\n');
+    assert.equal(exitCode, 1);
+    assert.partialDeepStrictEqual(report.outcome, {
+      complete: true,
+      invited: 0,
+      skipped: 0,
+      failed: 30,
+      pending: 0,
+    });
+    assert.deepEqual(
+      report.outcome?.notInvited.map((row) => row.accessorId).sort(),
+      [...accessors].sort(),
+    );
+    assert.equal(csv[0], 'accessorId,result,errorType,errorMessage,requestId');
+    assert.equal(csv.length, 31);
+    assert.match(
+      csv[1] ?? '',
+      /^waited-\d+@example\.com,failed,ResourceNotFoundException,Space SPGONE0+ not found,/,
+    );
+    assert.match(out.stdout.text(), /Failed\s+30/);
+    assert.match(out.stdout.text(), /30 × ResourceNotFoundException: Space SPGONE0+ not found/);
+  });
+
+  it('npm run status prints one request, its failures, and its failed accessors as CSV', async () => {
+    proxy.reset();
+    const accessors = ids('status', 5);
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: GONE_SPACE,
+        file: idFile('status.txt', accessors),
+        title: 'Hi',
+        body: 'Join',
+        wait: true,
+      },
+      io(),
+    );
+    const requestId = report.requestIds[0] ?? '';
+    const summary = io();
+    const csv = io();
+    const unknown = io();
+    const usage = io();
+
+    const codes = [
+      await status(['--url', proxy.url, requestId], summary),
+      await status(['--url', proxy.url, requestId, '--accessors', 'failed'], csv),
+      await status(['--url', proxy.url, 'no-such-request'], unknown),
+      await status([requestId], usage),
+    ];
+
+    assert.deepEqual(codes, [0, 0, 1, 2]);
+    assert.match(summary.stdout.text(), new RegExp(`Request     ${requestId}`));
+    assert.match(summary.stdout.text(), /Status {6}Failed/);
+    assert.match(summary.stdout.text(), /5 × ResourceNotFoundException: Space SPGONE0+ not found/);
+    const rows = csv.stdout.text().trim().split('\n');
+    assert.equal(rows[0], 'accessorId,errorType,errorMessage');
+    assert.deepEqual(
+      rows
+        .slice(1)
+        .map((row) => row.split(',')[0])
+        .sort(),
+      [...accessors].sort(),
+    );
+    assert.match(unknown.stderr.text(), /not found/);
+    assert.match(usage.stderr.text(), /Pass --url and a request ID/);
+  });
+
+  it('with --wait exits 0 once every accessor is invited', async () => {
+    proxy.reset();
+    const accessors = ids('waited-ok', 12);
+
+    const exitCode = await main(
+      [
+        '--url',
+        proxy.url,
+        '--space',
+        SPACE,
+        '--file',
+        idFile('waited-ok.txt', accessors),
+        '--title',
+        'Hi',
+        '--body',
+        'Join',
+        '--wait',
+      ],
+      io(),
+    );
+
+    await assertDeliveredOnce(accessors);
+    assert.equal(exitCode, 0);
+  });
+
   it('reports a 400 with its message and fields, never retries it, and exits 1', async () => {
     proxy.reset((_request, index) =>
       index === 2
@@ -303,12 +464,14 @@ describe('npm run invite against the local stack', () => {
     assert.equal(proxy.received.length, 3);
     assert.equal(report.requestsFailed, 1);
     assert.deepEqual(report.failedAccessorIds, accessors.slice(10, 20));
+    assert.match(report.requests[1]?.idempotencyKey ?? '', /^invite-[0-9a-f-]{36}-2$/);
     assert.deepEqual(report.requests[1], {
       index: 2,
       firstAccessor: 11,
       accessorCount: 10,
       status: 'failed',
       attempts: 1,
+      idempotencyKey: report.requests[1]?.idempotencyKey,
       httpStatus: 400,
       errorType: 'ValidationException',
       message: 'Invalid input in accessorIds',

@@ -9,15 +9,17 @@ import {
 const POLICY = { ...DEFAULT_RETRY_POLICY, maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 5000 };
 
 describe('isRetryableStatus', () => {
-  it('retries throttling and server errors only', () => {
-    assert.deepEqual([429, 500, 502, 503, 504].map(isRetryableStatus), [
+  it('retries throttling, server errors and a key still in progress only', () => {
+    assert.deepEqual([409, 429, 500, 502, 503, 504].map(isRetryableStatus), [
+      true,
       true,
       true,
       true,
       true,
       true,
     ]);
-    assert.deepEqual([200, 400, 403, 404, 413, 415].map(isRetryableStatus), [
+    assert.deepEqual([200, 400, 403, 404, 413, 415, 422].map(isRetryableStatus), [
+      false,
       false,
       false,
       false,

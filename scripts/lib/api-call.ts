@@ -1,0 +1,79 @@
+import type { RequestSigner } from './sign-request.ts';
+
+/** Where the pipeline's API is and how requests to it are signed. */
+export interface ApiEndpoint {
+  /** The API's base URL, e.g. `https://abc123.execute-api.us-east-1.amazonaws.com`. */
+  baseUrl: URL;
+  sign: RequestSigner;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** An answer from the API, whatever its status. */
+export interface ApiAnswer {
+  kind: 'answered';
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** No answer: the request could not be signed, the connection failed or it timed out. */
+export interface ApiUnreachable {
+  kind: 'unreachable';
+  message: string;
+}
+
+/** `{base}{path}`, keeping any path (an API stage) the base URL has. */
+export function apiUrl(baseUrl: URL, path: string, query?: Record<string, string>): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  url.search = query ? new URLSearchParams(query).toString() : '';
+  return url;
+}
+
+/** Sends one signed request to the API and reads its answer; never rejects. */
+export async function callApi(
+  endpoint: ApiEndpoint,
+  request: { method: 'GET' | 'POST'; url: URL; headers?: Record<string, string>; body?: string },
+): Promise<ApiAnswer | ApiUnreachable> {
+  const body = request.body ?? '';
+  let headers: Record<string, string>;
+  try {
+    headers = await endpoint.sign({
+      method: request.method,
+      url: request.url,
+      headers: request.headers ?? {},
+      body,
+    });
+  } catch (error) {
+    return {
+      kind: 'unreachable',
+      message: `could not sign the request: ${(error as Error).message}`,
+    };
+  }
+  try {
+    const deadline = AbortSignal.timeout(endpoint.timeoutMs);
+    const response = await (endpoint.fetch ?? fetch)(request.url, {
+      method: request.method,
+      headers,
+      ...(request.method === 'GET' ? {} : { body }),
+      signal: deadline,
+    });
+    return {
+      kind: 'answered',
+      status: response.status,
+      headers: response.headers,
+      text: await response.text(),
+    };
+  } catch (error) {
+    return { kind: 'unreachable', message: describeFailure(error) };
+  }
+}
+
+/** fetch reports every transport failure as "fetch failed"; the cause says which. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'no answer in time';
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return `network error: ${cause?.code ?? cause?.message ?? error.message}`;
+}

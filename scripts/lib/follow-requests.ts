@@ -1,0 +1,109 @@
+import type { RequestStatus } from '../../shared/domain/request-status.ts';
+import { REQUEST_STATUSES } from '../../shared/domain/request-status.ts';
+import { runConcurrently } from '../../shared/lib/run-concurrently.ts';
+import type { ApiEndpoint } from './api-call.ts';
+import { formatBar, formatCount, type StatusDisplay } from './progress.ts';
+import { allAccessors, getRequestStatus } from './status-client.ts';
+
+/** One accessor that was not invited, as the report lists it. */
+export interface NotInvited {
+  accessorId: string;
+  /** `failed`: not invited, with the reason; `skipped`: invited to the space recently already. */
+  result: 'failed' | 'skipped' | 'not-accepted';
+  errorType: string;
+  errorMessage: string;
+  requestId?: string;
+}
+
+export interface FollowOptions {
+  endpoint: ApiEndpoint;
+  display: StatusDisplay;
+  /** Rejects when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal;
+  /** Shortest wait between two polls; the API's Retry-After is honoured up to 10 s. */
+  pollIntervalMs?: number;
+}
+
+export interface FollowResult {
+  statuses: RequestStatus[];
+  /** Every accessor of a settled request that was not invited. */
+  notInvited: NotInvited[];
+  /** False when the wait was interrupted before every request settled. */
+  complete: boolean;
+}
+
+const MAX_POLL_MS = 10_000;
+const PARALLEL_POLLS = 4;
+
+/** `[#####.....] 12,000 of 50,000 invited  0 skipped  1,200 failed  36,800 pending`. */
+export function formatStatusProgress(statuses: readonly RequestStatus[], total: number): string {
+  const sum = (key: keyof RequestStatus['accessors']) =>
+    statuses.reduce((all, status) => all + status.accessors[key], 0);
+  const done = sum('invited') + sum('skipped');
+  return (
+    `${formatBar(done + sum('failed'), total)} ${formatCount(sum('invited'))} of ${formatCount(total)} invited  ` +
+    `${formatCount(sum('skipped'))} skipped  ${formatCount(sum('failed'))} failed  ` +
+    `${formatCount(Math.max(0, total - done - sum('failed')))} pending`
+  );
+}
+
+/**
+ * Follows accepted requests through `GET /requests/{id}` until none is Running, showing one
+ * progress line, then lists every accessor that failed or was skipped, with its reason.
+ * Stops early, with `complete: false`, when `signal` aborts.
+ */
+export async function followRequests(
+  requestIds: readonly string[],
+  total: number,
+  options: FollowOptions,
+): Promise<FollowResult> {
+  const { endpoint, display, signal } = options;
+  const latest = new Map<string, RequestStatus>();
+  const pending = new Set(requestIds);
+  let complete = true;
+  while (pending.size > 0) {
+    let waitMs = MAX_POLL_MS;
+    await runConcurrently([...pending], PARALLEL_POLLS, async (requestId) => {
+      const answer = await getRequestStatus(endpoint, requestId);
+      if (answer.kind === 'status') {
+        latest.set(requestId, answer.status);
+        if (answer.status.status !== REQUEST_STATUSES.running) pending.delete(requestId);
+        else waitMs = Math.min(waitMs, answer.retryAfterMs ?? MAX_POLL_MS);
+      } else if (answer.kind === 'notFound' || !answer.retryable) {
+        display.log(`request ${requestId}: cannot follow it (${answer.message})`);
+        pending.delete(requestId);
+      }
+    });
+    display.status(formatStatusProgress([...latest.values()], total));
+    if (pending.size === 0) break;
+    try {
+      await options.sleep(
+        Math.max(options.pollIntervalMs ?? 1_000, Math.min(waitMs, MAX_POLL_MS)),
+        signal,
+      );
+    } catch {
+      complete = false;
+      break;
+    }
+  }
+  display.end();
+  const notInvited: NotInvited[] = [];
+  const retry = { attempts: 3, sleep: (ms: number) => options.sleep(ms) };
+  for (const status of latest.values()) {
+    for (const kind of ['failed', 'skipped'] as const) {
+      if (status.accessors[kind] === 0) continue;
+      for (const item of await allAccessors(endpoint, status.requestId, kind, retry)) {
+        notInvited.push({
+          accessorId: item.accessorId,
+          result: kind,
+          errorType: item.errorType ?? (kind === 'skipped' ? 'AlreadyInvited' : 'UnknownError'),
+          errorMessage:
+            item.errorMessage ?? (kind === 'skipped' ? 'Invited to the space recently' : ''),
+          requestId: status.requestId,
+        });
+      }
+    }
+  }
+  return { statuses: [...latest.values()], notInvited, complete };
+}
