@@ -1,5 +1,6 @@
 import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
@@ -25,6 +26,7 @@ export function buildIntakeHandler(
       queue: new SqsInviteQueue({ client: sqs, queueUrl: config.invitesQueueUrl }),
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
       ledger: new DynamoDbRequestLedger({ client: dynamodb, tableName: config.ledger.tableName }),
+      history: new DynamoDbInviteHistory({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
   });

@@ -5,9 +5,14 @@ import {
 } from '../../shared/domain/accept-invite-request.ts';
 import { REQUEST_LIMITS, VALIDATION_REASONS } from '../../shared/domain/constants.ts';
 import { EnqueueError, InviteValidationError, PipelineError } from '../../shared/domain/errors.ts';
+import { FieldProblems } from '../../shared/domain/field-problems.ts';
 import { checkIdempotencyKey } from '../../shared/domain/idempotency.ts';
-import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
+import { checkFlag, parseInviteRequest } from '../../shared/domain/invite-request.ts';
 import type { IntakeObserver } from '../../shared/domain/ports.ts';
+import {
+  type PreviewDependencies,
+  previewInviteRequest,
+} from '../../shared/domain/preview-invite-request.ts';
 import { errorResponseFor } from '../../shared/http/error-response.ts';
 import { errorResponse, jsonResponse } from '../../shared/http/responses.ts';
 
@@ -15,6 +20,8 @@ const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 export interface HttpInviteDependencies extends AcceptDependencies {
   observer: IntakeObserver;
+  /** Answers `"dryRun": true`; without it, a dry run is refused as invalid. */
+  preview?: Omit<PreviewDependencies, 'maxMessageBytes' | 'allowedSpaceIds' | 'now'>;
 }
 
 /** Callers without an IAM identity (the local stack) share one idempotency scope. */
@@ -84,6 +91,21 @@ function rejectEnvelope(
   return undefined;
 }
 
+/** Whether the body asks for a dry run. Throws `InviteValidationError` for a non-boolean flag. */
+function isDryRun(payload: unknown): boolean {
+  const problems = new FieldProblems();
+  const dryRun = checkFlag('dryRun', (payload as Record<string, unknown>).dryRun, problems);
+  if (!problems.empty) throw problems.toError();
+  return dryRun;
+}
+
+function dryRunOf(dependencies: HttpInviteDependencies) {
+  if (dependencies.preview === undefined) {
+    throw new InviteValidationError('Dry runs are not available here', VALIDATION_REASONS.other);
+  }
+  return dependencies.preview;
+}
+
 /** The body as JSON. Throws `InviteValidationError` (`cannotParse`) when it is not JSON. */
 function parseJson(text: string): unknown {
   try {
@@ -118,7 +140,16 @@ export async function handleHttpInvite(
 
   try {
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
-    const request = parseInviteRequest(event.pathParameters?.spaceId, parseJson(text));
+    const payload = parseJson(text);
+    const request = parseInviteRequest(event.pathParameters?.spaceId, payload);
+    if (isDryRun(payload)) {
+      const answer = await previewInviteRequest(request, {
+        ...dependencies,
+        ...dryRunOf(dependencies),
+      });
+      observer.previewed?.(request.spaceId, answer.accessorCount);
+      return jsonResponse(200, answer);
+    }
     const requestedBy = callerOf(event);
     const accepted = await acceptInviteRequest(
       request,

@@ -14,6 +14,7 @@ import type {
   DeadLetterQueue,
   IdempotencyStore,
   IntakeObserver,
+  InviteHistory,
   InviteQueue,
   RequestLedger,
 } from '../../shared/domain/ports.ts';
@@ -28,6 +29,8 @@ export interface IntakePorts {
   queue: InviteQueue;
   deadLetters: DeadLetterQueue;
   ledger: IdempotencyStore & RequestLedger;
+  /** Who was invited recently, for dry runs. */
+  history?: InviteHistory;
 }
 
 /** How long a request holds its idempotency key: past the intake's 29 s timeout. */
@@ -64,6 +67,9 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
     onLedgerError: (action: string, error: unknown) =>
       observer.ledgerFailed?.('http', action, error),
     ...(config.allowedSpaceIds ? { allowedSpaceIds: config.allowedSpaceIds } : {}),
+    ...(ports.history
+      ? { preview: { history: ports.history, windowMs: config.ledger.reinviteAfterMs } }
+      : {}),
   };
   const rules = {
     source: config.hrEventSource,

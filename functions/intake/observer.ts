@@ -9,6 +9,7 @@ export const INTAKE_METRIC_NAMES = {
   requestsRejected: 'RequestsRejected',
   hrEventsParked: 'HrEventsParked',
   requestsReplayed: 'RequestsReplayed',
+  dryRuns: 'DryRuns',
   ledgerErrors: 'LedgerErrors',
 } as const;
 
@@ -78,6 +79,10 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
     },
     parked(_reason, messageCount) {
       count(INTAKE_METRIC_NAMES.hrEventsParked, messageCount);
+    },
+    previewed(spaceId, accessorCount) {
+      count(INTAKE_METRIC_NAMES.dryRuns);
+      logger.info('Dry run answered; nothing queued', { spaceId, accessorCount });
     },
     ledgerFailed(source, action, error) {
       count(INTAKE_METRIC_NAMES.ledgerErrors);

@@ -1,5 +1,6 @@
 import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
@@ -37,6 +38,7 @@ export function buildWorkerHandler(
       pacer: new AdaptiveRateLimiter(),
       ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
       requeue: new SqsDeliveredRequeue({ client: sqs, queueUrl: config.invitesQueueUrl }),
+      history: new DynamoDbInviteHistory({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
   });

@@ -12,6 +12,7 @@ export const METRIC_NAMES = {
   latency: 'SendInvitesLatency',
   deadLettered: 'ChunksDeadLettered',
   alreadyDelivered: 'ChunksAlreadyDelivered',
+  accessorsSkipped: 'AccessorsSkipped',
   requeued: 'ChunksRequeuedDelivered',
   ledgerErrors: 'LedgerErrors',
 } as const;
@@ -72,6 +73,13 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
     alreadyDelivered(message, chunk) {
       metrics?.addMetric(METRIC_NAMES.alreadyDelivered, MetricUnit.Count, 1);
       logger.info('Chunk already delivered; no call', keys(message, chunk));
+    },
+    skipped(call, accessorCount) {
+      metrics?.addMetric(METRIC_NAMES.accessorsSkipped, MetricUnit.Count, accessorCount);
+      logger.info('Accessors left out: invited to the space recently', {
+        ...callKeys(call),
+        skipped: accessorCount,
+      });
     },
     requeued(message, chunk) {
       metrics?.addMetric(METRIC_NAMES.requeued, MetricUnit.Count, 1);

@@ -14,6 +14,7 @@ import type {
   DeadLetterQueue,
   DeliveredRequeue,
   DeliveryObserver,
+  InviteHistory,
   InviteSender,
   OutcomeLedger,
   VisibilityControl,
@@ -30,12 +31,14 @@ export interface WorkerPorts {
   ledger?: OutcomeLedger;
   /** Where a delivered chunk the ledger could not record goes back, marked as delivered. */
   requeue?: DeliveredRequeue;
+  /** When accessors were last invited: who to leave out (`REINVITE_AFTER_DAYS`). */
+  history?: InviteHistory;
 }
 
 export interface WorkerDependencies {
   config: Pick<WorkerConfig, 'callBudgetMs'> &
     Partial<Pick<WorkerConfig, 'maxReceiveCount'>> & {
-      ledger?: Pick<WorkerConfig['ledger'], 'requestRetentionMs'>;
+      ledger?: Pick<WorkerConfig['ledger'], 'requestRetentionMs' | 'reinviteAfterMs'>;
     };
   ports: WorkerPorts;
   logger: Logger;
@@ -72,6 +75,12 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       };
     });
     const { sender, visibility, deadLetters, pacer, requeue } = ports;
+    const inviteOnce = ports.history && {
+      history: ports.history,
+      windowMs: config.ledger?.reinviteAfterMs ?? LEDGER_DEFAULTS.reinviteAfterDays * 86_400_000,
+      now: Date.now,
+      onError: (action: string, error: unknown) => observer.ledgerFailed?.(action, error),
+    };
     const keep = await deliverChunks(messages, {
       sender,
       visibility,
@@ -79,6 +88,7 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       ...(pacer ? { pacer } : {}),
       ...(recorder ? { recorder } : {}),
       ...(requeue ? { requeue } : {}),
+      ...(inviteOnce ? { inviteOnce } : {}),
       ...(config.maxReceiveCount ? { maxReceiveCount: config.maxReceiveCount } : {}),
       callBudgetMs: config.callBudgetMs,
       observer,

@@ -26,9 +26,18 @@ export interface LedgerConfig {
   requestRetentionMs: number;
   /** `IDEMPOTENCY_TTL_SECONDS` (default 24 h): how long an idempotency key is remembered. */
   idempotencyTtlMs: number;
+  /**
+   * `REINVITE_AFTER_DAYS` (default 7): an accessor invited to a space within this is not
+   * invited again unless the request says `resend`; 0 turns that off.
+   */
+  reinviteAfterMs: number;
 }
 
-export const LEDGER_DEFAULTS = { requestRetentionDays: 30, idempotencyTtlSeconds: 86_400 } as const;
+export const LEDGER_DEFAULTS = {
+  requestRetentionDays: 30,
+  idempotencyTtlSeconds: 86_400,
+  reinviteAfterDays: 7,
+} as const;
 
 const DAY_MS = 86_400_000;
 
@@ -122,6 +131,8 @@ export class SettingsReader {
           60,
           2_592_000,
         ) * 1000,
+      reinviteAfterMs:
+        this.integer('REINVITE_AFTER_DAYS', LEDGER_DEFAULTS.reinviteAfterDays, 0, 365) * DAY_MS,
     };
   }
 

@@ -207,7 +207,7 @@ async function claimKey(
   const { scope, key: given } = options.idempotency as { scope: string; key: string };
   const key = idempotencyRecordKey(scope, given);
   const record: IdempotencyRecord = {
-    fingerprint: requestFingerprint(request),
+    fingerprint: requestFingerprint(request, { resend: request.resend }),
     requestId: options.requestId,
     state: IDEMPOTENCY_STATES.inProgress,
     lockedUntil: now + retention.lockMs,

@@ -10,6 +10,12 @@ import { type DeliveryRecorder, partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
+import {
+  type InviteOnceOptions,
+  recentlyInvited,
+  rememberInvited,
+  withoutSkipped,
+} from './invite-once.ts';
 import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
 import { planCalls } from './plan-calls.ts';
@@ -40,6 +46,8 @@ export interface DeliveryDependencies {
   recorder?: DeliveryRecorder;
   /** Where a delivered chunk the ledger could not record goes back, marked as delivered. */
   requeue?: DeliveredRequeue;
+  /** Leaves out accessors invited to the space recently (`REINVITE_AFTER_DAYS`). */
+  inviteOnce?: InviteOnceOptions;
   /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed. */
   maxReceiveCount?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -128,16 +136,22 @@ export async function deliverChunks(
    * so whichever environment receives it records it without calling; kept as it is when even
    * that fails, at the cost of a repeated call should it return to another environment.
    */
-  async function requeueDelivered(item: ReceivedChunk) {
+  async function requeueDelivered(item: ReceivedChunk, skippedIds: string[]) {
     const { requeue } = dependencies;
     try {
       if (requeue === undefined) throw new Error('No queue to put the delivered chunk back on');
-      await requeue.requeueDelivered(item.message.body, { at: now(), skippedIds: [] });
+      await requeue.requeueDelivered(item.message.body, { at: now(), skippedIds });
       observer.requeued?.(item.message, item.chunk);
     } catch (error) {
       observer.actionFailed?.(item.message, 'requeue', error);
       await handBackForLedger([item]);
     }
+  }
+
+  /** Records a delivered chunk, or re-queues it marked delivered when the ledger cannot take it. */
+  async function settleDelivered(item: ReceivedChunk, skippedIds: string[]) {
+    if (recorder && !(await recorder.delivered(item, skippedIds)))
+      await requeueDelivered(item, skippedIds);
   }
 
   /** Keeps chunks whose outcome the ledger could not take, to record on a later receive. */
@@ -181,7 +195,7 @@ export async function deliverChunks(
     received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
   );
   for (let index = 0; index < calls.length; index++) {
-    const call = calls[index] as PlannedCall;
+    const planned = calls[index] as PlannedCall;
     if (throttledFor !== undefined) {
       // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
       await handBack(
@@ -190,6 +204,15 @@ export async function deliverChunks(
         'batchThrottled',
       );
       break;
+    }
+    const skipped = await recentlyInvited(planned, dependencies.inviteOnce);
+    const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
+    if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
+    if (call.accessorIds.length === 0) {
+      // Everyone was invited recently: the chunks are delivered without a call.
+      for (const item of call.chunks)
+        await settleDelivered(item, skippedOf(item.chunk.accessorIds));
+      continue;
     }
     const paceMs = pacer?.waitMs() ?? 0;
     if (paceMs > maxPaceWaitMs) {
@@ -221,9 +244,9 @@ export async function deliverChunks(
     switch (outcome.kind) {
       case 'delivered': {
         pacer?.succeeded();
-        for (const item of call.chunks) {
-          if (recorder && !(await recorder.delivered(item))) await requeueDelivered(item);
-        }
+        await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
+        for (const item of call.chunks)
+          await settleDelivered(item, skippedOf(item.chunk.accessorIds));
         break;
       }
       case 'throttled':
@@ -246,7 +269,9 @@ export async function deliverChunks(
           : { errorType, errorMessage };
         for (const item of call.chunks) {
           // Recorded first: a park the ledger does not know of would leave the part pending.
-          if (recorder && !(await recorder.failed(item, reason))) await handBackForLedger([item]);
+          const failed =
+            recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
+          if (failed === false) await handBackForLedger([item]);
           else await park(item.message, reason, item.chunk);
         }
         break;

@@ -27,7 +27,7 @@ export interface ReceivedChunk {
   chunk: InviteChunk;
 }
 
-/** One SendInvites call: the chunks merged into it share space, title and body. */
+/** One SendInvites call: the chunks merged into it share space, title, body and `resend`. */
 export interface PlannedCall extends Invitation {
   chunks: ReceivedChunk[];
 }

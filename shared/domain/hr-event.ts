@@ -75,7 +75,12 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
           ? problems.add('spaceId', 'spaceId is required when no DEFAULT_SPACE_ID is configured')
           : checkSpaceId(requested, problems);
       if (idProblem !== undefined || spaceId === undefined) throw problems.toError();
-      return { spaceId, accessorIds: [detail.accessorId as string], ...rules.defaultInvite };
+      return {
+        spaceId,
+        accessorIds: [detail.accessorId as string],
+        ...rules.defaultInvite,
+        resend: false,
+      };
     }
     default:
       throw new InviteValidationError(

@@ -4,7 +4,7 @@ import { InvalidChunkMessageError } from './errors.ts';
 import { FieldProblems } from './field-problems.ts';
 import { CHUNK_MESSAGE_VERSION, type InviteChunk } from './invite.ts';
 import type { InviteRequest } from './invite-request.ts';
-import { checkAccessorIds, checkSpaceId, checkText } from './invite-request.ts';
+import { checkAccessorIds, checkFlag, checkSpaceId, checkText } from './invite-request.ts';
 import { isJsonObject } from './json-object.ts';
 import { jsonStringBytes, toQueueJson } from './json-size.ts';
 import { isPlainAscii } from './text.ts';
@@ -14,8 +14,19 @@ const PART_PLACEHOLDER = 9_999_999;
 
 /** The queue message body of a chunk (JSON, safe for SQS's character rules). */
 export function encodeInviteChunk(chunk: InviteChunk): string {
-  const { v, requestId, part, parts, spaceId, title, body, accessorIds } = chunk;
-  return toQueueJson({ v, requestId, part, parts, spaceId, title, body, accessorIds });
+  const { v, requestId, part, parts, spaceId, title, body, accessorIds, resend } = chunk;
+  // `resend` only when set, so every other chunk reads exactly as before it existed.
+  return toQueueJson({
+    v,
+    requestId,
+    part,
+    parts,
+    spaceId,
+    title,
+    body,
+    ...(resend ? { resend } : {}),
+    accessorIds,
+  });
 }
 
 /**
@@ -36,6 +47,7 @@ export function planInviteChunks(
     spaceId,
     title,
     body,
+    ...(request.resend ? { resend: true as const } : {}),
     accessorIds: [],
   };
   const groups = chunkAccessors(request.accessorIds, {
@@ -108,6 +120,7 @@ export function decodeInviteChunk(text: string): InviteChunk {
     problems,
     SEND_INVITES_LIMITS.maxAccessorsPerCall,
   );
+  const resend = checkFlag('resend', message.resend, problems);
   if (!problems.empty || !spaceId || !title || !body || !accessorIds) {
     const detail = problems.list.map((problem) => `${problem.name}: ${problem.message}`);
     throw new InvalidChunkMessageError(`Invalid chunk message: ${detail.join('; ')}`);
@@ -120,6 +133,7 @@ export function decodeInviteChunk(text: string): InviteChunk {
     spaceId,
     title,
     body,
+    ...(resend ? { resend: true as const } : {}),
     accessorIds,
   };
 }

@@ -12,7 +12,18 @@ import { fitsCodePoints, hasControlCharacter, isPlainAscii, isWellFormedText } f
 import { uniqueStrings } from './unique-strings.ts';
 
 /** A validated request to invite accessors to one space; `accessorIds` holds no duplicates. */
-export type InviteRequest = Invitation;
+export interface InviteRequest extends Invitation {
+  /** Invite everyone, even those invited to the space recently (`"resend": true`). */
+  resend: boolean;
+}
+
+/** Checks an optional boolean field: absent is false. */
+export function checkFlag(name: string, value: unknown, problems: FieldProblems): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return true;
+  problems.add(name, `${name} must be true or false`);
+  return false;
+}
 
 /** Checks a space ID: 1–64 letters, digits, `-` or `_`. */
 export function checkSpaceId(value: unknown, problems: FieldProblems): string | undefined {
@@ -119,7 +130,8 @@ function allAccessorIdsValid(ids: string[]): boolean {
 
 /**
  * Validates an invite request exactly as the service validates SendInvites input, for any
- * number of accessors. Throws `InviteValidationError` listing every failing field.
+ * number of accessors, with the optional `resend`. Throws `InviteValidationError` listing every
+ * failing field.
  */
 export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRequest {
   if (!isJsonObject(payload)) {
@@ -133,9 +145,16 @@ export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRe
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
   const accessorIds = checkAccessorIds(payload.accessorIds, problems);
+  const resend = checkFlag('resend', payload.resend, problems);
   // Every failed check records a problem, so one undefined means the error lists it.
-  if (space === undefined || title === undefined || body === undefined || !accessorIds) {
+  if (
+    space === undefined ||
+    title === undefined ||
+    body === undefined ||
+    !accessorIds ||
+    !problems.empty
+  ) {
     throw problems.toError();
   }
-  return { spaceId: space, accessorIds, title, body };
+  return { spaceId: space, accessorIds, title, body, resend };
 }

@@ -19,4 +19,6 @@ export interface InviteChunk extends Invitation {
   part: number;
   /** How many chunks the request was split into. */
   parts: number;
+  /** Present (true) when the request asked to invite even those invited recently. */
+  resend?: true;
 }

@@ -3,12 +3,12 @@ import type { PlannedCall, ReceivedChunk } from './delivery.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
 function contentKey(received: ReceivedChunk): string {
-  const { spaceId, title, body } = received.chunk;
-  return JSON.stringify([spaceId, title, body]);
+  const { spaceId, title, body, resend } = received.chunk;
+  return JSON.stringify([spaceId, title, body, resend === true]);
 }
 
 /**
- * Merges chunks that share space, title and body into as few calls of at most 1000 distinct
+ * Merges chunks that share space, title, body and `resend` into as few calls of at most 1000 distinct
  * accessors as possible. A chunk is never split between calls, so each message's fate is one
  * call's outcome; calls keep the order in which their first chunk was received.
  */

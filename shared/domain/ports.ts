@@ -95,6 +95,8 @@ export interface DeliveryObserver {
     action: 'delay' | 'park' | 'requeue',
     error: unknown,
   ): void;
+  /** Accessors of a call left out: invited to the space within `REINVITE_AFTER_DAYS`. */
+  skipped?(call: PlannedCall, accessorCount: number): void;
   /** The ledger says this chunk was delivered already (a redelivered message): no call. */
   alreadyDelivered?(message: ReceivedMessage, chunk: InviteChunk): void;
   /** A delivered chunk the ledger could not record was re-queued, marked as delivered. */
@@ -134,6 +136,8 @@ export interface IntakeObserver {
   parked?(reason: ParkReason, messageCount: number): void;
   /** Something the intake did not expect; the caller gets a 500, or Lambda retries the event. */
   failed?(source: RequestSource, error: unknown): void;
+  /** A dry run answered: nothing was queued or recorded. */
+  previewed?(spaceId: string, accessorCount: number): void;
   /** A ledger write failed after the chunks were queued, or was skipped for an HR event. */
   ledgerFailed?(source: RequestSource, action: string, error: unknown): void;
 }
@@ -199,4 +203,21 @@ export interface LedgerReader {
     kind: AccessorResultKind,
     page: { limit: number; nextToken?: string },
   ): Promise<AccessorPage>;
+}
+
+/** When accessors were last invited to a space: what makes the pipeline invite each person once. */
+export interface InviteHistory {
+  /** The accessors of `accessorIds` invited to the space at or after `since` (epoch ms). */
+  invitedSince(
+    spaceId: string,
+    accessorIds: readonly string[],
+    since: number,
+  ): Promise<Set<string>>;
+  /** Remembers that these accessors were invited at `at`, until `expiresAt` (epoch ms). */
+  remember(
+    spaceId: string,
+    accessorIds: readonly string[],
+    at: number,
+    expiresAt: number,
+  ): Promise<void>;
 }

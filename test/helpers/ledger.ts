@@ -4,7 +4,12 @@ import { loadStackDefinitions } from '../../infra/local/definitions.ts';
 import { ensureTable, startLocalDynamoDb } from '../../infra/local/local-dynamodb.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import type { IdempotencyRecord } from '../../shared/domain/idempotency-record.ts';
-import type { IdempotencyStore, OutcomeLedger, RequestLedger } from '../../shared/domain/ports.ts';
+import type {
+  IdempotencyStore,
+  InviteHistory,
+  OutcomeLedger,
+  RequestLedger,
+} from '../../shared/domain/ports.ts';
 import type { PartOutcome, RequestRecord } from '../../shared/domain/request-record.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from './sqs.ts';
 
@@ -41,8 +46,10 @@ export async function startDynamoDb(
 }
 
 /** An in-memory ledger for unit tests: what the intake and the worker write, and outages. */
-export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLedger {
+export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLedger, InviteHistory {
   readonly keys = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
+  /** `spaceId#accessorId` → when it was invited. */
+  readonly invited = new Map<string, { at: number; expiresAt: number }>();
   readonly requests = new Map<string, RequestRecord>();
   readonly outcomes = new Map<string, PartOutcome>();
   /** Every call fails with this while it is set. */
@@ -98,6 +105,21 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
       const key = `${requestId}#${part}`;
       if (this.outcomes.get(key)?.outcome === 'failed') this.outcomes.delete(key);
     }
+  }
+
+  async invitedSince(spaceId: string, accessorIds: readonly string[], since: number) {
+    this.#check();
+    return new Set(
+      accessorIds.filter((id) => {
+        const record = this.invited.get(`${spaceId}#${id}`);
+        return record !== undefined && record.at >= since && record.expiresAt > since;
+      }),
+    );
+  }
+
+  async remember(spaceId: string, accessorIds: readonly string[], at: number, expiresAt: number) {
+    this.#check();
+    for (const id of accessorIds) this.invited.set(`${spaceId}#${id}`, { at, expiresAt });
   }
 
   async deliveredParts(parts: readonly { requestId: string; part: number }[]) {

@@ -451,7 +451,7 @@ describe('IAM', () => {
     Resource: getAtt(logGroupId, 'Arn'),
   });
   /** Table actions, only on the items whose partition key starts as listed. */
-  const onLedger = (sid: string, actions: string[], leadingKeys: string[]) => ({
+  const onLedger = (sid: string, actions: string | string[], leadingKeys: string[]) => ({
     Sid: sid,
     Effect: 'Allow',
     Action: actions,
@@ -472,7 +472,7 @@ describe('IAM', () => {
   const recordOutcomes = onLedger(
     'RecordOutcomes',
     ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-    ['REQUEST#*'],
+    ['REQUEST#*', 'INVITED#*'],
   );
   const workerStatements = (spaceResources: unknown[]) => [
     writeOwnLogs('WorkerLogGroup'),
@@ -554,6 +554,7 @@ describe('IAM', () => {
           ],
           ['REQUEST#*', 'REQUESTS#*', 'IDEMPOTENCY#*'],
         ),
+        onLedger('ReadInviteHistory', 'dynamodb:BatchGetItem', ['INVITED#*']),
       ]);
     }
   });

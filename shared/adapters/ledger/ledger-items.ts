@@ -13,6 +13,8 @@ import type { AccessorResultKind } from '../../domain/request-record.ts';
  * - `REQUESTS#<yyyy-mm-dd>` / `<createdAt ISO>#<id>`: the day's requests, newest last, so an
  *   operator can list them without a scan or an index.
  * - `IDEMPOTENCY#<hash of scope and key>` / `IDEMPOTENCY`: one idempotency key.
+ * - `INVITED#<spaceId>#<shard>` / `<accessorId>`: when the accessor was last invited to the
+ *   space (`invitedAt`), kept for `REINVITE_AFTER_DAYS`.
  */
 export const LEDGER_KEYS = {
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
@@ -33,6 +35,11 @@ export const LEDGER_KEYS = {
   }),
   listPrefix: (kind: AccessorResultKind) => `LIST#${kind}#`,
   idempotency: (hash: string) => ({ pk: `IDEMPOTENCY#${hash}`, sk: 'IDEMPOTENCY' }),
+  invited: (spaceId: string, shard: number, accessorId: string) => ({
+    pk: `INVITED#${spaceId}#${pad(shard, 2)}`,
+    sk: accessorId,
+  }),
+  invitedShard: (spaceId: string, shard: number) => `INVITED#${spaceId}#${pad(shard, 2)}`,
   day: (createdAt: number, requestId: string) => {
     const iso = new Date(createdAt).toISOString();
     return { pk: `REQUESTS#${iso.slice(0, 10)}`, sk: `${iso}#${requestId}` };

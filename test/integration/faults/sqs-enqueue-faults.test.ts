@@ -14,6 +14,7 @@ import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../../helpers/sqs-fault-proxy.ts';
+import { settledStatus } from '../../helpers/stack-api.ts';
 
 const SPACE = 'SPFAULTS00000000000000AA';
 const IDS_PER_PART = 1_000;
@@ -118,10 +119,13 @@ describe('SQS faults while the intake queues a request, on the local stack', () 
     state.cleanup();
   });
 
-  async function postInvite(ids: string[]) {
+  async function postInvite(ids: string[], idempotencyKey?: string) {
     const response = await fetch(`${stack.httpUrl}/spaces/${SPACE}/invite`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
       body: JSON.stringify({ accessorIds: ids, title: 'Welcome', body: 'Join our space' }),
     });
     return {
@@ -156,7 +160,7 @@ describe('SQS faults while the intake queues a request, on the local stack', () 
     const before = simulator.stats().deliveredAccessors;
     proxy.failEntry = (entry) => entry.Id === '2' || entry.Id === '4';
 
-    const refused = await postInvite(ids);
+    const refused = await postInvite(ids, 'partial-1');
     proxy.failEntry = () => false;
     await settle(before + 3 * IDS_PER_PART);
 
@@ -172,14 +176,22 @@ describe('SQS faults while the intake queues a request, on the local stack', () 
     for (const part of [2, 4]) assert.equal(deliveredCount(idsOfPart(ids, part)), 0);
     assert.equal(duplicatesOf(ids), 0);
 
-    // The caller does as told and retries the whole request, which now queues every part.
-    const retried = await postInvite(ids);
-    await settle(before + 3 * IDS_PER_PART + ids.length);
+    // The caller does as told and retries with the same key: only the missing parts are queued.
+    const calls = simulator.stats().calls;
+    const retried = await postInvite(ids, 'partial-1');
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    await settle(before + ids.length);
 
-    assert.equal(retried.status, 202);
+    assert.equal(retried.body.requestId, refused.body.requestId, 'one request, answered whole');
     assert.equal(deliveredCount(ids), ids.length);
+    assert.equal(duplicatesOf(ids), 0);
+    const status = await settledStatus(stack, String(refused.body.requestId));
+    assert.partialDeepStrictEqual(status.body, {
+      status: 'Succeeded',
+      accessors: { total: ids.length, invited: ids.length, pending: 0, failed: 0 },
+    });
     t.diagnostic(
-      `partial failure: 503 queued [1,3,5] failed [2,4]; after the retry delivered ${deliveredCount(ids)}, duplicates ${duplicatesOf(ids)} (the parts queued before the retry), dead-lettered 0`,
+      `partial failure: 503 queued [1,3,5] failed [2,4]; the retry with the same key queued [2,4] in ${simulator.stats().calls - calls} calls, delivered ${deliveredCount(ids)}, duplicates 0`,
     );
   });
 

@@ -5,16 +5,11 @@ import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
+import { callStack, postInvite, settledStatus } from '../../helpers/stack-api.ts';
 
 const SPACE = LOCAL_DEMO_SPACE_ID;
 // Well-formed, allowed by the intake, but unknown to the simulator: every call answers 404.
 const UNKNOWN_SPACE = 'SPUNKNOWN000000000000000';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
 
 describe('the request ledger on the local stack', { timeout: 60_000 }, () => {
   const state = tempStateDir();
@@ -34,32 +29,10 @@ describe('the request ledger on the local stack', { timeout: 60_000 }, () => {
     state.cleanup();
   });
 
-  async function call(path: string, init: RequestInit = {}): Promise<Answer> {
-    const response = await fetch(`${stack.httpUrl}${path}`, init);
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  }
-
-  function invite(spaceId: string, accessorIds: string[], headers: Record<string, string> = {}) {
-    return call(`/spaces/${spaceId}/invite`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ accessorIds, title: 'Welcome', body: 'Join our space' }),
-    });
-  }
-
-  /** Polls the status, as a client would, until it is no longer Running (or 20 s pass). */
-  async function settled(requestId: string): Promise<Answer> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const answer = await call(`/requests/${encodeURIComponent(requestId)}`);
-      if (answer.body.status !== 'Running' || Date.now() > deadline) return answer;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const call = (path: string, init: RequestInit = {}) => callStack(stack, path, init);
+  const invite = (spaceId: string, accessorIds: string[], headers: Record<string, string> = {}) =>
+    postInvite(stack, spaceId, accessorIds, { headers });
+  const settled = (requestId: string) => settledStatus(stack, requestId);
 
   it('answers 202 with Location and statusUrl, and replays the answer for a repeated Idempotency-Key', async () => {
     // Prepare

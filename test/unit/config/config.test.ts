@@ -120,6 +120,7 @@ describe('the ledger settings', () => {
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4569',
       REQUEST_RETENTION_DAYS: '7',
       IDEMPOTENCY_TTL_SECONDS: '3600',
+      REINVITE_AFTER_DAYS: '0',
     });
     const defaults = readWorkerConfig({ ...QUEUES, AWS_REGION: 'us-east-1' });
 
@@ -129,8 +130,10 @@ describe('the ledger settings', () => {
       endpoint: 'http://127.0.0.1:4569',
       requestRetentionMs: 7 * 86_400_000,
       idempotencyTtlMs: 3_600_000,
+      reinviteAfterMs: 0,
     });
     assert.equal(defaults.ledger.requestRetentionMs, 30 * 86_400_000);
+    assert.equal(defaults.ledger.reinviteAfterMs, 7 * 86_400_000);
     assert.equal(defaults.ledger.idempotencyTtlMs, 86_400_000);
   });
 
@@ -143,12 +146,18 @@ describe('the ledger settings', () => {
           LEDGER_TABLE_NAME: 'x',
           REQUEST_RETENTION_DAYS: '0',
           IDEMPOTENCY_TTL_SECONDS: 'soon',
+          REINVITE_AFTER_DAYS: '-1',
         }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigurationError);
         assert.deepEqual(
           error.problems.map((problem) => problem.split(' ')[0]),
-          ['LEDGER_TABLE_NAME', 'REQUEST_RETENTION_DAYS', 'IDEMPOTENCY_TTL_SECONDS'],
+          [
+            'LEDGER_TABLE_NAME',
+            'REQUEST_RETENTION_DAYS',
+            'IDEMPOTENCY_TTL_SECONDS',
+            'REINVITE_AFTER_DAYS',
+          ],
         );
         return true;
       },

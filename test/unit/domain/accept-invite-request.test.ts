@@ -21,7 +21,7 @@ const HOUR = 3_600_000;
 
 function request(count: number, title = 'Welcome'): InviteRequest {
   const accessorIds = Array.from({ length: count }, (_, index) => `person-${index}`);
-  return { spaceId: SPACE, accessorIds, title, body: 'Join us' };
+  return { spaceId: SPACE, accessorIds, title, body: 'Join us', resend: false };
 }
 
 function setup(now = 1_000_000) {

@@ -9,7 +9,13 @@ import {
 } from '../../../shared/domain/invite-chunk.ts';
 import { jsonStringBytes, toQueueJson } from '../../../shared/domain/json-size.ts';
 
-const request = { spaceId: 'SP1', title: 'Hello', body: 'World', accessorIds: [] as string[] };
+const request = {
+  spaceId: 'SP1',
+  title: 'Hello',
+  body: 'World',
+  accessorIds: [] as string[],
+  resend: false,
+};
 
 describe('jsonStringBytes', () => {
   it('property: equals the UTF-8 size of the string as queue JSON', () => {

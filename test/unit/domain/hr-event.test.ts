@@ -42,6 +42,7 @@ describe('parseHrEvent', () => {
       accessorIds: ['new-hire'],
       title: 'Hi',
       body: 'Welcome',
+      resend: false,
     });
   });
 
@@ -80,6 +81,7 @@ describe('parseHrEvent', () => {
       accessorIds: ['a', 'b'],
       title: 'T',
       body: 'B',
+      resend: false,
     });
   });
 

@@ -34,7 +34,19 @@ describe('parseInviteRequest', () => {
       accessorIds: ['b', 'a', 'c'],
       title: 'Welcome',
       body: 'Join us',
+      resend: false,
     });
+  });
+
+  it('reads resend as an optional flag and refuses anything but true or false', () => {
+    assert.equal(parseInviteRequest(SPACE, { ...valid, resend: true }).resend, true);
+    assert.equal(parseInviteRequest(SPACE, { ...valid, resend: false }).resend, false);
+    for (const resend of ['true', 1, {}, []]) {
+      assert.deepEqual(
+        fieldNames(problemsOf(() => parseInviteRequest(SPACE, { ...valid, resend }))),
+        ['resend'],
+      );
+    }
   });
 
   it('counts title length in code points: 200 emoji pass, 201 fail', () => {

@@ -25,7 +25,7 @@ function setup(overrides: Record<string, string> = {}, logger = silentLogger()) 
   const handler = createIntakeHandler({
     config: readIntakeConfig({ ...env, ...overrides }),
     logger,
-    ports: { queue, deadLetters, ledger },
+    ports: { queue, deadLetters, ledger, history: ledger },
   });
   return { queue, deadLetters, ledger, handler };
 }
@@ -319,6 +319,74 @@ describe('intake over HTTP with an Idempotency-Key', () => {
     assert.equal(response.headers?.['retry-after'], '1');
     assert.equal(jsonBody(response).retryable, true);
     assert.equal(queue.sent.length, 0);
+  });
+});
+
+describe('a dry run', () => {
+  it('answers 200 with who was invited already and who would be, queueing and recording nothing', async () => {
+    // Prepare
+    const { queue, ledger, handler } = setup();
+    await ledger.remember(SPACE, ['a', 'b'], Date.now() - 1_000, Date.now() + 86_400_000);
+    const ids = Array.from({ length: 1_500 }, (_, index) =>
+      index < 2 ? ['a', 'b'][index] : `new-${index}`,
+    );
+
+    // Act
+    const plain = await handler(signedInvite({ ...invite(ids), dryRun: true }), lambdaContext());
+    const resend = await handler(
+      signedInvite({ ...invite(ids), dryRun: true, resend: true }),
+      lambdaContext(),
+    );
+
+    // Assess
+    assert.equal((plain as APIGatewayProxyStructuredResultV2).statusCode, 200);
+    assert.deepEqual(jsonBody(plain), {
+      dryRun: true,
+      accessorCount: 1_500,
+      alreadyInvited: 2,
+      wouldInvite: 1_498,
+      messageCount: 2,
+    });
+    assert.equal(jsonBody(resend).wouldInvite, 1_500);
+    assert.equal(queue.sent.length, 0);
+    assert.equal(ledger.requests.size, 0);
+    assert.equal(ledger.keys.size, 0);
+  });
+
+  it('validates like a real request, and refuses a dryRun that is not a boolean', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+
+    // Act
+    const invalid = await handler(signedInvite({ ...invite([]), dryRun: true }), lambdaContext());
+    const badFlag = await handler(
+      signedInvite({ ...invite(['a']), dryRun: 'yes' }),
+      lambdaContext(),
+    );
+
+    // Assess
+    assert.equal((invalid as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    assert.equal((badFlag as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    assert.deepEqual(
+      (jsonBody(badFlag).fieldList as { name: string }[]).map((field) => field.name),
+      ['dryRun'],
+    );
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('answers 503 rather than a wrong count when the history cannot be read', async () => {
+    // Prepare
+    const { ledger, handler } = setup();
+    ledger.failWith = new Error('ECONNREFUSED');
+
+    // Act
+    const response = await handler(
+      signedInvite({ ...invite(['a']), dryRun: true }),
+      lambdaContext(),
+    );
+
+    // Assess
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 503);
   });
 });
 

@@ -1,0 +1,114 @@
+import { type DynamoDBClient, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { historyShardOf, INVITE_HISTORY_SHARDS } from '../../domain/invite-history.ts';
+import type { InviteHistory } from '../../domain/ports.ts';
+import { runConcurrently } from '../../lib/run-concurrently.ts';
+import { batchGet, batchWrite } from './batch-calls.ts';
+import { key, LEDGER_KEYS, n, num, str, ttl } from './ledger-items.ts';
+
+/**
+ * When accessors were last invited, in the ledger table: one item per space and accessor,
+ * read 100 keys a call and written 25 a call, only after a successful SendInvites call.
+ */
+export class DynamoDbInviteHistory implements InviteHistory {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async invitedSince(
+    spaceId: string,
+    accessorIds: readonly string[],
+    since: number,
+  ): Promise<Set<string>> {
+    if (accessorIds.length === 0) return new Set();
+    const items = await batchGet(
+      this.#client,
+      this.#tableName,
+      accessorIds.map((id) => key(LEDGER_KEYS.invited(spaceId, historyShardOf(id), id))),
+    );
+    // TTL deletes late (dynalite never): a record past its window counts as gone.
+    return new Set(
+      items
+        .filter(
+          (item) => (num(item, 'invitedAt') ?? 0) >= since && (num(item, 'expiresAt') ?? 0) > since,
+        )
+        .map((item) => str(item, 'sk') ?? ''),
+    );
+  }
+
+  async remember(
+    spaceId: string,
+    accessorIds: readonly string[],
+    at: number,
+    expiresAt: number,
+  ): Promise<void> {
+    const puts: WriteRequest[] = accessorIds.map((id) => ({
+      PutRequest: {
+        Item: {
+          ...key(LEDGER_KEYS.invited(spaceId, historyShardOf(id), id)),
+          invitedAt: n(at),
+          expiresAt: n(expiresAt),
+          ttl: ttl(expiresAt),
+        },
+      },
+    }));
+    await batchWrite(this.#client, this.#tableName, puts);
+  }
+
+  /**
+   * Forgets every record of a space (after the space was recreated, say), shard by shard;
+   * `onProgress` hears the running count. Resolves to how many records were deleted.
+   */
+  async forgetSpace(spaceId: string, onProgress?: (deleted: number) => void): Promise<number> {
+    let deleted = 0;
+    const shards = Array.from({ length: INVITE_HISTORY_SHARDS }, (_, shard) => shard);
+    await runConcurrently(shards, 4, async (shard) => {
+      let exclusiveStart: Record<string, { S: string }> | undefined;
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: LEDGER_KEYS.invitedShard(spaceId, shard) } },
+            ProjectionExpression: 'pk, sk',
+            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
+          }),
+        );
+        const keys = (page.Items ?? []).map((item) => ({
+          DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
+        }));
+        if (keys.length > 0)
+          await batchWrite(this.#client, this.#tableName, keys as WriteRequest[]);
+        deleted += keys.length;
+        onProgress?.(deleted);
+        exclusiveStart = page.LastEvaluatedKey as typeof exclusiveStart;
+      } while (exclusiveStart !== undefined);
+    });
+    return deleted;
+  }
+
+  /** How many records a space has, for a look before forgetting it. */
+  async countSpace(spaceId: string): Promise<number> {
+    let count = 0;
+    for (let shard = 0; shard < INVITE_HISTORY_SHARDS; shard++) {
+      let exclusiveStart: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: LEDGER_KEYS.invitedShard(spaceId, shard) } },
+            Select: 'COUNT',
+            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart as never } : {}),
+          }),
+        );
+        count += page.Count ?? 0;
+        exclusiveStart = page.LastEvaluatedKey;
+      } while (exclusiveStart !== undefined);
+    }
+    return count;
+  }
+}

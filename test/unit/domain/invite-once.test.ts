@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
+import type { InviteChunk } from '../../../shared/domain/invite.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { historyShardOf, INVITE_HISTORY_SHARDS } from '../../../shared/domain/invite-history.ts';
+import {
+  RecordingDeadLetters,
+  RecordingRequeue,
+  RecordingVisibility,
+  ScriptedSender,
+  serviceError,
+} from '../../helpers/fakes.ts';
+import { MemoryLedger } from '../../helpers/ledger.ts';
+
+const DAY = 86_400_000;
+const NOW = 100 * DAY;
+
+function chunk(
+  part: number,
+  accessorIds: string[],
+  overrides: Partial<InviteChunk> = {},
+): InviteChunk {
+  return {
+    v: 1,
+    requestId: 'req-1',
+    part,
+    parts: 3,
+    spaceId: 'SPACE1',
+    title: 'T',
+    body: 'B',
+    accessorIds,
+    ...overrides,
+  };
+}
+
+function message(body: InviteChunk): ReceivedMessage {
+  const id = `m${body.part}`;
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: encodeInviteChunk(body),
+    receiveCount: 1,
+  };
+}
+
+function setup(sender: ScriptedSender, windowDays = 7) {
+  const ledger = new MemoryLedger();
+  const lookups: string[] = [];
+  const dependencies: DeliveryDependencies = {
+    sender,
+    visibility: new RecordingVisibility(),
+    deadLetters: new RecordingDeadLetters(),
+    requeue: new RecordingRequeue(),
+    recorder: new DeliveryRecorder({ ledger, retentionMs: 30 * DAY, now: () => NOW }),
+    inviteOnce: {
+      history: ledger,
+      windowMs: windowDays * DAY,
+      now: () => NOW,
+      onError: (action) => lookups.push(`error:${action}`),
+    },
+    remainingMs: () => 60_000,
+    callBudgetMs: 12_000,
+    now: () => NOW,
+  };
+  return { ledger, lookups, dependencies };
+}
+
+describe('inviting each person once', () => {
+  it('leaves out accessors invited to the space within the window and counts them as skipped', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    await ledger.remember('SPACE1', ['alice'], NOW - 6 * DAY, NOW + DAY);
+    await ledger.remember('SPACE1', ['bob'], NOW - 8 * DAY, NOW + DAY);
+    await ledger.remember('OTHER', ['carol'], NOW - DAY, NOW + DAY);
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice', 'bob', 'carol']))], dependencies);
+
+    // Assess
+    assert.deepEqual(sender.calls[0]?.accessorIds, ['bob', 'carol']);
+    assert.deepEqual(ledger.outcomes.get('req-1#1'), {
+      requestId: 'req-1',
+      part: 1,
+      outcome: 'delivered',
+      invitedCount: 2,
+      skippedIds: ['alice'],
+      failedIds: [],
+      at: NOW,
+    });
+    assert.equal(ledger.invited.get('SPACE1#bob')?.at, NOW, 'the record is refreshed');
+    assert.equal(ledger.invited.get('SPACE1#carol')?.expiresAt, NOW + 7 * DAY);
+  });
+
+  it('makes no call when everyone was invited recently, and still settles the chunk', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    await ledger.remember('SPACE1', ['alice', 'bob'], NOW - DAY, NOW + DAY);
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1, ['alice', 'bob']))], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, ['alice', 'bob']);
+  });
+
+  it('sends to everyone of a resend request and refreshes their records', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    await ledger.remember('SPACE1', ['alice'], NOW - DAY, NOW + DAY);
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice', 'bob'], { resend: true }))], dependencies);
+
+    // Assess
+    assert.deepEqual(sender.calls[0]?.accessorIds, ['alice', 'bob']);
+    assert.equal(ledger.invited.get('SPACE1#alice')?.at, NOW);
+    assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, []);
+  });
+
+  it('never merges a resend chunk with one that may skip', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender);
+
+    // Act
+    await deliverChunks(
+      [message(chunk(1, ['a'])), message(chunk(2, ['b'], { resend: true }))],
+      dependencies,
+    );
+
+    // Assess
+    assert.equal(sender.calls.length, 2);
+  });
+
+  it('writes records only after a successful call: a parked chunk leaves none', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { ledger, dependencies } = setup(sender);
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice']))], dependencies);
+
+    // Assess
+    assert.equal(ledger.invited.size, 0);
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'failed');
+  });
+
+  it('sends to everyone when the history cannot be read, and counts nobody as skipped', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, lookups, dependencies } = setup(sender);
+    await ledger.remember('SPACE1', ['alice'], NOW - DAY, NOW + DAY);
+    ledger.invitedSince = () => Promise.reject(new Error('table unreachable'));
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice', 'bob']))], dependencies);
+
+    // Assess
+    assert.deepEqual(sender.calls[0]?.accessorIds, ['alice', 'bob']);
+    assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, []);
+    assert.deepEqual(lookups, ['error:lookup']);
+  });
+
+  it('looks nothing up and skips nobody with REINVITE_AFTER_DAYS at 0', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender, 0);
+    await ledger.remember('SPACE1', ['alice'], NOW, NOW + DAY);
+    let lookups = 0;
+    const read = ledger.invitedSince.bind(ledger);
+    ledger.invitedSince = (...args) => {
+      lookups++;
+      return read(...args);
+    };
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice']))], dependencies);
+
+    // Assess
+    assert.deepEqual(sender.calls[0]?.accessorIds, ['alice']);
+    assert.equal(lookups, 0);
+  });
+});
+
+describe('historyShardOf', () => {
+  it('spreads accessors over every shard, the same one each time', () => {
+    const ids = Array.from({ length: 10_000 }, (_, index) => `user-${index}@example.com`);
+    const counts = new Array<number>(INVITE_HISTORY_SHARDS).fill(0);
+    for (const id of ids) counts[historyShardOf(id)] = (counts[historyShardOf(id)] ?? 0) + 1;
+
+    assert.equal(historyShardOf('alice'), historyShardOf('alice'));
+    assert.ok(
+      counts.every((count) => count > 500 && count < 750),
+      counts.join(','),
+    );
+  });
+});
