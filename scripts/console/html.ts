@@ -1,3 +1,5 @@
+import { formatCount } from '../lib/progress.ts';
+
 /** Markup that is already escaped: `html` inserts it as it is. */
 export class SafeHtml {
   readonly text: string;
@@ -60,4 +62,9 @@ export function time(iso: string | undefined): SafeHtml {
   if (!iso) return html`–`;
   const shown = iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
   return html`<time datetime="${iso}">${shown}</time>`;
+}
+
+/** `1 message`, `3 messages`, with the count formatted. */
+export function plural(value: number, noun: string): string {
+  return `${formatCount(value)} ${noun}${value === 1 ? '' : 's'}`;
 }

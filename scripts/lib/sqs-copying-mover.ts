@@ -22,7 +22,8 @@ const RECEIVE_BATCH = 10;
 /**
  * Moves messages the way a message move task does, for SQS endpoints without them (fauxqs):
  * receive up to 10 (hidden for 30 s), send each to the destination with its attributes, then
- * delete what was sent. It moves at most the messages the source held at the start, so what
+ * delete what was sent. It moves at most the messages the source held at the start (in flight
+ * included), and stops at the first empty receive, so what
  * the worker parks again meanwhile is not sent round forever. A send that fails ends the task
  * (FAILED) and leaves that message in the source; one sent but not deleted (a crash in between)
  * is delivered twice, which SendInvites, being idempotent, takes in its stride.
@@ -45,7 +46,7 @@ export class SqsCopyingMover implements MessageMover {
     const { Attributes = {} } = await this.#client.send(
       new GetQueueAttributesCommand({
         QueueUrl: input.sourceUrl,
-        AttributeNames: ['ApproximateNumberOfMessages'],
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
     const taskHandle = `in-process-${++this.#count}`;
@@ -55,7 +56,10 @@ export class SqsCopyingMover implements MessageMover {
       sourceArn: input.sourceArn,
       destinationArn: input.destinationArn,
       moved: 0,
-      toMove: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      // In flight too: a message just read with VisibilityTimeout 0 may still count as such.
+      toMove:
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
       // Strictly later than the task before, so the newest is always told apart.
       startedAt: Math.max(Date.now(), (this.#tasks[0]?.startedAt ?? 0) + 1),
       ...(input.maxMessagesPerSecond !== undefined

@@ -6,7 +6,7 @@ import {
   REDRIVE_VERDICTS,
   type RedriveVerdict,
 } from '../dead-letters.ts';
-import { html, type SafeHtml, time } from '../html.ts';
+import { html, plural, type SafeHtml, time } from '../html.ts';
 import type { DeadLetterSnapshot } from '../sqs-dead-letter-reader.ts';
 
 /** Rows shown for each group; the counts cover them all. */
@@ -40,7 +40,7 @@ function group(entry: DeadLetterGroup, index: number): SafeHtml {
   );
   const more = entry.letters.length - ROWS_PER_GROUP;
   return html`<section class="group" aria-labelledby="group-${index}">
-<h2 id="group-${index}">${entry.errorType} <span class="note">${formatCount(entry.letters.length)} message${entry.letters.length === 1 ? '' : 's'}, ${formatCount(entry.accessorCount)} accessors</span></h2>
+<h2 id="group-${index}">${entry.errorType} <span class="note">${plural(entry.letters.length, 'message')}, ${plural(entry.accessorCount, 'accessor')}</span></h2>
 <p><span class="verdict ${entry.verdict}">${VERDICT_LABELS[entry.verdict]}.</span> ${entry.advice}</p>
 <div class="table-wrap"><table class="stack">
 <thead><tr><th scope="col">Error message</th><th scope="col">Parked at</th><th scope="col">Request</th><th scope="col">Kind</th><th scope="col" class="num">Accessors</th></tr></thead>
@@ -59,10 +59,10 @@ export function redriveProgress(state: RedriveState): SafeHtml {
       ? html`<progress aria-label="Redrive progress"></progress>`
       : html`<progress aria-label="Redrive progress" max="${total ?? task.moved}" value="${task.moved}"></progress>`;
   const summary = state.running
-    ? `Redrive running: ${formatCount(task?.moved ?? 0)}${total !== undefined ? ` of ${formatCount(total)}` : ''} messages moved`
+    ? `Redrive running: ${formatCount(task?.moved ?? 0)}${total !== undefined ? ` of ${plural(total, 'message')}` : ' messages'} moved`
     : state.error
       ? `Redrive failed: ${state.error}`
-      : `Redrive ${state.outcome ?? 'ended'}: ${formatCount(task?.moved ?? 0)} messages moved`;
+      : `Redrive ${state.outcome ?? 'ended'}: ${plural(task?.moved ?? 0, 'message')} moved`;
   return html`<section id="redrive" aria-live="polite"${state.running ? html` data-refresh="1"` : ''}>
 <h2>Redrive</h2>
 <p><strong>${summary}</strong></p>
@@ -82,12 +82,12 @@ export function deadLettersMain(
 ): SafeHtml {
   const shown = snapshot.messages.length;
   const coverage = snapshot.complete
-    ? `${formatCount(shown)} message${shown === 1 ? '' : 's'}`
+    ? plural(shown, 'message')
     : `${formatCount(shown)} of about ${formatCount(snapshot.depth)} messages (the read stopped before it met them all)`;
   const action =
     snapshot.depth === 0 || redrive.running
       ? ''
-      : html`<p class="actions"><a class="button" href="/dead-letters/redrive">Redrive ${formatCount(snapshot.depth)} message${snapshot.depth === 1 ? '' : 's'}…</a><span class="note">You will be asked to confirm.</span></p>`;
+      : html`<p class="actions"><a class="button" href="/dead-letters/redrive">Redrive ${plural(snapshot.depth, 'message')}…</a><span class="note">You will be asked to confirm.</span></p>`;
   return html`<h1>Dead letters</h1>
 <p>The dead-letter queue holds ${coverage}.</p>
 <p class="note">${SAFE_READ_NOTE}</p>
@@ -108,15 +108,15 @@ export function redriveConfirmMain(
       ? html`<p>Every group looks redrivable.</p>`
       : html`<ul>${doomed.map(
           (entry) =>
-            html`<li><strong>${entry.errorType}</strong> (${formatCount(entry.letters.length)} message${entry.letters.length === 1 ? '' : 's'}): <span class="verdict ${entry.verdict}">${VERDICT_LABELS[entry.verdict]}.</span> ${entry.advice}</li>`,
+            html`<li><strong>${entry.errorType}</strong> (${plural(entry.letters.length, 'message')}): <span class="verdict ${entry.verdict}">${VERDICT_LABELS[entry.verdict]}.</span> ${entry.advice}</li>`,
         )}</ul>`;
   return html`<h1>Redrive the dead letters?</h1>
-<p>This moves all ${formatCount(snapshot.depth)} messages of the dead-letter queue back to the invites queue, with the same code as <code>npm run redrive</code> (an SQS message move task; where the endpoint has none, receive, send and delete in this process). The worker then tries each again.</p>
+<p>This moves every message of the dead-letter queue (${plural(snapshot.depth, 'message')}) back to the invites queue, with the same code as <code>npm run redrive</code> (an SQS message move task; where the endpoint has none, receive, send and delete in this process). The worker then tries each again.</p>
 <h2>What will be parked again</h2>
 ${warnings}
 <form method="post" action="/dead-letters/redrive" class="actions">
 <input type="hidden" name="csrf" value="${csrfToken}">
-<button type="submit" class="danger">Move ${formatCount(snapshot.depth)} messages back</button>
+<button type="submit" class="danger">Move ${plural(snapshot.depth, 'message')} back</button>
 <a class="button secondary" href="/dead-letters">Cancel</a>
 </form>`;
 }
