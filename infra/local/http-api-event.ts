@@ -27,6 +27,7 @@ export function httpApiEvent(
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers: lowerCaseHeaders(request),
+    ...queryStringParameters(url),
     pathParameters,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
@@ -49,6 +50,15 @@ export function httpApiEvent(
     isBase64Encoded: !textual,
     ...(body.length > 0 ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
   };
+}
+
+/** As payload format 2.0 gives them: decoded, repeated names joined with commas, absent when none. */
+function queryStringParameters(url: URL): { queryStringParameters?: Record<string, string> } {
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  }
+  return Object.keys(parameters).length === 0 ? {} : { queryStringParameters: parameters };
 }
 
 /** A Lambda proxy result as API Gateway HTTP API writes it back: status, headers and body. */

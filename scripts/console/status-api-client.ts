@@ -65,6 +65,10 @@ export class StatusApiClient {
     do {
       const page = await this.accessors(requestId, kind, { limit: ACCESSOR_PAGE_MAX, nextToken });
       yield page;
+      // A token handed back unchanged would page forever.
+      if (page.nextToken !== undefined && page.nextToken === nextToken) {
+        throw new StatusApiError(200, 'the same nextToken came back twice');
+      }
       nextToken = page.nextToken;
     } while (nextToken !== undefined);
   }
