@@ -51,7 +51,7 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-
 .pager { display: flex; gap: 1rem; margin: .75rem 0; }
 pre { background: var(--bg); padding: .75rem; border-radius: 6px; overflow-x: auto; font-size: .85rem; }
 .error { border: 1px solid var(--bad); color: var(--bad); border-radius: 6px; padding: .75rem; }
-.chart { width: 100%; height: auto; max-height: 220px; border: 1px solid var(--line); border-radius: 6px; }
+.chart { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 .chart .calls { fill: var(--accent); } .chart .throttled { fill: var(--warn); } .chart .parked { fill: var(--bad); }
 .chart text { font-size: 11px; fill: var(--muted); } .chart line { stroke: var(--line); }
 progress { width: 100%; max-width: 30rem; height: 1rem; }

@@ -4,8 +4,8 @@ import type { RatePoint, RateView } from '../rate-view.ts';
 
 export const RATE_REFRESH_SECONDS = 10;
 
-const WIDTH = 600;
-const HEIGHT = 160;
+const WIDTH = 1200;
+const HEIGHT = 170;
 const PAD = { left: 40, bottom: 18, top: 8 };
 
 interface Series {
@@ -73,7 +73,8 @@ function chart(series: Series, view: RateView): SafeHtml {
     0,
   );
   const peak = Math.max(...known);
-  const summary = `${series.title}: peak ${round(peak)} ${series.unit} per ${series.name === 'calls' ? 'second' : `${view.bucketSeconds} s`}, ${formatCount(total)} in 15 minutes`;
+  const per = series.name === 'calls' ? '' : ` per ${view.bucketSeconds} s`;
+  const summary = `${series.title}: peak ${round(peak)} ${series.unit}${per}, ${formatCount(total)} in 15 minutes`;
   return html`<h2>${series.title}</h2>
 <p class="note">${summary}</p>
 <svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${summary}">
