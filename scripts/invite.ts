@@ -117,7 +117,7 @@ function succeeded(report: InviteReport, waited: boolean): boolean {
   if (report.requestsFailed > 0) return false;
   if (!waited) return true;
   const outcome = report.outcome;
-  return outcome !== undefined && outcome.complete && outcome.failed === 0 && outcome.pending === 0;
+  return outcome?.complete === true && outcome.failed === 0 && outcome.pending === 0;
 }
 
 /** Runs the command and resolves to its exit code; errors are written to `io.stderr`. */

@@ -15,14 +15,16 @@ import {
   runRedrive,
 } from './lib/run-redrive.ts';
 import { createScriptSqsClient } from './lib/script-sqs-client.ts';
-import { SqsMessageMover } from './lib/sqs-message-mover.ts';
+import { createSqsMover } from './lib/sqs-message-mover.ts';
 import { SqsQueueDirectory } from './lib/sqs-queue-directory.ts';
 
 export const REDRIVE_USAGE = `Usage: npm run redrive -- --stage <stage> [options]
        npm run redrive -- --dlq-url <url> --queue-url <url> [options]
 
 Moves every message in the pipeline's dead-letter queue back to its invites queue with an SQS
-message move task (StartMessageMoveTask), then reports progress until the task ends.
+message move task (StartMessageMoveTask), then reports progress until the task ends. Where the
+endpoint has no message move tasks (fauxqs, npm start), the command moves them itself: it
+receives, sends to the invites queue and deletes, 10 at a time.
 
 Options:
   --stage <stage>         The deployed stage; the queues are <service>-<stage>-invites-dlq and
@@ -38,12 +40,12 @@ Options:
   -h, --help              Show this help
 
 Only one move task may run on a queue at a time: while one runs, the command refuses to
-start another. Ctrl-C stops watching; the task keeps running. HR events parked in the same
-DLQ are not invite chunks: the worker parks them again, as InvalidMessage.
+start another. Ctrl-C stops watching; a move task keeps running (a move this command makes
+itself stops). HR events parked in the same DLQ are not invite chunks: the worker parks them
+again, as InvalidMessage.
 AWS_ENDPOINT_URL_SQS points the command at another SQS endpoint; without it, a --dlq-url on
 this machine (localhost, 127.0.0.1) names the endpoint. An endpoint on this machine needs no
-AWS credentials: when the environment names none, dummy ones are used. fauxqs and the local
-stack do not implement message move tasks.
+AWS credentials: when the environment names none, dummy ones are used.
 
 Needs sqs:GetQueueUrl, sqs:GetQueueAttributes, sqs:StartMessageMoveTask,
 sqs:ListMessageMoveTasks, sqs:CancelMessageMoveTask, sqs:ReceiveMessage and
@@ -125,7 +127,7 @@ export async function main(
         region: parsed.region,
         queueUrl: parsed.options.dlqUrl,
       });
-      adapters = { queues: new SqsQueueDirectory(client), mover: new SqsMessageMover(client) };
+      adapters = { queues: new SqsQueueDirectory(client), mover: createSqsMover(client) };
     }
     const result = await runRedrive(parsed.options, { ...adapters, ...io });
     return result.exitCode;

@@ -11,6 +11,8 @@ export interface BannerFacts {
   simulated: boolean;
   spaceId: string;
   region: string;
+  /** Where `npm run console`, run with the same settings, serves the operator console. */
+  consoleUrl?: string;
 }
 
 /** The credentials the banner tells the AWS CLI to use: the local stack checks none. */
@@ -40,6 +42,9 @@ export function localStackBanner(facts: BannerFacts): string {
     `    invites       ${facts.invitesQueueUrl}`,
     `    dead letters  ${facts.deadLetterQueueUrl}`,
     `  re:Post Private ${facts.repostspaceEndpoint}${facts.simulated ? '  (simulator)' : ''}`,
+    ...(facts.consoleUrl
+      ? [`  Console         ${facts.consoleUrl}  (run npm run console in another shell)`]
+      : []),
     '',
     'Try it:',
     `  curl -s -X POST ${route} \\`,

@@ -16,16 +16,6 @@ function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** Query parameters as payload format 2.0 gives them: a repeated name's values joined by commas. */
-function queryStringParameters(url: URL): { queryStringParameters?: Record<string, string> } {
-  if (url.search === '' || url.search === '?') return {};
-  const parameters: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
-    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
-  }
-  return { queryStringParameters: parameters };
-}
-
 /** The payload format 2.0 event API Gateway HTTP API hands a Lambda integration for a request. */
 export function httpApiEvent(
   request: IncomingMessage,
@@ -41,8 +31,8 @@ export function httpApiEvent(
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    ...queryStringParameters(url),
     headers: lowerCaseHeaders(request),
+    ...queryStringParameters(url),
     pathParameters,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
@@ -65,6 +55,15 @@ export function httpApiEvent(
     isBase64Encoded: !textual,
     ...(body.length > 0 ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
   };
+}
+
+/** As payload format 2.0 gives them: decoded, repeated names joined with commas, absent when none. */
+function queryStringParameters(url: URL): { queryStringParameters?: Record<string, string> } {
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  }
+  return Object.keys(parameters).length === 0 ? {} : { queryStringParameters: parameters };
 }
 
 /** A Lambda proxy result as API Gateway HTTP API writes it back: status, headers and body. */

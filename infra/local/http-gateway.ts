@@ -77,6 +77,8 @@ export interface HttpGatewayOptions {
   region: string;
   /** Answers `GET /health`. */
   health: () => Promise<Record<string, unknown>>;
+  /** Answers `GET /local/rate` (the operator console's rate page), when given. */
+  rate?: () => unknown;
   /** Told about each request the intake answered and each event it was given. */
   onRequest?: (report: { method: string; statusCode: number; body: unknown; path: string }) => void;
   onEvent?: (report: { detailType: string; error?: unknown }) => void;
@@ -278,6 +280,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const url = new URL(`http://localhost${target}`);
     if (request.method === 'GET' && url.pathname === '/health') {
       sendJson(exchange, 200, await options.health());
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/local/rate' && options.rate) {
+      sendJson(exchange, 200, options.rate());
       return;
     }
     if (

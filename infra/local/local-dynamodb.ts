@@ -38,10 +38,11 @@ export async function startLocalDynamoDb(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    // Requests in flight finish first: dynalite answers them from a database it then closes.
     stop: () =>
       new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
         server.close((error?: Error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
       }),
   };
 }

@@ -53,6 +53,7 @@ async function main() {
       simulated: stack.simulator !== undefined,
       spaceId: config.defaultSpaceId,
       region: config.region,
+      consoleUrl: `http://127.0.0.1:${process.env.CONSOLE_PORT?.trim() || 8080}`,
     }),
   );
 

@@ -19,6 +19,7 @@ import { ensureTable, startLocalDynamoDb } from './local-dynamodb.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
 import { startLoopbackFauxqs } from './loopback-fauxqs.ts';
 import { rethrowPortInUse } from './port-in-use.ts';
+import { startRateSampler } from './rate-sampler.ts';
 import {
   type RepostspaceSimulator,
   startRepostspaceSimulator,
@@ -196,6 +197,18 @@ export async function startLocalStack(
           );
       },
     });
+    // The console's rate page: SendInvites calls, throttles and DLQ growth, a second at a time.
+    const rate = startRateSampler({
+      async read() {
+        const stats = simulator?.stats();
+        const dead = await depth(queues.deadLetter.url);
+        return {
+          ...(stats ? { calls: stats.calls, throttled: stats.throttled } : {}),
+          deadLetterDepth: dead.visible + dead.inFlight,
+        };
+      },
+    });
+    stops.push(async () => rate.stop());
     const gateway: HttpGateway = await startHttpGateway({
       port: config.port,
       routes: [
@@ -206,6 +219,7 @@ export async function startLocalStack(
       intake,
       intakeTimeoutSeconds: definitions.intake.timeoutSeconds,
       region: config.region,
+      rate: () => rate.series(),
       health: async () => ({
         status: 'ok',
         sqsEndpoint,

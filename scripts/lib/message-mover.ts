@@ -28,6 +28,9 @@ export interface MoveTask {
 export interface StartMoveInput {
   sourceArn: string;
   destinationArn: string;
+  /** The queues' URLs, for a mover that receives and sends itself; SQS's move tasks use the ARNs. */
+  sourceUrl: string;
+  destinationUrl: string;
   maxMessagesPerSecond?: number;
 }
 
@@ -39,6 +42,11 @@ export interface MessageMover {
   list(sourceArn: string): Promise<MoveTask[]>;
   /** Asks a running task to stop; resolves to the messages it had moved. */
   cancel(taskHandle: string): Promise<number | undefined>;
+  /**
+   * True when this process moves the messages itself (no message move tasks on the endpoint),
+   * so the move stops with the process; known once `list` has been called.
+   */
+  readonly inProcess?: boolean;
 }
 
 /** A queue's identity and how many messages it holds. */

@@ -12,6 +12,8 @@ import { formatBar, formatCount, type ScriptOutput, StatusDisplay } from './prog
 export const REDRIVE_DEFAULTS = {
   service: 'repost-invite-pipeline',
   pollIntervalMs: 5_000,
+  /** When this process moves the messages itself, there is no service to spare. */
+  inProcessPollIntervalMs: 500,
 } as const;
 
 export interface RedriveOptions {
@@ -36,8 +38,10 @@ export interface RedriveDependencies {
   stderr: ScriptOutput;
   /** Rejects when `signal` aborts. Defaults to a timer. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Aborting stops the watch; the move task itself keeps running. */
+  /** Aborting stops the watch; a move task keeps running, a move in this process stops. */
   signal?: AbortSignal;
+  /** Told about the task each time it is checked. */
+  onProgress?: (task: MoveTask) => void;
 }
 
 export type RedriveOutcome =
@@ -113,10 +117,10 @@ function findTask(tasks: MoveTask[], handle: string, newestBefore: number): Move
 }
 
 /**
- * Moves every message in the dead-letter queue back to the invites queue with an SQS message
- * move task, and watches it until it ends; with `cancel`, cancels the running task instead.
- * Refuses to start while a task is running. Throws `UsageError` when a queue is not named,
- * `QueueNotFoundError` when one does not exist, `MessageMoveUnsupportedError` off AWS.
+ * Moves every message in the dead-letter queue back to the invites queue with the mover (an
+ * SQS message move task, or this process itself where the endpoint has none) and watches it
+ * until it ends; with `cancel`, cancels the running task instead. Refuses to start while a task
+ * runs. Throws `UsageError` when a queue is not named, `QueueNotFoundError` when one is missing.
  */
 export async function runRedrive(
   options: RedriveOptions,
@@ -187,15 +191,25 @@ export async function runRedrive(
   const handle = await mover.start({
     sourceArn: dlq.arn,
     destinationArn: source.arn,
+    sourceUrl: dlqUrl,
+    destinationUrl: sourceUrl,
     ...(options.rate !== undefined ? { maxMessagesPerSecond: options.rate } : {}),
   });
+  const inProcess = mover.inProcess === true;
   const pace =
     options.rate !== undefined
       ? `at most ${formatCount(options.rate)} a second`
-      : 'at the pace SQS picks';
-  display.log(`Moving messages from ${dlqName} to ${sourceName}, ${pace}`);
+      : inProcess
+        ? 'as fast as the endpoint takes them'
+        : 'at the pace SQS picks';
+  const how = inProcess
+    ? ' by receiving, sending and deleting them (the endpoint has no message move tasks)'
+    : '';
+  display.log(`Moving messages from ${dlqName} to ${sourceName}${how}, ${pace}`);
 
-  const pollIntervalMs = options.pollIntervalMs ?? REDRIVE_DEFAULTS.pollIntervalMs;
+  const pollIntervalMs =
+    options.pollIntervalMs ??
+    (inProcess ? REDRIVE_DEFAULTS.inProcessPollIntervalMs : REDRIVE_DEFAULTS.pollIntervalMs);
   let last = '';
   let task: MoveTask | undefined;
   for (;;) {
@@ -203,13 +217,21 @@ export async function runRedrive(
       await sleep(pollIntervalMs, signal);
     } catch {
       display.end();
-      display.log(
-        'Stopped watching; the move task keeps running. Run the command again to see it, or with --cancel to stop it.',
-      );
+      if (inProcess) {
+        const moved = await mover.cancel(handle);
+        display.log(
+          `Stopped after moving ${formatCount(moved ?? task?.moved ?? 0)} messages; the rest stay in ${dlqName}.`,
+        );
+      } else {
+        display.log(
+          'Stopped watching; the move task keeps running. Run the command again to see it, or with --cancel to stop it.',
+        );
+      }
       return result('interrupted', task);
     }
     task = findTask(await mover.list(dlq.arn), handle, newestBefore);
     if (task === undefined) continue;
+    dependencies.onProgress?.(task);
     const total = task.toMove ?? depth(dlq);
     const line = `${formatCount(task.moved)}/${formatCount(total)} messages moved  ${task.status}`;
     display.status(`${formatBar(task.moved, total)} ${line}`);

@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { configuredEndpoint, configuredRegion, isHttpUrl } from '../../shared/config/aws-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
@@ -42,36 +43,60 @@ function sqsEndpoint(env: Environment, queueUrl: string | undefined): string | u
 }
 
 /**
- * An SQS client for an operator command. Region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
- * `us-east-1` for a loopback endpoint, else the SDK's chain (the profile's); a loopback endpoint
- * gets dummy credentials when the environment names none. Throws `UsageError` when no region is found.
+ * Region, endpoint and credentials for an operator command's client of a service at `endpoint`:
+ * the region is `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1` for a loopback
+ * endpoint, else left to the SDK's chain (the profile's); a loopback endpoint gets dummy
+ * credentials when the environment names none.
  */
-export async function createScriptSqsClient(options: ScriptSqsClientOptions): Promise<SQSClient> {
-  const { env } = options;
-  const endpoint = sqsEndpoint(env, options.queueUrl);
+export function scriptClientOptions(
+  env: Environment,
+  endpoint: string | undefined,
+  askedRegion: string | undefined,
+): AwsClientOptions & { endpoint?: string } {
   const target = endpoint === undefined ? undefined : new URL(endpoint);
   const region =
     target === undefined
-      ? (options.region ?? configuredRegion(env))
-      : resolveSigningRegion(options.region, target, env);
+      ? (askedRegion ?? configuredRegion(env))
+      : resolveSigningRegion(askedRegion, target, env);
   const local = target !== undefined && isLoopback(target) && !hasEnvironmentCredentials(env);
-  const client = createSqsClient({
+  return {
     ...(region !== undefined ? { region } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(local ? { credentials: { ...LOOPBACK_CREDENTIALS } } : {}),
-  });
+  };
+}
+
+/**
+ * Resolves a client's region once, so a missing one is a usage error, not a failure mid-run.
+ * Throws `UsageError` (and destroys the client) when there is none or it is not valid.
+ */
+export async function requireRegion(
+  client: { config: { region: () => Promise<string> }; destroy(): void },
+  service: string,
+): Promise<string> {
   try {
-    // Resolved once here so a missing region is a usage error, not a failure mid-run.
-    await client.config.region();
+    return await client.config.region();
   } catch (error) {
     client.destroy();
     const reason = (error as Error).message;
     throw new UsageError(
       reason === SDK_REGION_MISSING
-        ? 'No AWS region for SQS: pass --region or set AWS_REGION'
+        ? `No AWS region for ${service}: pass --region or set AWS_REGION`
         : `The AWS region is not valid (${reason}): pass --region or set AWS_REGION`,
       { cause: error },
     );
   }
+}
+
+/**
+ * An SQS client for an operator command, with `scriptClientOptions`. Throws `UsageError` when
+ * no region is found.
+ */
+export async function createScriptSqsClient(options: ScriptSqsClientOptions): Promise<SQSClient> {
+  const { env } = options;
+  const client = createSqsClient(
+    scriptClientOptions(env, sqsEndpoint(env, options.queueUrl), options.region),
+  );
+  await requireRegion(client, 'SQS');
   return client;
 }

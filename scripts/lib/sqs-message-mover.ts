@@ -5,7 +5,9 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { MessageMoveUnsupportedError } from './errors.ts';
+import { FallbackMessageMover } from './fallback-message-mover.ts';
 import type { MessageMover, MoveTask, StartMoveInput } from './message-mover.ts';
+import { SqsCopyingMover } from './sqs-copying-mover.ts';
 
 /** Error names an SQS endpoint answers an action it does not implement with. */
 const UNSUPPORTED_ACTION_ERRORS = new Set([
@@ -89,4 +91,12 @@ export class SqsMessageMover implements MessageMover {
       throw unsupported('CancelMessageMoveTask', error);
     }
   }
+}
+
+/**
+ * The mover `npm run redrive` and the console use: SQS's message move tasks, or, on an
+ * endpoint without them, receive, send and delete in this process.
+ */
+export function createSqsMover(client: SQSClient): MessageMover {
+  return new FallbackMessageMover(new SqsMessageMover(client), new SqsCopyingMover(client));
 }

@@ -187,6 +187,21 @@ test('answers ResourceNotFoundException for a space it does not know', async (t)
   assert.equal(simulator.deliveries.count('space-2', 'alice'), 0);
 });
 
+test('knows a space from the call after setKnownSpaceIds names it', async (t) => {
+  // Prepare
+  const simulator = await startSimulator(t, { knownSpaceIds: ['space-1'] });
+  const client = clientFor(t, simulator.url);
+  const before = await rejectionOf(client.sendInvites({ ...INPUT, spaceId: 'space-2' }));
+
+  // Act
+  simulator.setKnownSpaceIds(['space-1', 'space-2']);
+  await client.sendInvites({ ...INPUT, spaceId: 'space-2' });
+
+  // Assess
+  assert.ok(before instanceof ResourceNotFoundException);
+  assert.equal(simulator.deliveries.count('space-2', 'alice'), 1);
+});
+
 test('refuses an unsigned request with 403 AccessDeniedException', async (t) => {
   // Prepare
   const simulator = await startSimulator(t);

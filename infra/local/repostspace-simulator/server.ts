@@ -40,8 +40,9 @@ export async function startRepostspaceSimulator(
   const host = options.host ?? SIMULATOR_DEFAULTS.host;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const knownSpaceIds =
-    options.knownSpaceIds === undefined ? undefined : new Set(options.knownSpaceIds);
+  const spaceSet = (ids: readonly string[] | undefined) =>
+    ids === undefined ? undefined : new Set(ids);
+  let knownSpaceIds = spaceSet(options.knownSpaceIds);
   const throttle = options.throttle === undefined ? undefined : checkThrottle(options.throttle);
   const bucket = throttle === undefined ? undefined : new TokenBucket(throttle, now);
   let faults = checkFaults(options.faults ?? {});
@@ -195,6 +196,9 @@ export async function startRepostspaceSimulator(
     stats,
     setFaults(next) {
       faults = checkFaults(next);
+    },
+    setKnownSpaceIds(ids) {
+      knownSpaceIds = spaceSet(ids);
     },
     waitForDeliveredAccessors(count, { signal } = {}) {
       if (log.accessors >= count) return Promise.resolve(stats());

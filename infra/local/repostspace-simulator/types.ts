@@ -52,6 +52,8 @@ export interface RepostspaceSimulator {
   stats(): SimulatorStats;
   /** Replaces the fault rates for the calls that follow. */
   setFaults(faults: SimulatorFaults): void;
+  /** Replaces the spaces known to the calls that follow; undefined knows every space. */
+  setKnownSpaceIds(ids: readonly string[] | undefined): void;
   /**
    * Resolves once at least `count` accessor IDs were delivered (repeats included).
    * Rejects when `signal` aborts or the simulator stops first.

@@ -43,16 +43,7 @@ export class DynamoDbLedgerReader implements LedgerReader {
     const expiresAt = num(Item, 'expiresAt') ?? 0;
     // TTL deletes up to two days late: an expired record is gone, whatever DynamoDB still holds.
     if (Item === undefined || expiresAt <= now) return undefined;
-    return {
-      requestId,
-      spaceId: str(Item, 'spaceId') ?? '',
-      source: (str(Item, 'source') ?? 'http') as RequestSource,
-      requestedBy: str(Item, 'requestedBy') ?? '',
-      accessorCount: num(Item, 'accessorCount') ?? 0,
-      partCount: num(Item, 'partCount') ?? 0,
-      createdAt: num(Item, 'createdAt') ?? 0,
-      expiresAt,
-    };
+    return { ...requestRecordOf(Item), requestId };
   }
 
   async parts(requestId: string): Promise<PartSummary[]> {
@@ -127,6 +118,20 @@ export class DynamoDbLedgerReader implements LedgerReader {
     } while (exclusiveStart !== undefined);
     return items;
   }
+}
+
+/** A request's record from its item, or from its copy in the day's list (`REQUESTS#<day>`). */
+export function requestRecordOf(item: Item): RequestRecord {
+  return {
+    requestId: str(item, 'requestId') ?? '',
+    spaceId: str(item, 'spaceId') ?? '',
+    source: (str(item, 'source') ?? 'http') as RequestSource,
+    requestedBy: str(item, 'requestedBy') ?? '',
+    accessorCount: num(item, 'accessorCount') ?? 0,
+    partCount: num(item, 'partCount') ?? 0,
+    createdAt: num(item, 'createdAt') ?? 0,
+    expiresAt: num(item, 'expiresAt') ?? 0,
+  };
 }
 
 function summaryOf(item: Item): PartSummary {

@@ -79,4 +79,14 @@ describe('localStackBanner', () => {
     assert.match(banner, /re:Post Private http:\/\/127\.0\.0\.1:4580 {2}\(simulator\)/);
     assert.doesNotMatch(elsewhere, /\(simulator\)/);
   });
+
+  it('prints where the operator console serves, when told', () => {
+    const banner = localStackBanner({ ...FACTS, consoleUrl: 'http://127.0.0.1:8080' });
+
+    assert.match(
+      banner,
+      /Console {9}http:\/\/127\.0\.0\.1:8080 {2}\(run npm run console in another shell\)/,
+    );
+    assert.doesNotMatch(localStackBanner(FACTS), /Console/);
+  });
 });

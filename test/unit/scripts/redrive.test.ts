@@ -124,7 +124,13 @@ describe('runRedrive', () => {
     assert.equal(result.exitCode, 0);
     assert.deepEqual(queues.looked, [DLQ_NAME, QUEUE_NAME]);
     assert.deepEqual(mover.started, [
-      { sourceArn: arn(DLQ_NAME), destinationArn: arn(QUEUE_NAME), maxMessagesPerSecond: 10 },
+      {
+        sourceArn: arn(DLQ_NAME),
+        destinationArn: arn(QUEUE_NAME),
+        sourceUrl: url(DLQ_NAME),
+        destinationUrl: url(QUEUE_NAME),
+        maxMessagesPerSecond: 10,
+      },
     ]);
     assert.deepEqual(out.sleeps, [3_000, 3_000, 3_000]);
     assert.match(out.out(), new RegExp(`Dead-letter queue  ${DLQ_NAME} holds 5 messages`));
@@ -286,6 +292,54 @@ describe('runRedrive', () => {
 
     assert.equal(result.outcome, 'interrupted');
     assert.match(out.out(), /the move task keeps running/);
+  });
+
+  it('stops a move this process makes itself when interrupted, and says what it moved', async () => {
+    const interrupt = new AbortController();
+    const mover = Object.assign(new FakeMover([]), { inProcess: true });
+    const out = io();
+    interrupt.abort();
+
+    const result = await runRedrive(
+      { stage: 'dev' },
+      {
+        queues: new FakeQueues(2),
+        mover,
+        ...out,
+        signal: interrupt.signal,
+        sleep: async (_ms, signal) => signal?.throwIfAborted(),
+      },
+    );
+
+    assert.equal(result.outcome, 'interrupted');
+    assert.deepEqual(mover.cancelled, ['handle-new']);
+    assert.match(out.out(), /by receiving, sending and deleting them/);
+    assert.match(out.out(), /Stopped after moving 7 messages; the rest stay in/);
+  });
+
+  it('tells onProgress about the task at every check, polling faster for an in-process move', async () => {
+    const mover = Object.assign(
+      new FakeMover([
+        { moved: 1, toMove: 2 },
+        { moved: 2, toMove: 2, status: 'COMPLETED' },
+      ]),
+      { inProcess: true },
+    );
+    const seen: string[] = [];
+    const out = io();
+
+    await runRedrive(
+      { stage: 'dev' },
+      {
+        queues: new FakeQueues(2),
+        mover,
+        ...out,
+        onProgress: (task) => seen.push(`${task.moved}/${task.toMove} ${task.status}`),
+      },
+    );
+
+    assert.deepEqual(seen, ['1/2 RUNNING', '2/2 COMPLETED']);
+    assert.deepEqual(out.sleeps, [500, 500]);
   });
 
   it('needs a stage or queue URLs, and names a missing queue', async () => {

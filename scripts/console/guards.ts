@@ -1,0 +1,30 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isLoopbackHost } from '../../infra/local/http-gateway.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Why a request is refused before any route sees it, or undefined when it may go on. */
+export function refusal(request: IncomingMessage, port: number): string | undefined {
+  // A page elsewhere that rebinds its name to 127.0.0.1 still sends its own name.
+  if (!isLoopbackHost(request.headers.host)) return 'This console answers only on 127.0.0.1';
+  if (SAFE_METHODS.has(request.method ?? 'GET')) return undefined;
+  const origin = request.headers.origin;
+  const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
+  if (origin === undefined || !own.includes(origin)) {
+    return 'A request that changes something must come from the console’s own pages';
+  }
+  return undefined;
+}
+
+/** A per-process token the console's forms carry, checked on every POST beside the Origin. */
+export class CsrfToken {
+  readonly value = randomBytes(32).toString('base64url');
+
+  matches(candidate: string | undefined): boolean {
+    if (candidate === undefined) return false;
+    const given = Buffer.from(candidate);
+    const expected = Buffer.from(this.value);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
