@@ -41,6 +41,10 @@ Options:
   --no-header             CSV only: the file has no header row; read the IDs from its first
                           column, the first row included (--header: the first row must be a
                           header naming the accessor column)
+  --resend                Invite everyone in the file, even those invited to the space within
+                          the deployment's REINVITE_AFTER_DAYS (by default they are skipped)
+  --dry-run               Only ask the API who was invited recently and who would be invited
+                          now, for the whole file; nothing is queued or recorded
   --wait                  After sending, follow every request's status until it settles
                           (one progress line: invited / total, failed), then list every
                           accessor not invited with the reason
@@ -82,6 +86,8 @@ const OPTIONS = {
   header: { type: 'boolean' },
   report: { type: 'string' },
   wait: { type: 'boolean' },
+  resend: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -107,6 +113,8 @@ export function parseInviteArgs(
       sign: typeof values.sign === 'boolean' ? values.sign : undefined,
       header: typeof values.header === 'boolean' ? values.header : undefined,
       wait: values.wait === true ? true : undefined,
+      resend: values.resend === true ? true : undefined,
+      dryRun: values['dry-run'] === true ? true : undefined,
     }),
   };
   return { help: false, options };

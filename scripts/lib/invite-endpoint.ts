@@ -12,6 +12,8 @@ export interface AcceptedAttempt {
   messageCount: number;
   /** The API answered an earlier request with the same idempotency key. */
   replayed: boolean;
+  /** A dry run's answer: how many were invited recently, how many would be now. */
+  dryRun?: { alreadyInvited: number; wouldInvite: number };
 }
 
 /** An HTTP error answer, shaped like the service's errors where the intake wrote it. */
@@ -73,6 +75,14 @@ export async function postInviteRequest(
       accessorCount: numberField(parsed, 'accessorCount'),
       messageCount: numberField(parsed, 'messageCount'),
       replayed: answer.headers.get('idempotent-replayed') === 'true',
+      ...(parsed.dryRun === true
+        ? {
+            dryRun: {
+              alreadyInvited: numberField(parsed, 'alreadyInvited'),
+              wouldInvite: numberField(parsed, 'wouldInvite'),
+            },
+          }
+        : {}),
     };
   }
   return refusal(answer, parsed, ok);

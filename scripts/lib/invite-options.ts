@@ -24,6 +24,10 @@ export interface InviteOptions {
   report?: string;
   /** Follow every request's status until it settles, and report the accessors not invited. */
   wait?: boolean;
+  /** Invite everyone, even those invited to the space recently (`"resend": true`). */
+  resend?: boolean;
+  /** Only ask who would be invited: nothing is queued or recorded (`"dryRun": true`). */
+  dryRun?: boolean;
   /** Shortest wait between two status polls (`--wait`). */
   pollIntervalMs?: number;
   retry?: RetryPolicy;

@@ -33,6 +33,7 @@ export async function planInvite(options: InviteOptions): Promise<InvitePlan> {
     batches = splitIntoRequests(accessorIds, {
       title: options.title,
       body: options.body,
+      flags: { resend: options.resend === true, dryRun: options.dryRun === true },
       maxIds: options.idsPerRequest ?? INVITE_DEFAULTS.idsPerRequest,
       maxBytes: options.maxRequestBytes ?? INVITE_DEFAULTS.maxRequestBytes,
     });

@@ -22,6 +22,8 @@ export interface RequestReport {
   idempotencyKey?: string;
   /** The API had accepted it already: a retry found the first answer. */
   replayed?: boolean;
+  /** A dry run's answer for this request. */
+  dryRun?: { alreadyInvited: number; wouldInvite: number };
   acceptedAccessors?: number;
   messageCount?: number;
   httpStatus?: number;
@@ -32,6 +34,8 @@ export interface RequestReport {
 
 export interface InviteReport {
   url: string;
+  /** Only asked who would be invited. */
+  dryRun?: boolean;
   spaceId: string;
   file: string;
   signed: boolean;
@@ -125,8 +129,29 @@ export function describeFailure(request: RequestReport): string {
   return `${status}${type}${request.message ?? ''}${attempts}`;
 }
 
+/** A dry run's totals over its requests. */
+export function dryRunTotals(report: InviteReport) {
+  const sum = (key: 'alreadyInvited' | 'wouldInvite') =>
+    report.requests.reduce((all, request) => all + (request.dryRun?.[key] ?? 0), 0);
+  return { alreadyInvited: sum('alreadyInvited'), wouldInvite: sum('wouldInvite') };
+}
+
+/** The closing summary of a dry run: who was invited recently, who would be now. */
+function formatDryRun(report: InviteReport): string[] {
+  const { alreadyInvited, wouldInvite } = dryRunTotals(report);
+  return [
+    '',
+    'Dry run: nothing was queued or recorded.',
+    `Accessors           ${formatCount(report.accessorCount)}`,
+    `Invited recently    ${formatCount(alreadyInvited)}`,
+    `Would be invited    ${formatCount(wouldInvite)}`,
+    `Messages            ${formatCount(report.messagesQueued)}`,
+  ];
+}
+
 /** The closing summary: counts, request IDs, and every failure with its reason. */
 export function formatSummary(report: InviteReport, reportPath?: string): string {
+  if (report.dryRun && report.requestsFailed === 0) return `${formatDryRun(report).join('\n')}\n`;
   const total = report.requests.length;
   const ids = report.requestIds;
   const listed = ids.slice(0, PRINTED_REQUEST_IDS).join(', ');

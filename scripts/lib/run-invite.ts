@@ -95,9 +95,14 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     if (io.signal?.aborted) return;
     const ids = batches[request.index - 1] as string[];
     const label = `request ${request.index}/${batches.length}`;
-    request.idempotencyKey = `invite-${runId}-${request.index}`;
-    const body = inviteRequestBody(ids, options.title, options.body);
-    await sendWithRetry(request, body, label, { ...retry, idempotencyKey: request.idempotencyKey });
+    // A dry run records nothing, so it needs no key.
+    if (!options.dryRun) request.idempotencyKey = `invite-${runId}-${request.index}`;
+    const flags = { resend: options.resend === true, dryRun: options.dryRun === true };
+    const body = inviteRequestBody(ids, options.title, options.body, flags);
+    await sendWithRetry(request, body, label, {
+      ...retry,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    });
     progress.doneIds += request.accessorCount;
     progress.doneRequests++;
     if (request.status === 'accepted') {
@@ -119,6 +124,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   const accepted = requests.filter((request) => request.status === 'accepted');
   const report: InviteReport = {
     url: options.url,
+    ...(options.dryRun ? { dryRun: true } : {}),
     spaceId: options.spaceId,
     file: options.file,
     signed: signer.signed,
@@ -136,7 +142,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
       .filter((request) => request.status !== 'accepted')
       .flatMap((request) => batches[request.index - 1] as string[]),
   };
-  if (options.wait && accepted.length > 0 && !io.signal?.aborted) {
+  if (options.wait && !options.dryRun && accepted.length > 0 && !io.signal?.aborted) {
     display.log(`Following ${plural(accepted.length, 'request')} until every accessor is settled…`);
     const followed = await followRequests(
       accepted.map((request) => request.requestId ?? ''),

@@ -38,6 +38,7 @@ export async function sendWithRetry(
       request.acceptedAccessors = attempt.accessorCount;
       request.messageCount = attempt.messageCount;
       if (attempt.replayed) request.replayed = true;
+      if (attempt.dryRun) request.dryRun = attempt.dryRun;
       return;
     }
     const failure =

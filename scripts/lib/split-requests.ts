@@ -10,18 +10,36 @@ export const INVITE_REQUEST_LIMITS = {
   maxRequestBytes: 4 * 1024 * 1024,
 } as const;
 
+/** Options of a request that change its body: invite even the recently invited, or only look. */
+export interface RequestFlags {
+  resend?: boolean;
+  dryRun?: boolean;
+}
+
 export interface SplitOptions {
   title: string;
   body: string;
+  flags?: RequestFlags;
   /** Most accessor IDs in one request. */
   maxIds: number;
   /** Most bytes of one request body, counted as `embeddedBytes` counts them. */
   maxBytes: number;
 }
 
-/** The JSON body of one `POST /spaces/{spaceId}/invite` request. */
-export function inviteRequestBody(accessorIds: readonly string[], title: string, body: string) {
-  return JSON.stringify({ accessorIds, title, body });
+/** The JSON body of one `POST /spaces/{spaceId}/invite` request; flags only when set. */
+export function inviteRequestBody(
+  accessorIds: readonly string[],
+  title: string,
+  body: string,
+  flags: RequestFlags = {},
+) {
+  return JSON.stringify({
+    accessorIds,
+    title,
+    body,
+    ...(flags.resend ? { resend: true } : {}),
+    ...(flags.dryRun ? { dryRun: true } : {}),
+  });
 }
 
 /**
@@ -37,7 +55,7 @@ export function embeddedBytes(json: string): number {
  * of at most `maxBytes`. Throws `RangeError` when one ID alone would not fit.
  */
 export function splitIntoRequests(ids: readonly string[], options: SplitOptions): string[][] {
-  const envelope = embeddedBytes(inviteRequestBody([], options.title, options.body));
+  const envelope = embeddedBytes(inviteRequestBody([], options.title, options.body, options.flags));
   return pack(ids, {
     maxCount: options.maxIds,
     maxBytes: options.maxBytes,

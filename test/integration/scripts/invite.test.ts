@@ -13,6 +13,7 @@ import {
 } from '../../../infra/local/repostspace-simulator/verify-sigv4.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { main } from '../../../scripts/invite.ts';
+import { dryRunTotals } from '../../../scripts/lib/invite-report.ts';
 import { type InviteIo, type InviteReport, runInvite } from '../../../scripts/lib/run-invite.ts';
 import { main as status } from '../../../scripts/status.ts';
 import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
@@ -609,6 +610,72 @@ describe('npm run invite against the local stack', () => {
     assert.match(stderr, /people\.csv: line 1: the first row \("email", "name"\)/);
     assert.match(stderr, /Pass --column <name>/);
     assert.match(stderr, /Nothing was sent/);
+  });
+
+  // Last: a resend invites people twice on purpose, which the checks above count as duplicates.
+  it('--dry-run counts who was invited recently and queues nothing; without --resend they are skipped, with it invited again', async () => {
+    const invited = ids('waited-ok', 12);
+    const fresh = ids('dry-new', 5);
+    proxy.reset();
+    const dry = io();
+
+    const preview = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('dry.txt', [...invited, ...fresh]),
+        title: 'Hi',
+        body: 'Join',
+        dryRun: true,
+      },
+      dry,
+    );
+
+    assert.deepEqual(dryRunTotals(preview), { alreadyInvited: 12, wouldInvite: 5 });
+    assert.equal(preview.dryRun, true);
+    assert.equal(proxy.received.length, 1);
+    assert.equal(proxy.received[0]?.headers['idempotency-key'], undefined);
+    assert.equal(JSON.parse(String(proxy.received[0]?.body ?? '{}')).dryRun, true);
+    assert.match(dry.stdout.text(), /Dry run: nothing was queued or recorded\./);
+    assert.match(dry.stdout.text(), /Invited recently {4}12\nWould be invited {4}5\n/);
+
+    const again = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('again.txt', invited),
+        title: 'Hi',
+        body: 'Join',
+        wait: true,
+        pollIntervalMs: 20,
+      },
+      io(),
+    );
+    assert.equal(again.outcome?.skipped, 12);
+    assert.equal(again.outcome?.invited, 0);
+    assert.deepEqual(
+      new Set(again.outcome?.notInvited.map((row) => `${row.result}:${row.errorType}`)),
+      new Set(['skipped:AlreadyInvited']),
+    );
+
+    const resent = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('resend.txt', invited),
+        title: 'Hi',
+        body: 'Join',
+        resend: true,
+        wait: true,
+        pollIntervalMs: 20,
+      },
+      io(),
+    );
+    assert.equal(resent.outcome?.invited, 12);
+    const posted = proxy.received.filter((request) => request.method === 'POST').at(-1);
+    assert.equal(JSON.parse(String(posted?.body ?? '{}')).resend, true);
+    for (const id of invited) assert.equal(stack.simulator?.deliveries.count(SPACE, id), 2, id);
+    for (const id of fresh) assert.equal(stack.simulator?.deliveries.count(SPACE, id), 0, id);
   });
 
   it('prints its usage when run as a command', async () => {
