@@ -16,6 +16,20 @@ function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/**
+ * The query as payload format 2.0 carries it: names and values decoded, a repeated name's
+ * values joined with commas, and no field at all without a query.
+ */
+function queryParameters(url: URL): Record<string, string> | undefined {
+  const parameters = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    const earlier = parameters.get(name);
+    parameters.set(name, earlier === undefined ? value : `${earlier},${value}`);
+  }
+  // fromEntries defines own properties, so a parameter named __proto__ stays a parameter.
+  return parameters.size > 0 ? Object.fromEntries(parameters) : undefined;
+}
+
 /** The payload format 2.0 event API Gateway HTTP API hands a Lambda integration for a request. */
 export function httpApiEvent(
   request: IncomingMessage,
@@ -26,13 +40,14 @@ export function httpApiEvent(
   const textual =
     body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '';
   const now = new Date();
+  const query = queryParameters(url);
   return {
     version: '2.0',
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers: lowerCaseHeaders(request),
-    ...queryStringParameters(url),
+    ...(query ? { queryStringParameters: query } : {}),
     pathParameters,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
@@ -55,15 +70,6 @@ export function httpApiEvent(
     isBase64Encoded: !textual,
     ...(body.length > 0 ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
   };
-}
-
-/** As payload format 2.0 gives them: decoded, repeated names joined with commas, absent when none. */
-function queryStringParameters(url: URL): { queryStringParameters?: Record<string, string> } {
-  const parameters: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
-    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
-  }
-  return Object.keys(parameters).length === 0 ? {} : { queryStringParameters: parameters };
 }
 
 /** A Lambda proxy result as API Gateway HTTP API writes it back: status, headers and body. */

@@ -1,4 +1,9 @@
-import type { PartSummary, RequestRecord, RequestSource } from './request-record.ts';
+import {
+  PART_OUTCOMES,
+  type PartSummary,
+  type RequestRecord,
+  type RequestSource,
+} from './request-record.ts';
 
 export const REQUEST_STATUSES = {
   running: 'Running',
@@ -26,8 +31,8 @@ export interface RequestStatus {
 /**
  * A request's status from its record and its settled parts. Every accessor is counted once:
  * `total = invited + skipped + pending + failed`, where pending is what no settled part covers.
- * Running while anything is pending; then Succeeded without failures, Failed when nothing was
- * invited or skipped, CompletedWithErrors otherwise.
+ * Running while anything is pending; then Succeeded without failures (no failed accessor and no
+ * failed part), Failed when nothing was invited or skipped, CompletedWithErrors otherwise.
  */
 export function summarizeRequest(
   record: RequestRecord,
@@ -46,7 +51,9 @@ export function summarizeRequest(
     skipped += part.skipped;
     failed += part.failed;
     updatedAt = Math.max(updatedAt, part.updatedAt);
-    if (part.failed === 0) continue;
+    // A failed part is a failure even when it names no accessor (an HR event refused before
+    // any ID could be read): such a request reads Failed, with its reason, never Succeeded.
+    if (part.failed === 0 && part.outcome !== PART_OUTCOMES.failed) continue;
     const errorType = part.errorType ?? 'UnknownError';
     const errorMessage = part.errorMessage ?? errorType;
     const key = JSON.stringify([errorType, errorMessage]);
@@ -61,7 +68,7 @@ export function summarizeRequest(
     spaceId: record.spaceId,
     source: record.source,
     requestedBy: record.requestedBy,
-    status: statusOf({ invited, skipped, pending, failed }),
+    status: statusOf({ invited, skipped, pending, failed }, failures.size > 0),
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     expiresAt: new Date(record.expiresAt).toISOString(),
@@ -70,9 +77,12 @@ export function summarizeRequest(
   };
 }
 
-function statusOf(counts: { invited: number; skipped: number; pending: number; failed: number }) {
+function statusOf(
+  counts: { invited: number; skipped: number; pending: number; failed: number },
+  anyFailure: boolean,
+) {
   if (counts.pending > 0) return REQUEST_STATUSES.running;
-  if (counts.failed === 0) return REQUEST_STATUSES.succeeded;
+  if (!anyFailure) return REQUEST_STATUSES.succeeded;
   if (counts.invited + counts.skipped === 0) return REQUEST_STATUSES.failed;
   return REQUEST_STATUSES.completedWithErrors;
 }

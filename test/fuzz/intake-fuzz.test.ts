@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Agent, type IncomingHttpHeaders, METHODS, request } from 'node:http';
+import { Agent, METHODS } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
@@ -14,6 +14,7 @@ import {
 } from '../helpers/arbitraries.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../helpers/fakes.ts';
+import { type HttpResponse, sendRequest } from '../helpers/http-request.ts';
 import { MemoryLedger } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { silentLogger } from '../helpers/logs.ts';
@@ -574,53 +575,6 @@ describe('fuzzing the intake with HR events in process', () => {
 
 // ---- (b) The local stack's HTTP endpoint, over real HTTP. ----
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * Sends a request with the path exactly as given (fetch would normalise it). Settles on the
- * response: a server that answers before reading a large body may reset the upload after it.
- */
-function send(
-  base: URL,
-  agent: Agent,
-  options: { method: string; path: string; headers: Record<string, string>; body?: Buffer },
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const outgoing = request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method: options.method,
-        path: options.path,
-        headers: options.headers,
-        agent,
-      },
-      (response) => {
-        answered = true;
-        const parts: Buffer[] = [];
-        response.on('data', (part: Buffer) => parts.push(part));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(parts).toString('utf8'),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    outgoing.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    outgoing.end(options.body);
-  });
-}
-
 /** Printable ASCII a request target may hold as is, plus percent escapes. */
 const pathCharacters = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(..."abcSPZ019-_.~!$&'()*+,;=:@".split('')) },
@@ -755,7 +709,7 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
     state.cleanup();
   });
 
-  function assertJsonRefusal(response: RawResponse, method: string) {
+  function assertJsonRefusal(response: HttpResponse, method: string) {
     assert.ok(
       response.status >= 400 && response.status < 500,
       `expected a 4xx, got ${response.status}: ${response.body.slice(0, 200)}`,
@@ -791,7 +745,7 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
           if (contentType !== undefined) headers['content-type'] = contentType;
           if (body !== undefined) headers['content-length'] = String(body.length);
 
-          const response = await send(base, agent, { method, path, headers, body });
+          const response = await sendRequest(base, agent, { method, path, headers, body });
 
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           assertJsonRefusal(response, method);
@@ -817,7 +771,7 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
       ];
       for (const { path, headers } of cases) {
         runs.set('http: oversized', (runs.get('http: oversized') ?? 0) + 1);
-        const response = await send(base, oneShot, {
+        const response = await sendRequest(base, oneShot, {
           method: 'POST',
           path,
           headers: { 'content-type': 'application/json', ...headers },
