@@ -94,7 +94,8 @@ export function createStatusHandler(dependencies: StatusDependencies) {
       );
     }
     const requestId = requestIdOf(event);
-    const listing = event.rawPath.endsWith('/accessors');
+    // The route, not the path: a request whose ID reads `accessors` is still a request.
+    const listing = event.routeKey.endsWith('/accessors');
     const page = listing ? pageOf(event) : undefined;
     const record = await ports.ledger.request(requestId, now());
     if (record === undefined) throw new RequestNotFoundError(requestId);

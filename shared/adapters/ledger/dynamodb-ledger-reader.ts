@@ -38,7 +38,12 @@ export class DynamoDbLedgerReader implements LedgerReader {
 
   async request(requestId: string, now: number): Promise<RequestRecord | undefined> {
     const { Item } = await this.#client.send(
-      new GetItemCommand({ TableName: this.#tableName, Key: key(LEDGER_KEYS.request(requestId)) }),
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.request(requestId)),
+        // A client follows the 202's Location at once; an eventually consistent read may 404.
+        ConsistentRead: true,
+      }),
     );
     const expiresAt = num(Item, 'expiresAt') ?? 0;
     // TTL deletes up to two days late: an expired record is gone, whatever DynamoDB still holds.
@@ -67,6 +72,7 @@ export class DynamoDbLedgerReader implements LedgerReader {
       const { Items = [], LastEvaluatedKey } = await this.#client.send(
         new QueryCommand({
           TableName: this.#tableName,
+          ConsistentRead: true,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: {
             ':pk': { S: LEDGER_KEYS.request(requestId).pk },
@@ -105,6 +111,7 @@ export class DynamoDbLedgerReader implements LedgerReader {
       const { Items = [], LastEvaluatedKey } = await this.#client.send(
         new QueryCommand({
           TableName: this.#tableName,
+          ConsistentRead: true,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: {
             ':pk': { S: LEDGER_KEYS.request(requestId).pk },
