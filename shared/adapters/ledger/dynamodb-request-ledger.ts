@@ -31,33 +31,36 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
     expiresAt: number,
     now: number,
   ): Promise<IdempotencyRecord | undefined> {
-    try {
-      await this.#client.send(
-        new PutItemCommand({
+    // The holder may be deleted between a refused put and the read; then the key is free again.
+    for (;;) {
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#tableName,
+            Item: {
+              ...key(LEDGER_KEYS.idempotency(hash)),
+              ...idempotencyAttributes(record),
+              expiresAt: n(expiresAt),
+              ttl: ttl(expiresAt),
+            },
+            // A key past its expiry is free again, whether or not TTL has deleted it yet.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': n(now) },
+          }),
+        );
+        return undefined;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const { Item } = await this.#client.send(
+        new GetItemCommand({
           TableName: this.#tableName,
-          Item: {
-            ...key(LEDGER_KEYS.idempotency(hash)),
-            ...idempotencyAttributes(record),
-            expiresAt: n(expiresAt),
-            ttl: ttl(expiresAt),
-          },
-          // A key past its expiry is free again, whether or not TTL has deleted it yet.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': n(now) },
+          Key: key(LEDGER_KEYS.idempotency(hash)),
+          ConsistentRead: true,
         }),
       );
-      return undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (Item !== undefined) return readIdempotency(Item);
     }
-    const { Item } = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: key(LEDGER_KEYS.idempotency(hash)),
-        ConsistentRead: true,
-      }),
-    );
-    return Item === undefined ? undefined : readIdempotency(Item);
   }
 
   async takeOver(hash: string, expected: IdempotencyRecord, lockedUntil: number): Promise<boolean> {

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -24,6 +26,7 @@ import type {
 } from '../../../shared/domain/request-record.ts';
 import { summarizeRequest } from '../../../shared/domain/request-status.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -211,6 +214,43 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.equal(atExpiry?.requestId, 'old', 'a key is live up to its expiry');
       assert.equal(afterExpiry, undefined, 'claimed once expired');
       assert.deepEqual(holder, fresh);
+    });
+
+    it('claims a key whose holder is deleted between the refused put and the read', async () => {
+      const hash = newRequestId('key-vanishing');
+      await ledger.claim(hash, idempotencyRecord({ requestId: 'old' }), NOW + DAY_MS, NOW);
+      const keys = LEDGER_KEYS.idempotency(hash);
+      let deleted = false;
+      // The SDK's own middleware stack, on a client of the same endpoint: before the first
+      // read, the holder's item goes, as TTL or a settle-and-delete would take it.
+      const racing = new DynamoDBClient({
+        endpoint: db.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+      });
+      racing.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'GetItemCommand' && !deleted) {
+            deleted = true;
+            await db.client.send(
+              new DeleteItemCommand({ TableName: db.tableName, Key: key(keys) }),
+            );
+          }
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const fresh = idempotencyRecord({ requestId: 'new', fingerprint: 'new' });
+
+      const claimed = await new DynamoDbRequestLedger({
+        client: racing,
+        tableName: db.tableName,
+      }).claim(hash, fresh, NOW + DAY_MS, NOW);
+
+      assert.equal(deleted, true);
+      assert.equal(claimed, undefined, 'the key was free, so this claim holds it');
+      assert.equal((await getItem(keys))?.requestId?.S, 'new');
+      racing.destroy();
     });
 
     it('takes a key over only from the exact state and lock read, and only once', async () => {
