@@ -1,0 +1,145 @@
+/**
+ * `npm run forget`: deletes a space's invite-once records, so its next requests invite everyone
+ * again. Run with `--help` for the options.
+ */
+import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite-history.ts';
+import type { Environment } from '../shared/config/environment.ts';
+import { SPACE_ID_PATTERN } from '../shared/domain/constants.ts';
+import { parseOptions, stringOption } from './lib/cli-args.ts';
+import { UsageError } from './lib/errors.ts';
+import { type LedgerTarget, openLedgerTable } from './lib/ledger-table.ts';
+import { formatCount, type ScriptOutput, StatusDisplay } from './lib/progress.ts';
+
+export const FORGET_USAGE = `Usage: npm run forget -- --space <spaceId> [--stack <name> | --table <name>] [--yes]
+
+The pipeline remembers when it last invited each accessor to a space, and leaves out anyone
+invited within REINVITE_AFTER_DAYS. This command forgets all of that for one space (after the
+space was recreated, say), so its next requests invite everyone again. Without --yes it only
+counts the records.
+
+Options:
+  --space <spaceId>   The space whose records to forget
+  --stack <name>      A deployed stack (repost-invite-pipeline-<stage>); the table is its
+                      LedgerTableName output
+  --table <name>      The ledger table by name (AWS_ENDPOINT_URL_DYNAMODB names another endpoint)
+  --region <region>   The table's region (default: AWS_REGION, then AWS_DEFAULT_REGION, then
+                      the AWS config's profile)
+  --yes               Delete the records; without it, only count them
+  -h, --help          Show this help
+
+Without --stack or --table it works on the local stack npm start runs (LOCAL_DYNAMODB_PORT,
+AWS_ENDPOINT_URL_DYNAMODB). Requests still in flight for the space record again whom they
+invite. Needs dynamodb:Query and dynamodb:BatchWriteItem on the table (and
+cloudformation:DescribeStacks with --stack).
+
+Exit codes: 0 counted or forgotten, 1 the table could not be read or written, 2 invalid
+arguments or no region.
+`;
+
+const OPTIONS = {
+  space: { type: 'string' },
+  stack: { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  yes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ForgetOptions {
+  spaceId: string;
+  target: LedgerTarget;
+  yes: boolean;
+}
+
+/** Reads the command line; `help` when usage was asked for. Throws `UsageError`. */
+export function parseForgetArgs(argv: readonly string[]): { help: true } | ForgetOptions {
+  const values = parseOptions(argv, OPTIONS);
+  if (values.help === true) return { help: true };
+  const spaceId = stringOption(values, 'space');
+  if (spaceId === undefined) throw new UsageError('Pass --space <spaceId>');
+  if (!SPACE_ID_PATTERN.test(spaceId)) {
+    throw new UsageError(`--space must be a space ID (letters, digits, _ and -), got "${spaceId}"`);
+  }
+  const stackName = stringOption(values, 'stack');
+  const tableName = stringOption(values, 'table');
+  const region = stringOption(values, 'region');
+  const inRegion = region === undefined ? {} : { region };
+  let target: LedgerTarget;
+  if (stackName !== undefined && tableName !== undefined) {
+    throw new UsageError('Pass --stack or --table, not both');
+  } else if (stackName !== undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+      throw new UsageError(`--stack must be a CloudFormation stack name, got "${stackName}"`);
+    }
+    target = { kind: 'stack', stackName, ...inRegion };
+  } else if (tableName !== undefined) {
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+      throw new UsageError(`--table must be a DynamoDB table name, got "${tableName}"`);
+    }
+    target = { kind: 'table', tableName, ...inRegion };
+  } else {
+    if (region !== undefined) throw new UsageError('--region goes with --stack or --table');
+    target = { kind: 'local' };
+  }
+  return { spaceId, target, yes: values.yes === true };
+}
+
+/** Runs the command and resolves to its exit code; errors are written to `stderr`. */
+export async function main(
+  argv: readonly string[],
+  io: { stdout: ScriptOutput; stderr: ScriptOutput; env: Environment },
+): Promise<number> {
+  let parsed: ReturnType<typeof parseForgetArgs>;
+  try {
+    parsed = parseForgetArgs(argv);
+  } catch (error) {
+    io.stderr.write(`forget: ${(error as Error).message}\nRun with --help for usage.\n`);
+    return 2;
+  }
+  if ('help' in parsed) {
+    io.stdout.write(FORGET_USAGE);
+    return 0;
+  }
+  const { spaceId } = parsed;
+  let table: Awaited<ReturnType<typeof openLedgerTable>> | undefined;
+  try {
+    table = await openLedgerTable(parsed.target, io.env);
+    const history = new DynamoDbInviteHistory(table);
+    const count = await history.countSpace(spaceId);
+    const records = `${formatCount(count)} invite record${count === 1 ? '' : 's'}`;
+    io.stdout.write(`Space ${spaceId} has ${records} in ${table.label}.\n`);
+    if (count === 0) return 0;
+    if (!parsed.yes) {
+      io.stdout.write('Nothing was deleted. Run again with --yes to forget them.\n');
+      return 0;
+    }
+    const display = new StatusDisplay(io.stdout);
+    const deleted = await history.forgetSpace(spaceId, (sofar) =>
+      display.status(`Deleted ${formatCount(sofar)} of ${formatCount(count)}…`),
+    );
+    display.end();
+    io.stdout.write(
+      `Forgot ${formatCount(deleted)} record${deleted === 1 ? '' : 's'}: the next requests for ${spaceId} invite everyone again.\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`forget: ${error.message}\nRun with --help for usage.\n`);
+      return error.exitCode;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const hint = table?.local ? ' (is npm start running?)' : '';
+    io.stderr.write(`forget failed: ${reason}${hint}\n`);
+    return 1;
+  } finally {
+    table?.client.destroy();
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+}

@@ -1,0 +1,85 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadStackDefinitions } from '../../infra/local/definitions.ts';
+import { readLocalStackConfig } from '../../infra/local/local-config.ts';
+import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
+import { configuredEndpoint, configuredRegion } from '../../shared/config/aws-config.ts';
+import type { Environment } from '../../shared/config/environment.ts';
+import { UsageError } from './errors.ts';
+import { requireRegion, scriptClientOptions } from './script-sqs-client.ts';
+import { readStackOutputs } from './stack-outputs.ts';
+
+const SERVERLESS_YML = new URL('../../serverless.yml', import.meta.url).pathname;
+
+/** Which ledger table a command works on. */
+export type LedgerTarget =
+  /** A deployed stack: the table is its `LedgerTableName` output. */
+  | { kind: 'stack'; stackName: string; region?: string }
+  /** A table by name, at `AWS_ENDPOINT_URL_DYNAMODB` or in the region. */
+  | { kind: 'table'; tableName: string; region?: string }
+  /** The local stack `npm start` runs with this environment's settings. */
+  | { kind: 'local' };
+
+export interface LedgerTable {
+  client: DynamoDBClient;
+  tableName: string;
+  /** `table repost-invite-pipeline-dev-ledger in eu-west-1`, for messages. */
+  label: string;
+  local: boolean;
+}
+
+/**
+ * A DynamoDB client and the table name for a target. Throws `UsageError` without a region or
+ * with invalid local settings, and `StackNotUsableError` for a stack without the output.
+ */
+export async function openLedgerTable(
+  target: LedgerTarget,
+  env: Environment,
+): Promise<LedgerTable> {
+  if (target.kind === 'local') {
+    let local: ReturnType<typeof readLocalStackConfig>;
+    try {
+      local = readLocalStackConfig(env);
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
+    const endpoint = local.dynamodbEndpoint ?? `http://127.0.0.1:${local.dynamodbPort}`;
+    const { ledger } = loadStackDefinitions(SERVERLESS_YML, { region: local.region });
+    return {
+      client: createDynamoDbClient(scriptClientOptions(env, endpoint, local.region)),
+      tableName: ledger.name,
+      label: `the local stack's table ${ledger.name} at ${endpoint}`,
+      local: true,
+    };
+  }
+  const endpoint = configuredEndpoint(env, 'DYNAMODB');
+  const client = createDynamoDbClient(scriptClientOptions(env, endpoint, target.region));
+  const region = await requireRegion(client, 'DynamoDB');
+  if (target.kind === 'table') {
+    return {
+      client,
+      tableName: target.tableName,
+      label: `table ${target.tableName} ${endpoint ? `at ${endpoint}` : `in ${region}`}`,
+      local: false,
+    };
+  }
+  const cloudFormation = new CloudFormationClient({
+    region: target.region ?? configuredRegion(env) ?? region,
+  });
+  try {
+    const { LedgerTableName } = await readStackOutputs(cloudFormation, target.stackName, [
+      'LedgerTableName',
+    ]);
+    return {
+      client,
+      tableName: LedgerTableName,
+      label: `table ${LedgerTableName} of stack ${target.stackName} in ${region}`,
+      local: false,
+    };
+  } catch (error) {
+    client.destroy();
+    throw error;
+  } finally {
+    cloudFormation.destroy();
+  }
+}
