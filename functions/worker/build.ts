@@ -9,17 +9,18 @@ import { SqsDeliveredRequeue } from '../../shared/adapters/sqs-delivered-requeue
 import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
+import type { DeliveryObserver } from '../../shared/domain/ports.ts';
 import { createTelemetry } from '../../shared/telemetry.ts';
 import { createWorkerHandler } from './worker.ts';
 
 /**
  * The worker with its real adapters, built once per execution environment from its
  * configuration. `aws` overrides region and credentials (the local stack); `metrics: false`
- * leaves EMF out.
+ * leaves EMF out; `watch` hears every delivery event besides the logs and metrics.
  */
 export function buildWorkerHandler(
   config: WorkerConfig,
-  options: { aws?: AwsClientOptions; metrics?: boolean } = {},
+  options: { aws?: AwsClientOptions; metrics?: boolean; watch?: DeliveryObserver } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
@@ -41,5 +42,6 @@ export function buildWorkerHandler(
       history: new DynamoDbInviteHistory({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
+    ...(options.watch ? { watch: options.watch } : {}),
   });
 }

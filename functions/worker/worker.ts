@@ -19,6 +19,7 @@ import type {
   OutcomeLedger,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
+import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
 export interface WorkerPorts {
@@ -46,13 +47,16 @@ export interface WorkerDependencies {
   metrics?: Metrics;
   /** Defaults to logging with `logger` and counting with `metrics`. */
   observer?: DeliveryObserver;
+  /** Hears every event too, after `observer` (the local stack's tallies). */
+  watch?: DeliveryObserver;
   random?: () => number;
 }
 
 /** The worker Lambda: an SQS batch of chunks in, the messages to keep on the queue out. */
 export function createWorkerHandler(dependencies: WorkerDependencies) {
   const { config, ports, logger, metrics, random } = dependencies;
-  const observer = dependencies.observer ?? createDeliveryObserver(logger, metrics);
+  const logged = dependencies.observer ?? createDeliveryObserver(logger, metrics);
+  const observer = dependencies.watch ? alongside(logged, dependencies.watch) : logged;
   const recorder =
     ports.ledger &&
     new DeliveryRecorder({

@@ -21,6 +21,7 @@ function describe(summary: StackSummary): string {
     `queued ${summary.queued}`,
     `in flight ${summary.inFlight}`,
     `invited ${summary.invited ?? '-'}`,
+    `skipped ${summary.skipped}`,
     `throttled ${summary.throttled ?? '-'}`,
     `dead-lettered ${summary.deadLettered}`,
   ];

@@ -10,6 +10,7 @@ import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { readStatusConfig } from '../../shared/config/status-config.ts';
 import { readWorkerConfig } from '../../shared/config/worker-config.ts';
+import type { DeliveryObserver } from '../../shared/domain/ports.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
@@ -34,6 +35,8 @@ export interface StackSummary {
   queued: number;
   inFlight: number;
   invited?: number;
+  /** Accessors left out: invited to the space within REINVITE_AFTER_DAYS. */
+  skipped: number;
   throttled?: number;
   deadLettered: number;
 }
@@ -176,12 +179,17 @@ export async function startLocalStack(
     };
     // Each concurrent worker is an execution environment of its own, with its own state.
     const workerConfig = readWorkerConfig(functionEnvironment);
+    const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0, skipped: 0 };
+    const watch: DeliveryObserver = {
+      skipped: (_call, accessorCount) => {
+        counts.skipped += accessorCount;
+      },
+    };
     const workers: SqsHandler[] = [];
     for (let environment = 0; environment < definitions.worker.maximumConcurrency; environment++) {
-      workers.push(buildWorkerHandler(workerConfig, build));
+      workers.push(buildWorkerHandler(workerConfig, { ...build, watch }));
     }
 
-    const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0 };
     const mapping = new SqsEventSourceMapping({
       client: sqs,
       queueUrl: queues.invites.url,

@@ -72,6 +72,7 @@ describe('inviting each person once, on the local stack', { timeout: 60_000 }, (
     const lastWeek = Array.from({ length: 1_500 }, (_, index) => `weekly-${index}@example.com`);
     const thisWeek = [...lastWeek, 'weekly-new-1@example.com', 'weekly-new-2@example.com'];
     await settledStatus(stack, String((await postInvite(stack, SPACE, lastWeek)).body.requestId));
+    const skippedBefore = (await stack.summary()).skipped;
 
     // Act
     const accepted = await postInvite(stack, SPACE, thisWeek);
@@ -98,6 +99,7 @@ describe('inviting each person once, on the local stack', { timeout: 60_000 }, (
     assert.deepEqual(listed.map((item) => item.accessorId).sort(), [...lastWeek].sort());
     assert.ok(lastWeek.every((id) => count(id) === 1));
     assert.equal(count('weekly-new-1@example.com'), 1);
+    assert.equal((await stack.summary()).skipped - skippedBefore, 1_500, 'npm start counts them');
   });
 
   it('sends to everyone again with resend', async () => {
