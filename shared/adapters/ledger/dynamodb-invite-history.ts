@@ -1,4 +1,10 @@
-import { type DynamoDBClient, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { historyShardOf, INVITE_HISTORY_SHARDS } from '../../domain/invite-history.ts';
 import type { InviteHistory } from '../../domain/ports.ts';
 import { runConcurrently } from '../../lib/run-concurrently.ts';
@@ -66,17 +72,9 @@ export class DynamoDbInviteHistory implements InviteHistory {
     let deleted = 0;
     const shards = Array.from({ length: INVITE_HISTORY_SHARDS }, (_, shard) => shard);
     await runConcurrently(shards, 4, async (shard) => {
-      let exclusiveStart: Record<string, { S: string }> | undefined;
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: LEDGER_KEYS.invitedShard(spaceId, shard) } },
-            ProjectionExpression: 'pk, sk',
-            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
-          }),
-        );
+      for await (const page of this.#shardPages(spaceId, shard, {
+        ProjectionExpression: 'pk, sk',
+      })) {
         const keys = (page.Items ?? []).map((item) => ({
           DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
         }));
@@ -84,8 +82,7 @@ export class DynamoDbInviteHistory implements InviteHistory {
           await batchWrite(this.#client, this.#tableName, keys as WriteRequest[]);
         deleted += keys.length;
         onProgress?.(deleted);
-        exclusiveStart = page.LastEvaluatedKey as typeof exclusiveStart;
-      } while (exclusiveStart !== undefined);
+      }
     });
     return deleted;
   }
@@ -94,21 +91,32 @@ export class DynamoDbInviteHistory implements InviteHistory {
   async countSpace(spaceId: string): Promise<number> {
     let count = 0;
     for (let shard = 0; shard < INVITE_HISTORY_SHARDS; shard++) {
-      let exclusiveStart: Record<string, unknown> | undefined;
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: LEDGER_KEYS.invitedShard(spaceId, shard) } },
-            Select: 'COUNT',
-            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart as never } : {}),
-          }),
-        );
+      for await (const page of this.#shardPages(spaceId, shard, { Select: 'COUNT' })) {
         count += page.Count ?? 0;
-        exclusiveStart = page.LastEvaluatedKey;
-      } while (exclusiveStart !== undefined);
+      }
     }
     return count;
+  }
+
+  /** Every page of one shard of a space's records. */
+  async *#shardPages(
+    spaceId: string,
+    shard: number,
+    read: Pick<QueryCommandInput, 'ProjectionExpression' | 'Select'>,
+  ): AsyncGenerator<QueryCommandOutput> {
+    let exclusiveStart: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: LEDGER_KEYS.invitedShard(spaceId, shard) } },
+          ...read,
+          ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
+        }),
+      );
+      yield page;
+      exclusiveStart = page.LastEvaluatedKey;
+    } while (exclusiveStart !== undefined);
   }
 }
