@@ -14,6 +14,7 @@ import {
 } from '../helpers/arbitraries.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../helpers/fakes.ts';
+import { FuzzRuns } from '../helpers/fuzz-runs.ts';
 import { type HttpResponse, sendRequest } from '../helpers/http-request.ts';
 import { MemoryLedger } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
@@ -24,13 +25,8 @@ const FIELDS = ['spaceId', 'accessorIds', 'title', 'body'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** Generated inputs per property, printed at the end so the suite's total can be checked. */
-const runs = new Map<string, number>();
-function counted<A extends unknown[]>(name: string, check: (...input: A) => Promise<void>) {
-  return async (...input: A) => {
-    runs.set(name, (runs.get(name) ?? 0) + 1);
-    await check(...input);
-  };
-}
+const runs = new FuzzRuns();
+const counted = runs.counted.bind(runs);
 
 // ---- Generators: every one yields input the intake must refuse. ----
 
@@ -770,7 +766,7 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
         { path: '/spaces/a%2Fb/invite', headers: { 'content-length': String(oversized.length) } },
       ];
       for (const { path, headers } of cases) {
-        runs.set('http: oversized', (runs.get('http: oversized') ?? 0) + 1);
+        runs.add('http: oversized');
         const response = await sendRequest(base, oneShot, {
           method: 'POST',
           path,
@@ -791,11 +787,6 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
 
 describe('intake fuzz', () => {
   it('threw the planned number of generated inputs', (t) => {
-    const total = [...runs.values()].reduce((sum, count) => sum + count, 0);
-    t.diagnostic(
-      `intake fuzz runs: ${total} (${[...runs].map(([name, n]) => `${name} ${n}`).join(', ')})`,
-    );
-
-    assert.ok(total >= 10_200, `only ${total} inputs ran`);
+    runs.assertAtLeast(t, 'intake', 10_200);
   });
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
+import { FuzzRuns } from '../helpers/fuzz-runs.ts';
 import { type HttpResponse, sendRequest } from '../helpers/http-request.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { sendRaw } from '../helpers/raw-http.ts';
@@ -20,13 +21,8 @@ const VALID_INVITE = Buffer.from(
 );
 
 /** Generated inputs per property, printed at the end so the suite's total can be checked. */
-const runs = new Map<string, number>();
-function counted<A extends unknown[]>(name: string, check: (...input: A) => Promise<void>) {
-  return async (...input: A) => {
-    runs.set(name, (runs.get(name) ?? 0) + 1);
-    await check(...input);
-  };
-}
+const runs = new FuzzRuns();
+const counted = runs.counted.bind(runs);
 
 // ---- Idempotency-Key values the intake must refuse. ----
 
@@ -567,7 +563,7 @@ describe('fuzzing the ledger routes of the local stack over real HTTP', () => {
     ] as const;
 
     for (const [path, expected] of dotted) {
-      runs.set('paths: dot segments', (runs.get('paths: dot segments') ?? 0) + 1);
+      runs.add('paths: dot segments');
       const response = await get(path);
 
       assert.equal(response.status, expected, path);
@@ -669,11 +665,6 @@ describe('fuzzing the ledger routes of the local stack over real HTTP', () => {
 
 describe('ledger HTTP fuzz', () => {
   it('threw the planned number of generated inputs', (t) => {
-    const total = [...runs.values()].reduce((sum, count) => sum + count, 0);
-    t.diagnostic(
-      `ledger fuzz runs: ${total} (${[...runs].map(([name, n]) => `${name} ${n}`).join(', ')})`,
-    );
-
-    assert.ok(total >= 5_900, `only ${total} inputs ran`);
+    runs.assertAtLeast(t, 'ledger', 5_900);
   });
 });

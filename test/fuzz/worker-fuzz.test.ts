@@ -11,17 +11,13 @@ import {
 } from '../helpers/arbitraries.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/events.ts';
 import { RecordingDeadLetters, RecordingVisibility, ScriptedSender } from '../helpers/fakes.ts';
+import { FuzzRuns } from '../helpers/fuzz-runs.ts';
 import { quietMetrics, silentLogger } from '../helpers/logs.ts';
 
 const SPACE = 'SPFUZZ0000000000000000AA';
 
-const runs = new Map<string, number>();
-function counted<A extends unknown[]>(name: string, check: (...input: A) => Promise<void>) {
-  return async (...input: A) => {
-    runs.set(name, (runs.get(name) ?? 0) + 1);
-    await check(...input);
-  };
-}
+const runs = new FuzzRuns();
+const counted = runs.counted.bind(runs);
 
 const withLoneSurrogate = withLoneSurrogateText(10);
 const nonString = nonStringValue({ maxDepth: 2, maxLength: 3 });
@@ -239,11 +235,6 @@ describe('fuzzing the worker with malformed queue messages', () => {
   });
 
   it('threw the planned number of generated inputs', (t) => {
-    const total = [...runs.values()].reduce((sum, count) => sum + count, 0);
-    t.diagnostic(
-      `worker fuzz runs: ${total} (${[...runs].map(([name, n]) => `${name} ${n}`).join(', ')})`,
-    );
-
-    assert.ok(total >= 4_000, `only ${total} inputs ran`);
+    runs.assertAtLeast(t, 'worker', 4_000);
   });
 });
