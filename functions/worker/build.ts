@@ -20,7 +20,13 @@ import { createWorkerHandler } from './worker.ts';
  */
 export function buildWorkerHandler(
   config: WorkerConfig,
-  options: { aws?: AwsClientOptions; metrics?: boolean; watch?: DeliveryObserver } = {},
+  options: {
+    aws?: AwsClientOptions;
+    metrics?: boolean;
+    watch?: DeliveryObserver;
+    /** `false`: no outcomes recorded, no invites remembered (the local ledger benchmark). */
+    ledger?: boolean;
+  } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
@@ -37,9 +43,16 @@ export function buildWorkerHandler(
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
       // One per execution environment: what it learns about the service's rate outlives invocations.
       pacer: new AdaptiveRateLimiter(),
-      ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
-      requeue: new SqsDeliveredRequeue({ client: sqs, queueUrl: config.invitesQueueUrl }),
-      history: new DynamoDbInviteHistory({ client: dynamodb, tableName: config.ledger.tableName }),
+      ...(options.ledger === false
+        ? {}
+        : {
+            ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
+            requeue: new SqsDeliveredRequeue({ client: sqs, queueUrl: config.invitesQueueUrl }),
+            history: new DynamoDbInviteHistory({
+              client: dynamodb,
+              tableName: config.ledger.tableName,
+            }),
+          }),
     },
     ...createTelemetry(config.telemetry, options),
     ...(options.watch ? { watch: options.watch } : {}),

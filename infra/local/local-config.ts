@@ -67,6 +67,11 @@ export interface LocalStackConfig {
     batchSize?: number;
     maximumBatchingWindowSeconds?: number;
   };
+  /**
+   * Experiments only (`LOCAL_WORKER_LEDGER=off`, the ledger benchmark): the worker records no
+   * outcomes and remembers no invites, as it was before the ledger.
+   */
+  workerWithoutLedger?: boolean;
 }
 
 function number(
@@ -132,6 +137,11 @@ export function readLocalStackConfig(env: Environment): LocalStackConfig {
   for (const [name, key, min, max] of overrides) {
     if (text(env, name) !== undefined) config.workerOverrides[key] = number(env, name, 0, min, max);
   }
+  const workerLedger = text(env, 'LOCAL_WORKER_LEDGER')?.toLowerCase();
+  if (workerLedger !== undefined && workerLedger !== 'on' && workerLedger !== 'off') {
+    throw new Error(`LOCAL_WORKER_LEDGER must be on or off, got "${workerLedger}"`);
+  }
+  if (workerLedger === 'off') config.workerWithoutLedger = true;
   if (known) {
     config.simulator.knownSpaceIds = [
       ...new Set([

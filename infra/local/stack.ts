@@ -187,7 +187,13 @@ export async function startLocalStack(
     };
     const workers: SqsHandler[] = [];
     for (let environment = 0; environment < definitions.worker.maximumConcurrency; environment++) {
-      workers.push(buildWorkerHandler(workerConfig, { ...build, watch }));
+      workers.push(
+        buildWorkerHandler(workerConfig, {
+          ...build,
+          watch,
+          ...(config.workerWithoutLedger ? { ledger: false } : {}),
+        }),
+      );
     }
 
     const mapping = new SqsEventSourceMapping({
