@@ -1,6 +1,6 @@
 /**
  * `npm start`: runs the whole pipeline on this machine with real protocols on loopback.
- * Settings come from the environment; see the README's "Local stack" section.
+ * Settings come from the environment; see docs/configuration.md, "The local stack".
  */
 import { localStackBanner } from './banner.ts';
 import { readLocalStackConfig } from './local-config.ts';
