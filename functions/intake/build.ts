@@ -6,17 +6,18 @@ import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import type { IntakeConfig } from '../../shared/config/intake-config.ts';
+import type { IntakeObserver } from '../../shared/domain/ports.ts';
 import { createTelemetry } from '../../shared/telemetry.ts';
 import { createIntakeHandler } from './intake.ts';
 
 /**
  * The intake with its real adapters, built once per execution environment from its
  * configuration. `aws` overrides region and credentials (the local stack); `metrics: false`
- * leaves EMF out.
+ * leaves EMF out; `watch` hears what becomes of every request besides the logs and metrics.
  */
 export function buildIntakeHandler(
   config: IntakeConfig,
-  options: { aws?: AwsClientOptions; metrics?: boolean } = {},
+  options: { aws?: AwsClientOptions; metrics?: boolean; watch?: IntakeObserver } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
@@ -29,5 +30,6 @@ export function buildIntakeHandler(
       history: new DynamoDbInviteHistory({ client: dynamodb, tableName: config.ledger.tableName }),
     },
     ...createTelemetry(config.telemetry, options),
+    ...(options.watch ? { watch: options.watch } : {}),
   });
 }

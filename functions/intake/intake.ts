@@ -19,6 +19,7 @@ import type {
   RequestLedger,
 } from '../../shared/domain/ports.ts';
 import { errorResponse } from '../../shared/http/responses.ts';
+import { alongside } from '../../shared/lib/alongside.ts';
 import { handleHrEvent } from './hr-event.ts';
 import { handleHttpInvite } from './http-invite.ts';
 import { createIntakeObserver } from './observer.ts';
@@ -44,6 +45,8 @@ export interface IntakeDependencies {
   metrics?: Metrics;
   /** Defaults to logging with `logger` and counting with `metrics`. */
   observer?: IntakeObserver;
+  /** Hears every event too, after `observer` (the local stack's tallies). */
+  watch?: IntakeObserver;
 }
 
 function isHttpEvent(event: IntakeEvent): event is APIGatewayProxyEventV2 {
@@ -53,7 +56,8 @@ function isHttpEvent(event: IntakeEvent): event is APIGatewayProxyEventV2 {
 /** The intake Lambda: HTTP API invite requests and HR events become queued chunks. */
 export function createIntakeHandler(dependencies: IntakeDependencies) {
   const { config, ports, logger, metrics } = dependencies;
-  const observer = dependencies.observer ?? createIntakeObserver(logger, metrics);
+  const logged = dependencies.observer ?? createIntakeObserver(logger, metrics);
+  const observer = dependencies.watch ? alongside(logged, dependencies.watch) : logged;
   const accept = {
     queue: ports.queue,
     ledger: ports.ledger,

@@ -41,6 +41,7 @@ async function main() {
 
   const stack = await startLocalStack(config, {
     accepted: ({ detail }) => print(`accepted  ${detail}`),
+    parked: ({ detail }) => print(`parked    ${detail}`),
     notice: (line) => print(`notice    ${line}`),
   });
   print(

@@ -10,7 +10,7 @@ import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { readStatusConfig } from '../../shared/config/status-config.ts';
 import { readWorkerConfig } from '../../shared/config/worker-config.ts';
-import type { DeliveryObserver } from '../../shared/domain/ports.ts';
+import type { DeliveryObserver, IntakeObserver } from '../../shared/domain/ports.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
@@ -42,8 +42,10 @@ export interface StackSummary {
 }
 
 export interface StackEvents {
-  /** A request or event the intake accepted. */
+  /** A request or event the intake accepted (or replayed), or an event it queued in part. */
   accepted?(line: { kind: 'http' | 'event'; detail: string }): void;
+  /** An HR event the intake refused and parked in the DLQ. */
+  parked?(line: { detail: string }): void;
   /** Something an operator should hear about: a rejected request, a failed invocation. */
   notice?(line: string): void;
 }
@@ -171,7 +173,11 @@ export async function startLocalStack(
       ALLOWED_SPACE_IDS: config.allowedSpaceIds ?? '',
     };
     const build = { aws, metrics: config.functionMetrics };
-    const intake = buildIntakeHandler(readIntakeConfig(functionEnvironment), build);
+    const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0, skipped: 0 };
+    const intake = buildIntakeHandler(readIntakeConfig(functionEnvironment), {
+      ...build,
+      watch: intakeTally(counts, events),
+    });
     const status = {
       name: 'status',
       handler: buildStatusHandler(readStatusConfig(functionEnvironment), build),
@@ -179,7 +185,6 @@ export async function startLocalStack(
     };
     // Each concurrent worker is an execution environment of its own, with its own state.
     const workerConfig = readWorkerConfig(functionEnvironment);
-    const counts = { acceptedRequests: 0, acceptedAccessors: 0, rejectedRequests: 0, skipped: 0 };
     const watch: DeliveryObserver = {
       skipped: (_call, accessorCount) => {
         counts.skipped += accessorCount;
@@ -252,28 +257,16 @@ export async function startLocalStack(
           messageCount?: number;
           message?: string;
         };
-        if (method === 'GET' && statusCode < 400) return;
-        if (statusCode === 202) {
-          counts.acceptedRequests++;
-          counts.acceptedAccessors += result.accessorCount ?? 0;
-          events.accepted?.({
-            kind: 'http',
-            detail: `POST ${path} requestId=${result.requestId} accessors=${result.accessorCount} messages=${result.messageCount}`,
-          });
-        } else {
-          counts.rejectedRequests++;
-          events.notice?.(`${statusCode} ${method} ${path}: ${result.message ?? ''}`);
-        }
+        // The intake's own tally counts what it accepts; a dry run's 200 is no news either.
+        if (statusCode < 400) return;
+        counts.rejectedRequests++;
+        events.notice?.(`${statusCode} ${method} ${path}: ${result.message ?? ''}`);
       },
       ...(events.notice
         ? { onError: (error) => events.notice?.(`gateway: ${String(error)}`) }
         : {}),
       onEvent({ detailType, error }) {
         if (error) events.notice?.(`intake failed on a "${detailType}" event: ${String(error)}`);
-        else {
-          counts.acceptedRequests++;
-          events.accepted?.({ kind: 'event', detail: `event "${detailType}"` });
-        }
       },
     }).catch(rethrowPortInUse(PORT_VARIABLES.port, config.port));
     mapping.start();
@@ -328,4 +321,47 @@ export async function startLocalStack(
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What the local stack counts and prints of the intake's work: each request or event accepted
+ * (a replay once, not again), each event queued in part, each event refused and parked.
+ */
+function intakeTally(
+  counts: { acceptedRequests: number; acceptedAccessors: number; rejectedRequests: number },
+  events: StackEvents,
+): IntakeObserver {
+  return {
+    accepted(report) {
+      const { requestId, accessorCount, messageCount, replayed } = report;
+      if (!replayed) {
+        counts.acceptedRequests++;
+        counts.acceptedAccessors += accessorCount;
+      }
+      const what =
+        report.source === 'event'
+          ? `event "${report.detailType}"`
+          : `POST /spaces/${report.spaceId}/invite`;
+      const again = replayed ? ' (replayed: nothing queued again)' : '';
+      events.accepted?.({
+        kind: report.source === 'event' ? 'event' : 'http',
+        detail: `${what} requestId=${requestId} accessors=${accessorCount} messages=${messageCount}${again}`,
+      });
+    },
+    partlyQueued(source, { queuedParts, failedParts }) {
+      if (source !== 'event') return;
+      counts.acceptedRequests++;
+      events.accepted?.({
+        kind: 'event',
+        detail: `event queued in part: parts ${queuedParts.join(',')} queued, ${failedParts.join(',')} parked in the DLQ`,
+      });
+    },
+    rejected(source, error, detailType) {
+      if (source !== 'event') return;
+      counts.rejectedRequests++;
+      events.parked?.({
+        detail: `event "${detailType}" parked in the DLQ: ${error.errorType}: ${error.message}`,
+      });
+    },
+  };
 }

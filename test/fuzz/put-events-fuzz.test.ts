@@ -46,6 +46,12 @@ describe('fuzzing PutEvents on the local stack', () => {
   const state = tempStateDir();
   const notices: string[] = [];
   let eventsDelivered = 0;
+  /** Events the intake refused and parked, as the local stack reports them. */
+  let eventsParked = 0;
+  function handled() {
+    eventsDelivered++;
+    if (waiter && eventsDelivered >= waiter.count) waiter.resolve();
+  }
   let waiter: { count: number; resolve: () => void } | undefined;
   let stack: LocalStack;
   let sqs: SQSClient;
@@ -60,9 +66,11 @@ describe('fuzzing PutEvents on the local stack', () => {
       },
       {
         accepted({ kind }) {
-          if (kind !== 'event') return;
-          eventsDelivered++;
-          if (waiter && eventsDelivered >= waiter.count) waiter.resolve();
+          if (kind === 'event') handled();
+        },
+        parked() {
+          eventsParked++;
+          handled();
         },
         notice: (line) => notices.push(line),
       },
@@ -390,6 +398,8 @@ describe('fuzzing PutEvents on the local stack', () => {
     }
     const summary = await stack.summary();
     assert.equal(eventsDelivered, sent);
+    assert.equal(eventsParked, sent, 'npm start reports each as parked');
+    assert.equal(summary.acceptedRequests, 0, 'and counts none as accepted');
     assert.equal(parked.length, sent);
     for (const message of parked) {
       assert.match(

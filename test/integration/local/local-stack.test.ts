@@ -112,6 +112,7 @@ describe('local stack end to end', () => {
     const summary = await stack.summary();
     assert.equal(summary.invited, 2_503);
     assert.equal(summary.acceptedRequests, 3);
+    assert.equal(summary.acceptedAccessors, 2_503, 'the events’ accessors counted too');
   });
 
   it('creates its state folder readable by its owner only (0700)', () => {
