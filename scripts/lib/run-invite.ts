@@ -108,9 +108,13 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     if (request.status === 'accepted') {
       if (!display.tty) {
         const retried = request.attempts > 1 ? ` after ${request.attempts} attempts` : '';
+        const accessors = `${formatCount(request.acceptedAccessors ?? 0)} accessors`;
         display.log(
-          `${label} accepted${retried}: ${formatCount(request.acceptedAccessors ?? 0)} ` +
-            `accessors, ${formatCount(request.messageCount ?? 0)} messages, request ID ${request.requestId}`,
+          request.dryRun
+            ? `${label} checked${retried}: ${accessors}, ${formatCount(request.dryRun.alreadyInvited)} ` +
+                `invited recently, ${formatCount(request.dryRun.wouldInvite)} would be invited`
+            : `${label} accepted${retried}: ${accessors}, ` +
+                `${formatCount(request.messageCount ?? 0)} messages, request ID ${request.requestId}`,
         );
       }
     } else {

@@ -62,6 +62,12 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
   switch (event['detail-type']) {
     case HR_DETAIL_TYPES.inviteRequested: {
       const detail = detailObject(event);
+      if (detail.dryRun !== undefined) {
+        // Nobody would read the answer, and going ahead would invite people meant to be asked about.
+        const problems = new FieldProblems();
+        problems.add('dryRun', 'A dry run is for the HTTP API only; an HR event always invites');
+        throw problems.toError();
+      }
       return parseInviteRequest(detail.spaceId, detail);
     }
     case HR_DETAIL_TYPES.employeeOnboarded: {

@@ -637,6 +637,11 @@ describe('npm run invite against the local stack', () => {
     assert.equal(proxy.received[0]?.headers['idempotency-key'], undefined);
     assert.equal(JSON.parse(String(proxy.received[0]?.body ?? '{}')).dryRun, true);
     assert.match(dry.stdout.text(), /Dry run: nothing was queued or recorded\./);
+    assert.match(
+      dry.stdout.text(),
+      /request 1\/1 checked: 17 accessors, 12 invited recently, 5 would be invited\n/,
+    );
+    assert.doesNotMatch(dry.stdout.text(), /request ID/);
     assert.match(dry.stdout.text(), /Invited recently {4}12\nWould be invited {4}5\n/);
 
     const again = await runInvite(

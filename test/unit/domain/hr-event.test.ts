@@ -85,6 +85,20 @@ describe('parseHrEvent', () => {
     });
   });
 
+  it('refuses an Invite Requested that asks for a dry run, whatever the flag says', () => {
+    for (const dryRun of [true, false, 'yes']) {
+      const detail = { spaceId: 'SPX', accessorIds: ['a'], title: 'T', body: 'B', dryRun };
+
+      assert.throws(
+        () => parseHrEvent(event('Invite Requested', detail), rules),
+        (error: InviteValidationError) =>
+          error.fieldList.length === 1 &&
+          error.fieldList[0]?.name === 'dryRun' &&
+          /HTTP API only/.test(error.fieldList[0].message),
+      );
+    }
+  });
+
   it('rejects other sources, other detail-types and non-object details', () => {
     const cases: [ReturnType<typeof event>, string][] = [
       [event('Employee Onboarded', { accessorId: 'a' }, 'evil.source'), 'other'],
