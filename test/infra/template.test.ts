@@ -50,6 +50,7 @@ const CUSTOM_PARAMS = {
   logRetentionInDays: '30',
   requestRetentionDays: '7',
   idempotencyTtlSeconds: '3600',
+  reinviteAfterDays: '0',
 };
 
 const execFileAsync = promisify(execFile);
@@ -185,6 +186,7 @@ describe('the functions', () => {
     const ledger = (template: Template) => ({
       LEDGER_TABLE_NAME: ref('LedgerTable'),
       REQUEST_RETENTION_DAYS: template === custom ? CUSTOM_PARAMS.requestRetentionDays : '30',
+      REINVITE_AFTER_DAYS: template === custom ? CUSTOM_PARAMS.reinviteAfterDays : '7',
     });
 
     for (const template of [defaults, custom]) {
