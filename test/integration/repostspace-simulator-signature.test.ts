@@ -43,8 +43,11 @@ function clientFor(t: TestContext, url: string, credentials: AwsCredentialIdenti
   return client;
 }
 
-/** A SendInvites call signed with `ACCEPTED`, as raw headers and body to send (or tamper with). */
-async function signedCall(url: string, signingDate = new Date()) {
+/**
+ * A SendInvites call signed with `ACCEPTED`, as raw headers and body to send (or tamper with).
+ * `withPayloadHeader: false` signs as `curl --aws-sigv4` does: no `x-amz-content-sha256`.
+ */
+async function signedCall(url: string, signingDate = new Date(), withPayloadHeader = true) {
   const endpoint = new URL(url);
   const body = JSON.stringify({ accessorIds: INPUT.accessorIds, title: 'T', body: 'B' });
   const signed = await new SignatureV4({
@@ -52,6 +55,7 @@ async function signedCall(url: string, signingDate = new Date()) {
     region: 'us-east-1',
     credentials: ACCEPTED,
     sha256: Sha256,
+    applyChecksum: withPayloadHeader,
   }).sign(
     new HttpRequest({
       method: 'POST',
@@ -118,6 +122,24 @@ test('refuses an access key it does not know with 403 UnrecognizedClientExceptio
   assert.ok(error instanceof RepostspaceServiceException);
   assert.equal(error.name, 'UnrecognizedClientException');
   assert.equal(error.$metadata.httpStatusCode, 403);
+});
+
+test('delivers a call signed without x-amz-content-sha256, as curl --aws-sigv4 signs, and refuses it with another body', async (t) => {
+  // Prepare
+  const simulator = await startSimulator(t);
+  const call = await signedCall(simulator.url, new Date(), false);
+  const send = (body: string) =>
+    fetch(call.target, { method: 'POST', headers: call.headers, body });
+
+  // Act
+  const tampered = await send(call.body.replace('"T"', '"Click here"'));
+  const accepted = await send(call.body);
+
+  // Assess
+  assert.equal(call.headers['x-amz-content-sha256'], undefined);
+  assert.equal(tampered.status, 403);
+  assert.equal(accepted.status, 200, await accepted.text());
+  assert.equal(simulator.deliveries.count('space-1', 'alice'), 1);
 });
 
 test('refuses a body other than the one signed', async (t) => {

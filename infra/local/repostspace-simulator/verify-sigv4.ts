@@ -128,6 +128,8 @@ export async function signatureProblem(
     region: options.region ?? authorization.region ?? '',
     credentials: options.credentials,
     sha256: Sha256,
+    // Only the headers the caller signed: the signer must not add an x-amz-content-sha256.
+    applyChecksum: false,
   }).sign(
     new HttpRequest({
       method: request.method,
