@@ -2,7 +2,9 @@
  * Soak: pushes 1,000,000 accessors through the local stack in this process, as HTTP requests of
  * 20,000 IDs, while the re:Post Private simulator throttles (50 calls/s, burst 50) and fails on
  * purpose (2% 500s, 1% dropped connections). Reports delivered, duplicates, dead-lettered, lost
- * (accepted − distinct delivered − dead-lettered: must be 0), wall time and peak RSS.
+ * (accepted − distinct delivered − dead-lettered: must be 0), wall time and peak RSS, and checks
+ * the request ledger: the status API's counts, summed over the requests, must equal what the
+ * simulator itself counted (invited) and what was dead-lettered (failed).
  * Estimate: 1,000 chunks at 50 calls/s is 20 s of delivery at best; retries and pacing add some.
  * It gives up after --deadline seconds (default 600) and reports what it has.
  * Usage: npm run soak [-- --accessors 1000000 --per-request 20000 --deadline 600]
@@ -31,8 +33,6 @@ const THROTTLE = { ratePerSecond: 50, burst: 50, retryAfterSeconds: 1 };
 const FAULTS = { internalErrorRate: 0.02, dropConnectionRate: 0.01 };
 const SPACE = LOCAL_DEMO_SPACE_ID;
 
-// The failed calls are logged at WARN on purpose; keep them out of the report.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
@@ -50,6 +50,8 @@ const simulator = await startRepostspaceSimulator({
 const stack = await startTestStack({
   LOCAL_STATE_DIR: state.path,
   AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
+  // The failed calls are logged at WARN on purpose; keep them out of the report.
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
 });
 const sqs = new SQSClient({
   endpoint: stack.sqsEndpoint,
@@ -60,6 +62,7 @@ const sqs = new SQSClient({
 let accepted = 0;
 let refused = 0;
 let messages = 0;
+const requestIds: string[] = [];
 for (let first = 0; first < ACCESSORS; first += PER_REQUEST) {
   const count = Math.min(PER_REQUEST, ACCESSORS - first);
   const accessorIds = Array.from({ length: count }, (_, n) => `employee-${first + n}@example.com`);
@@ -68,8 +71,13 @@ for (let first = 0; first < ACCESSORS; first += PER_REQUEST) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ accessorIds, title: 'Welcome', body: 'Join the company space' }),
   });
-  const body = (await response.json()) as { accessorCount?: number; messageCount?: number };
+  const body = (await response.json()) as {
+    requestId?: string;
+    accessorCount?: number;
+    messageCount?: number;
+  };
   if (response.status === 202) {
+    requestIds.push(String(body.requestId));
     accepted += body.accessorCount ?? 0;
     messages += body.messageCount ?? 0;
   } else {
@@ -117,6 +125,29 @@ while (simulator.stats().distinctAccessors + parked.size < accepted) {
   await collectParked();
 }
 const wallSeconds = (Date.now() - started) / 1000;
+
+interface Counts {
+  invited: number;
+  skipped: number;
+  pending: number;
+  failed: number;
+}
+/** Every request's counts from the status API, summed, once none is still running (or the deadline). */
+async function ledgerCounts(): Promise<Counts & { running: number }> {
+  for (;;) {
+    const totals = { invited: 0, skipped: 0, pending: 0, failed: 0, running: 0 };
+    for (const requestId of requestIds) {
+      const response = await fetch(`${stack.httpUrl}/requests/${requestId}`);
+      const status = (await response.json()) as { status: string; accessors: Counts };
+      for (const key of ['invited', 'skipped', 'pending', 'failed'] as const)
+        totals[key] += status.accessors[key];
+      if (status.status === 'Running') totals.running++;
+    }
+    if (totals.running === 0 || Date.now() >= deadline) return totals;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+const ledger = await ledgerCounts();
 const stats = simulator.stats();
 const summary = await stack.summary();
 clearInterval(sampler);
@@ -144,6 +175,8 @@ const result = {
   internalErrors: stats.internalErrors,
   dropped: stats.dropped,
   stillQueued: summary.queued + summary.inFlight,
+  ledger,
+  ledgerMatches: ledger.invited === stats.distinctAccessors && ledger.failed === parked.size,
   peakRssMiB: peakRss / 2 ** 20,
   maxRssMiB: process.resourceUsage().maxRSS / 1024,
 };
@@ -166,6 +199,10 @@ console.table({
   throttled: result.throttled,
   '500s': result.internalErrors,
   dropped: result.dropped,
+  'ledger invited': ledger.invited,
+  'ledger failed': ledger.failed,
+  'ledger pending': ledger.pending,
+  'ledger = simulator': result.ledgerMatches,
   'peak RSS MiB': result.peakRssMiB.toFixed(0),
   'maxRSS MiB': result.maxRssMiB.toFixed(0),
 });
@@ -185,4 +222,4 @@ writeFileSync(
   )}\n`,
 );
 // The stack's pollers and sockets are closed; exit even if a keep-alive timer lingers.
-process.exit(result.lost === 0 && !timedOut && refused === 0 ? 0 : 1);
+process.exit(result.lost === 0 && !timedOut && refused === 0 && result.ledgerMatches ? 0 : 1);
