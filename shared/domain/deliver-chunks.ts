@@ -25,7 +25,7 @@ export interface DeliveryDependencies {
   /** No call starts with less time left than this: one call's timeout plus bookkeeping. */
   callBudgetMs: number;
   observer?: DeliveryObserver;
-  /** Paces calls across warm invocations; calls go out back to back without one. */
+  /** Paces calls across warm invocations and environments; calls go out back to back without one. */
   pacer?: CallPacer;
   /** Longest the worker waits for the pacer inside an invocation before handing work back. */
   maxPaceWaitMs?: number;
@@ -160,7 +160,12 @@ export async function deliverChunks(
       );
       break;
     }
-    const paceMs = pacer?.waitMs() ?? 0;
+    // A shared pacer holds the start it reports: it is asked for none the call could not use.
+    const usableWaitMs = Math.min(
+      maxPaceWaitMs,
+      dependencies.remainingMs() - dependencies.callBudgetMs,
+    );
+    const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
     if (paceMs > maxPaceWaitMs) {
       await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
       continue;
@@ -170,7 +175,11 @@ export async function deliverChunks(
       continue;
     }
     if (paceMs > 0) await sleep(paceMs);
-    pacer?.take();
+    if (pacer && !(await pacer.take())) {
+      // A throttle elsewhere revoked the start held for this call: it is paced again.
+      calls.splice(index + 1, 0, call);
+      continue;
+    }
 
     const started = now();
     let failure: unknown;
@@ -189,7 +198,7 @@ export async function deliverChunks(
     observer.called?.(call, outcome, failure, latencyMs);
     switch (outcome.kind) {
       case 'delivered': {
-        pacer?.succeeded();
+        await pacer?.succeeded();
         const unrecorded: ReceivedChunk[] = [];
         for (const item of call.chunks) {
           if (recorder && !(await recorder.delivered(item))) unrecorded.push(item);
@@ -198,7 +207,7 @@ export async function deliverChunks(
         break;
       }
       case 'throttled':
-        pacer?.throttled(outcome.delaySeconds);
+        await pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
         await handBack(call.chunks, outcome.delaySeconds, 'throttled');
         break;

@@ -13,6 +13,9 @@ import type { AccessorResultKind } from '../../domain/request-record.ts';
  * - `REQUESTS#<yyyy-mm-dd>` / `<createdAt ISO>#<id>`: the day's requests, newest last, so an
  *   operator can list them without a scan or an index.
  * - `IDEMPOTENCY#<hash of scope and key>` / `IDEMPOTENCY`: one idempotency key.
+ * - `RATE#<scope>` / `RATE`: the shared pace of one rate-limited operation (`SendInvites`) for
+ *   every worker environment: the schedule's end, the rate learned from throttles, its epoch.
+ *   No TTL: it is what the deployment has learned about its quota.
  */
 export const LEDGER_KEYS = {
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
@@ -33,6 +36,7 @@ export const LEDGER_KEYS = {
   }),
   listPrefix: (kind: AccessorResultKind) => `LIST#${kind}#`,
   idempotency: (hash: string) => ({ pk: `IDEMPOTENCY#${hash}`, sk: 'IDEMPOTENCY' }),
+  rate: (scope: string) => ({ pk: `RATE#${scope}`, sk: 'RATE' }),
   day: (createdAt: number, requestId: string) => {
     const iso = new Date(createdAt).toISOString();
     return { pk: `REQUESTS#${iso.slice(0, 10)}`, sk: `${iso}#${requestId}` };

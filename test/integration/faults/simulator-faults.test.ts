@@ -75,7 +75,8 @@ describe('re:Post Private faults during delivery, on the local stack', () => {
 
   before(async () => {
     simulator = await startRepostspaceSimulator({
-      throttle: { ratePerSecond: 100, burst: 4, retryAfterSeconds: 1 },
+      // Below the rate the workers start at, so the first scenario's calls are throttled.
+      throttle: { ratePerSecond: 10, burst: 4, retryAfterSeconds: 1 },
       knownSpaceIds: [SPACE],
       random: seededRandom(20_261),
     });
