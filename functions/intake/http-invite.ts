@@ -8,6 +8,7 @@ import { EnqueueError, InviteValidationError, PipelineError } from '../../shared
 import { checkIdempotencyKey } from '../../shared/domain/idempotency.ts';
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
 import type { IntakeObserver } from '../../shared/domain/ports.ts';
+import { isPlainJsonText } from '../../shared/domain/text.ts';
 import { errorResponseFor } from '../../shared/http/error-response.ts';
 import { errorResponse, jsonResponse } from '../../shared/http/responses.ts';
 
@@ -118,7 +119,9 @@ export async function handleHttpInvite(
 
   try {
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
-    const request = parseInviteRequest(event.pathParameters?.spaceId, parseJson(text));
+    const request = parseInviteRequest(event.pathParameters?.spaceId, parseJson(text), {
+      plainText: isPlainJsonText(text),
+    });
     const requestedBy = callerOf(event);
     const accepted = await acceptInviteRequest(
       request,

@@ -12,7 +12,16 @@ import { fitsCodePoints, hasControlCharacter, isPlainAscii, isWellFormedText } f
 import { uniqueStrings } from './unique-strings.ts';
 
 /** A validated request to invite accessors to one space; `accessorIds` holds no duplicates. */
-export type InviteRequest = Invitation;
+export interface InviteRequest extends Invitation {
+  /** Every accessor ID is plain ASCII (`isPlainAscii`): JSON writes each byte for byte. */
+  plainAsciiIds?: boolean;
+}
+
+/** What the caller knows of a payload before it is checked. */
+export interface PayloadFacts {
+  /** Every string of the payload is plain ASCII: `isPlainJsonText` said so of its JSON text. */
+  plainText?: boolean;
+}
 
 /** Checks a space ID: 1–64 letters, digits, `-` or `_`. */
 export function checkSpaceId(value: unknown, problems: FieldProblems): string | undefined {
@@ -68,6 +77,16 @@ export function checkAccessorIds(
   problems: FieldProblems,
   maxCount = Number.POSITIVE_INFINITY,
 ): string[] | undefined {
+  return checkAccessorList(value, problems, maxCount, {})?.ids;
+}
+
+/** `checkAccessorIds`, telling also whether every ID is plain ASCII. */
+function checkAccessorList(
+  value: unknown,
+  problems: FieldProblems,
+  maxCount: number,
+  facts: PayloadFacts,
+): { ids: string[]; plainAscii: boolean } | undefined {
   if (value === undefined || value === null) {
     problems.add('accessorIds', 'accessorIds is required');
     return undefined;
@@ -82,7 +101,8 @@ export function checkAccessorIds(
   }
   // The fast check passes almost every real list; the slow one names each problem, and
   // accepts IDs longer than 256 UTF-16 units that are still within 256 code points.
-  if (!value.every(isPlausibleAccessorId) || !allAccessorIdsValid(value)) {
+  const fast = value.every(isPlausibleAccessorId) ? charactersOf(value, facts) : undefined;
+  if (!fast?.valid) {
     let valid = true;
     for (let index = 0; index < value.length; index++) {
       const problem = accessorIdProblem(value[index]);
@@ -98,7 +118,7 @@ export function checkAccessorIds(
     problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
     return undefined;
   }
-  return unique;
+  return { ids: unique, plainAscii: fast?.plainAscii ?? false };
 }
 
 /** A non-empty string short enough in UTF-16 units to need no code point count. */
@@ -110,18 +130,28 @@ function isPlausibleAccessorId(id: unknown): id is string {
 
 /**
  * Checks the character rules on all IDs at once: one scan of the joined text is several
- * times faster than one per ID. The space that joins them cannot hide or create a problem.
+ * times faster than one per ID, and none is needed when the whole payload is plain text.
+ * The space that joins them cannot hide or create a problem.
  */
-function allAccessorIdsValid(ids: string[]): boolean {
+function charactersOf(ids: string[], facts: PayloadFacts): { valid: boolean; plainAscii: boolean } {
+  if (facts.plainText) return { valid: true, plainAscii: true };
   const joined = ids.join(' ');
-  return isPlainAscii(joined) || (!hasControlCharacter(joined) && isWellFormedText(joined));
+  const plainAscii = isPlainAscii(joined);
+  return {
+    valid: plainAscii || (!hasControlCharacter(joined) && isWellFormedText(joined)),
+    plainAscii,
+  };
 }
 
 /**
  * Validates an invite request exactly as the service validates SendInvites input, for any
  * number of accessors. Throws `InviteValidationError` listing every failing field.
  */
-export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRequest {
+export function parseInviteRequest(
+  spaceId: unknown,
+  payload: unknown,
+  facts: PayloadFacts = {},
+): InviteRequest {
   if (!isJsonObject(payload)) {
     throw new InviteValidationError(
       'Request body must be a JSON object',
@@ -132,10 +162,21 @@ export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRe
   const space = checkSpaceId(spaceId, problems);
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
-  const accessorIds = checkAccessorIds(payload.accessorIds, problems);
+  const accessors = checkAccessorList(
+    payload.accessorIds,
+    problems,
+    Number.POSITIVE_INFINITY,
+    facts,
+  );
   // Every failed check records a problem, so one undefined means the error lists it.
-  if (space === undefined || title === undefined || body === undefined || !accessorIds) {
+  if (space === undefined || title === undefined || body === undefined || !accessors) {
     throw problems.toError();
   }
-  return { spaceId: space, accessorIds, title, body };
+  return {
+    spaceId: space,
+    accessorIds: accessors.ids,
+    title,
+    body,
+    plainAsciiIds: accessors.plainAscii,
+  };
 }

@@ -80,6 +80,7 @@ describe('parseHrEvent', () => {
       accessorIds: ['a', 'b'],
       title: 'T',
       body: 'B',
+      plainAsciiIds: true,
     });
   });
 
