@@ -91,9 +91,15 @@ export interface SharedRateState {
   lastMaxRate: number;
   /** When the rate was last cut (epoch ms); 0 while never. */
   throttledAt: number;
-  /** Since when (epoch ms) `calls` counts: the start of a busy spell, or the end of a pause. */
+  /**
+   * Since when (epoch ms) `calls` counts: the start of a spell after an idle one, or the end of
+   * a pause, when the service's bucket was full.
+   */
   since: number;
   calls: number;
+  /** Since when `busyCalls` counts: the last start that found the schedule ended. */
+  busySince: number;
+  busyCalls: number;
 }
 
 /** Asks for the next start of a call, as `SharedRateStore.reserve` takes it. */
@@ -105,7 +111,10 @@ export interface RateReservation {
   latestStart: number;
   /** Spacing after the start taken, from the rate at `expected`. */
   intervalMs: number;
-  /** A schedule that ended before this was idle: counting `calls` starts over. */
+  /**
+   * A schedule that ended before this was idle: counting `calls` starts over. One that has
+   * ended at all starts counting `busyCalls` over.
+   */
   restartBefore: number;
 }
 

@@ -120,12 +120,12 @@ export class SharedCallPacer implements CallPacer {
     const call = this.#call;
     if (call === undefined || this.alone) return;
     const now = this.#now();
-    // What was being sent when the throttled call started: the calls started by then, no later.
-    const { state, startAt } = call;
-    const sending = Math.min(
-      sharedRateAt(state, startAt, this.#rate),
-      measuredRate(state, startAt),
-    );
+    const { state, startAt, heldAt } = call;
+    // A call held ahead went out on a full schedule: the calls of the spell up to it are what
+    // the service sustains. One that started at once met an idle schedule: they are only what
+    // was asked for, and the rate is cut from where it stood.
+    const sustained = startAt > heldAt ? measuredRate(state, startAt) : Number.POSITIVE_INFINITY;
+    const sending = Math.min(sharedRateAt(state, startAt, this.#rate), sustained);
     try {
       const cut = await this.#store.cut({
         epoch: state.epoch,

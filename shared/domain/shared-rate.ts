@@ -16,24 +16,41 @@ export interface SharedRateOptions {
   initialRate: number;
 }
 
+/**
+ * Chosen with `npm run bench:delivery` (BENCHMARKS.md). A cut starts from what the service
+ * sustained, not from what was sent, so it can be shallow; growth is slow, so the schedule
+ * passes the quota, drains the service's bucket and takes a throttle about every 15 s.
+ */
 export const SHARED_RATE_DEFAULTS: SharedRateOptions = {
   ...ADAPTIVE_RATE_DEFAULTS,
-  beta: 0.9,
+  beta: 0.95,
+  scale: 0.0005,
   initialRate: 20,
 };
 
 /** A state nobody has paced with yet, as of `now`. */
 export function freshRateState(now: number): SharedRateState {
-  return { nextAt: 0, epoch: 0, lastMaxRate: 0, throttledAt: 0, since: now, calls: 0 };
+  return {
+    nextAt: 0,
+    epoch: 0,
+    lastMaxRate: 0,
+    throttledAt: 0,
+    since: now,
+    calls: 0,
+    busySince: now,
+    busyCalls: 0,
+  };
 }
 
 /**
- * The rate the service sustains, as the calls taken since `state.since` show it at `at` (the
- * last start taken, or later): a spell starts with the service's bucket full, and a bucket
- * usually holds about a second of its rate, so calls are spread over the spell plus a second.
+ * The rate the service sustains, as the starts taken by `at` (the last start taken, or later)
+ * show it: a service's bucket usually holds about a second of its rate, so the calls of a
+ * window are spread over it plus a second. At least what the spell since `since` (which began
+ * with the bucket full) shows, and what the latest run of back-to-back starts shows.
  */
 export function measuredRate(state: SharedRateState, at: number): number {
-  return state.calls / (1 + Math.max(0, at - state.since) / 1000);
+  const over = (calls: number, from: number) => calls / (1 + Math.max(0, at - from) / 1000);
+  return Math.max(over(state.calls, state.since), over(state.busyCalls, state.busySince));
 }
 
 /**

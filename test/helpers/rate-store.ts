@@ -35,6 +35,8 @@ export class MemoryRateStore implements SharedRateStore {
         throttledAt: 0,
         since: now,
         calls: 1,
+        busySince: now,
+        busyCalls: 1,
       };
       return { startAt: now, state: { ...this.state } };
     }
@@ -42,11 +44,14 @@ export class MemoryRateStore implements SharedRateStore {
     if (current.epoch !== expected?.epoch || startAt > latestStart)
       return { state: { ...current } };
     const restart = current.nextAt < restartBefore;
+    const ended = current.nextAt < now;
     this.state = {
       ...current,
       nextAt: startAt + intervalMs,
       since: restart ? now : current.since,
       calls: restart ? 1 : current.calls + 1,
+      busySince: ended ? now : current.busySince,
+      busyCalls: ended ? 1 : current.busyCalls + 1,
     };
     return { startAt, state: { ...this.state } };
   }
@@ -63,6 +68,8 @@ export class MemoryRateStore implements SharedRateStore {
       throttledAt: now,
       since: pausedUntil,
       calls: 0,
+      busySince: pausedUntil,
+      busyCalls: 0,
     };
     return { ...this.state };
   }

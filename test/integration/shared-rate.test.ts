@@ -8,6 +8,7 @@ import {
 } from '../../shared/adapters/ledger/dynamodb-rate-store.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
 import { SharedCallPacer } from '../../shared/domain/shared-call-pacer.ts';
+import { SHARED_RATE_DEFAULTS } from '../../shared/domain/shared-rate.ts';
 import { type DynamoDbContext, startDynamoDb } from '../helpers/ledger.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 
@@ -106,7 +107,8 @@ describe('the shared rate in the ledger table (dynalite)', () => {
     assert.equal(pause, 1_000 - held);
     // 13 calls in about half a second, and a second of the service's bucket: over 8 a second.
     assert.ok(sustained > 8 && sustained < 9, `sustained ${sustained}`);
-    assert.ok(spacing > 1000 / sustained && spacing <= 1000 / (0.9 * sustained), `${spacing}`);
+    const { beta } = SHARED_RATE_DEFAULTS;
+    assert.ok(spacing > 1000 / sustained && spacing <= 1000 / (beta * sustained), `${spacing}`);
   });
 
   it('costs one update a call when the schedule is as last seen, and one read more for a start held ahead', async () => {

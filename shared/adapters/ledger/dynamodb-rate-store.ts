@@ -26,8 +26,9 @@ export const RATE_STORE_TIMEOUTS = { requestTimeoutMs: 1_000, maxAttempts: 2 } a
 /**
  * The shared rate as one ledger item, `RATE#<scope>`. DynamoDB has no `max()`, so a start is
  * taken by one of three conditional updates, chosen by what the caller last saw: the schedule
- * runs ahead of now (the start is its end), or has ended (the start is now), long enough ago to
- * measure afresh. A wrong guess costs a consistent read and a second update.
+ * runs ahead of now (the start is its end), or has ended (the start is now, a run of
+ * back-to-back starts begins), long enough ago to measure the spell afresh. A wrong guess costs
+ * a consistent read and a second update.
  */
 export class DynamoDbRateStore implements SharedRateStore {
   readonly #client: DynamoDBClient;
@@ -79,7 +80,7 @@ export class DynamoDbRateStore implements SharedRateStore {
           Key: this.#key,
           UpdateExpression:
             'SET epoch = :next, lastMaxRate = :rate, throttledAt = :now, since = :until, ' +
-            'calls = :zero, nextAt = :until',
+            'calls = :zero, busySince = :until, busyCalls = :zero, nextAt = :until',
           ConditionExpression: 'epoch = :epoch',
           ExpressionAttributeValues: {
             ':epoch': n(request.epoch),
@@ -111,7 +112,7 @@ export class DynamoDbRateStore implements SharedRateStore {
         ...base,
         UpdateExpression:
           'SET nextAt = :next, epoch = :zero, lastMaxRate = :zero, throttledAt = :zero, ' +
-          'since = :now, calls = :one',
+          'since = :now, calls = :one, busySince = :now, busyCalls = :one',
         ConditionExpression: 'attribute_not_exists(pk)',
         ExpressionAttributeValues: {
           ':next': n(now + intervalMs),
@@ -125,7 +126,7 @@ export class DynamoDbRateStore implements SharedRateStore {
     if (seen.nextAt >= now) {
       return {
         ...base,
-        UpdateExpression: 'SET nextAt = nextAt + :interval ADD calls :one',
+        UpdateExpression: 'SET nextAt = nextAt + :interval ADD calls :one, busyCalls :one',
         ConditionExpression: 'epoch = :epoch AND nextAt BETWEEN :now AND :latest',
         ExpressionAttributeValues: {
           ...epoch,
@@ -140,8 +141,8 @@ export class DynamoDbRateStore implements SharedRateStore {
     return {
       ...base,
       UpdateExpression: restart
-        ? 'SET nextAt = :next, since = :now, calls = :one'
-        : 'SET nextAt = :next ADD calls :one',
+        ? 'SET nextAt = :next, since = :now, calls = :one, busySince = :now, busyCalls = :one'
+        : 'SET nextAt = :next, busySince = :now, busyCalls = :one ADD calls :one',
       ConditionExpression: restart
         ? 'epoch = :epoch AND nextAt < :restart'
         : 'epoch = :epoch AND nextAt BETWEEN :restart AND :now',
@@ -163,5 +164,7 @@ function stateOf(item: Item): SharedRateState {
     throttledAt: num(item, 'throttledAt') ?? 0,
     since: num(item, 'since') ?? 0,
     calls: num(item, 'calls') ?? 0,
+    busySince: num(item, 'busySince') ?? 0,
+    busyCalls: num(item, 'busyCalls') ?? 0,
   };
 }

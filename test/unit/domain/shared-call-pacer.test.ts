@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SharedRateState } from '../../../shared/domain/ports.ts';
 import { type LocalPacer, SharedCallPacer } from '../../../shared/domain/shared-call-pacer.ts';
+import { SHARED_RATE_DEFAULTS } from '../../../shared/domain/shared-rate.ts';
 import { MemoryRateStore } from '../../helpers/rate-store.ts';
 
 const START = 1_000_000;
@@ -43,6 +44,8 @@ function learnedAt5PerSecond(now: number): SharedRateState {
     throttledAt: now - 60_000,
     since: now - 60_000,
     calls: 0,
+    busySince: now - 60_000,
+    busyCalls: 0,
   };
 }
 
@@ -91,9 +94,10 @@ describe('SharedCallPacer', () => {
 
   it('after a throttle, pauses every environment for Retry-After, then spaces them below the rate the service sustained', async () => {
     // Cut a cubic window ago, so the rate is back at 5 a second and grows slowly.
+    const { beta, scale } = SHARED_RATE_DEFAULTS;
     const { time, store, a, b } = sharing((now) => ({
       ...learnedAt5PerSecond(now),
-      throttledAt: now - 3_684,
+      throttledAt: now - Math.cbrt((1 - beta) / scale) * 1000,
     }));
     for (let round = 0; round < 10; round++) {
       await call(a, time);
@@ -113,7 +117,22 @@ describe('SharedCallPacer', () => {
     assert.equal(store.state?.epoch, 2);
     // 21 calls over 4 s and the bucket's second: a little over 4 a second.
     assert.ok(sustained > 4 && sustained < 4.5, `sustained ${sustained}`);
-    assert.ok(spacing > 1000 / sustained && spacing < 1000 / (0.9 * sustained), `${spacing}`);
+    assert.ok(spacing > 1000 / sustained && spacing <= 1000 / (beta * sustained), `${spacing}`);
+  });
+
+  it('cuts the rate from where it stood, not to the calls asked for, when a throttled call met an idle schedule', async () => {
+    const { time, store, a } = sharing();
+    for (let round = 0; round < 10; round++) {
+      await call(a, time);
+      time.advance(500);
+    }
+
+    await a.waitMs(MAX_WAIT_MS);
+    await a.take();
+    await a.throttled(1);
+
+    // Two calls a second were asked for; the schedule ran at its initial 20.
+    assert.equal(store.state?.lastMaxRate, SHARED_RATE_DEFAULTS.initialRate);
   });
 
   it('revokes a start held ahead when a throttle elsewhere pauses the schedule', async () => {

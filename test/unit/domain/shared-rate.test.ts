@@ -18,11 +18,20 @@ function afterCut(overrides: Partial<SharedRateState> = {}): SharedRateState {
     throttledAt: NOW,
     since: NOW,
     calls: 0,
+    busySince: NOW,
+    busyCalls: 0,
     ...overrides,
   };
 }
 
 describe('measuredRate', () => {
+  it('takes the higher of the spell and the latest run of back-to-back starts', () => {
+    // 15 calls over 7 s, the last 7 of them back to back in 0.3 s.
+    const state = afterCut({ calls: 15, since: NOW - 7_000, busyCalls: 7, busySince: NOW - 300 });
+
+    assert.equal(measuredRate(state, NOW), 7 / 1.3);
+  });
+
   it("spreads the calls since the spell began over the spell and a second of the service's bucket", () => {
     assert.equal(measuredRate(afterCut({ calls: 12, since: NOW - 200 }), NOW), 10);
     assert.equal(measuredRate(afterCut({ calls: 8, since: NOW - 3_000 }), NOW), 2);
