@@ -13,6 +13,7 @@ import {
   type PreviewDependencies,
   previewInviteRequest,
 } from '../../shared/domain/preview-invite-request.ts';
+import { isPlainJsonText } from '../../shared/domain/text.ts';
 import { errorResponseFor } from '../../shared/http/error-response.ts';
 import { errorResponse, jsonResponse } from '../../shared/http/responses.ts';
 
@@ -141,7 +142,9 @@ export async function handleHttpInvite(
   try {
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
     const payload = parseJson(text);
-    const request = parseInviteRequest(event.pathParameters?.spaceId, payload);
+    const request = parseInviteRequest(event.pathParameters?.spaceId, payload, {
+      plainText: isPlainJsonText(text),
+    });
     if (isDryRun(payload)) {
       const answer = await previewInviteRequest(request, {
         ...dependencies,

@@ -2,6 +2,10 @@ import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
+import {
+  DynamoDbRateStore,
+  RATE_STORE_TIMEOUTS,
+} from '../../shared/adapters/ledger/dynamodb-rate-store.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
@@ -10,8 +14,12 @@ import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
 import type { DeliveryObserver } from '../../shared/domain/ports.ts';
+import { SharedCallPacer } from '../../shared/domain/shared-call-pacer.ts';
 import { createTelemetry } from '../../shared/telemetry.ts';
 import { createWorkerHandler } from './worker.ts';
+
+/** The ledger item (`RATE#SendInvites`) every worker environment paces its calls by. */
+const RATE_SCOPE = 'SendInvites';
 
 /**
  * The worker with its real adapters, built once per execution environment from its
@@ -30,7 +38,13 @@ export function buildWorkerHandler(
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
   const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
+  const rateStore = createDynamoDbClient({
+    ...options.aws,
+    endpoint: config.ledger.endpoint,
+    timeouts: RATE_STORE_TIMEOUTS,
+  });
   const credentials = options.aws?.credentials;
+  const telemetry = createTelemetry(config.telemetry, options);
   return createWorkerHandler({
     config,
     ports: {
@@ -41,8 +55,20 @@ export function buildWorkerHandler(
       }),
       visibility: new SqsVisibility({ client: sqs, queueUrl: config.invitesQueueUrl }),
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
-      // One per execution environment: what it learns about the service's rate outlives invocations.
-      pacer: new AdaptiveRateLimiter(),
+      // One rate for every execution environment, kept in the ledger table; each environment's
+      // own limiter (which outlives invocations) takes over while the table cannot be reached.
+      pacer: new SharedCallPacer({
+        store: new DynamoDbRateStore({
+          client: rateStore,
+          tableName: config.ledger.tableName,
+          scope: RATE_SCOPE,
+        }),
+        fallback: new AdaptiveRateLimiter(),
+        onStoreError: (error) =>
+          telemetry.logger.warn('The shared rate is out of reach; pacing this environment alone', {
+            error,
+          }),
+      }),
       ...(options.ledger === false
         ? {}
         : {
@@ -54,7 +80,7 @@ export function buildWorkerHandler(
             }),
           }),
     },
-    ...createTelemetry(config.telemetry, options),
+    ...telemetry,
     ...(options.watch ? { watch: options.watch } : {}),
   });
 }

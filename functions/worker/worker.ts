@@ -26,7 +26,7 @@ export interface WorkerPorts {
   sender: InviteSender;
   visibility: VisibilityControl;
   deadLetters: DeadLetterQueue;
-  /** Paces calls across warm invocations of this execution environment. */
+  /** Paces calls across warm invocations and every execution environment. */
   pacer?: CallPacer;
   /** The request ledger; outcomes are not recorded without it. */
   ledger?: OutcomeLedger;

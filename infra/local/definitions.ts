@@ -38,8 +38,8 @@ export interface QueueDefinition {
   deadLetterQueueName?: string;
 }
 
-// CloudFormation's short-form functions, kept as their long form so nothing is lost.
-const CLOUDFORMATION_TAGS: Tags = [
+/** CloudFormation's short-form functions for the `yaml` parser, kept as their long form so nothing is lost. */
+export const CLOUDFORMATION_TAGS: Tags = [
   ['Ref', 'scalar'],
   ['Sub', 'scalar'],
   ['Sub', 'seq'],

@@ -1,3 +1,4 @@
+import { mapInSlices } from '../lib/map-in-slices.ts';
 import {
   EnqueueError,
   IdempotencyKeyInUseError,
@@ -13,6 +14,9 @@ import { encodeInviteChunk, planInviteChunks } from './invite-chunk.ts';
 import type { InviteRequest } from './invite-request.ts';
 import type { IdempotencyStore, InviteQueue, RequestLedger } from './ports.ts';
 import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
+
+// Chunks encoded between two turns of the event loop, in which the ledger writes go on.
+const ENCODE_SLICE = 10;
 
 /** How long the ledger keeps what the intake writes, in milliseconds. */
 export interface LedgerRetention {
@@ -123,7 +127,7 @@ export async function acceptInviteRequest(
   const alreadyQueued = new Set(claim?.record.queuedParts ?? []);
   const chunks = planInviteChunks(request, requestId, dependencies.maxMessageBytes);
   const expiresAt = now + retention.requestMs;
-  await whileLedgerUp('record', async () => {
+  const recording = whileLedgerUp('record', async () => {
     await ledger.recordRequest({
       requestId,
       spaceId: request.spaceId,
@@ -144,10 +148,14 @@ export async function acceptInviteRequest(
   });
 
   const pending = chunks.filter((chunk) => !alreadyQueued.has(chunk.part));
-  const messages = pending.map((chunk) => ({
-    id: String(chunk.part),
-    body: encodeInviteChunk(chunk),
-  }));
+  // Nothing is queued before the request is recorded; its chunks are encoded meanwhile.
+  const [, messages] = await Promise.all([
+    recording,
+    mapInSlices(pending, ENCODE_SLICE, (chunk) => ({
+      id: String(chunk.part),
+      body: encodeInviteChunk(chunk),
+    })),
+  ]);
   const { queued, failed, lastError } = await queue.enqueue(messages);
   const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
   const accepted = {

@@ -17,7 +17,8 @@ export interface AdaptiveRateOptions {
   now?: () => number;
 }
 
-const DEFAULTS = { beta: 0.8, scale: 0.002, minRate: 0.5 };
+/** The tuning `npm run bench:delivery` chose; `SharedCallPacer` follows the same curve. */
+export const ADAPTIVE_RATE_DEFAULTS = { beta: 0.8, scale: 0.002, minRate: 0.5 } as const;
 // Calls are counted over this window, and over at least a second, to measure the sending rate.
 const MEASURE_WINDOW_SECONDS = 2;
 
@@ -46,9 +47,9 @@ export class AdaptiveRateLimiter {
   readonly #recentCalls: number[] = [];
 
   constructor(options: AdaptiveRateOptions = {}) {
-    this.#beta = options.beta ?? DEFAULTS.beta;
-    this.#scale = options.scale ?? DEFAULTS.scale;
-    this.#minRate = options.minRate ?? DEFAULTS.minRate;
+    this.#beta = options.beta ?? ADAPTIVE_RATE_DEFAULTS.beta;
+    this.#scale = options.scale ?? ADAPTIVE_RATE_DEFAULTS.scale;
+    this.#minRate = options.minRate ?? ADAPTIVE_RATE_DEFAULTS.minRate;
     this.#now = options.now ?? Date.now;
   }
 

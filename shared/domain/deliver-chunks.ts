@@ -38,7 +38,7 @@ export interface DeliveryDependencies {
   /** No call starts with less time left than this: one call's timeout plus bookkeeping. */
   callBudgetMs: number;
   observer?: DeliveryObserver;
-  /** Paces calls across warm invocations; calls go out back to back without one. */
+  /** Paces calls across warm invocations and environments; calls go out back to back without one. */
   pacer?: CallPacer;
   /** Longest the worker waits for the pacer inside an invocation before handing work back. */
   maxPaceWaitMs?: number;
@@ -194,6 +194,7 @@ export async function deliverChunks(
   const calls = planCalls(
     received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
   );
+  const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
   for (let index = 0; index < calls.length; index++) {
     const planned = calls[index] as PlannedCall;
     if (throttledFor !== undefined) {
@@ -205,16 +206,26 @@ export async function deliverChunks(
       );
       break;
     }
-    const skipped = await recentlyInvited(planned, dependencies.inviteOnce);
+    // Looked up once per planned call, so a call paced again is not counted twice.
+    let skipped = skippedBy.get(planned);
+    if (skipped === undefined) {
+      skipped = await recentlyInvited(planned, dependencies.inviteOnce);
+      skippedBy.set(planned, skipped);
+      if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
+    }
     const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
-    if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
     if (call.accessorIds.length === 0) {
       // Everyone was invited recently: the chunks are delivered without a call.
       for (const item of call.chunks)
         await settleDelivered(item, skippedOf(item.chunk.accessorIds));
       continue;
     }
-    const paceMs = pacer?.waitMs() ?? 0;
+    // A shared pacer holds the start it reports: it is asked for none the call could not use.
+    const usableWaitMs = Math.min(
+      maxPaceWaitMs,
+      dependencies.remainingMs() - dependencies.callBudgetMs,
+    );
+    const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
     if (paceMs > maxPaceWaitMs) {
       await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
       continue;
@@ -224,7 +235,11 @@ export async function deliverChunks(
       continue;
     }
     if (paceMs > 0) await sleep(paceMs);
-    pacer?.take();
+    if (pacer && !(await pacer.take())) {
+      // A throttle elsewhere revoked the start held for this call: it is paced again.
+      calls.splice(index + 1, 0, planned);
+      continue;
+    }
 
     const started = now();
     let failure: unknown;
@@ -243,14 +258,14 @@ export async function deliverChunks(
     observer.called?.(call, outcome, failure, latencyMs);
     switch (outcome.kind) {
       case 'delivered': {
-        pacer?.succeeded();
+        await pacer?.succeeded();
         await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
         for (const item of call.chunks)
           await settleDelivered(item, skippedOf(item.chunk.accessorIds));
         break;
       }
       case 'throttled':
-        pacer?.throttled(outcome.delaySeconds);
+        await pacer?.throttled(outcome.delaySeconds);
         throttledFor = outcome.delaySeconds;
         await handBack(call.chunks, outcome.delaySeconds, 'throttled');
         break;

@@ -1,5 +1,6 @@
+import { groupsOf } from '../lib/groups-of.ts';
 import { chunkAccessors } from './chunk-accessors.ts';
-import { SEND_INVITES_LIMITS } from './constants.ts';
+import { REQUEST_LIMITS, SEND_INVITES_LIMITS } from './constants.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import { FieldProblems } from './field-problems.ts';
 import { CHUNK_MESSAGE_VERSION, type InviteChunk } from './invite.ts';
@@ -50,12 +51,22 @@ export function planInviteChunks(
     ...(request.resend ? { resend: true as const } : {}),
     accessorIds: [],
   };
-  const groups = chunkAccessors(request.accessorIds, {
-    maxCount: SEND_INVITES_LIMITS.maxAccessorsPerCall,
-    maxBytes: maxMessageBytes,
-    fixedBytes: Buffer.byteLength(encodeInviteChunk(envelope)),
-    sizeOf: allPlainAscii(request.accessorIds) ? plainSize : jsonStringBytes,
-  });
+  const maxCount = SEND_INVITES_LIMITS.maxAccessorsPerCall;
+  const fixedBytes = Buffer.byteLength(encodeInviteChunk(envelope));
+  const plain = request.plainAsciiIds ?? allPlainAscii(request.accessorIds);
+  // A plain ASCII ID takes at most 256 bytes, its quotes and a comma: when a full chunk of the
+  // longest fits, the count alone decides and no ID needs sizing.
+  const countDecides =
+    plain &&
+    fixedBytes + maxCount * (REQUEST_LIMITS.accessorIdMaxCodePoints + 3) <= maxMessageBytes;
+  const groups = countDecides
+    ? groupsOf(request.accessorIds, maxCount)
+    : chunkAccessors(request.accessorIds, {
+        maxCount,
+        maxBytes: maxMessageBytes,
+        fixedBytes,
+        sizeOf: plain ? plainSize : jsonStringBytes,
+      });
   return groups.map((accessorIds, index) => ({
     ...envelope,
     part: index + 1,

@@ -15,6 +15,14 @@ import { uniqueStrings } from './unique-strings.ts';
 export interface InviteRequest extends Invitation {
   /** Invite everyone, even those invited to the space recently (`"resend": true`). */
   resend: boolean;
+  /** Every accessor ID is plain ASCII (`isPlainAscii`): JSON writes each byte for byte. */
+  plainAsciiIds?: boolean;
+}
+
+/** What the caller knows of a payload before it is checked. */
+export interface PayloadFacts {
+  /** Every string of the payload is plain ASCII: `isPlainJsonText` said so of its JSON text. */
+  plainText?: boolean;
 }
 
 /** Checks an optional boolean field: absent is false. */
@@ -79,6 +87,16 @@ export function checkAccessorIds(
   problems: FieldProblems,
   maxCount = Number.POSITIVE_INFINITY,
 ): string[] | undefined {
+  return checkAccessorList(value, problems, maxCount, {})?.ids;
+}
+
+/** `checkAccessorIds`, telling also whether every ID is plain ASCII. */
+function checkAccessorList(
+  value: unknown,
+  problems: FieldProblems,
+  maxCount: number,
+  facts: PayloadFacts,
+): { ids: string[]; plainAscii: boolean } | undefined {
   if (value === undefined || value === null) {
     problems.add('accessorIds', 'accessorIds is required');
     return undefined;
@@ -93,7 +111,8 @@ export function checkAccessorIds(
   }
   // The fast check passes almost every real list; the slow one names each problem, and
   // accepts IDs longer than 256 UTF-16 units that are still within 256 code points.
-  if (!value.every(isPlausibleAccessorId) || !allAccessorIdsValid(value)) {
+  const fast = value.every(isPlausibleAccessorId) ? charactersOf(value, facts) : undefined;
+  if (!fast?.valid) {
     let valid = true;
     for (let index = 0; index < value.length; index++) {
       const problem = accessorIdProblem(value[index]);
@@ -109,7 +128,7 @@ export function checkAccessorIds(
     problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
     return undefined;
   }
-  return unique;
+  return { ids: unique, plainAscii: fast?.plainAscii ?? false };
 }
 
 /** A non-empty string short enough in UTF-16 units to need no code point count. */
@@ -121,11 +140,17 @@ function isPlausibleAccessorId(id: unknown): id is string {
 
 /**
  * Checks the character rules on all IDs at once: one scan of the joined text is several
- * times faster than one per ID. The space that joins them cannot hide or create a problem.
+ * times faster than one per ID, and none is needed when the whole payload is plain text.
+ * The space that joins them cannot hide or create a problem.
  */
-function allAccessorIdsValid(ids: string[]): boolean {
+function charactersOf(ids: string[], facts: PayloadFacts): { valid: boolean; plainAscii: boolean } {
+  if (facts.plainText) return { valid: true, plainAscii: true };
   const joined = ids.join(' ');
-  return isPlainAscii(joined) || (!hasControlCharacter(joined) && isWellFormedText(joined));
+  const plainAscii = isPlainAscii(joined);
+  return {
+    valid: plainAscii || (!hasControlCharacter(joined) && isWellFormedText(joined)),
+    plainAscii,
+  };
 }
 
 /**
@@ -133,7 +158,11 @@ function allAccessorIdsValid(ids: string[]): boolean {
  * number of accessors, with the optional `resend`. Throws `InviteValidationError` listing every
  * failing field.
  */
-export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRequest {
+export function parseInviteRequest(
+  spaceId: unknown,
+  payload: unknown,
+  facts: PayloadFacts = {},
+): InviteRequest {
   if (!isJsonObject(payload)) {
     throw new InviteValidationError(
       'Request body must be a JSON object',
@@ -144,17 +173,29 @@ export function parseInviteRequest(spaceId: unknown, payload: unknown): InviteRe
   const space = checkSpaceId(spaceId, problems);
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
-  const accessorIds = checkAccessorIds(payload.accessorIds, problems);
+  const accessors = checkAccessorList(
+    payload.accessorIds,
+    problems,
+    Number.POSITIVE_INFINITY,
+    facts,
+  );
   const resend = checkFlag('resend', payload.resend, problems);
   // Every failed check records a problem, so one undefined means the error lists it.
   if (
     space === undefined ||
     title === undefined ||
     body === undefined ||
-    !accessorIds ||
+    !accessors ||
     !problems.empty
   ) {
     throw problems.toError();
   }
-  return { spaceId: space, accessorIds, title, body, resend };
+  return {
+    spaceId: space,
+    accessorIds: accessors.ids,
+    title,
+    body,
+    resend,
+    plainAsciiIds: accessors.plainAscii,
+  };
 }

@@ -73,14 +73,84 @@ export interface VisibilityControl {
   delay(receiptHandles: readonly string[], seconds: number): Promise<string[]>;
 }
 
-/** Paces calls to the rate the service allows; see `AdaptiveRateLimiter`. */
+/** Paces calls to the rate the service allows; see `SharedCallPacer` and `AdaptiveRateLimiter`. */
 export interface CallPacer {
-  /** Milliseconds until a call may start; 0 when one may start now. */
-  waitMs(): number;
-  /** Takes the right to make one call. */
-  take(): void;
-  succeeded(): void;
-  throttled(retryAfterSeconds?: number): void;
+  /**
+   * Milliseconds until a call may start; 0 when one may start now. A start within `maxWaitMs` is
+   * held for the next `take()`; a later one is only reported.
+   */
+  waitMs(maxWaitMs: number): Promise<number>;
+  /**
+   * Takes the right to make one call, after waiting what `waitMs` said. Resolves to false when a
+   * throttle elsewhere revoked the start it held: the call must be paced again.
+   */
+  take(): Promise<boolean>;
+  succeeded(): Promise<void>;
+  throttled(retryAfterSeconds?: number): Promise<void>;
+}
+
+/** The pacing state every execution environment shares, one item per rate-limited operation. */
+export interface SharedRateState {
+  /** Earliest start (epoch ms) of the next call: the end of the schedule. */
+  nextAt: number;
+  /** How many times the rate was cut; a start is held, and a throttle counts, within one epoch. */
+  epoch: number;
+  /** Calls per second being sent at the last cut; 0 while the service has never throttled. */
+  lastMaxRate: number;
+  /** When the rate was last cut (epoch ms); 0 while never. */
+  throttledAt: number;
+  /**
+   * Since when (epoch ms) `calls` counts: the start of a spell after an idle one, or the end of
+   * a pause, when the service's bucket was full.
+   */
+  since: number;
+  calls: number;
+  /** Since when `busyCalls` counts: the last start that found the schedule ended. */
+  busySince: number;
+  busyCalls: number;
+}
+
+/** Asks for the next start of a call, as `SharedRateStore.reserve` takes it. */
+export interface RateReservation {
+  /** The state the caller computed `intervalMs` from; a state of another epoch holds nothing. */
+  expected: SharedRateState | undefined;
+  now: number;
+  /** A start later than this is not held. */
+  latestStart: number;
+  /** Spacing after the start taken, from the rate at `expected`. */
+  intervalMs: number;
+  /**
+   * A schedule that ended before this was idle: counting `calls` starts over. One that has
+   * ended at all starts counting `busyCalls` over.
+   */
+  restartBefore: number;
+}
+
+/** Cuts the shared rate after a throttle, once per epoch. */
+export interface RateCut {
+  /** The epoch of the start the throttled call was made in. */
+  epoch: number;
+  now: number;
+  lastMaxRate: number;
+  /** No call starts before this: the service's `Retry-After`. */
+  pausedUntil: number;
+}
+
+/** Where the shared pacing state lives; every operation is atomic. */
+export interface SharedRateStore {
+  /** The current state; undefined before any call was ever paced. */
+  read(): Promise<SharedRateState | undefined>;
+  /**
+   * Takes the start `max(nextAt, now)` for one call and moves `nextAt` `intervalMs` past it, when
+   * the state is still of `expected`'s epoch and that start is no later than `latestStart`.
+   * Resolves to the start taken (none when refused) and the state after.
+   */
+  reserve(request: RateReservation): Promise<{ startAt?: number; state: SharedRateState }>;
+  /**
+   * Starts a new epoch with `lastMaxRate`, paused until `pausedUntil`, unless the rate was cut
+   * already since `epoch`. Resolves to the new state, or undefined when it was cut already.
+   */
+  cut(request: RateCut): Promise<SharedRateState | undefined>;
 }
 
 /** Hears what happens to each call and message, for logs and metrics; every method is optional. */

@@ -36,3 +36,12 @@ const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 export function isPlainAscii(value: string): boolean {
   return PLAIN_ASCII.test(value);
 }
+
+/**
+ * Whether every string `JSON.parse` reads from `text` is plain ASCII (see `isPlainAscii`): so when
+ * the text holds no escape, no DEL and nothing beyond ASCII (JSON allows no raw control character
+ * in a string). Three native scans, far cheaper than checking the strings once parsed.
+ */
+export function isPlainJsonText(text: string): boolean {
+  return !text.includes('\\') && !text.includes('\x7f') && Buffer.byteLength(text) === text.length;
+}

@@ -1,31 +1,41 @@
 /**
  * Delivery benchmark: runs the local stack with the simulator throttling at R calls/s and
- * measures how close the pipeline gets to the limit. Scenarios: bulk (100 chunks) with 1, 2
- * and 5 concurrent workers, and trickle (2,000 single-accessor onboarding events over ~20 s).
- * Usage: npm run bench:delivery [-- --scenarios bulk-1,trickle]
+ * measures how close the pipeline gets to the limit. Scenarios: bulk (100 chunks) and trickle
+ * (2,000 single-accessor onboarding events over ~20 s), each with every worker count given, each
+ * run several times on a fresh stack (runs interleaved); then what pacing costs per call.
+ * Usage: npm run bench:delivery [-- --workers 2,5,10 --runs 3 --scenarios bulk,trickle,cost]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
+import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
+import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../helpers/sqs.ts';
+import { measurePacingCost, type PacingCost } from './pacing-cost.ts';
 
 const RATE = 5;
 const THROTTLE = { ratePerSecond: RATE, burst: 5, retryAfterSeconds: 1 };
+const TARGETS = { efficiency: 0.95, wastedShare: 0.05, trickleCallsPerAccessor: 0.02 };
 const { values } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'bulk-1,bulk-2,bulk-5,trickle' },
+    scenarios: { type: 'string', default: 'bulk,trickle,cost' },
+    workers: { type: 'string', default: '2,5,10' },
+    runs: { type: 'string', default: '3' },
     // Experiments only: replace serverless.yml's event source mapping settings.
     'batch-size': { type: 'string' },
     'batching-window': { type: 'string' },
   },
 });
+const scenarios = (values.scenarios ?? '').split(',').map((name) => name.trim());
+const workerCounts = (values.workers ?? '').split(',').map(Number);
+const runs = Number(values.runs);
 
-interface Row {
-  scenario: string;
+interface Run {
+  scenario: 'bulk' | 'trickle';
   workers: number;
   accessors: number;
   chunks: number;
@@ -37,26 +47,70 @@ interface Row {
   wastedShare: number;
   callsPerAccessor: number;
   maxWaitSeconds: number;
+  /** The batching window plus one quota interval: the longest any accessor may wait in trickle. */
+  maxWaitTargetSeconds: number;
   duplicates: number;
   lost: number;
+  /** DynamoDB calls on the shared rate item per SendInvites call, by operation. */
+  rateCallsPerCall: Record<string, number>;
+  loadAverage: number;
 }
 
-async function withStack<T>(
+interface Observed {
+  seconds: number;
+  idealSeconds: number;
+  chunks: number;
+  accessors: number;
+  maxWaitSeconds: number;
+}
+
+async function withStack(
+  scenario: Run['scenario'],
   workers: number,
-  run: (context: Awaited<ReturnType<typeof setUp>>) => Promise<T>,
-): Promise<T> {
+  drive: (context: Awaited<ReturnType<typeof setUp>>) => Promise<Observed>,
+): Promise<Run> {
+  const loadAverage = loadavg()[0] ?? 0;
   const context = await setUp(workers);
   try {
-    return await run(context);
+    const observed = await drive(context);
+    const stats = context.simulator.stats();
+    const rate = await context.dynamodb.calls();
+    const window = context.stack.definitions.worker.maximumBatchingWindowSeconds;
+    return {
+      scenario,
+      workers,
+      ...observed,
+      efficiency: scenario === 'bulk' ? observed.idealSeconds / observed.seconds : Number.NaN,
+      calls: stats.calls,
+      throttled: stats.throttled,
+      wastedShare: stats.calls === 0 ? 0 : stats.throttled / stats.calls,
+      callsPerAccessor: stats.calls / observed.accessors,
+      maxWaitTargetSeconds: window + 1 / RATE,
+      duplicates: stats.duplicateAccessors,
+      lost: observed.accessors - stats.distinctAccessors,
+      rateCallsPerCall: rateCallsPer(rate, stats.calls),
+      loadAverage,
+    };
   } finally {
     await context.stack.stop();
     await context.simulator.stop();
+    await context.dynamodb.stop();
     context.state.cleanup();
   }
 }
 
+function rateCallsPer(stats: DynaliteCallStats, calls: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(stats)
+      .filter(([operation]) => operation.endsWith('RATE#'))
+      .map(([operation, { count }]) => [operation.split(' ')[0], count / calls]),
+  );
+}
+
 async function setUp(workers: number) {
   const state = tempStateDir();
+  // DynamoDB is remote to a Lambda function: dynalite gets its own process (and core).
+  const dynamodb = await startDynamoDb({ outOfProcess: true });
   const simulator = await startRepostspaceSimulator({
     throttle: THROTTLE,
     recentDeliveryLimit: 100_000,
@@ -64,17 +118,18 @@ async function setUp(workers: number) {
   const stack = await startTestStack({
     LOCAL_STATE_DIR: state.path,
     AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     LOCAL_WORKER_CONCURRENCY: String(workers),
     ...(values['batch-size'] ? { LOCAL_WORKER_BATCH_SIZE: values['batch-size'] } : {}),
     ...(values['batching-window']
       ? { LOCAL_WORKER_BATCHING_WINDOW: values['batching-window'] }
       : {}),
   });
-  return { state, simulator, stack };
+  return { state, dynamodb, simulator, stack };
 }
 
-async function bulk(workers: number): Promise<Row> {
-  return withStack(workers, async ({ simulator, stack }) => {
+function bulk(workers: number): Promise<Run> {
+  return withStack('bulk', workers, async ({ simulator, stack }) => {
     const ids = Array.from({ length: 100_000 }, (_, index) => `employee-${index}@example.com`);
     const response = await fetch(`${stack.httpUrl}/spaces/${LOCAL_DEMO_SPACE_ID}/invite`, {
       method: 'POST',
@@ -87,31 +142,21 @@ async function bulk(workers: number): Promise<Row> {
     });
     const accepted = Date.now();
     const { messageCount } = (await response.json()) as { messageCount: number };
-    const stats = await simulator.waitForDeliveredAccessors(ids.length);
+    await simulator.waitForDeliveredAccessors(ids.length);
     const last = Math.max(...simulator.deliveries.recent().map((delivery) => delivery.at));
     const seconds = (last - accepted) / 1000;
-    const idealSeconds = messageCount / RATE;
     return {
-      scenario: `bulk, ${workers} worker${workers > 1 ? 's' : ''}`,
-      workers,
-      accessors: ids.length,
-      chunks: messageCount,
-      idealSeconds,
       seconds,
-      efficiency: idealSeconds / seconds,
-      calls: stats.calls,
-      throttled: stats.throttled,
-      wastedShare: stats.throttled / stats.calls,
-      callsPerAccessor: stats.calls / ids.length,
+      idealSeconds: messageCount / RATE,
+      chunks: messageCount,
+      accessors: ids.length,
       maxWaitSeconds: seconds,
-      duplicates: stats.duplicateAccessors,
-      lost: ids.length - stats.distinctAccessors,
     };
   });
 }
 
-async function trickle(workers: number): Promise<Row> {
-  return withStack(workers, async ({ simulator, stack }) => {
+function trickle(workers: number): Promise<Run> {
+  return withStack('trickle', workers, async ({ simulator, stack }) => {
     const events = new EventBridgeClient({
       endpoint: stack.httpUrl,
       region: 'us-east-1',
@@ -139,7 +184,7 @@ async function trickle(workers: number): Promise<Row> {
       const now = Date.now();
       for (const accessorId of entries) sentAt.set(accessorId, now);
     }
-    const stats = await simulator.waitForDeliveredAccessors(total);
+    await simulator.waitForDeliveredAccessors(total);
     events.destroy();
     let maxWait = 0;
     let last = 0;
@@ -148,62 +193,113 @@ async function trickle(workers: number): Promise<Row> {
       for (const id of delivery.accessorIds)
         maxWait = Math.max(maxWait, delivery.at - (sentAt.get(id) ?? delivery.at));
     }
-    const seconds = (last - started) / 1000;
     return {
-      scenario: `trickle, ${workers} workers`,
-      workers,
-      accessors: total,
-      chunks: total,
+      seconds: (last - started) / 1000,
       idealSeconds: 20,
-      seconds,
-      efficiency: Number.NaN,
-      calls: stats.calls,
-      throttled: stats.throttled,
-      wastedShare: stats.calls === 0 ? 0 : stats.throttled / stats.calls,
-      callsPerAccessor: stats.calls / total,
+      chunks: total,
+      accessors: total,
       maxWaitSeconds: maxWait / 1000,
-      duplicates: stats.duplicateAccessors,
-      lost: total - stats.distinctAccessors,
     };
   });
 }
 
-const scenarios: Record<string, () => Promise<Row>> = {
-  'bulk-1': () => bulk(1),
-  'bulk-2': () => bulk(2),
-  'bulk-5': () => bulk(5),
-  trickle: () => trickle(2),
-};
+const drivers = { bulk, trickle } as const;
+const configurations = scenarios
+  .filter((name): name is keyof typeof drivers => name in drivers)
+  .flatMap((scenario) => workerCounts.map((workers) => ({ scenario, workers })));
+const unknown = scenarios.filter((name) => !(name in drivers) && name !== 'cost');
+if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown}; use bulk, trickle, cost`);
 
-const rows: Row[] = [];
-for (const name of (values.scenarios ?? '').split(',')) {
-  const scenario = scenarios[name.trim()];
-  if (!scenario)
-    throw new Error(`unknown scenario "${name}"; use ${Object.keys(scenarios).join(', ')}`);
-  process.stdout.write(`running ${name}…\n`);
-  rows.push(await scenario());
+const results: Run[] = [];
+// Runs are interleaved, so a slow spell of the machine does not fall on one configuration.
+for (let run = 1; run <= runs; run++) {
+  for (const { scenario, workers } of configurations) {
+    process.stdout.write(
+      `run ${run}/${runs}: ${scenario}, ${workers} workers (load ${loadavg()[0]?.toFixed(2)})…\n`,
+    );
+    results.push(await drivers[scenario](workers));
+  }
 }
 
+const median = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
 const fixed = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
-console.table(
-  rows.map((row) => ({
-    scenario: row.scenario,
-    'ideal s': fixed(row.idealSeconds, 1),
-    'actual s': fixed(row.seconds, 1),
-    efficiency: fixed(row.efficiency),
-    calls: row.calls,
-    throttled: row.throttled,
-    'wasted share': `${fixed(row.wastedShare * 100, 1)}%`,
-    'calls/accessor': fixed(row.callsPerAccessor, 4),
-    'max wait s': fixed(row.maxWaitSeconds, 1),
-    duplicates: row.duplicates,
-    lost: row.lost,
-  })),
-);
+/** The median and, when runs differ, the range: `0.97 (0.95–0.99)`. */
+function spread(list: number[], format: (value: number) => string): string {
+  const low = Math.min(...list);
+  const high = Math.max(...list);
+  const text = format(median(list));
+  return low === high || list.length === 1 ? text : `${text} (${format(low)}–${format(high)})`;
+}
+
+const summary = configurations.map(({ scenario, workers }) => {
+  const mine = results.filter((run) => run.scenario === scenario && run.workers === workers);
+  const pick = (field: keyof Run) => mine.map((run) => run[field] as number);
+  const rateCalls = (operation: string) => mine.map((run) => run.rateCallsPerCall[operation] ?? 0);
+  const medianOf = (field: keyof Run) => median(pick(field));
+  const met =
+    scenario === 'bulk'
+      ? medianOf('efficiency') >= TARGETS.efficiency &&
+        medianOf('wastedShare') <= TARGETS.wastedShare
+      : medianOf('callsPerAccessor') <= TARGETS.trickleCallsPerAccessor &&
+        medianOf('maxWaitSeconds') <= medianOf('maxWaitTargetSeconds');
+  return {
+    scenario,
+    workers,
+    runs: mine.length,
+    met: met && mine.every((run) => run.duplicates === 0 && run.lost === 0),
+    table: {
+      scenario: `${scenario}, ${workers} workers`,
+      'actual s': spread(pick('seconds'), (value) => fixed(value, 1)),
+      efficiency: scenario === 'bulk' ? spread(pick('efficiency'), fixed) : '-',
+      calls: spread(pick('calls'), String),
+      throttled: spread(pick('throttled'), String),
+      'wasted share': spread(pick('wastedShare'), (value) => `${fixed(value * 100, 1)}%`),
+      'calls/accessor': spread(pick('callsPerAccessor'), (value) => fixed(value, 4)),
+      'max wait s': scenario === 'trickle' ? spread(pick('maxWaitSeconds'), fixed) : '-',
+      'rate item: updates/call': spread(rateCalls('UpdateItem'), fixed),
+      'reads/call': spread(rateCalls('GetItem'), fixed),
+      duplicates: Math.max(...pick('duplicates')),
+      lost: Math.max(...pick('lost')),
+      load: spread(pick('loadAverage'), (value) => fixed(value, 1)),
+    },
+  };
+});
+
+let cost: PacingCost | undefined;
+if (scenarios.includes('cost')) {
+  process.stdout.write('measuring what pacing costs per call…\n');
+  cost = await measurePacingCost();
+}
+
+if (summary.length > 0) {
+  process.stdout.write(
+    `\nmedian (min–max) of ${runs} run(s) each; simulator ${RATE} calls/s, burst ${THROTTLE.burst}, Retry-After ${THROTTLE.retryAfterSeconds} s\n`,
+  );
+  console.table(summary.map((row) => ({ ...row.table, 'target met': row.met ? 'yes' : 'NO' })));
+}
+if (cost) {
+  process.stdout.write('\nwhat pacing adds before each call (dynalite in its own process)\n');
+  console.table(cost.rows);
+}
 mkdirSync('bench-results', { recursive: true });
 writeFileSync(
   'bench-results/delivery.json',
-  `${JSON.stringify({ date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`, rate: THROTTLE, rows }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
+      rate: THROTTLE,
+      targets: TARGETS,
+      summary: summary.map(({ table, ...rest }) => ({ ...rest, ...table })),
+      runs: results,
+      ...(cost ? { pacingCost: cost } : {}),
+    },
+    null,
+    2,
+  )}\n`,
 );
 // The local stack's pollers and sockets are closed; exit even if a keep-alive timer lingers.
-process.exit(rows.some((row) => row.duplicates > 0 || row.lost > 0) ? 1 : 0);
+process.exit(results.some((run) => run.duplicates > 0 || run.lost > 0) ? 1 : 0);

@@ -1,15 +1,18 @@
 /**
  * Intake benchmark: for 100,000 accessor IDs, times (a) validation, de-duplication and
- * chunking, (b) the whole intake handler against an embedded fauxqs, and (c) the same
- * SendMessageBatch calls issued directly with the SDK, interleaved in one run.
+ * chunking, (b) the whole intake handler against fauxqs with the request ledger on dynalite,
+ * (b0) the same with an in-memory ledger, and (c) the same SendMessageBatch calls issued
+ * directly with the SDK, interleaved in one run. fauxqs and dynalite each run in their own
+ * process, as SQS and DynamoDB are remote to a Lambda function.
  * Usage: npm run bench:intake [-- --ids 100000 --rounds 15]
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { createIntakeHandler } from '../../functions/intake/intake.ts';
+import { createIntakeHandler, type IntakePorts } from '../../functions/intake/intake.ts';
+import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
@@ -18,10 +21,11 @@ import { encodeInviteChunk, planInviteChunks } from '../../shared/domain/invite-
 import { parseInviteRequest } from '../../shared/domain/invite-request.ts';
 import { packBatches } from '../../shared/lib/pack-batches.ts';
 import { httpInviteEvent, lambdaContext } from '../helpers/events.ts';
-import { MemoryLedger } from '../helpers/ledger.ts';
+import { MemoryLedger, startDynamoDb } from '../helpers/ledger.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { startSqs } from '../helpers/sqs.ts';
 
+const TARGET_RATIO = 1.3;
 const { values } = parseArgs({
   options: {
     ids: { type: 'string', default: '100000' },
@@ -30,9 +34,12 @@ const { values } = parseArgs({
 });
 const idCount = Number(values.ids);
 const rounds = Number(values.rounds);
+const loadBefore = loadavg()[0] ?? 0;
 
-// SQS is remote to a Lambda function, so the emulator gets its own process (and core).
-const sqs = await startSqs({ outOfProcess: true });
+const [sqs, dynamodb] = await Promise.all([
+  startSqs({ outOfProcess: true }),
+  startDynamoDb({ outOfProcess: true }),
+]);
 let calls = 0;
 sqs.client.middlewareStack.add(
   (next, context) => async (args) => {
@@ -43,18 +50,24 @@ sqs.client.middlewareStack.add(
 );
 const config = readIntakeConfig({
   INVITES_QUEUE_URL: sqs.invitesUrl,
-  LEDGER_TABLE_NAME: 'test-ledger',
+  LEDGER_TABLE_NAME: dynamodb.tableName,
   DEAD_LETTER_QUEUE_URL: sqs.deadLetterUrl,
 });
-const handler = createIntakeHandler({
-  config,
-  logger: silentLogger(),
-  ports: {
-    queue: new SqsInviteQueue({ client: sqs.client, queueUrl: sqs.invitesUrl }),
-    deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
-    ledger: new MemoryLedger(),
-  },
-});
+function intake(ledger: IntakePorts['ledger']) {
+  return createIntakeHandler({
+    config,
+    logger: silentLogger(),
+    ports: {
+      queue: new SqsInviteQueue({ client: sqs.client, queueUrl: sqs.invitesUrl }),
+      deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+      ledger,
+    },
+  });
+}
+const withLedger = intake(
+  new DynamoDbRequestLedger({ client: dynamodb.client, tableName: dynamodb.tableName }),
+);
+const withoutLedger = intake(new MemoryLedger());
 
 const payload = {
   accessorIds: Array.from(
@@ -92,25 +105,34 @@ async function purge() {
   await sqs.client.send(new PurgeQueueCommand({ QueueUrl: sqs.invitesUrl }));
 }
 
-const samples = {
-  chunking: [] as number[],
-  intake: [] as number[],
-  raw: [] as number[],
-  calls: [] as number[],
-};
-for (let round = 0; round < rounds + 2; round++) {
-  // Parsed outside the timing: (a) is the pipeline's own work on an already parsed body.
-  const parsed: unknown = JSON.parse(rawBody);
-  const chunking = await timed(async () => chunkBodies(parsed));
+/** One request through `handler`; resolves to its time and its SendMessageBatch calls. */
+async function invite(handler: typeof withLedger) {
   await purge();
   calls = 0;
-  const intake = await timed(() =>
+  // Each event has a request ID of its own, as API Gateway gives: each request is recorded anew.
+  const ms = await timed(() =>
     handler(httpInviteEvent({ spaceId, rawBody }), lambdaContext()).then((response) => {
       if ((response as { statusCode: number }).statusCode !== 202)
         throw new Error('intake did not accept');
     }),
   );
-  const intakeCalls = calls;
+  return { ms, calls };
+}
+
+const samples = {
+  chunking: [] as number[],
+  intake: [] as number[],
+  intakeWithoutLedger: [] as number[],
+  raw: [] as number[],
+  calls: [] as number[],
+};
+await dynamodb.calls({ reset: true });
+for (let round = 0; round < rounds + 2; round++) {
+  // Parsed outside the timing: (a) is the pipeline's own work on an already parsed body.
+  const parsed: unknown = JSON.parse(rawBody);
+  const chunking = await timed(async () => chunkBodies(parsed));
+  const ledger = await invite(withLedger);
+  const memory = await invite(withoutLedger);
   await purge();
   const raw = await timed(() =>
     Promise.all(
@@ -127,35 +149,65 @@ for (let round = 0; round < rounds + 2; round++) {
   // The first two rounds warm up the JIT and the connections.
   if (round < 2) continue;
   samples.chunking.push(chunking);
-  samples.intake.push(intake);
+  samples.intake.push(ledger.ms);
+  samples.intakeWithoutLedger.push(memory.ms);
   samples.raw.push(raw);
-  samples.calls.push(intakeCalls);
+  samples.calls.push(ledger.calls, memory.calls);
 }
-await sqs.stop();
+const ledgerCalls = await dynamodb.calls();
+await Promise.all([sqs.stop(), dynamodb.stop()]);
 
 const median = (list: number[]) => {
   const sorted = [...list].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
 };
+const range = (list: number[]) => [Math.min(...list), Math.max(...list)];
+const intakeMs = median(samples.intake);
+const withoutLedgerMs = median(samples.intakeWithoutLedger);
+const rawMs = median(samples.raw);
 const result = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+  loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
   accessorIds: idCount,
   messages: bodies.length,
   rounds,
   chunkingMs: median(samples.chunking),
-  intakeMs: median(samples.intake),
-  rawSendMessageBatchMs: median(samples.raw),
-  ratio: median(samples.intake) / median(samples.raw),
+  intakeMs,
+  intakeMsRange: range(samples.intake),
+  intakeWithoutLedgerMs: withoutLedgerMs,
+  intakeWithoutLedgerMsRange: range(samples.intakeWithoutLedger),
+  rawSendMessageBatchMs: rawMs,
+  rawSendMessageBatchMsRange: range(samples.raw),
+  ratio: intakeMs / rawMs,
+  ratioWithoutLedger: withoutLedgerMs / rawMs,
+  ledgerCostMs: intakeMs - withoutLedgerMs,
+  /** DynamoDB calls per request, by operation (the table's creation left out). */
+  ledgerCallsPerRequest: Object.fromEntries(
+    Object.entries(ledgerCalls).map(([operation, { count }]) => [operation, count / (rounds + 2)]),
+  ),
   sqsCalls: Math.max(...samples.calls),
   minimumSqsCalls: minimumCalls,
 };
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const spread = (value: number, [low, high]: number[]) =>
+  `${ms(value)} (${(low as number).toFixed(1)}–${(high as number).toFixed(1)})`;
 console.table({
-  '(a) validate + dedupe + chunk': `${result.chunkingMs.toFixed(1)} ms`,
-  '(b) intake end to end': `${result.intakeMs.toFixed(1)} ms`,
-  '(c) raw SendMessageBatch': `${result.rawSendMessageBatchMs.toFixed(1)} ms`,
-  'ratio (b)/(c)': `${result.ratio.toFixed(2)} (target ≤ 1.15)`,
+  '(a) validate + dedupe + chunk': ms(result.chunkingMs),
+  '(b) intake end to end, ledger on dynalite': spread(intakeMs, result.intakeMsRange),
+  '(b0) intake end to end, ledger in memory': spread(
+    withoutLedgerMs,
+    result.intakeWithoutLedgerMsRange,
+  ),
+  '(c) raw SendMessageBatch': spread(rawMs, result.rawSendMessageBatchMsRange),
+  'ratio (b)/(c)': `${result.ratio.toFixed(2)} (target ≤ ${TARGET_RATIO})`,
+  'ratio (b0)/(c)': result.ratioWithoutLedger.toFixed(2),
+  'the ledger: (b) − (b0)': `${ms(result.ledgerCostMs)} (${(intakeMs / withoutLedgerMs).toFixed(2)}×)`,
+  'ledger calls per request': Object.entries(result.ledgerCallsPerRequest)
+    .map(([operation, count]) => `${count} ${operation}`)
+    .join(', '),
   'SQS calls (intake / minimum)': `${result.sqsCalls} / ${result.minimumSqsCalls}`,
+  'load average (before / after)': `${result.loadAverage.before.toFixed(2)} / ${result.loadAverage.after.toFixed(2)}`,
 });
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/intake.json', `${JSON.stringify(result, null, 2)}\n`);

@@ -33,7 +33,6 @@ const THROTTLE = { ratePerSecond: 50, burst: 50, retryAfterSeconds: 1 };
 const FAULTS = { internalErrorRate: 0.02, dropConnectionRate: 0.01 };
 const SPACE = LOCAL_DEMO_SPACE_ID;
 
-
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());

@@ -1,4 +1,7 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadStackDefinitions } from '../../infra/local/definitions.ts';
 import { ensureTable, startLocalDynamoDb } from '../../infra/local/local-dynamodb.ts';
@@ -11,6 +14,7 @@ import type {
   RequestLedger,
 } from '../../shared/domain/ports.ts';
 import type { PartOutcome, RequestRecord } from '../../shared/domain/request-record.ts';
+import type { DynaliteCallStats } from './dynalite-child.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from './sqs.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -19,14 +23,48 @@ export interface DynamoDbContext {
   endpoint: string;
   client: DynamoDBClient;
   tableName: string;
+  /** With `outOfProcess`: the calls dynalite answered since the last reset, per operation. */
+  calls(options?: { reset?: boolean }): Promise<DynaliteCallStats>;
   stop(): Promise<void>;
 }
 
-/** dynalite on a free loopback port with the ledger table `infra/ledger.yml` declares. */
+/** dynalite (in memory) in a child process, so its work does not share the caller's thread. */
+async function startDynaliteProcess() {
+  const child = fork(new URL('./dynalite-child.ts', import.meta.url).pathname, {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const [line] = (await once(
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }),
+    'line',
+  )) as [string];
+  return {
+    url: (JSON.parse(line) as { address: string }).address,
+    async calls(reset: boolean): Promise<DynaliteCallStats> {
+      const answer = once(child, 'message') as Promise<[DynaliteCallStats]>;
+      child.send('calls');
+      const [stats] = await answer;
+      if (reset) child.send('reset');
+      return stats;
+    },
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * dynalite on a free loopback port with the ledger table `infra/ledger.yml` declares: embedded,
+ * or in its own process with `outOfProcess`.
+ */
 export async function startDynamoDb(
-  options: { path?: string; port?: number } = {},
+  options: { path?: string; port?: number; outOfProcess?: boolean } = {},
 ): Promise<DynamoDbContext> {
-  const server = await startLocalDynamoDb({ port: options.port ?? 0, ...options });
+  const { outOfProcess, ...embedded } = options;
+  const server = outOfProcess
+    ? await startDynaliteProcess()
+    : await startLocalDynamoDb({ port: embedded.port ?? 0, ...embedded });
   const client = createDynamoDbClient({
     endpoint: server.url,
     region: TEST_REGION,
@@ -38,6 +76,10 @@ export async function startDynamoDb(
     endpoint: server.url,
     client,
     tableName: ledger.name,
+    async calls({ reset = false } = {}) {
+      if (!('calls' in server)) throw new Error('dynalite counts calls only out of process');
+      return server.calls(reset);
+    },
     async stop() {
       client.destroy();
       await server.stop();

@@ -13,8 +13,9 @@ export function quietMetrics(): Metrics {
 }
 
 /**
- * Runs `action` while capturing everything written to stdout and stderr, which is where the
- * Powertools logger writes.
+ * Runs `action` while capturing the text written to stdout and stderr, which is where the
+ * Powertools logger and metrics write. Bytes pass through: the test runner reports on stdout
+ * in binary, and does so whenever `action` lets the event loop turn.
  */
 export async function captureOutput<T>(
   action: () => Promise<T>,
@@ -22,12 +23,14 @@ export async function captureOutput<T>(
   const chunks: string[] = [];
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
+  const capturing = (write: typeof out) =>
+    ((chunk: string | Uint8Array, ...rest: never[]) => {
+      if (typeof chunk !== 'string') return write(chunk, ...rest);
+      chunks.push(chunk);
+      return true;
+    }) as typeof out;
+  process.stdout.write = capturing(out);
+  process.stderr.write = capturing(err);
   try {
     const result = await action();
     return { result, output: chunks.join('') };

@@ -476,6 +476,11 @@ describe('IAM', () => {
     ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
     ['REQUEST#*', 'INVITED#*'],
   );
+  const shareSendInvitesRate = onLedger(
+    'ShareSendInvitesRate',
+    ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    ['RATE#*'],
+  );
   const workerStatements = (spaceResources: unknown[]) => [
     writeOwnLogs('WorkerLogGroup'),
     {
@@ -561,10 +566,11 @@ describe('IAM', () => {
     }
   });
 
-  it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, and invite to any space of the account when no list is given", () => {
+  it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, share the rate, and invite to any space of the account when no list is given", () => {
     assert.deepEqual(policyStatements(defaults, 'WorkerRole'), [
       ...workerStatements([spaceArn('*')]),
       recordOutcomes,
+      shareSendInvitesRate,
     ]);
   });
 
@@ -574,6 +580,7 @@ describe('IAM', () => {
       useQueueKey,
       useLedgerKey(readWriteKey),
       recordOutcomes,
+      shareSendInvitesRate,
     ]);
   });
 

@@ -19,8 +19,10 @@ import { SqsVisibility } from '../../shared/adapters/sqs-visibility.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
 import type { InviteChunk } from '../../shared/domain/invite.ts';
 import { decodeInviteChunk, encodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
+import { SharedCallPacer } from '../../shared/domain/shared-call-pacer.ts';
 import { lambdaContext, sqsEvent } from '../helpers/events.ts';
 import { quietMetrics, silentLogger } from '../helpers/logs.ts';
+import { MemoryRateStore } from '../helpers/rate-store.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 
 const SPACE_ID = 'SPWORKER0000000000000001';
@@ -135,7 +137,10 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
           sender,
           visibility: new SqsVisibility({ client: sqs.client, queueUrl: sqs.invitesUrl }),
           deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
-          pacer: new AdaptiveRateLimiter(),
+          pacer: new SharedCallPacer({
+            store: new MemoryRateStore(),
+            fallback: new AdaptiveRateLimiter(),
+          }),
         },
       }),
     };

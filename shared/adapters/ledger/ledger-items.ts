@@ -15,6 +15,9 @@ import type { AccessorResultKind } from '../../domain/request-record.ts';
  * - `IDEMPOTENCY#<hash of scope and key>` / `IDEMPOTENCY`: one idempotency key.
  * - `INVITED#<spaceId>#<shard>` / `<accessorId>`: when the accessor was last invited to the
  *   space (`invitedAt`), kept for `REINVITE_AFTER_DAYS`.
+ * - `RATE#<scope>` / `RATE`: the shared pace of one rate-limited operation (`SendInvites`) for
+ *   every worker environment: the schedule's end, the rate learned from throttles, its epoch.
+ *   No TTL: it is what the deployment has learned about its quota.
  */
 export const LEDGER_KEYS = {
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
@@ -40,6 +43,7 @@ export const LEDGER_KEYS = {
     sk: accessorId,
   }),
   invitedShard: (spaceId: string, shard: number) => `INVITED#${spaceId}#${pad(shard, 2)}`,
+  rate: (scope: string) => ({ pk: `RATE#${scope}`, sk: 'RATE' }),
   day: (createdAt: number, requestId: string) => {
     const iso = new Date(createdAt).toISOString();
     return { pk: `REQUESTS#${iso.slice(0, 10)}`, sk: `${iso}#${requestId}` };

@@ -302,10 +302,20 @@ describe('deliverChunks', () => {
   it('waits for the pacer before a call and tells it each outcome', async () => {
     const events: string[] = [];
     const pacer = {
-      waitMs: () => 300,
-      take: () => events.push('take'),
-      succeeded: () => events.push('succeeded'),
-      throttled: (seconds?: number) => events.push(`throttled ${seconds}`),
+      waitMs: async (maxWaitMs: number) => {
+        events.push(`waitMs ${maxWaitMs}`);
+        return 300;
+      },
+      take: async () => {
+        events.push('take');
+        return true;
+      },
+      succeeded: async () => {
+        events.push('succeeded');
+      },
+      throttled: async (seconds?: number) => {
+        events.push(`throttled ${seconds}`);
+      },
     };
     const sender = new ScriptedSender((_, call) =>
       call === 2 ? serviceError('ThrottlingException', { retryAfterSeconds: 4 }) : undefined,
@@ -323,22 +333,87 @@ describe('deliverChunks', () => {
     );
 
     assert.deepEqual(events, [
+      'waitMs 2000',
       'sleep 300',
       'take',
       'succeeded',
+      'waitMs 2000',
       'sleep 300',
       'take',
       'throttled 4',
     ]);
   });
 
+  it('asks the pacer for no start later than the time left for a call allows', async () => {
+    const asked: number[] = [];
+    const pacer = {
+      waitMs: async (maxWaitMs: number) => {
+        asked.push(maxWaitMs);
+        return 0;
+      },
+      take: async () => true,
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const { dependencies } = setup(new ScriptedSender(), {
+      pacer,
+      remainingMs: () => 12_500,
+      callBudgetMs: 12_000,
+    });
+
+    await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.deepEqual(asked, [500]);
+  });
+
+  it('paces a call again when a throttle elsewhere revoked the start held for it', async () => {
+    const events: string[] = [];
+    let takes = 0;
+    const pacer = {
+      waitMs: async () => {
+        events.push('waitMs');
+        return takes === 0 ? 200 : 900;
+      },
+      take: async () => {
+        takes++;
+        events.push(`take ${takes}`);
+        return takes > 1;
+      },
+      succeeded: async () => {
+        events.push('succeeded');
+      },
+      throttled: async () => undefined,
+    };
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender, {
+      pacer,
+      sleep: async (ms) => {
+        events.push(`sleep ${ms}`);
+      },
+    });
+
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 1);
+    assert.deepEqual(events, [
+      'waitMs',
+      'sleep 200',
+      'take 1',
+      'waitMs',
+      'sleep 900',
+      'take 2',
+      'succeeded',
+    ]);
+  });
+
   it('hands the batch back instead of waiting long for the pacer', async () => {
     const sender = new ScriptedSender();
     const pacer = {
-      waitMs: () => 4_500,
-      take: () => undefined,
-      succeeded: () => undefined,
-      throttled: () => undefined,
+      waitMs: async () => 4_500,
+      take: async () => true,
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
     };
     const { dependencies, visibility } = setup(sender, { pacer, maxPaceWaitMs: 2_000 });
 

@@ -82,6 +82,7 @@ describe('parseHrEvent', () => {
       title: 'T',
       body: 'B',
       resend: false,
+      plainAsciiIds: true,
     });
   });
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { InviteValidationError } from '../../../shared/domain/errors.ts';
 import { parseInviteRequest } from '../../../shared/domain/invite-request.ts';
-import { hasControlCharacter } from '../../../shared/domain/text.ts';
+import { hasControlCharacter, isPlainJsonText } from '../../../shared/domain/text.ts';
 
 const SPACE = 'SP0123456789abcdefABCDEF';
 const valid = { accessorIds: ['user-1'], title: 'Welcome', body: 'Join us' };
@@ -35,6 +35,7 @@ describe('parseInviteRequest', () => {
       title: 'Welcome',
       body: 'Join us',
       resend: false,
+      plainAsciiIds: true,
     });
   });
 
@@ -47,6 +48,24 @@ describe('parseInviteRequest', () => {
         ['resend'],
       );
     }
+  });
+
+  it('tells whether every accessor ID is plain ASCII, and takes it from a plain JSON text unchecked', () => {
+    const plain = parseInviteRequest(SPACE, { ...valid, accessorIds: ['a@example.com'] });
+    const accented = parseInviteRequest(SPACE, { ...valid, accessorIds: ['zoë@example.com'] });
+    const quoted = parseInviteRequest(SPACE, { ...valid, accessorIds: ['say "hi"'] });
+    const text = JSON.stringify({ ...valid, accessorIds: ['a', 'b', 'a'] });
+    const fromText = parseInviteRequest(SPACE, JSON.parse(text), {
+      plainText: isPlainJsonText(text),
+    });
+
+    assert.deepEqual(
+      [plain, accented, quoted].map((request) => request.plainAsciiIds),
+      [true, false, false],
+    );
+    assert.equal(isPlainJsonText(text), true);
+    assert.deepEqual(fromText.accessorIds, ['a', 'b']);
+    assert.equal(fromText.plainAsciiIds, true);
   });
 
   it('counts title length in code points: 200 emoji pass, 201 fail', () => {

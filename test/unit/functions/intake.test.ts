@@ -85,6 +85,37 @@ describe('intake over HTTP', () => {
     assert.ok(chunks.every((chunk) => chunk.requestId === event.requestContext.requestId));
   });
 
+  it('records the request in the ledger before it queues any chunk', async () => {
+    const queue = new RecordingQueue();
+    const ledger = new MemoryLedger();
+    const events: string[] = [];
+    const record = ledger.recordRequest.bind(ledger);
+    ledger.recordRequest = async (request) => {
+      events.push('recording');
+      // The ledger answers only after several turns of the event loop, as a network call would.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      await record(request);
+      events.push(`recorded, ${queue.sent.length} queued`);
+    };
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = (messages) => {
+      events.push(`queueing ${messages.length}`);
+      return enqueue(messages);
+    };
+    const handler = createIntakeHandler({
+      config: readIntakeConfig(env),
+      logger: silentLogger(),
+      ports: { queue, deadLetters: new RecordingDeadLetters(), ledger },
+    });
+    const ids = Array.from({ length: 25_000 }, (_, index) => `user-${index}`);
+
+    const response = await handler(httpInviteEvent({ body: invite(ids) }), lambdaContext());
+
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 202);
+    assert.deepEqual(events, ['recording', 'recorded, 0 queued', 'queueing 25']);
+    assert.equal(ledger.requests.size, 1);
+  });
+
   it('answers 400 shaped like ValidationException, listing every field, and queues nothing', async () => {
     const { queue, handler } = setup();
 
