@@ -1,4 +1,5 @@
 import { backoffDelay } from '../lib/backoff.ts';
+import { runConcurrently } from '../lib/run-concurrently.ts';
 import type {
   DelayCause,
   DeliveredMark,
@@ -58,6 +59,8 @@ export interface DeliveryDependencies {
 /** Seconds a message waits when the invocation runs out of time before its call. */
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
 const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
+/** Ledger writes for the chunks of one call in flight at once. */
+const LEDGER_WRITES_AT_ONCE = 16;
 
 function singleCall(received: ReceivedChunk): PlannedCall {
   const { spaceId, title, body, accessorIds } = received.chunk;
@@ -154,6 +157,20 @@ export async function deliverChunks(
       await requeueDelivered(item, skippedIds);
   }
 
+  /**
+   * Settles every chunk of a delivered call, several at a time: a call merging dozens of
+   * onboarding events would otherwise hold the invocation (and the next batch) for a ledger
+   * round trip per chunk.
+   */
+  async function settleAllDelivered(
+    items: readonly ReceivedChunk[],
+    skippedOf: (ids: readonly string[]) => string[],
+  ) {
+    await runConcurrently(items, LEDGER_WRITES_AT_ONCE, (item) =>
+      settleDelivered(item, skippedOf(item.chunk.accessorIds)),
+    );
+  }
+
   /** Keeps chunks whose outcome the ledger could not take, to record on a later receive. */
   async function handBackForLedger(received: readonly ReceivedChunk[]) {
     if (received.length === 0) return;
@@ -186,10 +203,10 @@ export async function deliverChunks(
     if (delivered.has(partKey(item))) observer.alreadyDelivered?.(item.message, item.chunk);
   }
   const unrecorded: ReceivedChunk[] = [];
-  for (const item of marked) {
+  await runConcurrently(marked, LEDGER_WRITES_AT_ONCE, async (item) => {
     const { at, skippedIds } = item.message.delivered as DeliveredMark;
     if (recorder && !(await recorder.delivered(item, skippedIds, at))) unrecorded.push(item);
-  }
+  });
   await handBackForLedger(unrecorded);
   const calls = planCalls(
     received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
@@ -216,8 +233,7 @@ export async function deliverChunks(
     const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
     if (call.accessorIds.length === 0) {
       // Everyone was invited recently: the chunks are delivered without a call.
-      for (const item of call.chunks)
-        await settleDelivered(item, skippedOf(item.chunk.accessorIds));
+      await settleAllDelivered(call.chunks, skippedOf);
       continue;
     }
     // A shared pacer holds the start it reports: it is asked for none the call could not use.
@@ -260,8 +276,7 @@ export async function deliverChunks(
       case 'delivered': {
         await pacer?.succeeded();
         await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
-        for (const item of call.chunks)
-          await settleDelivered(item, skippedOf(item.chunk.accessorIds));
+        await settleAllDelivered(call.chunks, skippedOf);
         break;
       }
       case 'throttled':
