@@ -212,6 +212,9 @@ export async function deliverChunks(
     received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
   );
   const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
+  // What this invocation has delivered, by space, while its records are still being written.
+  const invitedHere = new Map<string, Set<string>>();
+  const settling: Promise<void>[] = [];
   for (let index = 0; index < calls.length; index++) {
     const planned = calls[index] as PlannedCall;
     if (throttledFor !== undefined) {
@@ -226,7 +229,11 @@ export async function deliverChunks(
     // Looked up once per planned call, so a call paced again is not counted twice.
     let skipped = skippedBy.get(planned);
     if (skipped === undefined) {
-      skipped = await recentlyInvited(planned, dependencies.inviteOnce);
+      skipped = await recentlyInvited(
+        planned,
+        dependencies.inviteOnce,
+        invitedHere.get(planned.spaceId),
+      );
       skippedBy.set(planned, skipped);
       if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
     }
@@ -275,8 +282,18 @@ export async function deliverChunks(
     switch (outcome.kind) {
       case 'delivered': {
         await pacer?.succeeded();
-        await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
-        await settleAllDelivered(call.chunks, skippedOf);
+        // Written while the next call goes out, and all of it before the invocation returns:
+        // who was invited first, then each chunk's outcome.
+        const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
+        for (const id of call.accessorIds) invited.add(id);
+        invitedHere.set(call.spaceId, invited);
+        const settled = (async () => {
+          await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
+          await settleAllDelivered(call.chunks, skippedOf);
+        })();
+        // Heard at once, so a failure waits for the await below instead of ending the process.
+        settled.catch(() => {});
+        settling.push(settled);
         break;
       }
       case 'throttled':
@@ -308,5 +325,6 @@ export async function deliverChunks(
       }
     }
   }
+  await Promise.all(settling);
   return keep;
 }

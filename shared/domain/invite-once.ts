@@ -19,18 +19,23 @@ export interface InviteOnceOptions {
 export async function recentlyInvited(
   call: PlannedCall,
   options: InviteOnceOptions | undefined,
+  invitedEarlier: ReadonlySet<string> = new Set(),
 ): Promise<Set<string>> {
   if (options === undefined || options.windowMs <= 0 || call.chunks[0]?.chunk.resend)
     return new Set();
+  // Invited by an earlier call of the same invocation, whose record may still be on its way.
+  const earlier = call.accessorIds.filter((id) => invitedEarlier.has(id));
   try {
-    return await options.history.invitedSince(
+    const found = await options.history.invitedSince(
       call.spaceId,
       call.accessorIds,
       options.now() - options.windowMs,
     );
+    for (const id of earlier) found.add(id);
+    return found;
   } catch (error) {
     options.onError?.('lookup', error);
-    return new Set();
+    return new Set(earlier);
   }
 }
 

@@ -29,10 +29,12 @@ export interface DynamoDbContext {
 }
 
 /** dynalite (in memory) in a child process, so its work does not share the caller's thread. */
-async function startDynaliteProcess() {
-  const child = fork(new URL('./dynalite-child.ts', import.meta.url).pathname, {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
+async function startDynaliteProcess(capacity: boolean) {
+  const child = fork(
+    new URL('./dynalite-child.ts', import.meta.url).pathname,
+    capacity ? ['--capacity'] : [],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  );
   const [line] = (await once(
     createInterface({ input: child.stdout as NodeJS.ReadableStream }),
     'line',
@@ -56,14 +58,14 @@ async function startDynaliteProcess() {
 
 /**
  * dynalite on a free loopback port with the ledger table `infra/ledger.yml` declares: embedded,
- * or in its own process with `outOfProcess`.
+ * or in its own process with `outOfProcess` (counting consumed capacity too with `capacity`).
  */
 export async function startDynamoDb(
-  options: { path?: string; port?: number; outOfProcess?: boolean } = {},
+  options: { path?: string; port?: number; outOfProcess?: boolean; capacity?: boolean } = {},
 ): Promise<DynamoDbContext> {
-  const { outOfProcess, ...embedded } = options;
+  const { outOfProcess, capacity, ...embedded } = options;
   const server = outOfProcess
-    ? await startDynaliteProcess()
+    ? await startDynaliteProcess(capacity === true)
     : await startLocalDynamoDb({ port: embedded.port ?? 0, ...embedded });
   const client = createDynamoDbClient({
     endpoint: server.url,

@@ -190,6 +190,87 @@ describe('inviting each person once', () => {
   });
 });
 
+describe('writing down what was delivered', () => {
+  it('goes on with the next call while the last one is written down, and finishes before returning', {
+    timeout: 5_000,
+  }, async () => {
+    // Prepare: two calls (two spaces); remembering the first waits for the second to go out.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    let secondSent: () => void = () => undefined;
+    const secondCall = new Promise<void>((resolve) => {
+      secondSent = resolve;
+    });
+    const send = sender.sendInvites.bind(sender);
+    sender.sendInvites = async (input) => {
+      if (input.spaceId === 'SPACE2') secondSent();
+      return send(input);
+    };
+    const remember = ledger.remember.bind(ledger);
+    ledger.remember = async (spaceId, ...rest) => {
+      if (spaceId === 'SPACE1') await secondCall;
+      return remember(spaceId, ...rest);
+    };
+
+    // Act
+    const keep = await deliverChunks(
+      [message(chunk(1, ['alice'])), message(chunk(2, ['bob'], { spaceId: 'SPACE2' }))],
+      dependencies,
+    );
+
+    // Assess: had the writes held the next call, the first would wait forever.
+    assert.deepEqual(keep, []);
+    assert.deepEqual(
+      sender.calls.map((call) => call.spaceId),
+      ['SPACE1', 'SPACE2'],
+    );
+    assert.equal((await ledger.invitedSince('SPACE1', ['alice'], NOW - DAY)).size, 1);
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+    assert.equal(ledger.outcomes.get('req-1#2')?.outcome, 'delivered');
+  });
+
+  it('skips a person the call before invited though that record is not written yet', {
+    timeout: 5_000,
+  }, async () => {
+    // Prepare: two calls to one space (two titles) share alice; the first call's record is
+    // written only once the second call has looked her up.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    let lookups = 0;
+    let secondLookedUp: () => void = () => undefined;
+    const secondLookup = new Promise<void>((resolve) => {
+      secondLookedUp = resolve;
+    });
+    const invitedSince = ledger.invitedSince.bind(ledger);
+    ledger.invitedSince = async (...args) => {
+      const found = await invitedSince(...args);
+      if (++lookups === 2) secondLookedUp();
+      return found;
+    };
+    const remember = ledger.remember.bind(ledger);
+    ledger.remember = async (...args) => {
+      await secondLookup;
+      return remember(...args);
+    };
+
+    // Act
+    await deliverChunks(
+      [
+        message(chunk(1, ['alice', 'bob'])),
+        message(chunk(2, ['alice', 'carol'], { title: 'Other' })),
+      ],
+      dependencies,
+    );
+
+    // Assess
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['alice', 'bob'], ['carol']],
+    );
+    assert.deepEqual(ledger.outcomes.get('req-1#2')?.skippedIds, ['alice']);
+  });
+});
+
 describe('historyShardOf', () => {
   it('spreads accessors over every shard, the same one each time', () => {
     const ids = Array.from({ length: 10_000 }, (_, index) => `user-${index}@example.com`);
