@@ -7,7 +7,10 @@
  * simulator itself counted (invited) and what was dead-lettered (failed).
  * Estimate: 1,000 chunks at 50 calls/s is 20 s of delivery at best; retries and pacing add some.
  * It gives up after --deadline seconds (default 600) and reports what it has.
- * Usage: npm run soak [-- --accessors 1000000 --per-request 20000 --deadline 600]
+ * The ledger (and the invite history, unless --reinvite-after-days 0) lives in dynalite, in a
+ * process of its own.
+ * Usage: npm run soak [-- --accessors 1000000 --per-request 20000 --deadline 600
+ *                        --reinvite-after-days 7]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -16,6 +19,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
+import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     accessors: { type: 'string', default: '1000000' },
     'per-request': { type: 'string', default: '20000' },
     deadline: { type: 'string', default: '600' },
+    'reinvite-after-days': { type: 'string', default: '7' },
   },
 });
 const ACCESSORS = Number(values.accessors);
@@ -46,9 +51,13 @@ const simulator = await startRepostspaceSimulator({
   faults: FAULTS,
   recentDeliveryLimit: 0,
 });
+// DynamoDB is remote to the functions: dynalite answers from a process of its own.
+const dynamodb = await startDynamoDb({ outOfProcess: true });
 const stack = await startTestStack({
   LOCAL_STATE_DIR: state.path,
   AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
+  AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+  REINVITE_AFTER_DAYS: values['reinvite-after-days'],
   // The failed calls are logged at WARN on purpose; keep them out of the report.
   POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
 });
@@ -157,6 +166,7 @@ const parkedOnly = [...parked].filter((id) => simulator.deliveries.count(SPACE, 
 const result = {
   accessors: ACCESSORS,
   perRequest: PER_REQUEST,
+  reinviteAfterDays: Number(values['reinvite-after-days']),
   requests: Math.ceil(ACCESSORS / PER_REQUEST),
   accepted,
   refused,
@@ -182,6 +192,7 @@ const result = {
 
 await stack.stop();
 await simulator.stop();
+await dynamodb.stop();
 sqs.destroy();
 state.cleanup();
 

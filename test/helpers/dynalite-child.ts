@@ -2,7 +2,7 @@
 // asked over IPC, it reports the calls it answered: per operation, those on `RATE#` items apart.
 // With `--capacity`, a proxy in front asks dynalite for each call's consumed capacity (which it
 // computes by DynamoDB's rules) and adds it up; the answers go back to the caller unchanged.
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import dynalite from 'dynalite';
@@ -47,6 +47,7 @@ const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0
 let front = database;
 if (withCapacity) {
   database.listen(0, '127.0.0.1');
+  const agent = new Agent({ keepAlive: true });
   front = createServer(async (incoming, outgoing) => {
     const started = performance.now();
     const body = await buffer(incoming);
@@ -61,7 +62,7 @@ if (withCapacity) {
     const { port } = database.address() as AddressInfo;
     const headers = { ...incoming.headers, 'content-length': String(sent.length) };
     const forwarded = httpRequest(
-      { host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers },
+      { agent, host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers },
       async (answer) => {
         const reply = await buffer(answer);
         count(operationOf(incoming), body.includes('RATE#'), started, unitsOf(reply));
