@@ -122,9 +122,14 @@ export class SharedCallPacer implements CallPacer {
     const now = this.#now();
     const { state, startAt, heldAt } = call;
     // A call held ahead went out on a full schedule: the calls of the spell up to it are what
-    // the service sustains. One that started at once met an idle schedule: they are only what
-    // was asked for, and the rate is cut from where it stood.
-    const sustained = startAt > heldAt ? measuredRate(state, startAt) : Number.POSITIVE_INFINITY;
+    // the service sustains. So are they before the first throttle, when the schedule's rate is
+    // only a guess: calls that came as fast as they were asked were too many (the SDK's adaptive
+    // mode, too, cuts from its measured send rate). Once the rate is learned, a call that met an
+    // idle schedule says little of what the service sustains: the cut is from where it stood.
+    const sustained =
+      startAt > heldAt || state.lastMaxRate === 0
+        ? measuredRate(state, startAt)
+        : Number.POSITIVE_INFINITY;
     const sending = Math.min(sharedRateAt(state, startAt, this.#rate), sustained);
     try {
       const cut = await this.#store.cut({
@@ -159,13 +164,15 @@ export class SharedCallPacer implements CallPacer {
         restartBefore: now - RESTART_AFTER_IDLE_MS,
       });
       this.#state = state;
+      // Waits count from the answer: the store's own latency is already spent.
+      const answeredAt = this.#now();
       if (startAt !== undefined) {
         this.#held = { startAt, heldAt: now, state };
-        return Math.max(0, startAt - now);
+        return Math.max(0, startAt - answeredAt);
       }
       // Refused in the same epoch: the schedule is too long. Another epoch: the rate changed.
       if (state.epoch === seen?.epoch || attempt === MAX_RESERVE_ATTEMPTS) {
-        return Math.max(0, state.nextAt - now);
+        return Math.max(0, state.nextAt - answeredAt);
       }
     }
   }

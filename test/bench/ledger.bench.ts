@@ -30,6 +30,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     accessors: { type: 'string', default: '100000' },
+    configs: { type: 'string', default: 'no ledger,ledger,invite-once' },
   },
 });
 const runs = Number(values.runs);
@@ -41,6 +42,10 @@ const CONFIGS = {
   'invite-once': {},
 } as const;
 type ConfigName = keyof typeof CONFIGS;
+const chosen = values.configs.split(',').map((name) => name.trim()) as ConfigName[];
+const unknownConfigs = chosen.filter((name) => !(name in CONFIGS));
+if (unknownConfigs.length > 0)
+  throw new Error(`unknown config(s) ${unknownConfigs}; use ${Object.keys(CONFIGS).join(', ')}`);
 
 /** DynamoDB work over one phase, without the shared rate's calls (counted apart). */
 interface DynamoDbUse {
@@ -192,7 +197,7 @@ async function run(config: ConfigName): Promise<Run[]> {
 
 const all: Run[] = [];
 for (let round = 1; round <= runs; round++) {
-  for (const config of Object.keys(CONFIGS) as ConfigName[]) {
+  for (const config of chosen) {
     process.stdout.write(`run ${round}/${runs}: ${config} (load ${loadavg()[0]?.toFixed(1)})…\n`);
     all.push(...(await run(config)));
   }

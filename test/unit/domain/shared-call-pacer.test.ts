@@ -120,7 +120,22 @@ describe('SharedCallPacer', () => {
     assert.ok(spacing > 1000 / sustained && spacing <= 1000 / (beta * sustained), `${spacing}`);
   });
 
-  it('cuts the rate from where it stood, not to the calls asked for, when a throttled call met an idle schedule', async () => {
+  it('cuts the rate from where it stood when a throttled call met the idle schedule of a learned rate', async () => {
+    const { time, store, a } = sharing(learnedAt5PerSecond);
+    for (let round = 0; round < 10; round++) {
+      await call(a, time);
+      time.advance(500);
+    }
+
+    await a.waitMs(MAX_WAIT_MS);
+    await a.take();
+    await a.throttled(1);
+
+    // Two calls a second were asked for; the learned rate stood at 5.
+    assert.equal(store.state?.lastMaxRate, 5);
+  });
+
+  it('cuts the rate to the calls the spell sent when a throttled call met the idle schedule before any throttle', async () => {
     const { time, store, a } = sharing();
     for (let round = 0; round < 10; round++) {
       await call(a, time);
@@ -131,8 +146,11 @@ describe('SharedCallPacer', () => {
     await a.take();
     await a.throttled(1);
 
-    // Two calls a second were asked for; the schedule ran at its initial 20.
-    assert.equal(store.state?.lastMaxRate, SHARED_RATE_DEFAULTS.initialRate);
+    // Two calls a second were sent while the schedule offered its initial 20: the service
+    // sustains less than those two, and the rate is cut from them, not from 20.
+    const lastMaxRate = store.state?.lastMaxRate ?? Number.NaN;
+    assert.ok(lastMaxRate <= 2, `cut from ${lastMaxRate}`);
+    assert.ok(lastMaxRate >= SHARED_RATE_DEFAULTS.minRate, `cut from ${lastMaxRate}`);
   });
 
   it('revokes a start held ahead when a throttle elsewhere pauses the schedule', async () => {
