@@ -23,6 +23,7 @@ export async function deployChecks({ resolveVariable }) {
   const param = (name) => resolveVariable(`param:${name}`);
   integer('intakeReservedConcurrency', await param('intakeReservedConcurrency'), 1, 10_000);
   integer('workerMaximumConcurrency', await param('workerMaximumConcurrency'), 2, 1000);
+  integer('workerBatchSize', await param('workerBatchSize'), 1, 10_000);
   await defaultRouteSettings({ resolveVariable });
   const retention = Number(await param('logRetentionInDays'));
   if (!LOG_RETENTION_DAYS.has(retention)) {

@@ -42,6 +42,7 @@ const CUSTOM_PARAMS = {
   hrEventAccount: '111122223333',
   alarmEmail: 'oncall@example.com',
   workerMaximumConcurrency: '5',
+  workerBatchSize: '60',
   intakeReservedConcurrency: '4',
   apiThrottlingRateLimit: '2.5',
   apiThrottlingBurstLimit: '5',
@@ -432,6 +433,7 @@ describe("the worker's event source mapping", () => {
     assert.deepEqual(customMapping.Properties.ScalingConfig, {
       MaximumConcurrency: Number(CUSTOM_PARAMS.workerMaximumConcurrency),
     });
+    assert.equal(customMapping.Properties.BatchSize, Number(CUSTOM_PARAMS.workerBatchSize));
   });
 });
 
