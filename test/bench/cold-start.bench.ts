@@ -6,12 +6,13 @@
  * Usage: npm run bench:cold-start [-- --rounds 30]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { writeBenchResults } from './bench-results.ts';
 import { serverlessEsbuildOptions } from './serverless-esbuild-options.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
@@ -132,22 +133,12 @@ const loadAfter = loadavg()[0] ?? 0;
 process.stdout.write(
   `\n${rounds} rounds; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; budget ${kb(BUDGET_BYTES)} KiB a bundle, import ratio ≤ ${MAX_RATIO}\n`,
 );
-mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench-results/cold-start.json'),
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
-      loadAverage: { before: loadBefore, after: loadAfter },
-      rounds,
-      esbuild: options,
-      rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeBenchResults('cold-start', {
+  loadAverage: { before: loadBefore, after: loadAfter },
+  rounds,
+  esbuild: options,
+  rows,
+});
 rmSync(out, { recursive: true, force: true });
 const functions = rows.filter((row) => row.bundle !== 'sqs-only');
 if (functions.some((row) => row.bytes > BUDGET_BYTES || row.ratio > MAX_RATIO)) {

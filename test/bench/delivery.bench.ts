@@ -5,8 +5,7 @@
  * run several times on a fresh stack (runs interleaved); then what pacing costs per call.
  * Usage: npm run bench:delivery [-- --workers 2,5,10 --runs 3 --scenarios bulk,trickle,cost]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
@@ -15,6 +14,7 @@ import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../helpers/sqs.ts';
+import { writeBenchResults } from './bench-results.ts';
 import { measurePacingCost, type PacingCost } from './pacing-cost.ts';
 
 const RATE = 5;
@@ -284,22 +284,12 @@ if (cost) {
   process.stdout.write('\nwhat pacing adds before each call (dynalite in its own process)\n');
   console.table(cost.rows);
 }
-mkdirSync('bench-results', { recursive: true });
-writeFileSync(
-  'bench-results/delivery.json',
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
-      rate: THROTTLE,
-      targets: TARGETS,
-      summary: summary.map(({ table, ...rest }) => ({ ...rest, ...table })),
-      runs: results,
-      ...(cost ? { pacingCost: cost } : {}),
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeBenchResults('delivery', {
+  rate: THROTTLE,
+  targets: TARGETS,
+  summary: summary.map(({ table, ...rest }) => ({ ...rest, ...table })),
+  runs: results,
+  ...(cost ? { pacingCost: cost } : {}),
+});
 // The local stack's pollers and sockets are closed; exit even if a keep-alive timer lingers.
 process.exit(results.some((run) => run.duplicates > 0 || run.lost > 0) ? 1 : 0);

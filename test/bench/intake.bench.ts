@@ -7,8 +7,7 @@
  * Usage: npm run bench:intake [-- --ids 100000 --rounds 15]
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createIntakeHandler, type IntakePorts } from '../../functions/intake/intake.ts';
@@ -24,6 +23,7 @@ import { httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { MemoryLedger, startDynamoDb } from '../helpers/ledger.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { startSqs } from '../helpers/sqs.ts';
+import { writeBenchResults } from './bench-results.ts';
 
 const TARGET_RATIO = 1.3;
 const { values } = parseArgs({
@@ -166,8 +166,6 @@ const intakeMs = median(samples.intake);
 const withoutLedgerMs = median(samples.intakeWithoutLedger);
 const rawMs = median(samples.raw);
 const result = {
-  date: new Date().toISOString(),
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
   loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
   accessorIds: idCount,
   messages: bodies.length,
@@ -209,6 +207,5 @@ console.table({
   'SQS calls (intake / minimum)': `${result.sqsCalls} / ${result.minimumSqsCalls}`,
   'load average (before / after)': `${result.loadAverage.before.toFixed(2)} / ${result.loadAverage.after.toFixed(2)}`,
 });
-mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/intake.json', `${JSON.stringify(result, null, 2)}\n`);
+writeBenchResults('intake', result);
 if (result.sqsCalls !== result.minimumSqsCalls) process.exitCode = 1;

@@ -10,14 +10,14 @@
  * The intake records every request in all three; its cost is reported apart.
  * Usage: npm run bench:ledger [-- --runs 3 --accessors 100000]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
 import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
+import { writeBenchResults } from './bench-results.ts';
 
 const RATE = 5;
 const THROTTLE = { ratePerSecond: RATE, burst: 5, retryAfterSeconds: 1 };
@@ -310,24 +310,14 @@ process.stdout.write(
     `(medians: no ledger ${efficiencyOf('no ledger').toFixed(3)}, ledger ${efficiencyOf('ledger').toFixed(3)}, invite-once ${efficiencyOf('invite-once').toFixed(3)})\n`,
 );
 
-mkdirSync('bench-results', { recursive: true });
-writeFileSync(
-  'bench-results/ledger.json',
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
-      rate: THROTTLE,
-      prices: PRICE_PER_MILLION,
-      accessors: accessorCount,
-      ratios: { ledger: ledgerRatios, inviteOnce: inviteOnceRatios },
-      summary,
-      runs: all,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeBenchResults('ledger', {
+  rate: THROTTLE,
+  prices: PRICE_PER_MILLION,
+  accessors: accessorCount,
+  ratios: { ledger: ledgerRatios, inviteOnce: inviteOnceRatios },
+  summary,
+  runs: all,
+});
 const failed = all.some((row) => row.duplicates > 0) || summary.some((row) => row.lost > 0);
 // The stacks' pollers and sockets are closed; exit even if a keep-alive timer lingers.
 process.exit(failed ? 1 : 0);

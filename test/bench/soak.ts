@@ -12,8 +12,6 @@
  * Usage: npm run soak [-- --accessors 1000000 --per-request 20000 --deadline 600
  *                        --reinvite-after-days 7]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
@@ -22,6 +20,7 @@ import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
+import { writeBenchResults } from './bench-results.ts';
 
 const { values } = parseArgs({
   options: {
@@ -216,20 +215,10 @@ console.table({
   'peak RSS MiB': result.peakRssMiB.toFixed(0),
   'maxRSS MiB': result.maxRssMiB.toFixed(0),
 });
-mkdirSync('bench-results', { recursive: true });
-writeFileSync(
-  'bench-results/soak.json',
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`,
-      throttle: THROTTLE,
-      faults: FAULTS,
-      result,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeBenchResults('soak', {
+  throttle: THROTTLE,
+  faults: FAULTS,
+  result,
+});
 // The stack's pollers and sockets are closed; exit even if a keep-alive timer lingers.
 process.exit(result.lost === 0 && !timedOut && refused === 0 && result.ledgerMatches ? 0 : 1);
