@@ -70,6 +70,17 @@ async function call(environment: SharedCallPacer, time: Clock): Promise<number> 
   return wait;
 }
 
+/** Ten calls half a second apart (the schedule idle between them), then one throttled. */
+async function throttledAfterTwoCallsASecond(environment: SharedCallPacer, time: Clock) {
+  for (let round = 0; round < 10; round++) {
+    await call(environment, time);
+    time.advance(500);
+  }
+  await environment.waitMs(MAX_WAIT_MS);
+  await environment.take();
+  await environment.throttled(1);
+}
+
 describe('SharedCallPacer', () => {
   it('spaces the calls of every environment on one schedule at the learned rate', async () => {
     const { time, store, a, b, c } = sharing(learnedAt5PerSecond);
@@ -122,14 +133,7 @@ describe('SharedCallPacer', () => {
 
   it('cuts the rate from where it stood when a throttled call met the idle schedule of a learned rate', async () => {
     const { time, store, a } = sharing(learnedAt5PerSecond);
-    for (let round = 0; round < 10; round++) {
-      await call(a, time);
-      time.advance(500);
-    }
-
-    await a.waitMs(MAX_WAIT_MS);
-    await a.take();
-    await a.throttled(1);
+    await throttledAfterTwoCallsASecond(a, time);
 
     // Two calls a second were asked for; the learned rate stood at 5.
     assert.equal(store.state?.lastMaxRate, 5);
@@ -137,14 +141,7 @@ describe('SharedCallPacer', () => {
 
   it('cuts the rate to the calls the spell sent when a throttled call met the idle schedule before any throttle', async () => {
     const { time, store, a } = sharing();
-    for (let round = 0; round < 10; round++) {
-      await call(a, time);
-      time.advance(500);
-    }
-
-    await a.waitMs(MAX_WAIT_MS);
-    await a.take();
-    await a.throttled(1);
+    await throttledAfterTwoCallsASecond(a, time);
 
     // Two calls a second were sent while the schedule offered its initial 20: the service
     // sustains less than those two, and the rate is cut from them, not from 20.
