@@ -14,6 +14,7 @@ import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../helpers/sqs.ts';
+import { postInvite } from '../helpers/stack-api.ts';
 import { writeBenchResults } from './bench-results.ts';
 import { measurePacingCost, type PacingCost } from './pacing-cost.ts';
 
@@ -131,17 +132,10 @@ async function setUp(workers: number) {
 function bulk(workers: number): Promise<Run> {
   return withStack('bulk', workers, async ({ simulator, stack }) => {
     const ids = Array.from({ length: 100_000 }, (_, index) => `employee-${index}@example.com`);
-    const response = await fetch(`${stack.httpUrl}/spaces/${LOCAL_DEMO_SPACE_ID}/invite`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        accessorIds: ids,
-        title: 'Welcome',
-        body: 'Join the engineering space',
-      }),
-    });
+    const answer = await postInvite(stack, LOCAL_DEMO_SPACE_ID, ids);
     const accepted = Date.now();
-    const { messageCount } = (await response.json()) as { messageCount: number };
+    if (answer.status !== 202) throw new Error(`the intake answered ${answer.status}`);
+    const messageCount = Number(answer.body.messageCount);
     await simulator.waitForDeliveredAccessors(ids.length);
     const last = Math.max(...simulator.deliveries.recent().map((delivery) => delivery.at));
     const seconds = (last - accepted) / 1000;

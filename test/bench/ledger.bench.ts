@@ -14,9 +14,11 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
+import { postInvite, settledStatus } from '../helpers/stack-api.ts';
 import { writeBenchResults } from './bench-results.ts';
 
 const RATE = 5;
@@ -25,6 +27,7 @@ const THROTTLE = { ratePerSecond: RATE, burst: 5, retryAfterSeconds: 1 };
 const PRICE_PER_MILLION = { read: 0.125, write: 0.625 };
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 const TARGETS = { ledger: 0.98, inviteOnce: 0.97 };
+const SETTLE_TIMEOUT_MS = 600_000;
 
 const { values } = parseArgs({
   options: {
@@ -93,33 +96,22 @@ function use(stats: DynaliteCallStats): DynamoDbUse {
 
 const ids = Array.from({ length: accessorCount }, (_, index) => `employee-${index}@example.com`);
 
-async function post(httpUrl: string) {
+/** Posts the whole list; the intake must accept it. */
+async function post(stack: LocalStack) {
   const started = performance.now();
-  const response = await fetch(`${httpUrl}/spaces/${LOCAL_DEMO_SPACE_ID}/invite`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      accessorIds: ids,
-      title: 'Welcome',
-      body: 'Join the engineering space',
-    }),
-  });
-  const body = (await response.json()) as { requestId: string; messageCount: number };
-  if (response.status !== 202) throw new Error(`the intake answered ${response.status}`);
-  return { ...body, acceptedAt: Date.now(), intakeMs: performance.now() - started };
+  const answer = await postInvite(stack, LOCAL_DEMO_SPACE_ID, ids);
+  if (answer.status !== 202) throw new Error(`the intake answered ${answer.status}`);
+  const { requestId, messageCount } = answer.body as { requestId: string; messageCount: number };
+  return { requestId, messageCount, acceptedAt: Date.now(), intakeMs: performance.now() - started };
 }
 
-/** Polls the status API until the request is no longer running. */
-async function settled(httpUrl: string, requestId: string) {
-  for (;;) {
-    const response = await fetch(`${httpUrl}/requests/${requestId}`);
-    const status = (await response.json()) as {
-      status: string;
-      accessors: { invited: number; skipped: number; failed: number };
-    };
-    if (status.status !== 'Running') return status;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The request's status once it no longer runs (the outcomes are written after each call). */
+async function settled(stack: LocalStack, requestId: string) {
+  const { body } = await settledStatus(stack, requestId, SETTLE_TIMEOUT_MS);
+  return body as {
+    status: string;
+    accessors: { invited: number; skipped: number; failed: number };
+  };
 }
 
 async function run(config: ConfigName): Promise<Run[]> {
@@ -139,12 +131,12 @@ async function run(config: ConfigName): Promise<Run[]> {
   });
   try {
     await dynamodb.calls({ reset: true });
-    const first = await post(stack.httpUrl);
+    const first = await post(stack);
     const intake = use(await dynamodb.calls({ reset: true }));
     const stats = await simulator.waitForDeliveredAccessors(accessorCount);
     const last = Math.max(...simulator.deliveries.recent().map((delivery) => delivery.at));
     // The outcomes are written after each call: wait for the last before counting.
-    if (config !== 'no ledger') await settled(stack.httpUrl, first.requestId);
+    if (config !== 'no ledger') await settled(stack, first.requestId);
     const idealSeconds = first.messageCount / RATE;
     const seconds = (last - first.acceptedAt) / 1000;
     const runs: Run[] = [
@@ -166,9 +158,9 @@ async function run(config: ConfigName): Promise<Run[]> {
     ];
     if (config === 'invite-once') {
       const callsBefore = simulator.stats().calls;
-      const again = await post(stack.httpUrl);
+      const again = await post(stack);
       const againIntake = use(await dynamodb.calls({ reset: true }));
-      const status = await settled(stack.httpUrl, again.requestId);
+      const status = await settled(stack, again.requestId);
       const after = simulator.stats();
       runs.push({
         config: 'invite-once, same list again',
