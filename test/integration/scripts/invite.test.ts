@@ -152,6 +152,26 @@ describe('npm run invite against the local stack', () => {
     return path;
   }
 
+  /** Runs `npm run invite` through the proxy on a file of `accessors`, titled 'Hi'. */
+  function inviteFile(
+    name: string,
+    accessors: string[],
+    out: InviteIo,
+    extra: { spaceId?: string; wait?: boolean } = {},
+  ) {
+    return runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile(`${name}.txt`, accessors),
+        title: 'Hi',
+        body: 'Join',
+        ...extra,
+      },
+      out,
+    );
+  }
+
   function io(overrides: Pick<Partial<InviteIo>, 'env'> = {}) {
     const stdout = recorder();
     const stderr = recorder();
@@ -244,16 +264,7 @@ describe('npm run invite against the local stack', () => {
     const accessors = ids('retry', 30);
     const out = io();
 
-    const report = await runInvite(
-      {
-        url: proxy.url,
-        spaceId: SPACE,
-        file: idFile('retry.txt', accessors),
-        title: 'Hi',
-        body: 'Join',
-      },
-      out,
-    );
+    const report = await inviteFile('retry', accessors, out);
 
     await assertDeliveredOnce(accessors);
     assert.equal(report.requestsAccepted, 1);
@@ -271,16 +282,7 @@ describe('npm run invite against the local stack', () => {
     proxy.reset((_request, index) => (index === 1 ? 'drop' : 'forward'));
     const accessors = ids('dropped', 10);
 
-    const report = await runInvite(
-      {
-        url: proxy.url,
-        spaceId: SPACE,
-        file: idFile('dropped.txt', accessors),
-        title: 'Hi',
-        body: 'Join',
-      },
-      io(),
-    );
+    const report = await inviteFile('dropped', accessors, io());
 
     await assertDeliveredOnce(accessors);
     assert.equal(report.requestsAccepted, 1);
@@ -291,16 +293,7 @@ describe('npm run invite against the local stack', () => {
     proxy.reset((_request, index) => (index === 1 ? 'forward-then-drop' : 'forward'));
     const accessors = ids('lost-answer', 25);
 
-    const report = await runInvite(
-      {
-        url: proxy.url,
-        spaceId: SPACE,
-        file: idFile('lost-answer.txt', accessors),
-        title: 'Hi',
-        body: 'Join',
-      },
-      io(),
-    );
+    const report = await inviteFile('lost-answer', accessors, io());
 
     await assertDeliveredOnce(accessors);
     assert.equal(report.requestsAccepted, 1);
@@ -366,17 +359,7 @@ describe('npm run invite against the local stack', () => {
   it('npm run status prints one request, its failures, and its failed accessors as CSV', async () => {
     proxy.reset();
     const accessors = ids('status', 5);
-    const report = await runInvite(
-      {
-        url: proxy.url,
-        spaceId: GONE_SPACE,
-        file: idFile('status.txt', accessors),
-        title: 'Hi',
-        body: 'Join',
-        wait: true,
-      },
-      io(),
-    );
+    const report = await inviteFile('status', accessors, io(), { spaceId: GONE_SPACE, wait: true });
     const requestId = report.requestIds[0] ?? '';
     const summary = io();
     const csv = io();
