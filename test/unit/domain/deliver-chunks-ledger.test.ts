@@ -4,7 +4,7 @@ import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
-import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
 import {
   RecordingDeadLetters,
   RecordingRequeue,
@@ -15,23 +15,14 @@ import {
 import { MemoryLedger } from '../../helpers/ledger.ts';
 
 function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk {
-  return {
-    v: 1,
-    requestId: 'req-1',
-    part,
+  return testChunk(part, {
     parts: 3,
-    spaceId: 'SPACE1',
-    title: `T${part}`,
-    body: 'B',
     accessorIds: [`user-${part}-a`, `user-${part}-b`],
     ...overrides,
-  };
+  });
 }
 
-function message(body: InviteChunk, receiveCount = 1): ReceivedMessage {
-  const id = `m${body.part}`;
-  return { messageId: id, receiptHandle: `rh-${id}`, body: encodeInviteChunk(body), receiveCount };
-}
+const message = receivedMessage;
 
 /** The message a re-queued chunk comes back as: a new one, marked delivered. */
 function remarked(

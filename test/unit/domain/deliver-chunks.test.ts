@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
-import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
-import type { InviteChunk } from '../../../shared/domain/invite.ts';
-import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
 import {
   RecordingDeadLetters,
   RecordingVisibility,
@@ -11,26 +9,9 @@ import {
   serviceError,
 } from '../../helpers/fakes.ts';
 
-function chunk(part: number, overrides: Partial<InviteChunk> = {}): InviteChunk {
-  return {
-    v: 1,
-    requestId: 'req-1',
-    part,
-    parts: 9,
-    spaceId: 'SPACE1',
-    // A title of its own per part, so each chunk is a call of its own unless a test says otherwise.
-    title: `T${part}`,
-    body: 'B',
-    accessorIds: [`user-${part}`],
-    ...overrides,
-  };
-}
+const chunk = testChunk;
 
-function message(body: string | InviteChunk, receiveCount = 1): ReceivedMessage {
-  const text = typeof body === 'string' ? body : encodeInviteChunk(body);
-  const id = typeof body === 'string' ? `raw-${body.length}` : `m${body.part}`;
-  return { messageId: id, receiptHandle: `rh-${id}`, body: text, receiveCount };
-}
+const message = receivedMessage;
 
 function setup(sender: ScriptedSender, overrides: Partial<DeliveryDependencies> = {}) {
   const visibility = new RecordingVisibility();

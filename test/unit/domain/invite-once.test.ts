@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
-import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
-import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { historyShardOf, INVITE_HISTORY_SHARDS } from '../../../shared/domain/invite-history.ts';
+import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
 import {
   RecordingDeadLetters,
   RecordingRequeue,
@@ -23,28 +22,10 @@ function chunk(
   accessorIds: string[],
   overrides: Partial<InviteChunk> = {},
 ): InviteChunk {
-  return {
-    v: 1,
-    requestId: 'req-1',
-    part,
-    parts: 3,
-    spaceId: 'SPACE1',
-    title: 'T',
-    body: 'B',
-    accessorIds,
-    ...overrides,
-  };
+  return testChunk(part, { parts: 3, title: 'T', accessorIds, ...overrides });
 }
 
-function message(body: InviteChunk): ReceivedMessage {
-  const id = `m${body.part}`;
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: encodeInviteChunk(body),
-    receiveCount: 1,
-  };
-}
+const message = (body: InviteChunk) => receivedMessage(body);
 
 function setup(sender: ScriptedSender, windowDays = 7) {
   const ledger = new MemoryLedger();
