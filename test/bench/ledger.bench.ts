@@ -6,7 +6,8 @@
  *   - no ledger:   the worker records nothing and remembers no one (LOCAL_WORKER_LEDGER=off);
  *   - ledger:      outcomes recorded, invite-once off (REINVITE_AFTER_DAYS=0);
  *   - invite-once: outcomes recorded and invites remembered (the default).
- * After each invite-once run the same list goes again, and everyone is skipped.
+ * After each invite-once run the same list goes again, and everyone is skipped. Last, the
+ * history's lookup and write for one call of 1,000 accessors are timed alone on an idle dynalite.
  * The intake records every request in all three; its cost is reported apart.
  * Usage: npm run bench:ledger [-- --runs 3 --accessors 100000]
  */
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_DEMO_SPACE_ID } from '../../infra/local/local-config.ts';
 import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import type { DynaliteCallStats } from '../helpers/dynalite-child.ts';
 import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
@@ -302,7 +304,69 @@ process.stdout.write(
     `(medians: no ledger ${efficiencyOf('no ledger').toFixed(3)}, ledger ${efficiencyOf('ledger').toFixed(3)}, invite-once ${efficiencyOf('invite-once').toFixed(3)})\n`,
 );
 
+/**
+ * The history's work for one call of 1,000 accessors, alone on an idle dynalite (no proxy): the
+ * lookup before the call (nobody found, then everybody) and the write after it. New IDs each round.
+ */
+async function historyPerCall(rounds: number) {
+  const dynamodb = await startDynamoDb({ outOfProcess: true });
+  const history = new DynamoDbInviteHistory({
+    client: dynamodb.client,
+    tableName: dynamodb.tableName,
+  });
+  const times = {
+    lookupNoneFound: [] as number[],
+    remember: [] as number[],
+    lookupAllFound: [] as number[],
+  };
+  const timed = async (list: number[], action: () => Promise<unknown>) => {
+    const started = performance.now();
+    await action();
+    list.push(performance.now() - started);
+  };
+  try {
+    for (let round = -2; round < rounds; round++) {
+      const callIds = Array.from({ length: 1000 }, (_, index) => `r${round}-${index}@example.com`);
+      const at = Date.now();
+      const sample = round < 0 ? { lookupNoneFound: [], remember: [], lookupAllFound: [] } : times;
+      await timed(sample.lookupNoneFound, () =>
+        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000),
+      );
+      await timed(sample.remember, () =>
+        history.remember(LOCAL_DEMO_SPACE_ID, callIds, at, at + 86_400_000),
+      );
+      await timed(sample.lookupAllFound, () =>
+        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000),
+      );
+    }
+  } finally {
+    await dynamodb.stop();
+  }
+  return times;
+}
+const perCall = await historyPerCall(30);
+const p90 = (numbers: number[]) =>
+  [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length * 0.9)] ?? Number.NaN;
+process.stdout.write(
+  '\none call of 1,000 accessors, idle dynalite in its own process, 30 rounds (ms)\n',
+);
+console.table({
+  'lookup before the call, nobody found (10 BatchGetItem at once)': {
+    median: median(perCall.lookupNoneFound).toFixed(1),
+    p90: p90(perCall.lookupNoneFound).toFixed(1),
+  },
+  'lookup before the call, everybody found': {
+    median: median(perCall.lookupAllFound).toFixed(1),
+    p90: p90(perCall.lookupAllFound).toFixed(1),
+  },
+  'write after the call (40 BatchWriteItem, 10 at a time)': {
+    median: median(perCall.remember).toFixed(1),
+    p90: p90(perCall.remember).toFixed(1),
+  },
+});
+
 writeBenchResults('ledger', {
+  historyPerCallMs: perCall,
   rate: THROTTLE,
   prices: PRICE_PER_MILLION,
   accessors: accessorCount,
