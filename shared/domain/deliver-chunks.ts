@@ -215,116 +215,124 @@ export async function deliverChunks(
   // What this invocation has delivered, by space, while its records are still being written.
   const invitedHere = new Map<string, Set<string>>();
   const settling: Promise<void>[] = [];
-  for (let index = 0; index < calls.length; index++) {
-    const planned = calls[index] as PlannedCall;
-    if (throttledFor !== undefined) {
-      // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
-      await handBack(
-        calls.slice(index).flatMap((rest) => rest.chunks),
-        throttledFor,
-        'batchThrottled',
-      );
-      break;
-    }
-    // Looked up once per planned call, so a call paced again is not counted twice.
-    let skipped = skippedBy.get(planned);
-    if (skipped === undefined) {
-      skipped = await recentlyInvited(
-        planned,
-        dependencies.inviteOnce,
-        invitedHere.get(planned.spaceId),
-      );
-      skippedBy.set(planned, skipped);
-      if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
-    }
-    const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
-    if (call.accessorIds.length === 0) {
-      // Everyone was invited recently: the chunks are delivered without a call.
-      await settleAllDelivered(call.chunks, skippedOf);
-      continue;
-    }
-    // A shared pacer holds the start it reports: it is asked for none the call could not use.
-    const usableWaitMs = Math.min(
-      maxPaceWaitMs,
-      dependencies.remainingMs() - dependencies.callBudgetMs,
-    );
-    const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
-    if (paceMs > maxPaceWaitMs) {
-      await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
-      continue;
-    }
-    if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
-      await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
-      continue;
-    }
-    if (paceMs > 0) await sleep(paceMs);
-    if (pacer && !(await pacer.take())) {
-      // A throttle elsewhere revoked the start held for this call: it is paced again.
-      calls.splice(index + 1, 0, planned);
-      continue;
-    }
-
-    const started = now();
-    let failure: unknown;
-    try {
-      await sender.sendInvites(sendInvitesInput(call));
-    } catch (error) {
-      failure = error ?? new Error('SendInvites rejected without an error');
-    }
-    const latencyMs = now() - started;
-    // Backoff follows the chunk that has been received most often.
-    const receiveCount = Math.max(...call.chunks.map(({ message }) => message.receiveCount));
-    const outcome = classifyOutcome(failure, {
-      receiveCount,
-      ...(dependencies.random ? { random: dependencies.random } : {}),
-    });
-    observer.called?.(call, outcome, failure, latencyMs);
-    switch (outcome.kind) {
-      case 'delivered': {
-        await pacer?.succeeded();
-        // Written while the next call goes out, and all of it before the invocation returns:
-        // who was invited first, then each chunk's outcome.
-        const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
-        for (const id of call.accessorIds) invited.add(id);
-        invitedHere.set(call.spaceId, invited);
-        const settled = (async () => {
-          await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
-          await settleAllDelivered(call.chunks, skippedOf);
-        })();
-        // Heard at once, so a failure waits for the await below instead of ending the process.
-        settled.catch(() => {});
-        settling.push(settled);
+  let settled: PromiseSettledResult<void>[] = [];
+  try {
+    for (let index = 0; index < calls.length; index++) {
+      const planned = calls[index] as PlannedCall;
+      if (throttledFor !== undefined) {
+        // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
+        await handBack(
+          calls.slice(index).flatMap((rest) => rest.chunks),
+          throttledFor,
+          'batchThrottled',
+        );
         break;
       }
-      case 'throttled':
-        await pacer?.throttled(outcome.delaySeconds);
-        throttledFor = outcome.delaySeconds;
-        await handBack(call.chunks, outcome.delaySeconds, 'throttled');
-        break;
-      case 'retry':
-        await handBack(call.chunks, outcome.delaySeconds, 'retry');
-        break;
-      case 'park': {
-        if (call.chunks.length > 1) {
-          // One chunk may be what the service refuses: each is tried alone before any is parked.
-          calls.splice(index + 1, 0, ...call.chunks.map(singleCall));
+      // Looked up once per planned call, so a call paced again is not counted twice.
+      let skipped = skippedBy.get(planned);
+      if (skipped === undefined) {
+        skipped = await recentlyInvited(
+          planned,
+          dependencies.inviteOnce,
+          invitedHere.get(planned.spaceId),
+        );
+        skippedBy.set(planned, skipped);
+        if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
+      }
+      const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
+      if (call.accessorIds.length === 0) {
+        // Everyone was invited recently: the chunks are delivered without a call.
+        await settleAllDelivered(call.chunks, skippedOf);
+        continue;
+      }
+      // A shared pacer holds the start it reports: it is asked for none the call could not use.
+      const usableWaitMs = Math.min(
+        maxPaceWaitMs,
+        dependencies.remainingMs() - dependencies.callBudgetMs,
+      );
+      const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
+      if (paceMs > maxPaceWaitMs) {
+        await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
+        continue;
+      }
+      if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
+        await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+        continue;
+      }
+      if (paceMs > 0) await sleep(paceMs);
+      if (pacer && !(await pacer.take())) {
+        // A throttle elsewhere revoked the start held for this call: it is paced again.
+        calls.splice(index + 1, 0, planned);
+        continue;
+      }
+
+      const started = now();
+      let failure: unknown;
+      try {
+        await sender.sendInvites(sendInvitesInput(call));
+      } catch (error) {
+        failure = error ?? new Error('SendInvites rejected without an error');
+      }
+      const latencyMs = now() - started;
+      // Backoff follows the chunk that has been received most often.
+      const receiveCount = Math.max(...call.chunks.map(({ message }) => message.receiveCount));
+      const outcome = classifyOutcome(failure, {
+        receiveCount,
+        ...(dependencies.random ? { random: dependencies.random } : {}),
+      });
+      observer.called?.(call, outcome, failure, latencyMs);
+      switch (outcome.kind) {
+        case 'delivered': {
+          await pacer?.succeeded();
+          // Written while the next call goes out, and all of it before the invocation returns:
+          // who was invited first, then each chunk's outcome.
+          const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
+          for (const id of call.accessorIds) invited.add(id);
+          invitedHere.set(call.spaceId, invited);
+          const settled = (async () => {
+            await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
+            await settleAllDelivered(call.chunks, skippedOf);
+          })();
+          // Heard at once, so a failure waits for the await below instead of ending the process.
+          settled.catch(() => {});
+          settling.push(settled);
           break;
         }
-        const { errorType, errorMessage, serviceRequestId } = outcome;
-        const reason = serviceRequestId
-          ? { errorType, errorMessage, serviceRequestId }
-          : { errorType, errorMessage };
-        for (const item of call.chunks) {
-          // Recorded first: a park the ledger does not know of would leave the part pending.
-          const failed =
-            recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
-          if (failed === false) await handBackForLedger([item]);
-          else await park(item.message, reason, item.chunk);
+        case 'throttled':
+          await pacer?.throttled(outcome.delaySeconds);
+          throttledFor = outcome.delaySeconds;
+          await handBack(call.chunks, outcome.delaySeconds, 'throttled');
+          break;
+        case 'retry':
+          await handBack(call.chunks, outcome.delaySeconds, 'retry');
+          break;
+        case 'park': {
+          if (call.chunks.length > 1) {
+            // One chunk may be what the service refuses: each is tried alone before any is parked.
+            calls.splice(index + 1, 0, ...call.chunks.map(singleCall));
+            break;
+          }
+          const { errorType, errorMessage, serviceRequestId } = outcome;
+          const reason = serviceRequestId
+            ? { errorType, errorMessage, serviceRequestId }
+            : { errorType, errorMessage };
+          for (const item of call.chunks) {
+            // Recorded first: a park the ledger does not know of would leave the part pending.
+            const failed =
+              recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
+            if (failed === false) await handBackForLedger([item]);
+            else await park(item.message, reason, item.chunk);
+          }
+          break;
         }
-        break;
       }
     }
+  } finally {
+    // Every record under way lands before the invocation ends, even when the loop failed: the
+    // batch then comes back, and a delivered chunk found recorded is not sent again.
+    settled = await Promise.allSettled(settling);
   }
-  await Promise.all(settling);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return keep;
 }

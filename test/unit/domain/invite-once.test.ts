@@ -210,6 +210,55 @@ describe('writing down what was delivered', () => {
     assert.equal(ledger.outcomes.get('req-1#2')?.outcome, 'delivered');
   });
 
+  it('still writes down a delivered call when a later step of the invocation fails', {
+    timeout: 5_000,
+  }, async () => {
+    // Prepare: the first call's record waits for a gate; the second call's observer throws.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const recordOutcome = ledger.recordOutcome.bind(ledger);
+    ledger.recordOutcome = async (...args) => {
+      await gate;
+      return recordOutcome(...args);
+    };
+    let calls = 0;
+    let failed: () => void = () => undefined;
+    const failure = new Promise<void>((resolve) => {
+      failed = resolve;
+    });
+    dependencies.observer = {
+      called: () => {
+        if (++calls < 2) return;
+        failed();
+        throw new Error('metrics failed');
+      },
+    };
+
+    // Act
+    let ended = false;
+    const delivering = deliverChunks(
+      [message(chunk(1, ['alice'])), message(chunk(2, ['bob'], { title: 'Other' }))],
+      dependencies,
+    ).finally(() => {
+      ended = true;
+    });
+    delivering.catch(() => undefined);
+    await failure;
+    await new Promise((resolve) => setImmediate(resolve));
+    const endedBeforeRecord = ended;
+    openGate();
+
+    // Assess: the invocation fails only once the first call is recorded, so the batch that
+    // comes back finds it delivered.
+    await assert.rejects(delivering, /metrics failed/);
+    assert.equal(endedBeforeRecord, false);
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+  });
+
   it('skips a person the call before invited though that record is not written yet', {
     timeout: 5_000,
   }, async () => {
