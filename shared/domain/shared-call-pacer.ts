@@ -164,15 +164,15 @@ export class SharedCallPacer implements CallPacer {
         restartBefore: now - RESTART_AFTER_IDLE_MS,
       });
       this.#state = state;
-      // Waits count from the answer: the store's own latency is already spent.
-      const answeredAt = this.#now();
       if (startAt !== undefined) {
         this.#held = { startAt, heldAt: now, state };
-        return Math.max(0, startAt - answeredAt);
+        // The wait counts from the answer: the store's own latency is already spent.
+        return Math.max(0, startAt - this.#now());
       }
       // Refused in the same epoch: the schedule is too long. Another epoch: the rate changed.
+      // Counted from the ask, a refusal's wait stays longer than the caller would hold.
       if (state.epoch === seen?.epoch || attempt === MAX_RESERVE_ATTEMPTS) {
-        return Math.max(0, state.nextAt - answeredAt);
+        return Math.max(0, state.nextAt - now);
       }
     }
   }

@@ -150,6 +150,25 @@ describe('SharedCallPacer', () => {
     assert.ok(lastMaxRate >= SHARED_RATE_DEFAULTS.minRate, `cut from ${lastMaxRate}`);
   });
 
+  it('reports a refused start as longer than the caller holds, however slowly the store answered', async () => {
+    // Prepare: paused 2.3 s by a throttle elsewhere; the store takes half a second to refuse.
+    const time = clock();
+    const store = new MemoryRateStore();
+    store.state = { ...learnedAt5PerSecond(time.now()), nextAt: time.now() + 2_300 };
+    const reserve = store.reserve.bind(store);
+    store.reserve = async (request) => {
+      const answer = await reserve(request);
+      time.advance(500);
+      return answer;
+    };
+
+    // Act
+    const wait = await pacer(store, time).waitMs(MAX_WAIT_MS);
+
+    // Assess: longer than the caller may wait, so it hands the call back instead of sleeping.
+    assert.equal(wait, 2_300);
+  });
+
   it('revokes a start held ahead when a throttle elsewhere pauses the schedule', async () => {
     const { time, a, b } = sharing(learnedAt5PerSecond);
     await a.waitMs(MAX_WAIT_MS);
