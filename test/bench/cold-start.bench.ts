@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { writeBenchResults } from './bench-results.ts';
 import { serverlessEsbuildOptions } from './serverless-esbuild-options.ts';
+import { median } from './stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
 const rounds = Number(values.rounds);
@@ -92,8 +93,6 @@ for (let round = 0; round < rounds + 2; round++) {
     if (round >= 2) samples[name]?.push(ms);
   }
 }
-const median = (list: number[]) =>
-  [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const baseline = median(samples['sqs-only'] ?? []);
 const rows = Object.entries(bundles).map(([name, { file, metafile }]) => {
   const bytes = statSync(file).size;

@@ -17,6 +17,7 @@ import { TEST_CREDENTIALS } from '../helpers/sqs.ts';
 import { postInvite } from '../helpers/stack-api.ts';
 import { writeBenchResults } from './bench-results.ts';
 import { measurePacingCost, type PacingCost } from './pacing-cost.ts';
+import { fixed, median, spread } from './stats.ts';
 
 const RATE = 5;
 const THROTTLE = { ratePerSecond: RATE, burst: 5, retryAfterSeconds: 1 };
@@ -215,19 +216,6 @@ for (let run = 1; run <= runs; run++) {
   }
 }
 
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
-const fixed = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
-/** The median and, when runs differ, the range: `0.97 (0.95–0.99)`. */
-function spread(list: number[], format: (value: number) => string): string {
-  const low = Math.min(...list);
-  const high = Math.max(...list);
-  const text = format(median(list));
-  return low === high || list.length === 1 ? text : `${text} (${format(low)}–${format(high)})`;
-}
-
 const summary = configurations.map(({ scenario, workers }) => {
   const mine = results.filter((run) => run.scenario === scenario && run.workers === workers);
   const pick = (field: keyof Run) => mine.map((run) => run[field] as number);
@@ -246,18 +234,18 @@ const summary = configurations.map(({ scenario, workers }) => {
     met: met && mine.every((run) => run.duplicates === 0 && run.lost === 0),
     table: {
       scenario: `${scenario}, ${workers} workers`,
-      'actual s': spread(pick('seconds'), (value) => fixed(value, 1)),
-      efficiency: scenario === 'bulk' ? spread(pick('efficiency'), fixed) : '-',
+      'actual s': spread(pick('seconds'), fixed(1)),
+      efficiency: scenario === 'bulk' ? spread(pick('efficiency'), fixed(2)) : '-',
       calls: spread(pick('calls'), String),
       throttled: spread(pick('throttled'), String),
-      'wasted share': spread(pick('wastedShare'), (value) => `${fixed(value * 100, 1)}%`),
-      'calls/accessor': spread(pick('callsPerAccessor'), (value) => fixed(value, 4)),
-      'max wait s': scenario === 'trickle' ? spread(pick('maxWaitSeconds'), fixed) : '-',
-      'rate item: updates/call': spread(rateCalls('UpdateItem'), fixed),
-      'reads/call': spread(rateCalls('GetItem'), fixed),
+      'wasted share': spread(pick('wastedShare'), (value) => `${fixed(1)(value * 100)}%`),
+      'calls/accessor': spread(pick('callsPerAccessor'), fixed(4)),
+      'max wait s': scenario === 'trickle' ? spread(pick('maxWaitSeconds'), fixed(2)) : '-',
+      'rate item: updates/call': spread(rateCalls('UpdateItem'), fixed(2)),
+      'reads/call': spread(rateCalls('GetItem'), fixed(2)),
       duplicates: Math.max(...pick('duplicates')),
       lost: Math.max(...pick('lost')),
-      load: spread(pick('loadAverage'), (value) => fixed(value, 1)),
+      load: spread(pick('loadAverage'), fixed(1)),
     },
   };
 });

@@ -24,6 +24,7 @@ import { MemoryLedger, startDynamoDb } from '../helpers/ledger.ts';
 import { silentLogger } from '../helpers/logs.ts';
 import { startSqs } from '../helpers/sqs.ts';
 import { writeBenchResults } from './bench-results.ts';
+import { median } from './stats.ts';
 
 const TARGET_RATIO = 1.3;
 const { values } = parseArgs({
@@ -157,10 +158,6 @@ for (let round = 0; round < rounds + 2; round++) {
 const ledgerCalls = await dynamodb.calls();
 await Promise.all([sqs.stop(), dynamodb.stop()]);
 
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 const range = (list: number[]) => [Math.min(...list), Math.max(...list)];
 const intakeMs = median(samples.intake);
 const withoutLedgerMs = median(samples.intakeWithoutLedger);

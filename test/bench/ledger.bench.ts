@@ -22,6 +22,7 @@ import { startDynamoDb } from '../helpers/ledger.ts';
 import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { postInvite, settledStatus } from '../helpers/stack-api.ts';
 import { writeBenchResults } from './bench-results.ts';
+import { fixed, median, percentile, spread } from './stats.ts';
 
 const RATE = 5;
 const THROTTLE = { ratePerSecond: RATE, burst: 5, retryAfterSeconds: 1 };
@@ -197,21 +198,6 @@ for (let round = 1; round <= runs; round++) {
   }
 }
 
-const median = (numbers: number[]) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-const spread = (numbers: number[], digits: number) => {
-  const known = numbers.filter((value) => !Number.isNaN(value));
-  if (known.length === 0) return '-';
-  const low = Math.min(...known);
-  const high = Math.max(...known);
-  const middle = median(known).toFixed(digits);
-  return low === high ? middle : `${middle} (${low.toFixed(digits)}–${high.toFixed(digits)})`;
-};
 const perThousand = (count: number, accessors: number) => (count * 1000) / accessors;
 const costPerMillion = (dynamo: DynamoDbUse, accessors: number) =>
   (dynamo.readUnits * PRICE_PER_MILLION.read + dynamo.writeUnits * PRICE_PER_MILLION.write) /
@@ -231,44 +217,44 @@ const summary = groups.map((config) => {
     runs: rows.length,
     efficiency: spread(
       rows.map((row) => row.efficiency),
-      2,
+      fixed(2),
     ),
     seconds: spread(
       rows.map((row) => row.seconds),
-      1,
+      fixed(1),
     ),
     'SendInvites calls': spread(
       rows.map((row) => row.sendInvitesCalls),
-      0,
+      fixed(0),
     ),
     'worker DynamoDB calls / 1000 accessors': callsText(rows[0]?.worker.calls ?? {}, accessors),
     'worker RRU / 1000': spread(
       rows.map((row) => perThousand(row.worker.readUnits, accessors)),
-      1,
+      fixed(1),
     ),
     'worker WRU / 1000': spread(
       rows.map((row) => perThousand(row.worker.writeUnits, accessors)),
-      1,
+      fixed(1),
     ),
     'worker DynamoDB ms / 1000 accessors': spread(
       rows.map((row) => perThousand(row.worker.totalMs, accessors)),
-      0,
+      fixed(0),
     ),
     'worker USD / million accessors': spread(
       rows.map((row) => costPerMillion(row.worker, accessors)),
-      3,
+      fixed(3),
     ),
     'intake ms': spread(
       rows.map((row) => row.intakeMs),
-      0,
+      fixed(0),
     ),
     'intake USD / million accessors': spread(
       rows.map((row) => costPerMillion(row.intake, accessors)),
-      4,
+      fixed(4),
     ),
     skipped: spread(
       rows.map((row) => row.skipped),
-      0,
+      fixed(0),
     ),
     duplicates: Math.max(...rows.map((row) => row.duplicates)),
     lost: Math.max(
@@ -279,7 +265,7 @@ const summary = groups.map((config) => {
     ),
     load: spread(
       rows.map((row) => row.loadAverage),
-      1,
+      fixed(1),
     ),
   };
 });
@@ -297,7 +283,7 @@ const ratios = (over: ConfigName, under: ConfigName) =>
 const ledgerRatios = ratios('ledger', 'no ledger');
 const inviteOnceRatios = ratios('invite-once', 'ledger');
 const verdict = (values: number[], target: number) =>
-  `${spread(values, 3)} (target ≥ ${target}: ${median(values) >= target ? 'met' : 'NOT met'})`;
+  `${spread(values, fixed(3))} (target ≥ ${target}: ${median(values) >= target ? 'met' : 'NOT met'})`;
 process.stdout.write(
   `\nefficiency, ledger / no ledger:        ${verdict(ledgerRatios, TARGETS.ledger)}\n` +
     `efficiency, invite-once / ledger:      ${verdict(inviteOnceRatios, TARGETS.inviteOnce)}\n` +
@@ -345,23 +331,21 @@ async function historyPerCall(rounds: number) {
   return times;
 }
 const perCall = await historyPerCall(30);
-const p90 = (numbers: number[]) =>
-  [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length * 0.9)] ?? Number.NaN;
 process.stdout.write(
   '\none call of 1,000 accessors, idle dynalite in its own process, 30 rounds (ms)\n',
 );
 console.table({
   'lookup before the call, nobody found (10 BatchGetItem at once)': {
     median: median(perCall.lookupNoneFound).toFixed(1),
-    p90: p90(perCall.lookupNoneFound).toFixed(1),
+    p90: percentile(perCall.lookupNoneFound, 0.9).toFixed(1),
   },
   'lookup before the call, everybody found': {
     median: median(perCall.lookupAllFound).toFixed(1),
-    p90: p90(perCall.lookupAllFound).toFixed(1),
+    p90: percentile(perCall.lookupAllFound, 0.9).toFixed(1),
   },
   'write after the call (40 BatchWriteItem, 10 at a time)': {
     median: median(perCall.remember).toFixed(1),
-    p90: p90(perCall.remember).toFixed(1),
+    p90: percentile(perCall.remember, 0.9).toFixed(1),
   },
 });
 
