@@ -17,7 +17,7 @@ import { RecordingDeadLetters, RecordingQueue } from '../helpers/fakes.ts';
 import { FuzzRuns } from '../helpers/fuzz-runs.ts';
 import { type HttpResponse, sendRequest } from '../helpers/http-request.ts';
 import { MemoryLedger } from '../helpers/ledger.ts';
-import { startTestStack, tempStateDir } from '../helpers/local-stack.ts';
+import { stackActivity, startTestStack, tempStateDir } from '../helpers/local-stack.ts';
 import { silentLogger } from '../helpers/logs.ts';
 
 const SPACE = 'SPFUZZ0000000000000000AA';
@@ -718,17 +718,13 @@ describe('fuzzing the local HTTP endpoint over real HTTP', () => {
   }
 
   async function assertNothingQueued() {
-    const summary = await stack.summary();
-    assert.deepEqual(
-      {
-        accepted: summary.acceptedRequests,
-        queued: summary.queued,
-        inFlight: summary.inFlight,
-        deadLettered: summary.deadLettered,
-        calls: stack.simulator?.stats().calls,
-      },
-      { accepted: 0, queued: 0, inFlight: 0, deadLettered: 0, calls: 0 },
-    );
+    assert.deepEqual(await stackActivity(stack), {
+      accepted: 0,
+      queued: 0,
+      inFlight: 0,
+      deadLettered: 0,
+      calls: 0,
+    });
   }
 
   it('answers odd paths, methods, content types and bodies with a JSON 4xx and queues nothing', async (t) => {

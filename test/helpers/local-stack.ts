@@ -24,3 +24,18 @@ export async function startTestStack(
   });
   return startLocalStack(config, events);
 }
+
+/**
+ * What the stack has done so far: requests accepted, messages queued, in flight and
+ * dead-lettered, and SendInvites calls the simulator answered. All 0 after input it refused.
+ */
+export async function stackActivity(stack: LocalStack) {
+  const summary = await stack.summary();
+  return {
+    accepted: summary.acceptedRequests,
+    queued: summary.queued,
+    inFlight: summary.inFlight,
+    deadLettered: summary.deadLettered,
+    calls: stack.simulator?.stats().calls,
+  };
+}
