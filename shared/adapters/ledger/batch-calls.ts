@@ -64,9 +64,20 @@ export async function batchWrite(
   });
 }
 
+/** Each key once: `BatchGetItem` refuses a whole call that lists one key twice. */
+function distinctKeys(keys: readonly Item[]): Item[] {
+  const seen = new Set<string>();
+  return keys.filter((item) => {
+    const id = JSON.stringify(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 /**
- * Reads items by key with `BatchGetItem`, 100 keys a call. Resolves to the items found, in no
- * particular order. Throws `UnprocessedItemsError`.
+ * Reads items by key with `BatchGetItem`, 100 keys a call, each key asked for once. Resolves to
+ * the items found, in no particular order. Throws `UnprocessedItemsError`.
  */
 export async function batchGet(
   client: DynamoDBClient,
@@ -74,7 +85,7 @@ export async function batchGet(
   keys: readonly Item[],
 ): Promise<Item[]> {
   const found: Item[] = [];
-  await inRounds(keys, BATCH_LIMITS.getKeys, async (group) => {
+  await inRounds(distinctKeys(keys), BATCH_LIMITS.getKeys, async (group) => {
     const { Responses, UnprocessedKeys } = await client.send(
       new BatchGetItemCommand({
         RequestItems: {

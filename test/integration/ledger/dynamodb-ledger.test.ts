@@ -632,6 +632,19 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
         new Set(parts.filter((part) => part % 3 === 0).map((part) => `${requestId}#${part}`)),
       );
     });
+
+    it('answers for a part listed twice, as a batch holding two copies of one message lists it', async () => {
+      const requestId = newRequestId('delivered-parts-twice');
+      await outcomes.recordOutcome(delivered(requestId, 1, 1), EXPIRES);
+
+      const found = await outcomes.deliveredParts([
+        { requestId, part: 1 },
+        { requestId, part: 2 },
+        { requestId, part: 1 },
+      ]);
+
+      assert.deepEqual(found, new Set([`${requestId}#1`]));
+    });
   });
 
   describe('paging through accessors', () => {
