@@ -62,6 +62,9 @@ const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
 /** Ledger writes for the chunks of one call in flight at once. */
 const LEDGER_WRITES_AT_ONCE = 16;
 
+/** Who of these accessors a call left out as invited recently. */
+type SkippedOf = (ids: readonly string[]) => string[];
+
 function singleCall(received: ReceivedChunk): PlannedCall {
   const { spaceId, title, body, accessorIds } = received.chunk;
   return { spaceId, title, body, accessorIds, chunks: [received] };
@@ -90,11 +93,22 @@ export async function deliverChunks(
   const maxPaceWaitMs = dependencies.maxPaceWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
   const keep: string[] = [];
   let throttledFor: number | undefined;
+  // What this invocation has delivered, by space, while its records are still being written.
+  const invitedHere = new Map<string, Set<string>>();
 
-  async function handBack(received: readonly ReceivedChunk[], seconds: number, cause: DelayCause) {
+  /**
+   * Hands chunks back to the queue for `seconds`. `skippedOf` names who of a chunk was left out
+   * as invited recently, when its call looked that up.
+   */
+  async function handBack(
+    received: readonly ReceivedChunk[],
+    seconds: number,
+    cause: DelayCause,
+    skippedOf?: SkippedOf,
+  ) {
     if (received.length === 0) return;
     for (const { message } of received) keep.push(message.messageId);
-    await recordLastReceives(received, cause);
+    await recordLastReceives(received, cause, skippedOf);
     const handles = received.map(({ message }) => message.receiptHandle);
     let failed: Set<string>;
     try {
@@ -121,16 +135,37 @@ export async function deliverChunks(
     }
   }
 
-  /** Chunks on their last receive move to the DLQ next: the ledger says so now. */
-  async function recordLastReceives(received: readonly ReceivedChunk[], cause: DelayCause) {
+  /**
+   * Chunks on their last receive move to the DLQ next: the ledger says so now, and counts whoever
+   * was invited recently as skipped, not failed (looked up here when no call did).
+   */
+  async function recordLastReceives(
+    received: readonly ReceivedChunk[],
+    cause: DelayCause,
+    skippedOf: SkippedOf | undefined,
+  ) {
     const { maxReceiveCount } = dependencies;
     if (recorder === undefined || maxReceiveCount === undefined || cause === 'ledger') return;
     for (const item of received) {
       if (item.message.receiveCount < maxReceiveCount) continue;
-      await recorder.failed(item, {
-        errorType: 'MaxReceiveCountExceeded',
-        errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause}); the message moves to the dead-letter queue`,
-      });
+      const { accessorIds, spaceId } = item.chunk;
+      const skippedIds = skippedOf
+        ? skippedOf(accessorIds)
+        : [
+            ...(await recentlyInvited(
+              singleCall(item),
+              dependencies.inviteOnce,
+              invitedHere.get(spaceId),
+            )),
+          ];
+      await recorder.failed(
+        item,
+        {
+          errorType: 'MaxReceiveCountExceeded',
+          errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause}); the message moves to the dead-letter queue`,
+        },
+        skippedIds,
+      );
     }
   }
 
@@ -212,8 +247,6 @@ export async function deliverChunks(
     received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
   );
   const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
-  // What this invocation has delivered, by space, while its records are still being written.
-  const invitedHere = new Map<string, Set<string>>();
   const settling: Promise<void>[] = [];
   let settled: PromiseSettledResult<void>[] = [];
   try {
@@ -252,11 +285,11 @@ export async function deliverChunks(
       );
       const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
       if (paceMs > maxPaceWaitMs) {
-        await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced');
+        await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced', skippedOf);
         continue;
       }
       if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
-        await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+        await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime', skippedOf);
         continue;
       }
       if (paceMs > 0) await sleep(paceMs);
@@ -301,10 +334,10 @@ export async function deliverChunks(
         case 'throttled':
           await pacer?.throttled(outcome.delaySeconds);
           throttledFor = outcome.delaySeconds;
-          await handBack(call.chunks, outcome.delaySeconds, 'throttled');
+          await handBack(call.chunks, outcome.delaySeconds, 'throttled', skippedOf);
           break;
         case 'retry':
-          await handBack(call.chunks, outcome.delaySeconds, 'retry');
+          await handBack(call.chunks, outcome.delaySeconds, 'retry', skippedOf);
           break;
         case 'park': {
           if (call.chunks.length > 1) {

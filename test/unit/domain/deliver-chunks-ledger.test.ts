@@ -218,6 +218,38 @@ describe('deliverChunks with the request ledger', () => {
     assert.match(last?.errorMessage ?? '', /100 receives \(last: retry\)/);
   });
 
+  it('counts whoever was invited recently as skipped, not failed, when a last receive is recorded', async () => {
+    // Prepare: the first call is throttled, so the second chunk is handed back without a call.
+    const sender = new ScriptedSender(() =>
+      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
+    );
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-a', 'user-2-b'], 4_000, 90_000_000);
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const other = chunk(2, { title: 'Another title' });
+
+    // Act
+    await deliverChunks([message(chunk(1), 100), message(other, 100)], {
+      ...dependencies,
+      inviteOnce,
+    });
+
+    // Assess
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1-b']],
+    );
+    for (const [key, invited, failed] of [
+      ['req-1#1', 'user-1-a', 'user-1-b'],
+      ['req-1#2', 'user-2-b', 'user-2-a'],
+    ] as const) {
+      const outcome = ledger.outcomes.get(key);
+      assert.equal(outcome?.errorType, 'MaxReceiveCountExceeded', key);
+      assert.deepEqual(outcome?.skippedIds, [invited], key);
+      assert.deepEqual(outcome?.failedIds, [failed], key);
+    }
+  });
+
   it('turns a failed part into a delivered one when its redriven chunk succeeds', async () => {
     // Prepare
     let refuse = true;
