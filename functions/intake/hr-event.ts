@@ -52,7 +52,11 @@ export async function handleHrEvent(
         source: 'event',
         requestedBy,
         idempotency: { scope: 'event', key: event.id },
-        parksUnqueued: true,
+        parkUnqueued: (message, cause) =>
+          park(message.body, {
+            errorType: 'EnqueueFailed',
+            errorMessage: `Part ${message.id} could not be queued: ${String(cause ?? 'unknown error')}`,
+          }),
         ledgerOptional: true,
       },
       {
@@ -73,15 +77,9 @@ export async function handleHrEvent(
     });
   } catch (error) {
     if (error instanceof EnqueueError) {
+      // Every refused chunk is parked already (acceptInviteRequest parks them before it settles).
       const { queuedParts, failedParts, cause } = error;
       observer.partlyQueued?.('event', { queuedParts, failedParts, cause, parked: true });
-      for (const message of error.failedMessages) {
-        const detail = String(cause ?? 'unknown error');
-        await park(message.body, {
-          errorType: error.errorType,
-          errorMessage: `Part ${message.id} could not be queued: ${detail}`,
-        });
-      }
       return;
     }
     if (!(error instanceof PipelineError) || error instanceof IdempotencyKeyInUseError) throw error;

@@ -73,7 +73,7 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
     partlyQueued(source, { queuedParts, failedParts, cause, parked }) {
       const message =
         source === 'event'
-          ? 'HR event only partly queued; parking the rest in the DLQ'
+          ? 'HR event only partly queued; the rest is parked in the DLQ'
           : 'Invite request only partly queued';
       logger.error(message, { queuedParts, failedParts, parked, error: cause });
     },

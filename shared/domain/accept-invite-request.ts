@@ -12,7 +12,7 @@ import { IDEMPOTENCY_STATES, type IdempotencyRecord } from './idempotency-record
 import type { InviteChunk } from './invite.ts';
 import { encodeInviteChunk, planInviteChunks } from './invite-chunk.ts';
 import type { InviteRequest } from './invite-request.ts';
-import type { IdempotencyStore, InviteQueue, RequestLedger } from './ports.ts';
+import type { IdempotencyStore, InviteQueue, OutgoingMessage, RequestLedger } from './ports.ts';
 import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
 
 // Chunks encoded between two turns of the event loop, in which the ledger writes go on.
@@ -52,10 +52,11 @@ export interface AcceptOptions {
   /** `Idempotency-Key` (HTTP) or the event ID (HR events), unique within `scope`. */
   idempotency?: { scope: string; key: string };
   /**
-   * The caller parks the chunks SQS refused (HR events): a repeat must not queue them again,
-   * so a partly queued request counts as completed.
+   * Parks a chunk SQS refused (HR events, which have no caller to answer 503 to). The key is
+   * settled only after every refused chunk is parked: a parked chunk counts as handled, so a
+   * repeat queues nothing of it; one that could not be parked is queued by the repeat.
    */
-  parksUnqueued?: boolean;
+  parkUnqueued?: (message: OutgoingMessage, cause: unknown) => Promise<void>;
   /**
    * Queue even when the ledger cannot be reached (HR events, which have no caller to retry):
    * the request then has no idempotency and no status. Otherwise that is a retryable 503.
@@ -91,7 +92,8 @@ async function beforeQueueing<T>(call: () => Promise<T>): Promise<T> {
  * idempotency key: a repeat of a completed request gets its answer again (`replayed`), a repeat
  * of a partly queued one queues only the missing chunks. Throws `SpaceNotAllowedError`,
  * `IdempotencyKeyMismatchError`, `IdempotencyKeyInUseError` and `LedgerUnavailableError` before
- * queueing anything, and `EnqueueError` (the parts queued and not) when SQS refused some chunks.
+ * queueing anything, and `EnqueueError` (the parts queued and not) when SQS refused some chunks;
+ * with `parkUnqueued`, what parking threw when a refused chunk could not be parked either.
  */
 export async function acceptInviteRequest(
   request: InviteRequest,
@@ -138,12 +140,11 @@ export async function acceptInviteRequest(
       createdAt: now,
       expiresAt,
     });
-    // Parts refused before and queued now are pending again, not failed.
-    const retried = chunks.filter((chunk) => !alreadyQueued.has(chunk.part));
-    if (alreadyQueued.size > 0)
+    // A resumed request's parts refused before and queued now are pending again, not failed.
+    if (claim?.resumed)
       await ledger.clearOutcomes(
         requestId,
-        retried.map((chunk) => chunk.part),
+        chunks.filter((chunk) => !alreadyQueued.has(chunk.part)).map((chunk) => chunk.part),
       );
   });
 
@@ -163,42 +164,66 @@ export async function acceptInviteRequest(
     accessorCount: request.accessorIds.length,
     messageCount: chunks.length,
   };
-  const settled: IdempotencyRecord | undefined = claim && {
-    ...claim.record,
-    state:
-      failed.length === 0 || options.parksUnqueued
-        ? IDEMPOTENCY_STATES.completed
-        : IDEMPOTENCY_STATES.partial,
-    lockedUntil: 0,
-    accessorCount: accepted.accessorCount,
-    messageCount: accepted.messageCount,
-    queuedParts,
-  };
+  /** The key's record once this attempt is over: done, or resumable for the parts not handled. */
+  const settledAs = (done: boolean, handledParts: readonly number[]) =>
+    claim && {
+      ...claim.record,
+      state: done ? IDEMPOTENCY_STATES.completed : IDEMPOTENCY_STATES.partial,
+      lockedUntil: 0,
+      accessorCount: accepted.accessorCount,
+      messageCount: accepted.messageCount,
+      queuedParts: [...handledParts].sort((a, b) => a - b),
+    };
   if (failed.length > 0) {
     const notQueued = new Set(failed);
     const refused = pending.filter((chunk) => notQueued.has(String(chunk.part)));
+    const refusedMessages = messages.filter((message) => notQueued.has(message.id));
     if (ledgerUp) {
       await recordNotQueued(ledger, refused, lastError, now, expiresAt).catch(
         report('recordNotQueued'),
       );
     }
+    const { parked, parkError } = await parkAll(refusedMessages, lastError, options.parkUnqueued);
+    const settled = settledAs(options.parkUnqueued !== undefined && parkError === undefined, [
+      ...queuedParts,
+      ...parked,
+    ]);
     if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
-    throw new EnqueueError(
-      queuedParts,
-      messages.filter((message) => notQueued.has(message.id)),
-      { cause: lastError },
-    );
+    if (parkError !== undefined) throw parkError;
+    throw new EnqueueError(queuedParts, refusedMessages, { cause: lastError });
   }
+  const settled = settledAs(true, queuedParts);
   // Every chunk is queued: the answer stands even if the key cannot be settled now (the worker
   // skips parts already delivered should a retry queue them again).
   if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
   return { ...accepted, replayed: false };
 }
 
+/** Parks refused chunks one by one until one cannot be: the parts parked, and why it stopped. */
+async function parkAll(
+  messages: readonly OutgoingMessage[],
+  cause: unknown,
+  park: AcceptOptions['parkUnqueued'],
+): Promise<{ parked: number[]; parkError?: unknown }> {
+  const parked: number[] = [];
+  if (park === undefined) return { parked };
+  for (const message of messages) {
+    try {
+      await park(message, cause);
+    } catch (error) {
+      return { parked, parkError: error ?? new Error('Parking a chunk failed') };
+    }
+    parked.push(Number(message.id));
+  }
+  return { parked };
+}
+
 interface Claim {
   key: string;
   record: IdempotencyRecord;
   replay?: Omit<AcceptedRequest, 'replayed'>;
+  /** Taken over from an earlier request with the same key that did not finish. */
+  resumed?: boolean;
 }
 
 /**
@@ -244,6 +269,7 @@ async function claimKey(
       return {
         key,
         record: { ...decision.record, state: IDEMPOTENCY_STATES.inProgress, lockedUntil },
+        resumed: true,
       };
     }
   }

@@ -260,12 +260,26 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.deepEqual(errors, ['claim']);
   });
 
-  it('counts a partly queued HR event as done: a redelivery queues nothing, the rest waits parked', async () => {
+  /** An HR event's options, parking refused chunks in `parked` (or failing to, while `down`). */
+  function hrEvent(parked: string[], dlq = { down: false }) {
+    return {
+      ...http('evt-1', 'evt-1'),
+      source: 'event' as const,
+      parkUnqueued: async (message: { id: string }) => {
+        if (dlq.down) throw new Error('the DLQ is unreachable too');
+        parked.push(message.id);
+      },
+    };
+  }
+
+  it('counts a partly queued HR event as done once the rest is parked: a redelivery queues nothing', async () => {
     // Prepare
     const { queue, dependencies } = setup();
     queue.refuse = new Set(['2']);
-    const event = { ...http('evt-1', 'evt-1'), source: 'event' as const, parksUnqueued: true };
+    const parked: string[] = [];
+    const event = hrEvent(parked);
     await assert.rejects(acceptInviteRequest(request(1_500), event, dependencies), EnqueueError);
+    assert.deepEqual(parked, ['2']);
     queue.refuse = new Set();
 
     // Act
@@ -274,5 +288,51 @@ describe('acceptInviteRequest with the ledger', () => {
     // Assess
     assert.equal(redelivered.replayed, true);
     assert.deepEqual(queuedParts(queue), [1]);
+    assert.deepEqual(parked, ['2']);
+  });
+
+  it('leaves an HR event resumable when a refused chunk cannot be parked either, so the retry queues it', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    queue.refuse = new Set(['2']);
+    const parked: string[] = [];
+    const dlq = { down: true };
+    await assert.rejects(
+      acceptInviteRequest(request(1_500), hrEvent(parked, dlq), dependencies),
+      /the DLQ is unreachable too/,
+    );
+    queue.refuse = new Set();
+    dlq.down = false;
+
+    // Act: Lambda's retry of the same event.
+    const retried = await acceptInviteRequest(request(1_500), hrEvent(parked, dlq), dependencies);
+
+    // Assess
+    assert.equal(retried.replayed, false);
+    assert.deepEqual(queuedParts(queue), [1, 2]);
+    assert.deepEqual(parked, []);
+    assert.equal(ledger.outcomes.has('evt-1#2'), false, 'the part is pending again, not failed');
+    const again = await acceptInviteRequest(request(1_500), hrEvent(parked, dlq), dependencies);
+    assert.equal(again.replayed, true);
+  });
+
+  it('makes parts pending again when a request that queued nothing is retried and queued', async () => {
+    // Prepare
+    const { queue, ledger, dependencies } = setup();
+    queue.refuse = new Set(['1', '2']);
+    await assert.rejects(
+      acceptInviteRequest(request(1_500), http('req-1', 'key-1'), dependencies),
+      EnqueueError,
+    );
+    assert.equal(ledger.outcomes.get('req-1#1')?.errorType, 'EnqueueFailed');
+    queue.refuse = new Set();
+
+    // Act
+    await acceptInviteRequest(request(1_500), http('req-2', 'key-1'), dependencies);
+
+    // Assess
+    assert.deepEqual(queuedParts(queue), [1, 2]);
+    assert.equal(ledger.outcomes.has('req-1#1'), false);
+    assert.equal(ledger.outcomes.has('req-1#2'), false);
   });
 });

@@ -576,6 +576,27 @@ describe('intake of HR events', () => {
     assert.equal(decodeInviteChunk(deadLetters.parked[0]?.body ?? '').part, 1);
   });
 
+  it('queues on the retry of the event a chunk that could be neither queued nor parked', async () => {
+    const { queue, deadLetters, handler } = setup();
+    queue.refuse.add('1');
+    deadLetters.failWith = new Error('SQS unavailable');
+    const event = hrEvent('Invite Requested', {
+      spaceId: SPACE,
+      ...invite(Array.from({ length: 1_500 }, (_, index) => `u${index}`)),
+    });
+    await assert.rejects(handler(event, lambdaContext()), /SQS unavailable/);
+    queue.refuse.clear();
+    deadLetters.failWith = undefined;
+
+    await handler(event, lambdaContext());
+
+    assert.deepEqual(
+      queue.sent.map((message) => message.id),
+      ['2', '1'],
+    );
+    assert.equal(deadLetters.parked.length, 0);
+  });
+
   it('fails the invocation when parking fails, so Lambda retries the event', async () => {
     const { deadLetters, handler } = setup();
     deadLetters.failWith = new Error('SQS unavailable');
