@@ -54,8 +54,8 @@ Options:
                           in the same name ending .csv (accessorId,result,errorType,...)
   -h, --help              Show this help
 
-CSV files: when the first row has a column named accessorId, accessor_id or id (in any case),
-it is the header and the IDs are read from that column. Otherwise the command refuses the
+CSV files: when the first row has a column named accessorId or id (in any case; spaces, - and _
+ignored, so Accessor ID and accessor_id match too), it is the header and the IDs are read from that column. Otherwise the command refuses the
 file (exit 2) and names the first row's fields, unless --column or --no-header says where the
 IDs are; the one exception is a one-column file whose first row is not a header-like word
 (email, name, user, username, userid, login, member, …): it is read as a list of IDs.
@@ -120,10 +120,13 @@ export function parseInviteArgs(
   return { help: false, options };
 }
 
-/** Whether the run did all it was asked: every request accepted, and with --wait every accessor invited or skipped. */
+/**
+ * Whether the run did all it was asked: every request accepted, and with --wait (a dry run is
+ * never followed) every accessor invited or skipped.
+ */
 function succeeded(report: InviteReport, waited: boolean): boolean {
   if (report.requestsFailed > 0) return false;
-  if (!waited) return true;
+  if (!waited || report.dryRun) return true;
   const outcome = report.outcome;
   return outcome?.complete === true && outcome.failed === 0 && outcome.pending === 0;
 }

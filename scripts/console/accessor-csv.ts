@@ -1,14 +1,7 @@
 import type { AccessorPage } from '../../shared/domain/ports.ts';
+import { formatCsvRow } from '../lib/csv.ts';
 
 export const ACCESSOR_CSV_HEADER = 'accessorId,errorType,errorMessage';
-
-/**
- * A field as RFC 4180 writes it: quoted when it holds a comma, a quote, a line break or
- * surrounding spaces. Values are never altered, so the file feeds `npm run invite --file` as it is.
- */
-export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 /** The CSV of every accessor in `pages`, a header line first, one chunk of text per page. */
 export async function* accessorCsv(pages: AsyncIterable<AccessorPage>): AsyncGenerator<string> {
@@ -17,7 +10,7 @@ export async function* accessorCsv(pages: AsyncIterable<AccessorPage>): AsyncGen
     yield page.items
       .map(
         (item) =>
-          `${[item.accessorId, item.errorType ?? '', item.errorMessage ?? ''].map(csvField).join(',')}\r\n`,
+          `${formatCsvRow([item.accessorId, item.errorType ?? '', item.errorMessage ?? ''])}\r\n`,
       )
       .join('');
   }

@@ -1,8 +1,16 @@
 import type { CsvRecord } from './csv.ts';
 import { AccessorFileError } from './errors.ts';
 
-/** Header names that mark the accessor column of a CSV file, in order of preference. */
-export const ACCESSOR_COLUMN_NAMES = ['accessorid', 'accessor_id', 'id'] as const;
+/**
+ * Header names that mark the accessor column of a CSV file, in order of preference, as
+ * `headerName` writes them: `accessorId`, `accessor_id`, `Accessor ID` and `id` all match.
+ */
+const ACCESSOR_COLUMN_NAMES = ['accessorid', 'id'] as const;
+
+/** A header name compared without case, spaces, `-` or `_`. */
+function headerName(field: string): string {
+  return field.toLowerCase().replace(/[\s_-]/g, '');
+}
 
 /**
  * Column names a lone first row is taken for rather than an accessor ID, compared in lower case
@@ -70,8 +78,9 @@ export interface AccessorColumn {
 }
 
 /**
- * Where a CSV file's accessor IDs are, decided by its first row: the column headed `accessorId`,
- * `accessor_id` or `id` (or `column`), else the first column of a file without a header. A first
+ * Where a CSV file's accessor IDs are, decided by its first row: the column headed `accessorId`
+ * (in any case, with or without a space, `-` or `_`) or `id`, or `column`, else the first column of
+ * a file without a header. A first
  * row that may be a header naming no accessor column (more than one field, or one header-like
  * word such as `email`) is refused: throws `AccessorFileError` saying to pass `--column` or `--no-header`.
  */
@@ -86,12 +95,16 @@ export function accessorColumn(
     }
     return { index: 0, headerRow: false };
   }
-  const names = firstRow.fields.map((field) => field.trim().toLowerCase());
-  const wanted =
-    options.column === undefined ? ACCESSOR_COLUMN_NAMES : [options.column.trim().toLowerCase()];
-  for (const name of wanted) {
-    const index = names.indexOf(name);
+  if (options.column !== undefined) {
+    const wanted = options.column.trim().toLowerCase();
+    const index = firstRow.fields.findIndex((field) => field.trim().toLowerCase() === wanted);
     if (index !== -1) return { index, headerRow: true };
+  } else {
+    const names = firstRow.fields.map(headerName);
+    for (const name of ACCESSOR_COLUMN_NAMES) {
+      const index = names.indexOf(name);
+      if (index !== -1) return { index, headerRow: true };
+    }
   }
   if (options.column !== undefined) {
     throw new AccessorFileError(
@@ -108,13 +121,13 @@ export function accessorColumn(
   if (options.header === true || fields.length > 1) {
     throw new AccessorFileError(
       `line ${line}: the first row (${shown}) is not a header naming the accessor column ` +
-        '(accessorId, accessor_id or id). Pass --column <name> to read the IDs under that header, ' +
+        '(accessorId, Accessor ID, accessor_id or id). Pass --column <name> to read the IDs under that header, ' +
         'or --no-header if the file has no header row and the IDs are in its first column',
       line,
     );
   }
   const [only = ''] = fields;
-  if (HEADER_LIKE_WORDS.has(only.toLowerCase().replace(/[\s_-]/g, ''))) {
+  if (HEADER_LIKE_WORDS.has(headerName(only))) {
     throw new AccessorFileError(
       `line ${line}: the first row (${shown}) looks like a header, not an accessor ID. ` +
         `Pass --column ${/^[\w.@-]+$/.test(only) ? only : JSON.stringify(only)} to read the IDs under it, or --no-header if it is an accessor ID`,

@@ -125,9 +125,16 @@ function skipBlanks(text: string, from: number): number {
   return index;
 }
 
-/** One CSV record as RFC 4180 writes it: fields holding a comma, quote or line break are quoted. */
+/**
+ * A field as RFC 4180 writes it, quoted when it holds a comma, a quote or a line break, starts or
+ * ends with a space, or starts with `#`: values are never altered, and `parseCsv` reads each back
+ * as it was (an unquoted `#` would start a comment).
+ */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$|^#/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** One CSV record, its fields written by `csvField`. */
 export function formatCsvRow(fields: readonly string[]): string {
-  return fields
-    .map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field))
-    .join(',');
+  return fields.map(csvField).join(',');
 }

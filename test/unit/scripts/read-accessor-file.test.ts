@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CsvSyntaxError, parseCsv } from '../../../scripts/lib/csv.ts';
+import { CsvSyntaxError, formatCsvRow, parseCsv } from '../../../scripts/lib/csv.ts';
 import { AccessorFileError, UsageError } from '../../../scripts/lib/errors.ts';
 import { parseAccessorList, readAccessorFile } from '../../../scripts/lib/read-accessor-file.ts';
 
@@ -40,6 +40,18 @@ describe('parseCsv', () => {
         [true, []],
         [false, ['#quoted', 'x']],
       ],
+    );
+  });
+
+  it('reads back every field formatCsvRow writes, a leading # or space included', () => {
+    const fields = ['#ops-oncall', ' padded ', 'a,b', 'say "hi"', 'two\nlines', 'plain'];
+    const text = `${formatCsvRow(['accessorId', 'note'])}\n${fields.map((id) => formatCsvRow([id, 'x'])).join('\n')}\n`;
+
+    const records = [...parseCsv(text)].slice(1);
+
+    assert.deepEqual(
+      records.map((record) => [record.comment, record.fields[0]]),
+      fields.map((field) => [false, field]),
     );
   });
 
@@ -147,6 +159,16 @@ describe('readAccessorFile, CSV', () => {
     assert.deepEqual(parseAccessorList('email,ID\nx,alice\n', 'csv').accessorIds, ['alice']);
   });
 
+  it('takes a one-column header written with a space or a dash for the accessor column, not an ID', () => {
+    for (const header of ['Accessor ID', 'accessor-id', ' Accessor Id ']) {
+      assert.deepEqual(
+        parseAccessorList(`${header}\nu-1\nu-2\n`, 'csv').accessorIds,
+        ['u-1', 'u-2'],
+        header,
+      );
+    }
+  });
+
   it('reads quoted IDs holding commas, quotes and a leading #', () => {
     const text = 'accessorId,note\n"a,b",x\n"say ""hi""",y\n"#hash",z\n';
 
@@ -216,7 +238,7 @@ describe('readAccessorFile, a CSV first row that is not a recognised header', ()
 
     assert.equal(error.line, 1);
     assert.match(error.message, /^line 1: the first row \("email", "name"\) is not a header/);
-    assert.match(error.message, /\(accessorId, accessor_id or id\)/);
+    assert.match(error.message, /\(accessorId, Accessor ID, accessor_id or id\)/);
     assert.match(error.message, /Pass --column <name>/);
     assert.match(error.message, /--no-header/);
   });
