@@ -29,12 +29,16 @@ export interface FollowResult {
   statuses: RequestStatus[];
   /** Every accessor of a settled request that was not invited. */
   notInvited: NotInvited[];
-  /** False when the wait was interrupted before every request settled. */
+  /** False when the wait was interrupted, or a request could not be followed, before every request settled. */
   complete: boolean;
+  /** Requests whose status could not be read to the end (refused, unknown, or failing too long). */
+  unfollowed: string[];
 }
 
 const MAX_POLL_MS = 10_000;
 const PARALLEL_POLLS = 4;
+/** Polls of one request that may fail one after another (5xx, unreachable) before it is given up. */
+const MAX_FAILED_POLLS = 10;
 
 /** `[#####.....] 12,000 of 50,000 invited  0 skipped  1,200 failed  36,800 pending`. */
 export function formatStatusProgress(statuses: readonly RequestStatus[], total: number): string {
@@ -61,18 +65,26 @@ export async function followRequests(
   const { endpoint, display, signal } = options;
   const latest = new Map<string, RequestStatus>();
   const pending = new Set(requestIds);
+  const failedPolls = new Map<string, number>();
+  const unfollowed: string[] = [];
   let complete = true;
   while (pending.size > 0) {
     let waitMs = MAX_POLL_MS;
     await runConcurrently([...pending], PARALLEL_POLLS, async (requestId) => {
       const answer = await getRequestStatus(endpoint, requestId);
       if (answer.kind === 'status') {
+        failedPolls.delete(requestId);
         latest.set(requestId, answer.status);
         if (answer.status.status !== REQUEST_STATUSES.running) pending.delete(requestId);
         else waitMs = Math.min(waitMs, answer.retryAfterMs ?? MAX_POLL_MS);
-      } else if (answer.kind === 'notFound' || !answer.retryable) {
+        return;
+      }
+      const failures = (failedPolls.get(requestId) ?? 0) + 1;
+      failedPolls.set(requestId, failures);
+      if (answer.kind === 'notFound' || !answer.retryable || failures >= MAX_FAILED_POLLS) {
         display.log(`request ${requestId}: cannot follow it (${answer.message})`);
         pending.delete(requestId);
+        unfollowed.push(requestId);
       }
     });
     display.status(formatStatusProgress([...latest.values()], total));
@@ -105,5 +117,10 @@ export async function followRequests(
       }
     }
   }
-  return { statuses: [...latest.values()], notInvited, complete };
+  return {
+    statuses: [...latest.values()],
+    notInvited,
+    complete: complete && unfollowed.length === 0,
+    unfollowed,
+  };
 }

@@ -58,6 +58,8 @@ export interface InviteReport {
     skipped: number;
     failed: number;
     pending: number;
+    /** Requests whose status could not be read to the end: their pending accessors are unconfirmed. */
+    unfollowed: string[];
     statuses: LedgerStatus[];
     notInvited: NotInvited[];
   };
@@ -186,6 +188,11 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
       ...(outcome.pending > 0
         ? [
             `Still pending       ${formatCount(outcome.pending)}${outcome.complete ? '' : ' (stopped waiting)'}`,
+          ]
+        : []),
+      ...(outcome.unfollowed.length > 0
+        ? [
+            `Not followed        ${outcome.unfollowed.length} request(s) whose status could not be read: ${outcome.unfollowed.join(', ')}`,
           ]
         : []),
     );

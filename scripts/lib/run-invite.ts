@@ -174,6 +174,12 @@ function summarizeOutcome(
 ): NonNullable<InviteReport['outcome']> {
   const sum = (key: 'invited' | 'skipped' | 'failed' | 'pending') =>
     followed.statuses.reduce((all, status) => all + status.accessors[key], 0);
+  // A request whose status was never read: its accessors are as good as pending.
+  const read = new Set(followed.statuses.map((status) => status.requestId));
+  const unread = report.requests
+    .filter((request) => request.requestId !== undefined && !read.has(request.requestId))
+    .filter((request) => followed.unfollowed.includes(request.requestId as string))
+    .reduce((all, request) => all + (request.acceptedAccessors ?? 0), 0);
   const refused = report.requests
     .filter((request) => request.status !== 'accepted')
     .flatMap((request) =>
@@ -189,7 +195,8 @@ function summarizeOutcome(
     invited: sum('invited'),
     skipped: sum('skipped'),
     failed: sum('failed') + refused.length,
-    pending: sum('pending'),
+    pending: sum('pending') + unread,
+    unfollowed: followed.unfollowed,
     statuses: followed.statuses,
     notInvited: [...followed.notInvited, ...refused],
   };

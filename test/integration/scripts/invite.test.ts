@@ -415,6 +415,64 @@ describe('npm run invite against the local stack', () => {
     assert.equal(exitCode, 0);
   });
 
+  it('with --wait exits 1 when a request was queued but its status cannot be read, and says so', async () => {
+    proxy.reset((request) =>
+      request.method === 'GET'
+        ? { status: 403, body: { message: 'User is not authorized to access this resource' } }
+        : 'forward',
+    );
+    const out = io();
+    const accessors = ids('unfollowed', 3);
+
+    const exitCode = await main(
+      [
+        '--url',
+        proxy.url,
+        '--space',
+        SPACE,
+        '--file',
+        idFile('unfollowed.txt', accessors),
+        '--title',
+        'Hi',
+        '--body',
+        'Join',
+        '--wait',
+      ],
+      out,
+    );
+
+    assert.equal(exitCode, 1);
+    assert.match(out.stdout.text(), /Still pending {7}3 \(stopped waiting\)/);
+    assert.match(
+      out.stdout.text(),
+      /Not followed {8}1 request\(s\) whose status could not be read/,
+    );
+  });
+
+  it('--dry-run --wait exits 0: a dry run has nothing to wait for', async () => {
+    proxy.reset();
+
+    const exitCode = await main(
+      [
+        '--url',
+        proxy.url,
+        '--space',
+        SPACE,
+        '--file',
+        idFile('dry-wait.txt', ids('dry-wait', 4)),
+        '--title',
+        'Hi',
+        '--body',
+        'Join',
+        '--dry-run',
+        '--wait',
+      ],
+      io(),
+    );
+
+    assert.equal(exitCode, 0);
+  });
+
   it('reports a 400 with its message and fields, never retries it, and exits 1', async () => {
     proxy.reset((_request, index) =>
       index === 2
