@@ -66,17 +66,19 @@ progress { width: 100%; max-width: 30rem; height: 1rem; }
 `;
 
 /**
- * The console's one script: a region marked `data-refresh="<seconds>"` is fetched again and
- * replaced while the server still marks it so (a running request, a redrive under way).
+ * The console's one script: a region marked `data-refresh="<seconds>"` is fetched again (from
+ * its `data-refresh-from` path, else the page itself) and replaced while the server still marks
+ * it so (a running request, a redrive under way).
  */
 export const CONSOLE_SCRIPT = `
 (() => {
   const region = document.querySelector('[data-refresh]');
   if (!region || !region.id) return;
   const seconds = Number(region.getAttribute('data-refresh')) || 5;
+  const from = region.getAttribute('data-refresh-from') || location.href;
   async function refresh() {
     try {
-      const response = await fetch(location.href, { headers: { accept: 'text/html' }, cache: 'no-store' });
+      const response = await fetch(from, { headers: { accept: 'text/html' }, cache: 'no-store' });
       if (!response.ok) return schedule();
       const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById(region.id);
       if (!next) return;

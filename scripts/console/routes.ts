@@ -10,7 +10,12 @@ import { describeDeadLetter, groupDeadLetters } from './dead-letters.ts';
 import type { CsrfToken } from './guards.ts';
 import type { SafeHtml } from './html.ts';
 import { InvalidCursorError } from './ledger-request-list.ts';
-import { deadLettersMain, redriveConfirmMain } from './pages/dead-letters-page.ts';
+import {
+  deadLettersMain,
+  REDRIVE_PROGRESS_PATH,
+  redriveConfirmMain,
+  redriveProgress,
+} from './pages/dead-letters-page.ts';
 import { errorMain, layout, type PageName } from './pages/layout.ts';
 import { rateMain } from './pages/rate-page.ts';
 import { type AccessorListing, requestMain } from './pages/request-page.ts';
@@ -194,6 +199,11 @@ async function redriveStart({ backend, csrf, form }: RouteContext): Promise<Repl
   return redirect('/dead-letters#redrive');
 }
 
+/** The redrive's progress alone, for the dead letters page to refresh without reading the DLQ. */
+async function redriveProgressFragment({ backend }: RouteContext): Promise<Reply> {
+  return { status: 200, headers: HTML, body: redriveProgress(backend.redrive.state()).text };
+}
+
 async function ratePage({ backend }: RouteContext): Promise<Reply> {
   return page(200, 'Rate', 'rate', rateMain(await backend.rate.read()), backend);
 }
@@ -222,6 +232,7 @@ export function routeFor(
     '/requests': requestsPage,
     '/dead-letters': deadLettersPage,
     '/dead-letters/redrive': redriveConfirm,
+    [REDRIVE_PROGRESS_PATH]: redriveProgressFragment,
     '/rate': ratePage,
   };
   if (fixed[path]) return fixed[path];

@@ -49,7 +49,10 @@ ${more > 0 ? html`<p class="note">and ${formatCount(more)} more</p>` : ''}
 </section>`;
 }
 
-/** The redrive under way or last finished, refreshing itself while it runs. */
+/** Where the redrive's progress is read alone: refreshing it never reads the DLQ again. */
+export const REDRIVE_PROGRESS_PATH = '/dead-letters/redrive/progress';
+
+/** The redrive under way or last finished, refreshing itself (from `REDRIVE_PROGRESS_PATH`) while it runs. */
 export function redriveProgress(state: RedriveState): SafeHtml {
   if (state.startedAt === undefined) return html`<section id="redrive"></section>`;
   const task = state.task;
@@ -63,7 +66,10 @@ export function redriveProgress(state: RedriveState): SafeHtml {
     : state.error
       ? `Redrive failed: ${state.error}`
       : `Redrive ${state.outcome ?? 'ended'}: ${plural(task?.moved ?? 0, 'message')} moved`;
-  return html`<section id="redrive" aria-live="polite"${state.running ? html` data-refresh="1"` : ''}>
+  const refresh = state.running
+    ? html` data-refresh="1" data-refresh-from="${REDRIVE_PROGRESS_PATH}"`
+    : '';
+  return html`<section id="redrive" aria-live="polite"${refresh}>
 <h2>Redrive</h2>
 <p><strong>${summary}</strong></p>
 ${bar}

@@ -83,6 +83,28 @@ describe('the console server', () => {
     assert.equal(await refused('::1', port), true);
   });
 
+  it("answers the redrive's progress alone without reading the dead-letter queue", async () => {
+    // Prepare
+    const backend = context.backend;
+    const read = backend.deadLetters;
+    let reads = 0;
+    backend.deadLetters = () => {
+      reads++;
+      return read.call(backend);
+    };
+
+    // Act
+    const progress = await send(`${context.server.url}/dead-letters/redrive/progress`, {});
+    const whole = await send(`${context.server.url}/dead-letters`, {});
+    backend.deadLetters = read;
+
+    // Assess
+    assert.equal(progress.status, 200);
+    assert.match(progress.text, /^<section id="redrive"/);
+    assert.equal(whole.status, 200);
+    assert.equal(reads, 1, 'only the whole page read the dead letters');
+  });
+
   it('refuses a Host other than localhost, 127.0.0.1 or [::1]', async () => {
     // Act
     const foreign = await send(`${context.server.url}/requests`, {

@@ -6,6 +6,10 @@ import {
   NO_ERROR_TYPE,
   type PeekedMessage,
 } from '../../../scripts/console/dead-letters.ts';
+import {
+  REDRIVE_PROGRESS_PATH,
+  redriveProgress,
+} from '../../../scripts/console/pages/dead-letters-page.ts';
 
 const PARKED = {
   ErrorType: 'ResourceNotFoundException',
@@ -128,5 +132,21 @@ describe('groupDeadLetters', () => {
         ['HR event: EnqueueFailed', 'hopeless', 1, 2],
       ],
     );
+  });
+});
+
+describe('redriveProgress', () => {
+  it('refreshes a running redrive from its own path, which reads no dead letters, and stops once it ends', () => {
+    const running = redriveProgress({ running: true, startedAt: 1, lines: [] }).text;
+    const ended = redriveProgress({
+      running: false,
+      startedAt: 1,
+      outcome: 'completed',
+      lines: [],
+    }).text;
+
+    assert.match(running, /data-refresh="1" data-refresh-from="\/dead-letters\/redrive\/progress"/);
+    assert.doesNotMatch(ended, /data-refresh/);
+    assert.equal(REDRIVE_PROGRESS_PATH, '/dead-letters/redrive/progress');
   });
 });
