@@ -58,7 +58,7 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
   const { config, ports, logger, metrics } = dependencies;
   const logged = dependencies.observer ?? createIntakeObserver(logger, metrics);
   const observer = dependencies.watch ? alongside(logged, dependencies.watch) : logged;
-  const accept = {
+  const acceptAll = {
     queue: ports.queue,
     ledger: ports.ledger,
     retention: {
@@ -84,8 +84,9 @@ export function createIntakeHandler(dependencies: IntakeDependencies) {
 
   async function intake(
     event: IntakeEvent,
-    _context: Context,
+    context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+    const accept = { ...acceptAll, remainingMs: () => context.getRemainingTimeInMillis() };
     if (isHttpEvent(event)) {
       logger.setCorrelationId(event.requestContext.requestId);
       try {

@@ -1,6 +1,11 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SQS_LIMITS } from '../domain/constants.ts';
-import type { EnqueueResult, InviteQueue, OutgoingMessage } from '../domain/ports.ts';
+import type {
+  EnqueueOptions,
+  EnqueueResult,
+  InviteQueue,
+  OutgoingMessage,
+} from '../domain/ports.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { packBatches } from '../lib/pack-batches.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
@@ -15,20 +20,30 @@ export interface SqsInviteQueueOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const DEFAULTS = { maxParallelCalls: 10, maxAttempts: 4, baseDelayMs: 50 };
 
+/** Why entries still unsent at the deadline count as failed. */
+export class EnqueueDeadlineError extends Error {
+  constructor() {
+    super('Ran out of time to queue every chunk');
+    this.name = 'EnqueueDeadlineError';
+  }
+}
+
 /**
  * The invites queue on SQS. Sends with `SendMessageBatch`, packed to the fewest calls, and
  * sends entries that failed on the service's side again with jittered backoff; entries
- * refused as the sender's fault are not retried.
+ * refused as the sender's fault are not retried. With a deadline, no call outlasts it.
  */
 export class SqsInviteQueue implements InviteQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
   readonly #options: typeof DEFAULTS;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
 
   constructor(options: SqsInviteQueueOptions) {
     this.#client = options.client;
@@ -39,18 +54,23 @@ export class SqsInviteQueue implements InviteQueue {
       baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
     };
     this.#sleep = options.sleep ?? sleep;
+    this.#now = options.now ?? Date.now;
   }
 
-  async enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult> {
+  async enqueue(
+    messages: readonly OutgoingMessage[],
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult> {
+    const deadline = this.#now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
     const queued: string[] = [];
     const refused: string[] = [];
     let pending = messages;
     let lastError: unknown;
     for (let attempt = 1; pending.length > 0 && attempt <= this.#options.maxAttempts; attempt++) {
       if (attempt > 1) {
-        await this.#sleep(
-          backoffDelay(attempt - 1, { base: this.#options.baseDelayMs, max: 2_000 }),
-        );
+        const delay = backoffDelay(attempt - 1, { base: this.#options.baseDelayMs, max: 2_000 });
+        if (this.#now() + delay >= deadline) break;
+        await this.#sleep(delay);
       }
       const retry: OutgoingMessage[] = [];
       const batches = packBatches(pending, {
@@ -58,12 +78,19 @@ export class SqsInviteQueue implements InviteQueue {
         maxBytes: SQS_LIMITS.maxBatchBytes,
       });
       await runConcurrently(batches, this.#options.maxParallelCalls, async (batch) => {
+        const left = deadline - this.#now();
+        if (left <= 0) {
+          lastError = new EnqueueDeadlineError();
+          retry.push(...batch);
+          return;
+        }
         try {
           const output = await this.#client.send(
             new SendMessageBatchCommand({
               QueueUrl: this.#queueUrl,
               Entries: batch.map((message) => ({ Id: message.id, MessageBody: message.body })),
             }),
+            Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : {},
           );
           for (const entry of output.Successful ?? []) queued.push(entry.Id as string);
           for (const entry of output.Failed ?? []) {

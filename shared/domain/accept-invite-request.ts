@@ -17,6 +17,8 @@ import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
 
 // Chunks encoded between two turns of the event loop, in which the ledger writes go on.
 const ENCODE_SLICE = 10;
+/** Time kept after queueing for the ledger writes that settle the request, and the answer. */
+export const SETTLE_BUDGET_MS = 3_000;
 
 /** How long the ledger keeps what the intake writes, in milliseconds. */
 export interface LedgerRetention {
@@ -36,6 +38,12 @@ export interface AcceptDependencies {
   maxMessageBytes: number;
   /** Spaces this deployment may invite to; every space when undefined. */
   allowedSpaceIds?: ReadonlySet<string>;
+  /**
+   * Milliseconds left before the invocation times out: queueing stops `SETTLE_BUDGET_MS` before
+   * then, so the key is settled with the parts queued and the answer goes out (a retry queues
+   * the rest) instead of the invocation dying mid-way with its key still held.
+   */
+  remainingMs?: () => number;
   /** Hears about ledger writes that failed after the chunks were queued (the answer stands). */
   onLedgerError?: (action: LedgerAction, error: unknown) => void;
   now?: () => number;
@@ -157,7 +165,11 @@ export async function acceptInviteRequest(
       body: encodeInviteChunk(chunk),
     })),
   ]);
-  const { queued, failed, lastError } = await queue.enqueue(messages);
+  const remaining = dependencies.remainingMs?.();
+  const { queued, failed, lastError } = await queue.enqueue(
+    messages,
+    remaining === undefined ? {} : { timeoutMs: remaining - SETTLE_BUDGET_MS },
+  );
   const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
   const accepted = {
     requestId,

@@ -26,9 +26,17 @@ export interface EnqueueResult {
   lastError?: unknown;
 }
 
+export interface EnqueueOptions {
+  /**
+   * How long sending may take, in milliseconds: calls still under way then are abandoned and
+   * none starts after it; what is not queued by then counts as failed.
+   */
+  timeoutMs?: number;
+}
+
 /** Where accepted chunks wait for the worker. */
 export interface InviteQueue {
-  enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult>;
+  enqueue(messages: readonly OutgoingMessage[], options?: EnqueueOptions): Promise<EnqueueResult>;
 }
 
 /** Why a message was parked: carried as message attributes so an operator can read it. */

@@ -2,6 +2,7 @@ import type { DeliveredMark } from '../../shared/domain/delivery.ts';
 import type {
   DeadLetterQueue,
   DeliveredRequeue,
+  EnqueueOptions,
   EnqueueResult,
   InviteQueue,
   InviteSender,
@@ -55,16 +56,26 @@ export class RecordingDeadLetters implements DeadLetterQueue {
   }
 }
 
-/** A queue that accepts everything, or refuses the message IDs a test names. */
+/**
+ * A queue that accepts everything, or refuses the message IDs a test names; given no time
+ * (`timeoutMs` of 0 or less), it queues nothing, as `SqsInviteQueue` then does.
+ */
 export class RecordingQueue implements InviteQueue {
   readonly sent: OutgoingMessage[] = [];
+  /** The options of every call. */
+  readonly options: EnqueueOptions[] = [];
   refuse = new Set<string>();
 
-  async enqueue(messages: readonly OutgoingMessage[]): Promise<EnqueueResult> {
+  async enqueue(
+    messages: readonly OutgoingMessage[],
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult> {
+    this.options.push(options);
+    const outOfTime = options.timeoutMs !== undefined && options.timeoutMs <= 0;
     const queued: string[] = [];
     const failed: string[] = [];
     for (const message of messages) {
-      if (this.refuse.has(message.id)) failed.push(message.id);
+      if (outOfTime || this.refuse.has(message.id)) failed.push(message.id);
       else {
         this.sent.push(message);
         queued.push(message.id);

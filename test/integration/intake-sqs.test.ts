@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -9,7 +11,7 @@ import {
   PARK_ATTRIBUTES,
   SqsDeadLetterQueue,
 } from '../../shared/adapters/sqs-dead-letter-queue.ts';
-import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
+import { EnqueueDeadlineError, SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
@@ -193,5 +195,61 @@ describe('SqsInviteQueue under SQS faults', () => {
 
     assert.deepEqual(result.failed, []);
     assert.equal((await sqs.drain(sqs.invitesUrl)).length, 5);
+  });
+});
+
+describe('SqsInviteQueue with a time limit', () => {
+  let blackHole: Server;
+  let client: SQSClient;
+  const sockets = new Set<Socket>();
+
+  before(async () => {
+    // Takes every connection and never answers, as a hung SQS endpoint would.
+    blackHole = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    blackHole.listen(0, '127.0.0.1');
+    await once(blackHole, 'listening');
+    client = new SQSClient({
+      endpoint: `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+    });
+  });
+  after(async () => {
+    client.destroy();
+    for (const socket of sockets) socket.destroy();
+    blackHole.close();
+    await once(blackHole, 'close');
+  });
+
+  const messages = Array.from({ length: 12 }, (_, index) => ({
+    id: String(index + 1),
+    body: `message ${index + 1}`,
+  }));
+
+  it('gives up on calls that never answer when its time is up, and counts their entries failed', async () => {
+    const queue = new SqsInviteQueue({ client, queueUrl: 'http://127.0.0.1/000000000000/invites' });
+    const started = performance.now();
+
+    const result = await queue.enqueue(messages, { timeoutMs: 300 });
+
+    const elapsed = performance.now() - started;
+    assert.deepEqual(result.queued, []);
+    assert.equal(result.failed.length, messages.length);
+    assert.ok(result.lastError !== undefined);
+    assert.ok(elapsed >= 290 && elapsed < 5_000, `took ${elapsed} ms`);
+  });
+
+  it('starts no call at all when given no time', async () => {
+    const queue = new SqsInviteQueue({ client, queueUrl: 'http://127.0.0.1/000000000000/invites' });
+    const before = sockets.size;
+
+    const result = await queue.enqueue(messages, { timeoutMs: 0 });
+
+    assert.equal(result.failed.length, 12);
+    assert.ok(result.lastError instanceof EnqueueDeadlineError);
+    assert.equal(sockets.size, before);
   });
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createIntakeHandler } from '../../../functions/intake/intake.ts';
 import { readIntakeConfig } from '../../../shared/config/intake-config.ts';
+import { SETTLE_BUDGET_MS } from '../../../shared/domain/accept-invite-request.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../../helpers/fakes.ts';
@@ -219,6 +220,31 @@ describe('intake over HTTP', () => {
     assert.equal(body.retryable, true);
     assert.deepEqual(body.queuedParts, [1, 3]);
     assert.deepEqual(body.failedParts, [2]);
+  });
+
+  it('stops queueing in time to settle and answer 503 when the invocation is about to time out, and the retry queues it all', async () => {
+    const { queue, handler } = setup();
+    const ids = Array.from({ length: 1_500 }, (_, index) => `late${index}`);
+    const request = () =>
+      httpInviteEvent({ body: invite(ids), headers: { 'idempotency-key': 'late-1' } });
+
+    const late = (await handler(
+      request(),
+      lambdaContext(() => 2_500),
+    )) as APIGatewayProxyStructuredResultV2;
+    const retried = (await handler(
+      request(),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    assert.equal(late.statusCode, 503);
+    assert.deepEqual(jsonBody(late).failedParts, [1, 2]);
+    assert.equal(queue.options[0]?.timeoutMs, 2_500 - SETTLE_BUDGET_MS);
+    assert.equal(retried.statusCode, 202);
+    assert.deepEqual(
+      queue.sent.map((message) => message.id),
+      ['1', '2'],
+    );
   });
 
   it('never logs the title or the body', async () => {
