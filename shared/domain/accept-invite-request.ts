@@ -195,6 +195,13 @@ export async function acceptInviteRequest(
         report('recordNotQueued'),
       );
     }
+    if (claim && options.parkUnqueued) {
+      // What was queued is written down before parking, the key still held: an invocation that
+      // dies while parking is resumed, once the lock expires, for the refused parts only.
+      await ledger
+        .settle(claim.key, { ...claim.record, queuedParts, ...accepted })
+        .catch(report('settle'));
+    }
     const { parked, parkError } = await parkAll(refusedMessages, lastError, options.parkUnqueued);
     const settled = settledAs(options.parkUnqueued !== undefined && parkError === undefined, [
       ...queuedParts,

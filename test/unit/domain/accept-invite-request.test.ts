@@ -316,6 +316,35 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.equal(again.replayed, true);
   });
 
+  it('resumes an HR event that died while parking for the refused parts only, once its lock expires', async () => {
+    // Prepare: the first invocation queues part 1, and dies while parking part 2.
+    const { queue, clock, dependencies } = setup();
+    queue.refuse = new Set(['2']);
+    let parking: () => void = () => undefined;
+    const parkStarted = new Promise<void>((resolve) => {
+      parking = resolve;
+    });
+    const dying = {
+      ...hrEvent([]),
+      parkUnqueued: () => {
+        parking();
+        return new Promise<void>(() => undefined);
+      },
+    };
+    void acceptInviteRequest(request(1_500), dying, dependencies);
+    await parkStarted;
+    queue.refuse = new Set();
+    clock.now += 35_001;
+
+    // Act: Lambda's retry of the same event.
+    const parked: string[] = [];
+    const retried = await acceptInviteRequest(request(1_500), hrEvent(parked), dependencies);
+
+    // Assess
+    assert.equal(retried.replayed, false);
+    assert.deepEqual(queuedParts(queue), [1, 2]);
+  });
+
   it('makes parts pending again when a request that queued nothing is retried and queued', async () => {
     // Prepare
     const { queue, ledger, dependencies } = setup();
