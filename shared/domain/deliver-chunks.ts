@@ -49,7 +49,7 @@ export interface DeliveryDependencies {
   requeue?: DeliveredRequeue;
   /** Leaves out accessors invited to the space recently (`REINVITE_AFTER_DAYS`). */
   inviteOnce?: InviteOnceOptions;
-  /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed. */
+  /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed and parked. */
   maxReceiveCount?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -98,7 +98,8 @@ export async function deliverChunks(
 
   /**
    * Hands chunks back to the queue for `seconds`. `skippedOf` names who of a chunk was left out
-   * as invited recently, when its call looked that up.
+   * as invited recently, when its call looked that up. A chunk on its last receive would only
+   * move to the DLQ next, with no reason on it: it is recorded failed and parked now, with one.
    */
   async function handBack(
     received: readonly ReceivedChunk[],
@@ -106,17 +107,23 @@ export async function deliverChunks(
     cause: DelayCause,
     skippedOf?: SkippedOf,
   ) {
-    if (received.length === 0) return;
-    for (const { message } of received) keep.push(message.messageId);
-    await recordLastReceives(received, cause, skippedOf);
-    const handles = received.map(({ message }) => message.receiptHandle);
+    const { maxReceiveCount } = dependencies;
+    const last =
+      maxReceiveCount === undefined || cause === 'ledger'
+        ? []
+        : received.filter((item) => item.message.receiveCount >= maxReceiveCount);
+    for (const item of last) await parkLastReceive(item, cause, skippedOf);
+    const rest = received.filter((item) => !last.includes(item));
+    if (rest.length === 0) return;
+    for (const { message } of rest) keep.push(message.messageId);
+    const handles = rest.map(({ message }) => message.receiptHandle);
     let failed: Set<string>;
     try {
       failed = new Set(await visibility.delay(handles, seconds));
     } catch {
       failed = new Set(handles);
     }
-    for (const { message, chunk } of received) {
+    for (const { message, chunk } of rest) {
       if (failed.has(message.receiptHandle)) {
         observer.actionFailed?.(message, 'delay', new Error('ChangeMessageVisibility failed'));
       } else {
@@ -136,18 +143,20 @@ export async function deliverChunks(
   }
 
   /**
-   * Chunks on their last receive move to the DLQ next: the ledger says so now, and counts whoever
-   * was invited recently as skipped, not failed (looked up here when no call did).
+   * Records a chunk on its last receive as failed, counting whoever was invited recently as
+   * skipped (looked up here when no call did), and parks it with the reason. Parked even when
+   * the ledger cannot take the record: the DLQ then still says why.
    */
-  async function recordLastReceives(
-    received: readonly ReceivedChunk[],
+  async function parkLastReceive(
+    item: ReceivedChunk,
     cause: DelayCause,
     skippedOf: SkippedOf | undefined,
   ) {
-    const { maxReceiveCount } = dependencies;
-    if (recorder === undefined || maxReceiveCount === undefined || cause === 'ledger') return;
-    for (const item of received) {
-      if (item.message.receiveCount < maxReceiveCount) continue;
+    const reason = {
+      errorType: 'MaxReceiveCountExceeded',
+      errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause})`,
+    };
+    if (recorder) {
       const { accessorIds, spaceId } = item.chunk;
       const skippedIds = skippedOf
         ? skippedOf(accessorIds)
@@ -158,15 +167,9 @@ export async function deliverChunks(
               invitedHere.get(spaceId),
             )),
           ];
-      await recorder.failed(
-        item,
-        {
-          errorType: 'MaxReceiveCountExceeded',
-          errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause}); the message moves to the dead-letter queue`,
-        },
-        skippedIds,
-      );
+      await recorder.failed(item, reason, skippedIds);
     }
+    await park(item.message, reason, item.chunk);
   }
 
   /**

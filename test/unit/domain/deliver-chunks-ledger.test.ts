@@ -203,19 +203,45 @@ describe('deliverChunks with the request ledger', () => {
     assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
   });
 
-  it('records a chunk handed back on its last receive as failed, since SQS moves it to the DLQ next', async () => {
+  it('records and parks a chunk on its last receive with the reason, instead of leaving SQS to move it with none', async () => {
     // Prepare
     const sender = new ScriptedSender(() => serviceError('InternalServerException'));
-    const { ledger, dependencies } = environment(sender);
+    const { ledger, visibility, deadLetters, dependencies } = environment(sender);
+    const first = message(chunk(1), 99);
+    const last = message(chunk(2), 100);
 
     // Act
-    await deliverChunks([message(chunk(1), 99), message(chunk(2), 100)], dependencies);
+    const keep = await deliverChunks([first, last], dependencies);
 
     // Assess
     assert.equal(ledger.outcomes.has('req-1#1'), false);
-    const last = ledger.outcomes.get('req-1#2');
-    assert.equal(last?.errorType, 'MaxReceiveCountExceeded');
-    assert.match(last?.errorMessage ?? '', /100 receives \(last: retry\)/);
+    const outcome = ledger.outcomes.get('req-1#2');
+    assert.equal(outcome?.errorType, 'MaxReceiveCountExceeded');
+    assert.match(outcome?.errorMessage ?? '', /100 receives \(last: retry\)/);
+    assert.deepEqual(keep, [first.messageId]);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.receiptHandle),
+      [first.receiptHandle],
+    );
+    assert.deepEqual(
+      deadLetters.parked.map(({ body, reason }) => [body, reason.errorType, reason.errorMessage]),
+      [[last.body, 'MaxReceiveCountExceeded', outcome?.errorMessage]],
+    );
+  });
+
+  it('parks a chunk on its last receive with the reason even when the ledger cannot record it', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('InternalServerException'));
+    const { ledger, deadLetters, ledgerErrors, dependencies } = environment(sender);
+    ledger.recordOutcome = () => Promise.reject(new Error('ledger down'));
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1), 100)], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.deepEqual(ledgerErrors, ['write']);
+    assert.equal(deadLetters.parked[0]?.reason.errorType, 'MaxReceiveCountExceeded');
   });
 
   it('counts whoever was invited recently as skipped, not failed, when a last receive is recorded', async () => {
