@@ -2,7 +2,8 @@
 const LOG_RETENTION_DAYS = new Set([
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
 ]);
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+// A key's ARN, not an alias's: IAM policies and key grants never match a key through its alias.
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -33,7 +34,9 @@ export async function deployChecks({ resolveVariable }) {
   }
   const kmsKeyArn = String((await param('kmsKeyArn')) ?? '');
   if (kmsKeyArn !== '' && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    throw new Error(`kmsKeyArn must be a KMS key ARN, got "${kmsKeyArn}"`);
+    throw new Error(
+      `kmsKeyArn must be a KMS key ARN (…:key/<key-id>; an alias ARN does not work in IAM policies), got "${kmsKeyArn}"`,
+    );
   }
   const operatorRoleArn = String((await param('operatorRoleArn')) ?? '');
   if (operatorRoleArn !== '' && !IAM_ROLE_ARN.test(operatorRoleArn)) {

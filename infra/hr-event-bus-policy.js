@@ -1,25 +1,29 @@
 /** A 12-digit account ID, or the ARN of an IAM role, user or account root. */
 const ACCOUNT_ID = /^\d{12}$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/.+)$/;
+const ACCOUNT_ROOT_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 
-/** The `hrPublisherPrincipals` parameter as accounts and ARNs; throws on anything else. */
+/**
+ * The `hrPublisherPrincipals` parameter as accounts and ARNs; throws on anything else. An
+ * account's root ARN stands for the whole account, as it does in an Allow: it becomes the
+ * account ID, or the Deny (which matches `aws:PrincipalArn`) would shut out every role in it.
+ */
 async function publishers(resolveVariable) {
   const raw = String((await resolveVariable('param:hrPublisherPrincipals')) ?? '');
-  const principals = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((principal) => principal.trim())
-        .filter((principal) => principal !== ''),
-    ),
-  ];
-  for (const principal of principals) {
+  const given = raw
+    .split(',')
+    .map((principal) => principal.trim())
+    .filter((principal) => principal !== '');
+  for (const principal of given) {
     if (!ACCOUNT_ID.test(principal) && !IAM_PRINCIPAL_ARN.test(principal)) {
       throw new Error(
         `hrPublisherPrincipals holds "${principal}", which is neither a 12-digit account ID nor an IAM role, user or root ARN`,
       );
     }
   }
+  const principals = [
+    ...new Set(given.map((principal) => ACCOUNT_ROOT_ARN.exec(principal)?.[1] ?? principal)),
+  ];
   return {
     principals,
     accounts: principals.filter((principal) => ACCOUNT_ID.test(principal)),

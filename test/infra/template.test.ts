@@ -661,8 +661,8 @@ describe('the queues', () => {
     assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout);
   });
 
-  it('keep chunks for 4 days and dead letters for 14', () => {
-    assert.equal(invitesQueue().MessageRetentionPeriod, 4 * 24 * 3600);
+  it('keep chunks and dead letters for 14 days, the SQS maximum', () => {
+    assert.equal(invitesQueue().MessageRetentionPeriod, 14 * 24 * 3600);
     assert.equal(deadLetterQueue().MessageRetentionPeriod, 14 * 24 * 3600);
   });
 
@@ -912,7 +912,8 @@ describe('the ledger table', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true },
+      // DynamoDB's own (AWS-owned) key: true without a key would pick the AWS-managed one.
+      SSESpecification: { SSEEnabled: false },
     });
   });
 
