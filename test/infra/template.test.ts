@@ -939,7 +939,10 @@ describe('the alarms', () => {
     const found = alarms(defaults);
 
     assert.deepEqual(Object.keys(found).sort(), [
+      'ApiServerErrorsAlarm',
       'DeadLetterQueueNotEmptyAlarm',
+      'DeliveryStalledAlarm',
+      'HrEventsLostAlarm',
       'InvitesQueueAgeAlarm',
       'LedgerErrorsAlarm',
       'LedgerThrottlesAlarm',
@@ -988,6 +991,71 @@ describe('the alarms', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+  });
+
+  /** An alarm's metric queries, the branches of its conditions chosen. */
+  function queries(template: Template, alarmId: string) {
+    const properties = resolveIf(template, alarms(template)[alarmId]?.Properties) as {
+      Metrics: {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown } };
+      }[];
+    };
+    return properties.Metrics;
+  }
+
+  it('say when chunks wait and none has left the invites queue for three periods in a row', () => {
+    const metrics = queries(defaults, 'DeliveryStalledAlarm');
+    const queue = [{ Name: 'QueueName', Value: getAtt('InvitesQueue', 'QueueName') }];
+
+    assert.equal(
+      metrics.find((metric) => metric.Id === 'stalled')?.Expression,
+      'IF(FILL(waiting, 0) + FILL(inFlight, 0) > 0 AND FILL(deleted, 0) == 0, 1, 0)',
+    );
+    assert.deepEqual(
+      metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : [])),
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesNotVisible',
+        'NumberOfMessagesDeleted',
+      ].map((MetricName) => ({ Namespace: 'AWS/SQS', MetricName, Dimensions: queue })),
+    );
+    assert.partialDeepStrictEqual(alarms(defaults).DeliveryStalledAlarm?.Properties, {
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('say when the API answers 5xx, and when an HR event is lost on the bus it arrives on', () => {
+    assert.partialDeepStrictEqual(alarms(defaults).ApiServerErrorsAlarm?.Properties, {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: ref('HttpApi') },
+        { Name: 'Stage', Value: '$default' },
+      ],
+    });
+    const rule = (template: Template) =>
+      queries(template, 'HrEventsLostAlarm').find((metric) => metric.Id === 'rule')?.MetricStat
+        ?.Metric.Dimensions;
+    assert.deepEqual(rule(defaults), [
+      { Name: 'EventBusName', Value: `${SERVICE}-${STAGE}-hr-events` },
+      { Name: 'RuleName', Value: `${SERVICE}-${STAGE}-hr-events` },
+    ]);
+    assert.deepEqual(rule(custom), [
+      { Name: 'EventBusName', Value: 'hr-events' },
+      { Name: 'RuleName', Value: `${SERVICE}-${STAGE}-hr-events` },
+    ]);
+    assert.deepEqual(
+      queries(defaults, 'HrEventsLostAlarm').find((metric) => metric.Id === 'destination')
+        ?.MetricStat?.Metric,
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'DestinationDeliveryFailures',
+        Dimensions: [{ Name: 'FunctionName', Value: ref('IntakeLambdaFunction') }],
+      },
+    );
   });
 
   it('create no topic and notify no one without alarmEmail, and say so at deploy time', () => {
