@@ -473,11 +473,18 @@ describe('IAM', () => {
     },
   });
   const readWriteKey = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
-  const recordOutcomes = onLedger(
-    'RecordOutcomes',
-    ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-    ['REQUEST#*', 'INVITED#*'],
-  );
+  const recordOutcomes = [
+    onLedger(
+      'RecordOutcomes',
+      ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['REQUEST#*'],
+    ),
+    onLedger(
+      'RememberInvites',
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['INVITED#*'],
+    ),
+  ];
   const shareSendInvitesRate = onLedger(
     'ShareSendInvitesRate',
     ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -555,13 +562,18 @@ describe('IAM', () => {
         onLedger(
           'RecordRequests',
           [
-            'dynamodb:GetItem',
             'dynamodb:PutItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
             'dynamodb:BatchWriteItem',
           ],
-          ['REQUEST#*', 'REQUESTS#*', 'IDEMPOTENCY#*'],
+          ['REQUEST#*'],
+        ),
+        onLedger('ListRequestsByDay', 'dynamodb:PutItem', ['REQUESTS#*']),
+        onLedger(
+          'HoldIdempotencyKeys',
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          ['IDEMPOTENCY#*'],
         ),
         onLedger('ReadInviteHistory', 'dynamodb:BatchGetItem', ['INVITED#*']),
       ]);
@@ -571,7 +583,7 @@ describe('IAM', () => {
   it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, share the rate, and invite to any space of the account when no list is given", () => {
     assert.deepEqual(policyStatements(defaults, 'WorkerRole'), [
       ...workerStatements([spaceArn('*')]),
-      recordOutcomes,
+      ...recordOutcomes,
       shareSendInvitesRate,
     ]);
   });
@@ -581,7 +593,7 @@ describe('IAM', () => {
       ...workerStatements([spaceArn('SPalpha000000000000000000'), spaceArn('SP_beta-2')]),
       useQueueKey,
       useLedgerKey(readWriteKey),
-      recordOutcomes,
+      ...recordOutcomes,
       shareSendInvitesRate,
     ]);
   });
