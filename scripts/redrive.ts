@@ -3,7 +3,9 @@
  * Run with `--help` for the options.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { isHttpUrl } from '../shared/config/aws-config.ts';
+import { LOCAL_STAGE } from '../infra/local/definitions.ts';
+import { readLocalStackConfig } from '../infra/local/local-config.ts';
+import { configuredEndpoint, isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
 import { UsageError } from './lib/errors.ts';
@@ -119,11 +121,21 @@ export async function main(
     return 0;
   }
   let client: SQSClient | undefined;
+  let env = io.env ?? {};
   try {
+    // The local stack's queues live in its fauxqs, never in AWS: `--stage local` goes there.
+    const local =
+      parsed.options.stage === LOCAL_STAGE && configuredEndpoint(env, 'SQS') === undefined;
+    if (local) {
+      env = {
+        ...env,
+        AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${readLocalStackConfig(env).sqsPort}`,
+      };
+    }
     let adapters = dependencies;
     if (adapters === undefined) {
       client = await createScriptSqsClient({
-        env: io.env ?? {},
+        env,
         region: parsed.region,
         queueUrl: parsed.options.dlqUrl,
       });
@@ -136,7 +148,12 @@ export async function main(
       io.stderr.write(`redrive: ${error.message}\nRun with --help for usage.\n`);
       return error.exitCode;
     }
-    io.stderr.write(`redrive failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const hint =
+      parsed.options.stage === LOCAL_STAGE && message.includes('ECONNREFUSED')
+        ? ' (is npm start running?)'
+        : '';
+    io.stderr.write(`redrive failed: ${message}${hint}\n`);
     return 1;
   } finally {
     client?.destroy();

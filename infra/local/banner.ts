@@ -4,6 +4,8 @@ export interface BannerFacts {
   /** The `source` values the intake's EventBridge rule matches. */
   eventSources: readonly string[];
   sqsEndpoint: string;
+  /** dynalite: the request ledger. */
+  dynamodbEndpoint: string;
   invitesQueueUrl: string;
   deadLetterQueueUrl: string;
   repostspaceEndpoint: string;
@@ -41,6 +43,7 @@ export function localStackBanner(facts: BannerFacts): string {
     `  SQS             ${facts.sqsEndpoint}`,
     `    invites       ${facts.invitesQueueUrl}`,
     `    dead letters  ${facts.deadLetterQueueUrl}`,
+    `  DynamoDB        ${facts.dynamodbEndpoint}  (the request ledger)`,
     `  re:Post Private ${facts.repostspaceEndpoint}${facts.simulated ? '  (simulator)' : ''}`,
     ...(facts.consoleUrl
       ? [`  Console         ${facts.consoleUrl}  (run npm run console in another shell)`]
@@ -62,6 +65,8 @@ export function localStackBanner(facts: BannerFacts): string {
     `    --queue-url ${facts.deadLetterQueueUrl} \\`,
     '    --max-number-of-messages 10 --visibility-timeout 0 \\',
     '    --message-attribute-names All --attribute-names All',
+    'Move them back to the invites queue once the cause is fixed:',
+    '  npm run redrive -- --stage local',
     '',
     'Ctrl-C stops the stack; queued work is kept for the next start.',
     '',

@@ -157,6 +157,9 @@ function findEvent(events: unknown, kind: string): Yaml {
   return found[kind] as Yaml;
 }
 
+/** The stage the local stack runs as: its queues and table are named for it. */
+export const LOCAL_STAGE = 'local';
+
 /**
  * Reads the stack's definitions from `serverless.yml` and the resource fragments it includes.
  * Throws when a definition the local stack relies on is missing.
@@ -165,7 +168,7 @@ export function loadStackDefinitions(
   serverlessPath: string,
   options: { stage?: string; region?: string; params?: Record<string, string | undefined> } = {},
 ): StackDefinitions {
-  const stage = options.stage ?? 'local';
+  const stage = options.stage ?? LOCAL_STAGE;
   const raw = readYaml(serverlessPath);
   const params: Yaml = {
     ...((at(raw, 'params.default') as Yaml | undefined) ?? {}),

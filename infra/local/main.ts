@@ -49,6 +49,7 @@ async function main() {
       httpUrl: stack.httpUrl,
       eventSources: stack.definitions.intake.rule.source,
       sqsEndpoint: stack.sqsEndpoint,
+      dynamodbEndpoint: stack.dynamodbEndpoint,
       invitesQueueUrl: stack.queues.invites.url,
       deadLetterQueueUrl: stack.queues.deadLetter.url,
       repostspaceEndpoint: stack.repostspaceEndpoint,

@@ -1,4 +1,4 @@
-import type { RequestSigner } from './sign-request.ts';
+import { isLoopback, type RequestSigner } from './sign-request.ts';
 
 /** Where the pipeline's API is and how requests to it are signed. */
 export interface ApiEndpoint {
@@ -66,14 +66,21 @@ export async function callApi(
       text: await response.text(),
     };
   } catch (error) {
-    return { kind: 'unreachable', message: describeFailure(error) };
+    return { kind: 'unreachable', message: describeFailure(error, request.url) };
   }
 }
 
-/** fetch reports every transport failure as "fetch failed"; the cause says which. */
-function describeFailure(error: unknown): string {
+/**
+ * fetch reports every transport failure as "fetch failed"; the cause says which. Nothing
+ * listening on this machine most likely means the local stack is not running: the message says so.
+ */
+export function describeFailure(error: unknown, url: URL): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'no answer in time';
   const cause = error.cause as { code?: string; message?: string } | undefined;
-  return `network error: ${cause?.code ?? cause?.message ?? error.message}`;
+  const hint =
+    cause?.code === 'ECONNREFUSED' && isLoopback(url)
+      ? ` (nothing listens at ${url.origin}: is npm start running?)`
+      : '';
+  return `network error: ${cause?.code ?? cause?.message ?? error.message}${hint}`;
 }

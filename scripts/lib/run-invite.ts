@@ -114,7 +114,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
             ? `${label} checked${retried}: ${accessors}, ${formatCount(request.dryRun.alreadyInvited)} ` +
                 `invited recently, ${formatCount(request.dryRun.wouldInvite)} would be invited`
             : `${label} accepted${retried}: ${accessors}, ` +
-                `${formatCount(request.messageCount ?? 0)} messages, request ID ${request.requestId}`,
+                `${plural(request.messageCount ?? 0, 'message')}, request ID ${request.requestId}`,
         );
       }
     } else {

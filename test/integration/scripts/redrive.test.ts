@@ -186,6 +186,36 @@ describe('npm run redrive against fauxqs', () => {
     }
   });
 
+  it("with --stage local goes to the local stack's SQS on LOCAL_SQS_PORT, no endpoint set", async () => {
+    const local = loadStackDefinitions(join(ROOT, 'serverless.yml'), { stage: 'local' });
+    await ensureLocalQueues(client, local.queues);
+    const stdout = recorder();
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', 'local'], {
+      stdout,
+      stderr,
+      env: { LOCAL_SQS_PORT: new URL(server.address).port },
+    });
+
+    assert.equal(exitCode, 0, stderr.text());
+    assert.match(stdout.text(), /repost-invite-pipeline-local-invites-dlq holds 0 messages/);
+  });
+
+  it('asks whether npm start is running when the local stack does not answer', async () => {
+    const stderr = recorder();
+
+    // Port 9 (discard) on loopback: nothing listens there.
+    const exitCode = await main(['--stage', 'local'], {
+      stdout: recorder(),
+      stderr,
+      env: { LOCAL_SQS_PORT: '9' },
+    });
+
+    assert.equal(exitCode, 1);
+    assert.match(stderr.text(), /^redrive failed: .*ECONNREFUSED.* \(is npm start running\?\)\n$/);
+  });
+
   it('exits 2 asking for --region when the queues are on AWS and no region is set', async () => {
     const stderr = recorder();
 

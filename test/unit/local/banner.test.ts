@@ -6,6 +6,7 @@ const FACTS: BannerFacts = {
   httpUrl: 'http://127.0.0.1:3000',
   eventSources: ['hr.events'],
   sqsEndpoint: 'http://127.0.0.1:4566',
+  dynamodbEndpoint: 'http://127.0.0.1:4569',
   invitesQueueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/svc-local-invites',
   deadLetterQueueUrl: 'http://sqs.us-east-1.localhost:4566/000000000000/svc-local-invites-dlq',
   repostspaceEndpoint: 'http://127.0.0.1:4580',
@@ -75,6 +76,8 @@ describe('localStackBanner', () => {
       /HTTP API {8}POST http:\/\/127\.0\.0\.1:3000\/spaces\/SPLOCALDEMO0+\/invite/,
     );
     assert.match(banner, /dead letters {2}http:\/\/sqs\.us-east-1\.localhost:4566\/.*-dlq/);
+    assert.match(banner, /DynamoDB {8}http:\/\/127\.0\.0\.1:4569 {2}\(the request ledger\)/);
+    assert.match(banner, /\n {2}npm run redrive -- --stage local\n/);
     assert.match(command(banner, 'curl -s -X POST'), /-d '\{"accessorIds":\[/);
     assert.match(banner, /re:Post Private http:\/\/127\.0\.0\.1:4580 {2}\(simulator\)/);
     assert.doesNotMatch(elsewhere, /\(simulator\)/);
