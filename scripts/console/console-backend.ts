@@ -13,6 +13,8 @@ import { StatusApiClient } from './status-api-client.ts';
 export interface ConsoleBackend {
   /** Where the console points, as the page header says it. */
   label: string;
+  /** Whether that is the local stack `npm start` runs. */
+  local: boolean;
   requests: LedgerRequestList;
   api: StatusApiClient;
   deadLetters(): Promise<DeadLetterSnapshot>;
@@ -23,6 +25,7 @@ export interface ConsoleBackend {
 
 export interface BackendParts {
   label: string;
+  local: boolean;
   apiUrl: string;
   sign: RequestSigner;
   sqs: SQSClient;
@@ -47,6 +50,7 @@ export function createConsoleBackend(parts: BackendParts): ConsoleBackend {
   };
   return {
     label: parts.label,
+    local: parts.local,
     requests: new LedgerRequestList({ client: parts.dynamodb, tableName: parts.tableName }),
     api: new StatusApiClient({ baseUrl: parts.apiUrl, sign: parts.sign }),
     deadLetters: async () => peekDeadLetters(parts.sqs, (await queueUrls()).deadLetter),

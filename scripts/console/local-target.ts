@@ -30,6 +30,7 @@ export function createLocalBackend(target: LocalTarget, env: Environment): Conso
     : sendUnsigned;
   return createConsoleBackend({
     label: `local stack at ${target.apiUrl}`,
+    local: true,
     apiUrl: target.apiUrl,
     sign,
     sqs,

@@ -258,11 +258,13 @@ export function failureReply(error: unknown, backend: ConsoleBackend): Reply {
     return page(400, 'Bad request', undefined, errorMain('Bad request', error.message), backend);
   }
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const refused = `${reason} ${String((error as { cause?: unknown })?.cause ?? '')}`;
+  const hint = backend.local && refused.includes('ECONNREFUSED') ? ' Is npm start running?' : '';
   return page(
     502,
     'Unavailable',
     undefined,
-    errorMain('The pipeline did not answer', `${backend.label}: ${reason}`),
+    errorMain('The pipeline did not answer', `${backend.label}: ${reason}.${hint}`),
     backend,
   );
 }

@@ -39,6 +39,7 @@ export async function createStackBackend(
     const cloudWatch = new CloudWatchClient({ region, credentials });
     return createConsoleBackend({
       label: `stack ${target.stackName} in ${region}`,
+      local: false,
       apiUrl: outputs.HttpApiUrl,
       sign: createSigV4Signer({ region: apiRegion, credentials }),
       sqs: createSqsClient({ region, credentials }),
