@@ -12,6 +12,13 @@ export function parseOptions(
 }
 
 /**
+ * npm takes the options before a `--` as its own and passes only their values on: a value with
+ * no option in front of it is most often that.
+ */
+const NPM_DASHES_HINT =
+  ". With npm run, put the command's options after a --: npm run <command> -- --option value";
+
+/**
  * Options and up to `maxPositionals` positional arguments, in strict mode. Throws `UsageError`
  * for an unknown option, a missing value or one positional argument too many.
  */
@@ -31,10 +38,15 @@ export function parseCommandLine(
     });
     parsed = { values: values as ParsedValues, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    const positional = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL';
+    throw new UsageError(`${(error as Error).message}${positional ? NPM_DASHES_HINT : ''}`, {
+      cause: error,
+    });
   }
   if (parsed.positionals.length > maxPositionals) {
-    throw new UsageError(`Unexpected argument "${parsed.positionals[maxPositionals]}"`);
+    throw new UsageError(
+      `Unexpected argument "${parsed.positionals[maxPositionals]}"${NPM_DASHES_HINT}`,
+    );
   }
   return parsed;
 }
