@@ -51,7 +51,7 @@ export function formatStatus(status: RequestStatus): string {
   const { total, invited, skipped, pending, failed } = status.accessors;
   const lines = [
     `Request     ${status.requestId}`,
-    `Space       ${status.spaceId}`,
+    `Space       ${status.spaceId || '(none: the request named none that could be read)'}`,
     `Source      ${status.source === 'event' ? 'HR event' : 'HTTP'} (${status.requestedBy})`,
     `Status      ${status.status}`,
     `Accessors   ${formatCount(total)}: ${formatCount(invited)} invited, ${formatCount(skipped)} skipped, ${formatCount(pending)} pending, ${formatCount(failed)} failed`,
@@ -60,9 +60,9 @@ export function formatStatus(status: RequestStatus): string {
     `Expires     ${status.expiresAt}`,
   ];
   for (const failure of status.failures) {
-    lines.push(
-      `  ${formatCount(failure.accessorCount)} × ${failure.errorType}: ${failure.errorMessage}`,
-    );
+    // A request refused as a whole (an HR event that could not be read) failed no accessor.
+    const count = failure.accessorCount > 0 ? `${formatCount(failure.accessorCount)} × ` : '';
+    lines.push(`  ${count}${failure.errorType}: ${failure.errorMessage}`);
   }
   return `${lines.join('\n')}\n`;
 }
