@@ -1,4 +1,5 @@
 import { mapInSlices } from '../lib/map-in-slices.ts';
+import { runConcurrently } from '../lib/run-concurrently.ts';
 import {
   EnqueueError,
   IdempotencyKeyInUseError,
@@ -19,6 +20,8 @@ import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
 const ENCODE_SLICE = 10;
 /** Time kept after queueing for the ledger writes that settle the request, and the answer. */
 export const SETTLE_BUDGET_MS = 3_000;
+/** Outcomes of refused parts written at once. */
+const OUTCOME_WRITES_AT_ONCE = 16;
 
 /** How long the ledger keeps what the intake writes, in milliseconds. */
 export interface LedgerRetention {
@@ -190,19 +193,26 @@ export async function acceptInviteRequest(
     const notQueued = new Set(failed);
     const refused = pending.filter((chunk) => notQueued.has(String(chunk.part)));
     const refusedMessages = messages.filter((message) => notQueued.has(message.id));
+    // What is handled so far is written down first, the key still held: an invocation that dies
+    // while recording or parking is resumed, once the lock expires, for the rest only.
+    const progress = (handled: readonly number[]) =>
+      claim
+        ? ledger
+            .settle(claim.key, { ...claim.record, ...accepted, queuedParts: [...handled] })
+            .catch(report('settle'))
+        : undefined;
+    await progress(queuedParts);
     if (ledgerUp) {
       await recordNotQueued(ledger, refused, lastError, now, expiresAt).catch(
         report('recordNotQueued'),
       );
     }
-    if (claim && options.parkUnqueued) {
-      // What was queued is written down before parking, the key still held: an invocation that
-      // dies while parking is resumed, once the lock expires, for the refused parts only.
-      await ledger
-        .settle(claim.key, { ...claim.record, queuedParts, ...accepted })
-        .catch(report('settle'));
-    }
-    const { parked, parkError } = await parkAll(refusedMessages, lastError, options.parkUnqueued);
+    const { parked, parkError } = await parkAll(
+      refusedMessages,
+      lastError,
+      options.parkUnqueued,
+      (parkedSoFar) => progress([...queuedParts, ...parkedSoFar].sort((a, b) => a - b)),
+    );
     const settled = settledAs(options.parkUnqueued !== undefined && parkError === undefined, [
       ...queuedParts,
       ...parked,
@@ -218,11 +228,15 @@ export async function acceptInviteRequest(
   return { ...accepted, replayed: false };
 }
 
-/** Parks refused chunks one by one until one cannot be: the parts parked, and why it stopped. */
+/**
+ * Parks refused chunks one by one until one cannot be, telling `parkedSoFar` after each:
+ * the parts parked, and why it stopped.
+ */
 async function parkAll(
   messages: readonly OutgoingMessage[],
   cause: unknown,
   park: AcceptOptions['parkUnqueued'],
+  parkedSoFar: (parts: readonly number[]) => Promise<unknown> | undefined,
 ): Promise<{ parked: number[]; parkError?: unknown }> {
   const parked: number[] = [];
   if (park === undefined) return { parked };
@@ -233,6 +247,7 @@ async function parkAll(
       return { parked, parkError: error ?? new Error('Parking a chunk failed') };
     }
     parked.push(Number(message.id));
+    await parkedSoFar(parked);
   }
   return { parked };
 }
@@ -294,7 +309,10 @@ async function claimKey(
   }
 }
 
-/** Records the chunks SQS refused as failed, so the status says why their accessors wait. */
+/**
+ * Records the chunks SQS refused as failed, so the status says why their accessors wait; several
+ * at once, since a request cut short by its time limit may leave hundreds.
+ */
 async function recordNotQueued(
   ledger: RequestLedger,
   chunks: readonly InviteChunk[],
@@ -302,7 +320,7 @@ async function recordNotQueued(
   now: number,
   expiresAt: number,
 ): Promise<void> {
-  for (const chunk of chunks) {
+  await runConcurrently(chunks, OUTCOME_WRITES_AT_ONCE, async (chunk) => {
     await ledger.recordOutcome(
       {
         requestId: chunk.requestId,
@@ -317,5 +335,5 @@ async function recordNotQueued(
       },
       expiresAt,
     );
-  }
+  });
 }

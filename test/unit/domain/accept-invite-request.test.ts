@@ -345,6 +345,65 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.deepEqual(queuedParts(queue), [1, 2]);
   });
 
+  it('resumes a request that died while recording its refused parts for those parts only', async () => {
+    // Prepare: part 1 is queued, part 2 refused, and the invocation dies writing part 2's outcome.
+    const { queue, ledger, clock, dependencies } = setup();
+    queue.refuse = new Set(['2']);
+    const record = ledger.recordOutcome.bind(ledger);
+    let recording: () => void = () => undefined;
+    const recordingStarted = new Promise<void>((resolve) => {
+      recording = resolve;
+    });
+    ledger.recordOutcome = () => {
+      recording();
+      return new Promise<void>(() => undefined);
+    };
+    void acceptInviteRequest(request(1_500), http('req-1', 'key-1'), dependencies);
+    await recordingStarted;
+    ledger.recordOutcome = record;
+    queue.refuse = new Set();
+    clock.now += 35_001;
+
+    // Act: the client's retry once the lock has expired.
+    const retried = await acceptInviteRequest(request(1_500), http('req-2', 'key-1'), dependencies);
+
+    // Assess
+    assert.equal(retried.requestId, 'req-1');
+    assert.deepEqual(queuedParts(queue), [1, 2]);
+  });
+
+  it('resumes an HR event that died while parking its second refused part without queueing the parked one', async () => {
+    // Prepare: parts 2 and 3 are refused; part 2 is parked, then the invocation dies parking 3.
+    const { queue, clock, dependencies } = setup();
+    queue.refuse = new Set(['2', '3']);
+    const parked: string[] = [];
+    let dying: () => void = () => undefined;
+    const died = new Promise<void>((resolve) => {
+      dying = resolve;
+    });
+    const event = {
+      ...hrEvent(parked),
+      parkUnqueued: async (message: { id: string }) => {
+        if (message.id === '3') {
+          dying();
+          return new Promise<void>(() => undefined);
+        }
+        parked.push(message.id);
+      },
+    };
+    void acceptInviteRequest(request(2_500), event, dependencies);
+    await died;
+    queue.refuse = new Set();
+    clock.now += 35_001;
+
+    // Act: Lambda's retry of the same event.
+    await acceptInviteRequest(request(2_500), hrEvent(parked), dependencies);
+
+    // Assess
+    assert.deepEqual(queuedParts(queue), [1, 3]);
+    assert.deepEqual(parked, ['2']);
+  });
+
   it('makes parts pending again when a request that queued nothing is retried and queued', async () => {
     // Prepare
     const { queue, ledger, dependencies } = setup();
