@@ -103,9 +103,21 @@ export async function followRequests(
   const notInvited: NotInvited[] = [];
   const retry = { attempts: 3, sleep: (ms: number) => options.sleep(ms) };
   for (const status of latest.values()) {
+    // A request given up on is listed as not followed; its accessors are not read either.
+    if (unfollowed.includes(status.requestId)) continue;
     for (const kind of ['failed', 'skipped'] as const) {
       if (status.accessors[kind] === 0) continue;
-      for (const item of await allAccessors(endpoint, status.requestId, kind, retry)) {
+      let items: Awaited<ReturnType<typeof allAccessors>>;
+      try {
+        items = await allAccessors(endpoint, status.requestId, kind, retry);
+      } catch (error) {
+        display.log(
+          `request ${status.requestId}: cannot list its ${kind} accessors (${(error as Error).message})`,
+        );
+        unfollowed.push(status.requestId);
+        break;
+      }
+      for (const item of items) {
         notInvited.push({
           accessorId: item.accessorId,
           result: kind,
