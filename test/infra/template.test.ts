@@ -673,8 +673,8 @@ describe('the queues', () => {
     assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout);
   });
 
-  it('keep chunks and dead letters for 14 days, the SQS maximum', () => {
-    assert.equal(invitesQueue().MessageRetentionPeriod, 14 * 24 * 3600);
+  it('keep chunks for 7 days and dead letters for 14, the SQS maximum', () => {
+    assert.equal(invitesQueue().MessageRetentionPeriod, 7 * 24 * 3600);
     assert.equal(deadLetterQueue().MessageRetentionPeriod, 14 * 24 * 3600);
   });
 
