@@ -123,9 +123,12 @@ export async function main(
   let client: SQSClient | undefined;
   let env = io.env ?? {};
   try {
-    // The local stack's queues live in its fauxqs, never in AWS: `--stage local` goes there.
+    // The local stack's queues live in its fauxqs: `--stage local` goes there, unless an endpoint
+    // or `--region` says the stage is a deployed one of that name.
     const local =
-      parsed.options.stage === LOCAL_STAGE && configuredEndpoint(env, 'SQS') === undefined;
+      parsed.options.stage === LOCAL_STAGE &&
+      parsed.region === undefined &&
+      configuredEndpoint(env, 'SQS') === undefined;
     if (local) {
       env = {
         ...env,

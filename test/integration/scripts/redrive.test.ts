@@ -202,6 +202,20 @@ describe('npm run redrive against fauxqs', () => {
     assert.match(stdout.text(), /repost-invite-pipeline-local-invites-dlq holds 0 messages/);
   });
 
+  it('takes a deployed stage named local for one when --region is given', async () => {
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', 'local', '--region', 'eu-west-1'], {
+      stdout: recorder(),
+      stderr,
+      env: { LOCAL_SQS_PORT: new URL(server.address).port },
+    });
+
+    // No credentials here: the command went to AWS, not to the fauxqs on LOCAL_SQS_PORT.
+    assert.equal(exitCode, 1);
+    assert.match(stderr.text(), /^redrive failed: Could not load credentials/);
+  });
+
   it('asks whether npm start is running when the local stack does not answer', async () => {
     const stderr = recorder();
 
