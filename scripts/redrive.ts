@@ -8,7 +8,7 @@ import { readLocalStackConfig } from '../infra/local/local-config.ts';
 import { configuredEndpoint, isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
-import { UsageError } from './lib/errors.ts';
+import { isConnectionRefused, UsageError } from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 import {
   REDRIVE_DEFAULTS,
@@ -153,7 +153,7 @@ export async function main(
     }
     const message = error instanceof Error ? error.message : String(error);
     const hint =
-      parsed.options.stage === LOCAL_STAGE && message.includes('ECONNREFUSED')
+      parsed.options.stage === LOCAL_STAGE && isConnectionRefused(error)
         ? ' (is npm start running?)'
         : '';
     io.stderr.write(`redrive failed: ${message}${hint}\n`);

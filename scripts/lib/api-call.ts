@@ -1,3 +1,4 @@
+import { isConnectionRefused } from './errors.ts';
 import { isLoopback, type RequestSigner } from './sign-request.ts';
 
 /** Where the pipeline's API is and how requests to it are signed. */
@@ -79,7 +80,7 @@ export function describeFailure(error: unknown, url: URL): string {
   if (error.name === 'TimeoutError') return 'no answer in time';
   const cause = error.cause as { code?: string; message?: string } | undefined;
   const hint =
-    cause?.code === 'ECONNREFUSED' && isLoopback(url)
+    isConnectionRefused(error) && isLoopback(url)
       ? ` (nothing listens at ${url.origin}: is npm start running?)`
       : '';
   return `network error: ${cause?.code ?? cause?.message ?? error.message}${hint}`;

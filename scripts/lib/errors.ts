@@ -41,3 +41,16 @@ export class MessageMoveUnsupportedError extends Error {
     this.name = 'MessageMoveUnsupportedError';
   }
 }
+
+/**
+ * Whether the error, or one of its causes, is a connection nobody accepted: against this
+ * machine, the local stack (`npm start`) is not running.
+ */
+export function isConnectionRefused(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const { code } = current as { code?: unknown };
+    if (code === 'ECONNREFUSED' || current.message.includes('ECONNREFUSED')) return true;
+    current = current.cause;
+  }
+  return false;
+}

@@ -152,6 +152,23 @@ describe('npm run invite against the local stack', () => {
     return path;
   }
 
+  /** `npm run invite`'s arguments through the proxy: a file of IDs titled 'Hi', then `extra`. */
+  function cliArgs(space: string, file: string, ...extra: string[]): string[] {
+    return [
+      '--url',
+      proxy.url,
+      '--space',
+      space,
+      '--file',
+      file,
+      '--title',
+      'Hi',
+      '--body',
+      'Join',
+      ...extra,
+    ];
+  }
+
   /** Runs `npm run invite` through the proxy on a file of `accessors`, titled 'Hi'. */
   function inviteFile(
     name: string,
@@ -312,23 +329,15 @@ describe('npm run invite against the local stack', () => {
     const out = io();
 
     const exitCode = await main(
-      [
-        '--url',
-        proxy.url,
-        '--space',
+      cliArgs(
         GONE_SPACE,
-        '--file',
         idFile('waited.txt', accessors),
-        '--title',
-        'Hi',
-        '--body',
-        'Join',
         '--ids-per-request',
         '20',
         '--wait',
         '--report',
         reportPath,
-      ],
+      ),
       out,
     );
 
@@ -394,22 +403,7 @@ describe('npm run invite against the local stack', () => {
     proxy.reset();
     const accessors = ids('waited-ok', 12);
 
-    const exitCode = await main(
-      [
-        '--url',
-        proxy.url,
-        '--space',
-        SPACE,
-        '--file',
-        idFile('waited-ok.txt', accessors),
-        '--title',
-        'Hi',
-        '--body',
-        'Join',
-        '--wait',
-      ],
-      io(),
-    );
+    const exitCode = await main(cliArgs(SPACE, idFile('waited-ok.txt', accessors), '--wait'), io());
 
     await assertDeliveredOnce(accessors);
     assert.equal(exitCode, 0);
@@ -424,22 +418,7 @@ describe('npm run invite against the local stack', () => {
     const out = io();
     const accessors = ids('unfollowed', 3);
 
-    const exitCode = await main(
-      [
-        '--url',
-        proxy.url,
-        '--space',
-        SPACE,
-        '--file',
-        idFile('unfollowed.txt', accessors),
-        '--title',
-        'Hi',
-        '--body',
-        'Join',
-        '--wait',
-      ],
-      out,
-    );
+    const exitCode = await main(cliArgs(SPACE, idFile('unfollowed.txt', accessors), '--wait'), out);
 
     assert.equal(exitCode, 1);
     assert.match(out.stdout.text(), /Still pending {7}3 \(stopped waiting\)/);
@@ -453,20 +432,7 @@ describe('npm run invite against the local stack', () => {
     proxy.reset();
 
     const exitCode = await main(
-      [
-        '--url',
-        proxy.url,
-        '--space',
-        SPACE,
-        '--file',
-        idFile('dry-wait.txt', ids('dry-wait', 4)),
-        '--title',
-        'Hi',
-        '--body',
-        'Join',
-        '--dry-run',
-        '--wait',
-      ],
+      cliArgs(SPACE, idFile('dry-wait.txt', ids('dry-wait', 4)), '--dry-run', '--wait'),
       io(),
     );
 

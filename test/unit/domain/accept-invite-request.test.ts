@@ -320,10 +320,7 @@ describe('acceptInviteRequest with the ledger', () => {
     // Prepare: the first invocation queues part 1, and dies while parking part 2.
     const { queue, clock, dependencies } = setup();
     queue.refuse = new Set(['2']);
-    let parking: () => void = () => undefined;
-    const parkStarted = new Promise<void>((resolve) => {
-      parking = resolve;
-    });
+    const { promise: parkStarted, resolve: parking } = Promise.withResolvers<void>();
     const dying = {
       ...hrEvent([]),
       parkUnqueued: () => {
@@ -350,10 +347,7 @@ describe('acceptInviteRequest with the ledger', () => {
     const { queue, ledger, clock, dependencies } = setup();
     queue.refuse = new Set(['2']);
     const record = ledger.recordOutcome.bind(ledger);
-    let recording: () => void = () => undefined;
-    const recordingStarted = new Promise<void>((resolve) => {
-      recording = resolve;
-    });
+    const { promise: recordingStarted, resolve: recording } = Promise.withResolvers<void>();
     ledger.recordOutcome = () => {
       recording();
       return new Promise<void>(() => undefined);
@@ -377,10 +371,7 @@ describe('acceptInviteRequest with the ledger', () => {
     const { queue, clock, dependencies } = setup();
     queue.refuse = new Set(['2', '3']);
     const parked: string[] = [];
-    let dying: () => void = () => undefined;
-    const died = new Promise<void>((resolve) => {
-      dying = resolve;
-    });
+    const { promise: died, resolve: dying } = Promise.withResolvers<void>();
     const event = {
       ...hrEvent(parked),
       parkUnqueued: async (message: { id: string }) => {

@@ -178,10 +178,7 @@ describe('writing down what was delivered', () => {
     // Prepare: two calls (two spaces); remembering the first waits for the second to go out.
     const sender = new ScriptedSender();
     const { ledger, dependencies } = setup(sender);
-    let secondSent: () => void = () => undefined;
-    const secondCall = new Promise<void>((resolve) => {
-      secondSent = resolve;
-    });
+    const { promise: secondCall, resolve: secondSent } = Promise.withResolvers<void>();
     const send = sender.sendInvites.bind(sender);
     sender.sendInvites = async (input) => {
       if (input.spaceId === 'SPACE2') secondSent();
@@ -216,20 +213,14 @@ describe('writing down what was delivered', () => {
     // Prepare: the first call's record waits for a gate; the second call's observer throws.
     const sender = new ScriptedSender();
     const { ledger, dependencies } = setup(sender);
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
+    const { promise: gate, resolve: openGate } = Promise.withResolvers<void>();
     const recordOutcome = ledger.recordOutcome.bind(ledger);
     ledger.recordOutcome = async (...args) => {
       await gate;
       return recordOutcome(...args);
     };
     let calls = 0;
-    let failed: () => void = () => undefined;
-    const failure = new Promise<void>((resolve) => {
-      failed = resolve;
-    });
+    const { promise: failure, resolve: failed } = Promise.withResolvers<void>();
     dependencies.observer = {
       called: () => {
         if (++calls < 2) return;
@@ -267,10 +258,7 @@ describe('writing down what was delivered', () => {
     const sender = new ScriptedSender();
     const { ledger, dependencies } = setup(sender);
     let lookups = 0;
-    let secondLookedUp: () => void = () => undefined;
-    const secondLookup = new Promise<void>((resolve) => {
-      secondLookedUp = resolve;
-    });
+    const { promise: secondLookup, resolve: secondLookedUp } = Promise.withResolvers<void>();
     const invitedSince = ledger.invitedSince.bind(ledger);
     ledger.invitedSince = async (...args) => {
       const found = await invitedSince(...args);
