@@ -1,3 +1,5 @@
+import { SPACE_ID_PATTERN, spaceIdsOf } from './send-invites-resources.js';
+
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 const LOG_RETENTION_DAYS = new Set([
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -6,6 +8,10 @@ const LOG_RETENTION_DAYS = new Set([
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 const ACCOUNT_ID = /^\d{12}$/;
+/** Powertools' log levels, as `POWERTOOLS_LOG_LEVEL` takes them (shared/config/settings-reader.ts). */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+/** SendInvites' limits on a title and a body, in Unicode code points. */
+const INVITE_TEXT_LIMITS = { defaultInviteTitle: 200, defaultInviteBody: 600 };
 
 function integer(name, value, min, max) {
   const number = Number(value);
@@ -42,6 +48,18 @@ export async function deployChecks({ resolveVariable }) {
   if (operatorRoleArn !== '' && !IAM_ROLE_ARN.test(operatorRoleArn)) {
     throw new Error(`operatorRoleArn must be an IAM role ARN, got "${operatorRoleArn}"`);
   }
+  await checkDefaultSpace(param);
+  for (const [name, max] of Object.entries(INVITE_TEXT_LIMITS)) {
+    const text = String((await param(name)) ?? '').trim();
+    // Empty keeps the intake's own generic welcome.
+    if (text !== '' && (!text.isWellFormed() || [...text].length > max)) {
+      throw new Error(`${name} must be at most ${max} characters of well-formed text`);
+    }
+  }
+  const logLevel = String((await param('logLevel')) ?? '');
+  if (!LOG_LEVELS.includes(logLevel.trim().toUpperCase())) {
+    throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
   const account = String((await param('hrEventAccount')) ?? '');
   // The default, the deploying account, is substituted by CloudFormation.
   if (account !== `\${AWS::AccountId}` && !ACCOUNT_ID.test(account)) {
@@ -66,6 +84,24 @@ export async function deployChecks({ resolveVariable }) {
   }
   for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
   return 'checked';
+}
+
+/**
+ * `defaultSpaceId`, when set, must be a space ID the intake accepts: one of `allowedSpaceIds`
+ * when that is set, or every onboarding event without a space would be refused and parked.
+ */
+async function checkDefaultSpace(param) {
+  const space = String((await param('defaultSpaceId')) ?? '').trim();
+  if (space === '') return;
+  if (!SPACE_ID_PATTERN.test(space)) {
+    throw new Error(`defaultSpaceId must be 1 to 64 letters, digits, '-' or '_', got "${space}"`);
+  }
+  const allowed = spaceIdsOf(await param('allowedSpaceIds'));
+  if (allowed.size > 0 && !allowed.has(space)) {
+    throw new Error(
+      `defaultSpaceId "${space}" is not one of allowedSpaceIds: every Employee Onboarded event without a spaceId would be refused`,
+    );
+  }
 }
 
 /**

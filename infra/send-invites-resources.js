@@ -1,5 +1,15 @@
 /** The same rule as `SPACE_ID_PATTERN` in shared/domain/constants.ts. */
-const SPACE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const SPACE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The IDs of a comma-separated `allowedSpaceIds`, trimmed, blanks left out. */
+export function spaceIdsOf(raw) {
+  return new Set(
+    String(raw ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
+  );
+}
 
 /** Stages meant for trying things out, where an empty `allowedSpaceIds` needs no consent. */
 const OPEN_STAGES = new Set(['dev', 'local']);
@@ -19,12 +29,7 @@ export async function sendInvitesResources({ resolveVariable }) {
     resolveVariable('param:allowAnySpace'),
     resolveVariable('sls:stage'),
   ]);
-  const ids = new Set(
-    String(raw ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== ''),
-  );
+  const ids = spaceIdsOf(raw);
   for (const id of ids) {
     if (!SPACE_ID_PATTERN.test(id)) {
       throw new Error(`allowedSpaceIds holds an invalid space ID "${id}"`);

@@ -46,8 +46,8 @@ Options:
   --dry-run               Only ask the API who was invited recently and who would be invited
                           now, for the whole file; nothing is queued or recorded
   --wait                  After sending, follow every request's status until it settles
-                          (one progress line: invited / total, failed), then list every
-                          accessor not invited with the reason
+                          (one progress line: invited of total, skipped, failed, pending),
+                          then list every accessor not invited with the reason
   --report <path>         Write a JSON report: every request with its request ID or error,
                           and the accessor IDs that were not accepted; with --wait, also
                           every accessor not invited, with the reason, as JSON and as CSV

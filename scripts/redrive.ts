@@ -30,7 +30,9 @@ receives, sends to the invites queue and deletes, 10 at a time.
 
 Options:
   --stage <stage>         The deployed stage; the queues are <service>-<stage>-invites-dlq and
-                          <service>-<stage>-invites, found with GetQueueUrl
+                          <service>-<stage>-invites, found with GetQueueUrl. \`local\` is the
+                          npm start stack (its SQS on LOCAL_SQS_PORT, 4566 by default), unless
+                          --region or an SQS endpoint variable is given
   --service <name>        The service name (default ${REDRIVE_DEFAULTS.service})
   --region <region>       The queues' region (default: AWS_REGION, then AWS_DEFAULT_REGION,
                           then the AWS config's profile; us-east-1 for an SQS endpoint on

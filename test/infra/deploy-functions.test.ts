@@ -25,7 +25,20 @@ const PARAMS = {
   'param:hrEventAccount': '123456789012',
   'param:alarmEmail': 'oncall@example.com',
   'param:hrPublisherPrincipals': '123456789012',
+  'param:allowedSpaceIds': '',
+  'param:defaultSpaceId': '',
+  'param:defaultInviteTitle': '',
+  'param:defaultInviteBody': '',
+  'param:logLevel': 'INFO',
 };
+
+/** The deploy checks on `PARAMS` with `changes` applied. */
+function check(changes: Record<string, string>) {
+  const values = Object.fromEntries(
+    Object.entries(changes).map(([name, value]) => [`param:${name}`, value]),
+  );
+  return deployChecks(resolver({ ...PARAMS, ...values }));
+}
 
 describe('the deploy checks', () => {
   it("take a KMS key's ARN and refuse an alias's, which IAM never matches the key by", async () => {
@@ -36,6 +49,48 @@ describe('the deploy checks', () => {
     await assert.rejects(
       deployChecks(resolver({ ...PARAMS, 'param:kmsKeyArn': alias })),
       /kmsKeyArn must be a KMS key ARN \(…:key\/<key-id>; an alias ARN does not work/,
+    );
+  });
+
+  it('refuse a defaultSpaceId the intake would refuse: malformed, or outside allowedSpaceIds', async () => {
+    assert.equal(await check({ defaultSpaceId: 'SPany' }), 'checked');
+    assert.equal(
+      await check({ allowedSpaceIds: 'SPone, SPtwo', defaultSpaceId: ' SPtwo ' }),
+      'checked',
+    );
+    await assert.rejects(
+      check({ defaultSpaceId: 'SP one' }),
+      /defaultSpaceId must be 1 to 64 letters, digits, '-' or '_', got "SP one"/,
+    );
+    await assert.rejects(
+      check({ allowedSpaceIds: 'SPone,SPtwo', defaultSpaceId: 'SPthree' }),
+      /defaultSpaceId "SPthree" is not one of allowedSpaceIds/,
+    );
+  });
+
+  it("hold the onboarding title and body to SendInvites' limits, counted in code points", async () => {
+    // 200 emoji are 400 UTF-16 units and still a valid title.
+    assert.equal(await check({ defaultInviteTitle: '🎉'.repeat(200) }), 'checked');
+    assert.equal(await check({ defaultInviteBody: 'b'.repeat(600) }), 'checked');
+    await assert.rejects(
+      check({ defaultInviteTitle: '🎉'.repeat(201) }),
+      /defaultInviteTitle must be at most 200 characters of well-formed text/,
+    );
+    await assert.rejects(
+      check({ defaultInviteBody: 'b'.repeat(601) }),
+      /defaultInviteBody must be at most 600 characters/,
+    );
+    await assert.rejects(
+      check({ defaultInviteBody: 'lone \ud800 surrogate' }),
+      /defaultInviteBody must be at most 600 characters of well-formed text/,
+    );
+  });
+
+  it("take Powertools' log levels in any case and refuse others", async () => {
+    assert.equal(await check({ logLevel: 'debug' }), 'checked');
+    await assert.rejects(
+      check({ logLevel: 'VERBOSE' }),
+      /logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got "VERBOSE"/,
     );
   });
 });

@@ -36,6 +36,8 @@ const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-
 const CUSTOM_PARAMS = {
   allowedSpaceIds: 'SPalpha000000000000000000, SP_beta-2',
   defaultSpaceId: 'SPalpha000000000000000000',
+  defaultInviteTitle: 'Bienvenue à bord, équipe',
+  defaultInviteBody: 'Rejoignez notre espace re:Post privé : questions, réponses, collègues.',
   hrEventSource: 'acme.hr',
   hrEventBusName: 'hr-events',
   hrPublisherPrincipals: `${HR_ROLE}, ${HR_ACCOUNT}`,
@@ -52,6 +54,7 @@ const CUSTOM_PARAMS = {
   requestRetentionDays: '7',
   idempotencyTtlSeconds: '3600',
   reinviteAfterDays: '0',
+  logLevel: 'DEBUG',
 };
 
 const execFileAsync = promisify(execFile);
@@ -192,6 +195,10 @@ describe('the functions', () => {
 
     for (const template of [defaults, custom]) {
       const params = template === custom ? CUSTOM_PARAMS : undefined;
+      const powertools = {
+        ...POWERTOOLS_ENVIRONMENT,
+        POWERTOOLS_LOG_LEVEL: params?.logLevel ?? 'INFO',
+      };
       assert.deepEqual(environment(template, 'intake'), {
         ...queues,
         ...ledger(template),
@@ -201,18 +208,21 @@ describe('the functions', () => {
         HR_EVENT_ACCOUNT: { 'Fn::Sub': params?.hrEventAccount ?? `\${AWS::AccountId}` },
         QUEUE_MAX_MESSAGE_BYTES: String(QUEUE_MAX_MESSAGE_BYTES),
         IDEMPOTENCY_TTL_SECONDS: params?.idempotencyTtlSeconds ?? '86400',
-        ...POWERTOOLS_ENVIRONMENT,
+        // Empty keeps the intake's own generic welcome.
+        DEFAULT_INVITE_TITLE: params?.defaultInviteTitle ?? '',
+        DEFAULT_INVITE_BODY: params?.defaultInviteBody ?? '',
+        ...powertools,
       });
       assert.deepEqual(environment(template, 'worker'), {
         ...queues,
         ...ledger(template),
         // Equal to the invites queue's maxReceiveCount (infra/queues.yml).
         MAX_RECEIVE_COUNT: '100',
-        ...POWERTOOLS_ENVIRONMENT,
+        ...powertools,
       });
       assert.deepEqual(environment(template, 'status'), {
         ...ledger(template),
-        ...POWERTOOLS_ENVIRONMENT,
+        ...powertools,
       });
     }
   });
