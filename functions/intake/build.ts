@@ -1,4 +1,7 @@
-import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import {
+  type AwsClientOptions,
+  FUNCTION_CLIENT_TIMEOUTS,
+} from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
@@ -20,7 +23,12 @@ export function buildIntakeHandler(
   options: { aws?: AwsClientOptions; metrics?: boolean; watch?: IntakeObserver } = {},
 ) {
   const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
-  const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
+  // The SQS client has none: queueing stops at the invocation's own deadline (SqsInviteQueue).
+  const dynamodb = createDynamoDbClient({
+    ...options.aws,
+    endpoint: config.ledger.endpoint,
+    timeouts: FUNCTION_CLIENT_TIMEOUTS,
+  });
   return createIntakeHandler({
     config,
     ports: {

@@ -1,4 +1,7 @@
-import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import {
+  type AwsClientOptions,
+  FUNCTION_CLIENT_TIMEOUTS,
+} from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
@@ -36,8 +39,16 @@ export function buildWorkerHandler(
     ledger?: boolean;
   } = {},
 ) {
-  const sqs = createSqsClient({ ...options.aws, endpoint: config.sqsEndpoint });
-  const dynamodb = createDynamoDbClient({ ...options.aws, endpoint: config.ledger.endpoint });
+  const sqs = createSqsClient({
+    ...options.aws,
+    endpoint: config.sqsEndpoint,
+    timeouts: FUNCTION_CLIENT_TIMEOUTS,
+  });
+  const dynamodb = createDynamoDbClient({
+    ...options.aws,
+    endpoint: config.ledger.endpoint,
+    timeouts: FUNCTION_CLIENT_TIMEOUTS,
+  });
   const rateStore = createDynamoDbClient({
     ...options.aws,
     endpoint: config.ledger.endpoint,
