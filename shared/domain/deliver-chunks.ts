@@ -1,4 +1,5 @@
 import { backoffDelay } from '../lib/backoff.ts';
+import { beforeDeadline } from '../lib/before-deadline.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
 import type {
   DelayCause,
@@ -58,9 +59,20 @@ export interface DeliveryDependencies {
 
 /** Seconds a message waits when the invocation runs out of time before its call. */
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
-const DEFAULT_MAX_PACE_WAIT_MS = 2_000;
+/**
+ * A hand-back spends a receive of each chunk in it: with one start every few seconds, handing
+ * back whatever waits longer than a moment would have a large request's last chunks received a
+ * hundred times before their turn, and parked. Waiting inside the invocation spends none.
+ */
+const DEFAULT_MAX_PACE_WAIT_MS = 30_000;
 /** Ledger writes for the chunks of one call in flight at once. */
 const LEDGER_WRITES_AT_ONCE = 16;
+/**
+ * Time kept at the end of an invocation to put back, marked delivered, the delivered chunks the
+ * ledger has not recorded yet: killed at its time limit, the invocation would leave them to come
+ * back unmarked and be sent again.
+ */
+export const SETTLE_RESERVE_MS = 1_500;
 
 /** Who of these accessors a call left out as invited recently. */
 type SkippedOf = (ids: readonly string[]) => string[];
@@ -95,6 +107,10 @@ export async function deliverChunks(
   let throttledFor: number | undefined;
   // What this invocation has delivered, by space, while its records are still being written.
   const invitedHere = new Map<string, Set<string>>();
+  // Delivered chunks whose records are being written (with whom each left out), and those put
+  // back marked delivered because the invocation could not wait for their records any longer.
+  const unsettled = new Map<ReceivedChunk, string[]>();
+  const putBack = new Set<ReceivedChunk>();
 
   /**
    * Hands chunks back to the queue for `seconds`. `skippedOf` names who of a chunk was left out
@@ -191,8 +207,9 @@ export async function deliverChunks(
 
   /** Records a delivered chunk, or re-queues it marked delivered when the ledger cannot take it. */
   async function settleDelivered(item: ReceivedChunk, skippedIds: string[]) {
-    if (recorder && !(await recorder.delivered(item, skippedIds)))
-      await requeueDelivered(item, skippedIds);
+    const recorded = !recorder || (await recorder.delivered(item, skippedIds));
+    if (!recorded && !putBack.has(item)) await requeueDelivered(item, skippedIds);
+    unsettled.delete(item);
   }
 
   /**
@@ -325,6 +342,7 @@ export async function deliverChunks(
           const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
           for (const id of call.accessorIds) invited.add(id);
           invitedHere.set(call.spaceId, invited);
+          for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk.accessorIds));
           const settled = (async () => {
             await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
             await settleAllDelivered(call.chunks, skippedOf);
@@ -365,8 +383,15 @@ export async function deliverChunks(
     }
   } finally {
     // Every record under way lands before the invocation ends, even when the loop failed: the
-    // batch then comes back, and a delivered chunk found recorded is not sent again.
-    settled = await Promise.allSettled(settling);
+    // batch then comes back, and a delivered chunk found recorded is not sent again. What the
+    // ledger has not recorded when time runs short goes back marked delivered instead.
+    const deadline = dependencies.remainingMs() - SETTLE_RESERVE_MS;
+    settled = (await beforeDeadline(Promise.allSettled(settling), deadline)) ?? [];
+    const late = [...unsettled];
+    for (const [item] of late) putBack.add(item);
+    await runConcurrently(late, LEDGER_WRITES_AT_ONCE, ([item, skippedIds]) =>
+      requeueDelivered(item, skippedIds),
+    );
   }
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
+import {
+  type DeliveryDependencies,
+  deliverChunks,
+  SETTLE_RESERVE_MS,
+} from '../../../shared/domain/deliver-chunks.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
@@ -184,6 +188,36 @@ describe('deliverChunks with the request ledger', () => {
     // Assess
     assert.deepEqual(keep, ['m1']);
     assert.equal(visibility.delays.length, 1);
+  });
+
+  it('puts a delivered chunk back marked delivered when its record has not landed as time runs short, once', async () => {
+    // Prepare: the ledger takes the outcome write and answers only when told to.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    const answer = Promise.withResolvers<void>();
+    const recordOutcome = ledger.recordOutcome.bind(ledger);
+    ledger.recordOutcome = async (outcome) => {
+      await answer.promise;
+      return recordOutcome(outcome);
+    };
+    const endsAt = Date.now() + SETTLE_RESERVE_MS + 100;
+    dependencies.remainingMs = () => endsAt - Date.now();
+    dependencies.callBudgetMs = 50;
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+    const returnedWithMs = endsAt - Date.now();
+    answer.reject(new Error('the write failed after all'));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess: handed on in time, marked delivered, so the copy only records it; not put back twice.
+    assert.deepEqual(keep, []);
+    assert.ok(returnedWithMs > SETTLE_RESERVE_MS / 2, `returned with ${returnedWithMs} ms left`);
+    assert.equal(sender.calls.length, 1);
+    assert.deepEqual(
+      requeue.requeued.map(({ mark }) => mark),
+      [{ at: 5_000, skippedIds: [] }],
+    );
   });
 
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {

@@ -314,11 +314,11 @@ describe('deliverChunks', () => {
     );
 
     assert.deepEqual(events, [
-      'waitMs 2000',
+      'waitMs 30000',
       'sleep 300',
       'take',
       'succeeded',
-      'waitMs 2000',
+      'waitMs 30000',
       'sleep 300',
       'take',
       'throttled 4',
@@ -386,6 +386,40 @@ describe('deliverChunks', () => {
       'take 2',
       'succeeded',
     ]);
+  });
+
+  it('waits out a slow schedule inside the invocation, spending no receive on what it can still send', async () => {
+    // Prepare: one start every 5 s (a quota of 0.2 calls/s), on a clock only the waits move.
+    let clock = 0;
+    let nextStart = 0;
+    const pacer = {
+      waitMs: async () => Math.max(0, nextStart - clock),
+      take: async () => {
+        nextStart = Math.max(nextStart, clock) + 5_000;
+        return true;
+      },
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const sender = new ScriptedSender();
+    const { dependencies, visibility } = setup(sender, {
+      pacer,
+      remainingMs: () => 60_000 - clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const batch = Array.from({ length: 25 }, (_, index) =>
+      message(chunk(index + 1, { parts: 25 })),
+    );
+
+    // Act
+    const keep = await deliverChunks(batch, dependencies);
+
+    // Assess: a call every 5 s while a whole call still fits (12 s), then the rest goes back.
+    assert.equal(sender.calls.length, 10);
+    assert.equal(keep.length, 15);
+    assert.deepEqual(new Set(visibility.delays.map((delay) => delay.seconds)), new Set([1]));
   });
 
   it('hands the batch back instead of waiting long for the pacer', async () => {
