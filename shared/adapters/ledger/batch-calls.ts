@@ -76,20 +76,23 @@ function distinctKeys(keys: readonly Item[]): Item[] {
 }
 
 /**
- * Reads items by key with `BatchGetItem`, 100 keys a call, each key asked for once. Resolves to
- * the items found, in no particular order. Throws `UnprocessedItemsError`.
+ * Reads items by key with `BatchGetItem`, 100 keys a call, each key asked for once; with
+ * `consistentRead`, strongly consistent reads (at twice the read capacity). Resolves to the items
+ * found, in no particular order. Throws `UnprocessedItemsError`.
  */
 export async function batchGet(
   client: DynamoDBClient,
   tableName: string,
   keys: readonly Item[],
+  options: { consistentRead?: boolean } = {},
 ): Promise<Item[]> {
   const found: Item[] = [];
+  const consistent = options.consistentRead ? { ConsistentRead: true } : {};
   await inRounds(distinctKeys(keys), BATCH_LIMITS.getKeys, async (group) => {
     const { Responses, UnprocessedKeys } = await client.send(
       new BatchGetItemCommand({
         RequestItems: {
-          [tableName]: { Keys: group },
+          [tableName]: { Keys: group, ...consistent },
         },
       }),
     );

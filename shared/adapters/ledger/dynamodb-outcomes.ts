@@ -98,10 +98,13 @@ export class DynamoDbOutcomes {
     parts: readonly { requestId: string; part: number }[],
   ): Promise<Set<string>> {
     if (parts.length === 0) return new Set();
+    // Consistent: a copy of a chunk received just after its first delivery is recorded must see
+    // that record, or it is sent again.
     const items = await batchGet(
       this.#client,
       this.#tableName,
       parts.map(({ requestId, part }) => key(LEDGER_KEYS.part(requestId, part))),
+      { consistentRead: true },
     );
     return new Set(
       items

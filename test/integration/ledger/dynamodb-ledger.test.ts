@@ -633,6 +633,39 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       );
     });
 
+    it('reads which parts are delivered consistently, so a copy received just after a delivery sees it', async () => {
+      // dynalite is always consistent: what DynamoDB is asked for is what can be checked here.
+      const asked: unknown[] = [];
+      const watched = new DynamoDBClient({
+        endpoint: db.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+      });
+      watched.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'BatchGetItemCommand') {
+            const input = args.input as {
+              RequestItems: Record<string, { ConsistentRead?: boolean }>;
+            };
+            asked.push(input.RequestItems[db.tableName]?.ConsistentRead);
+          }
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const requestId = newRequestId('delivered-consistent');
+      await outcomes.recordOutcome(delivered(requestId, 1, 1), EXPIRES);
+
+      const found = await new DynamoDbOutcomes({
+        client: watched,
+        tableName: db.tableName,
+      }).deliveredParts([{ requestId, part: 1 }]);
+      watched.destroy();
+
+      assert.deepEqual(found, new Set([`${requestId}#1`]));
+      assert.deepEqual(asked, [true]);
+    });
+
     it('answers for a part listed twice, as a batch holding two copies of one message lists it', async () => {
       const requestId = newRequestId('delivered-parts-twice');
       await outcomes.recordOutcome(delivered(requestId, 1, 1), EXPIRES);
