@@ -183,6 +183,25 @@ describe('SqsInviteQueue under SQS faults', () => {
     proxy.failEntry = () => false;
   });
 
+  it("refuses at once, without sending it again, an entry SQS says is the sender's fault", async () => {
+    proxy.calls.clear();
+    const queue = new SqsInviteQueue({
+      client,
+      queueUrl: sqs.invitesUrl,
+      maxAttempts: 3,
+      sleep: async () => undefined,
+    });
+    // A character SQS never takes: fauxqs answers InvalidMessageContents, SenderFault true.
+    const refused = { id: '2', body: 'message \u0001' };
+
+    const result = await queue.enqueue([...messages(3).filter(({ id }) => id !== '2'), refused]);
+
+    assert.deepEqual(result.failed, ['2']);
+    assert.deepEqual([...result.queued].sort(), ['1', '3']);
+    assert.equal(proxy.calls.get('SendMessageBatch'), 1);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 2);
+  });
+
   it('rides out a short outage of whole calls', async () => {
     proxy.outage('SendMessageBatch', 2);
     const queue = new SqsInviteQueue({

@@ -165,6 +165,32 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.deepEqual(queuedParts(queue), [1]);
   });
 
+  it('makes a retry wait (409, 1 s) and queues nothing when another retry took over the expired key first', async () => {
+    // Prepare: the first request died holding its key; its lock has run out.
+    const { queue, ledger, clock, dependencies } = setup();
+    const hung = { ...dependencies, queue: { enqueue: () => new Promise<never>(() => undefined) } };
+    void acceptInviteRequest(request(10), http('req-1', 'key-1'), hung);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.now += 35_001;
+    // Another retry takes the key over between this one's read and its own take-over.
+    const takeOver = ledger.takeOver.bind(ledger);
+    ledger.takeOver = async (key, expected, lockedUntil) => {
+      assert.equal(await takeOver(key, expected, lockedUntil), true);
+      return takeOver(key, expected, lockedUntil);
+    };
+
+    // Act
+    const lost = await acceptInviteRequest(request(10), http('req-2', 'key-1'), dependencies).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    assert.ok(lost instanceof IdempotencyKeyInUseError, String(lost));
+    assert.equal(lost.retryAfterSeconds, 1);
+    assert.equal(queue.sent.length, 0);
+  });
+
   it('queues only the missing parts when the first answer was a 503, and answers for the whole request', async () => {
     // Prepare
     const { queue, ledger, dependencies } = setup();

@@ -263,6 +263,23 @@ describe('deliverChunks with the request ledger', () => {
     );
   });
 
+  it('keeps a delivered chunk the ledger cannot record even on its last receive: parked, a redrive would send it again', async () => {
+    // Prepare: a chunk re-queued marked delivered, received for the 100th time, the ledger still down.
+    const sender = new ScriptedSender();
+    const { ledger, deadLetters, visibility, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+    const marked = { ...message(chunk(1), 100), delivered: { at: 4_000, skippedIds: [] } };
+
+    // Act
+    const keep = await deliverChunks([marked], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, ['m1']);
+    assert.equal(deadLetters.parked.length, 0);
+    assert.equal(visibility.delays.length, 1);
+    assert.equal(sender.calls.length, 0);
+  });
+
   it('parks a chunk on its last receive with the reason even when the ledger cannot record it', async () => {
     // Prepare
     const sender = new ScriptedSender(() => serviceError('InternalServerException'));

@@ -308,6 +308,45 @@ describe('intake over HTTP with an Idempotency-Key', () => {
     assert.equal(queue.sent.length, 1);
   });
 
+  it('answers 409 with Retry-After to the same key while the first request still holds it, and queues nothing', async () => {
+    // Prepare: the first request holds its key and never gets past queueing.
+    const { queue, handler } = setup();
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = () => new Promise<never>(() => undefined);
+    void handler(signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }), lambdaContext());
+    await new Promise((resolve) => setImmediate(resolve));
+    queue.enqueue = enqueue;
+
+    // Act
+    const response = (await handler(
+      signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess: told to come back once the first one's lock (35 s) has run out.
+    assert.equal(response.statusCode, 409);
+    assert.equal(response.headers?.['x-amzn-errortype'], 'ConflictException');
+    assert.equal(response.headers?.['retry-after'], '35');
+    assert.match(String(jsonBody(response).message), /still being accepted; retry in 35 s/);
+    assert.equal(queue.sent.length, 0);
+  });
+
+  it('answers 422 to the same key and accessors with another resend, and queues nothing', async () => {
+    // Prepare
+    const { queue, handler } = setup();
+    await handler(signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }), lambdaContext());
+
+    // Act
+    const response = (await handler(
+      signedInvite(invite(['a'], { resend: true }), { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess: a resend asks for something the first request did not; it is not its replay.
+    assert.equal(response.statusCode, 422);
+    assert.equal(queue.sent.length, 1);
+  });
+
   it('answers 400 to a key that is empty, too long or not printable ASCII, and queues nothing', async () => {
     // Prepare
     const { queue, handler } = setup();
@@ -408,6 +447,23 @@ describe('a dry run', () => {
     assert.equal(queue.sent.length, 0);
     assert.equal(ledger.requests.size, 0);
     assert.equal(ledger.keys.size, 0);
+  });
+
+  it('answers 403 for a space outside the allowed list, without saying who was invited there', async () => {
+    // Prepare
+    const { ledger, handler } = setup();
+    await ledger.remember('SPELSEWHERE', ['a'], Date.now() - 1_000, Date.now() + 86_400_000);
+
+    // Act
+    const response = (await handler(
+      httpInviteEvent({ spaceId: 'SPELSEWHERE', body: { ...invite(['a']), dryRun: true } }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    // Assess
+    assert.equal(response.statusCode, 403);
+    assert.equal(response.headers?.['x-amzn-errortype'], 'AccessDeniedException');
+    assert.equal(jsonBody(response).alreadyInvited, undefined);
   });
 
   it('validates like a real request, and refuses a dryRun that is not a boolean', async () => {

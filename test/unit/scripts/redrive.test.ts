@@ -98,6 +98,9 @@ function io(isTTY = false) {
     stderr: { write: (text: string) => stderr.push(text) },
     sleep: async (ms: number) => {
       sleeps.push(ms);
+      // Sleeps end at once here: a command that would follow a task forever fails instead of
+      // spinning the test.
+      if (sleeps.length > 1_000) throw new Error('Still polling after 1,000 sleeps');
     },
     out: () => stdout.join(''),
     err: () => stderr.join(''),
