@@ -59,19 +59,11 @@ export interface DeliveryDependencies {
 
 /** Seconds a message waits when the invocation runs out of time before its call. */
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
-/**
- * A hand-back spends a receive of each chunk in it: with one start every few seconds, handing
- * back whatever waits longer than a moment would have a large request's last chunks received a
- * hundred times before their turn, and parked. Waiting inside the invocation spends none.
- */
+/** Long: a hand-back spends a receive; at a slow quota short waits get a request's tail parked. */
 const DEFAULT_MAX_PACE_WAIT_MS = 30_000;
 /** Ledger writes for the chunks of one call in flight at once. */
 const LEDGER_WRITES_AT_ONCE = 16;
-/**
- * Time kept at the end of an invocation to put back, marked delivered, the delivered chunks the
- * ledger has not recorded yet: killed at its time limit, the invocation would leave them to come
- * back unmarked and be sent again.
- */
+/** Time kept to re-queue, marked, delivered chunks not yet recorded, lest they come back unmarked. */
 export const SETTLE_RESERVE_MS = 1_500;
 
 /** Who of these accessors a call left out as invited recently. */
@@ -107,10 +99,12 @@ export async function deliverChunks(
   let throttledFor: number | undefined;
   // What this invocation has delivered, by space, while its records are still being written.
   const invitedHere = new Map<string, Set<string>>();
-  // Delivered chunks whose records are being written (with whom each left out), and those put
-  // back marked delivered because the invocation could not wait for their records any longer.
+  // Delivered chunks whose records are being written (with whom each left out), and the re-queue,
+  // marked delivered, of each the ledger could not take or the invocation could not wait for.
   const unsettled = new Map<ReceivedChunk, string[]>();
-  const putBack = new Set<ReceivedChunk>();
+  const putBack = new Map<ReceivedChunk, Promise<void>>();
+  // What went wrong settling delivered chunks: the batch then comes back whole.
+  const settleFailures: unknown[] = [];
 
   /**
    * Hands chunks back to the queue for `seconds`. `skippedOf` names who of a chunk was left out
@@ -205,11 +199,21 @@ export async function deliverChunks(
     }
   }
 
+  /** Re-queues a delivered chunk marked delivered, once however often it is asked to. */
+  function putBackDelivered(item: ReceivedChunk, skippedIds: string[]): Promise<void> {
+    const requeued = putBack.get(item) ?? requeueDelivered(item, skippedIds);
+    putBack.set(item, requeued);
+    return requeued;
+  }
+
   /** Records a delivered chunk, or re-queues it marked delivered when the ledger cannot take it. */
   async function settleDelivered(item: ReceivedChunk, skippedIds: string[]) {
-    const recorded = !recorder || (await recorder.delivered(item, skippedIds));
-    if (!recorded && !putBack.has(item)) await requeueDelivered(item, skippedIds);
-    unsettled.delete(item);
+    try {
+      const recorded = !recorder || (await recorder.delivered(item, skippedIds));
+      if (!recorded) await putBackDelivered(item, skippedIds);
+    } finally {
+      unsettled.delete(item);
+    }
   }
 
   /**
@@ -268,7 +272,6 @@ export async function deliverChunks(
   );
   const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
   const settling: Promise<void>[] = [];
-  let settled: PromiseSettledResult<void>[] = [];
   try {
     for (let index = 0; index < calls.length; index++) {
       const planned = calls[index] as PlannedCall;
@@ -347,8 +350,8 @@ export async function deliverChunks(
             await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
             await settleAllDelivered(call.chunks, skippedOf);
           })();
-          // Heard at once, so a failure waits for the await below instead of ending the process.
-          settled.catch(() => {});
+          // Heard at once, so a failure waits for the end below instead of ending the process.
+          settled.catch((error: unknown) => settleFailures.push(error));
           settling.push(settled);
           break;
         }
@@ -386,14 +389,11 @@ export async function deliverChunks(
     // batch then comes back, and a delivered chunk found recorded is not sent again. What the
     // ledger has not recorded when time runs short goes back marked delivered instead.
     const deadline = dependencies.remainingMs() - SETTLE_RESERVE_MS;
-    settled = (await beforeDeadline(Promise.allSettled(settling), deadline)) ?? [];
-    const late = [...unsettled];
-    for (const [item] of late) putBack.add(item);
-    await runConcurrently(late, LEDGER_WRITES_AT_ONCE, ([item, skippedIds]) =>
-      requeueDelivered(item, skippedIds),
+    await beforeDeadline(Promise.allSettled(settling), deadline);
+    await runConcurrently([...unsettled], LEDGER_WRITES_AT_ONCE, ([item, skippedIds]) =>
+      putBackDelivered(item, skippedIds),
     );
   }
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (settleFailures.length > 0) throw settleFailures[0];
   return keep;
 }

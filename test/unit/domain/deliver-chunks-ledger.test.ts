@@ -220,6 +220,36 @@ describe('deliverChunks with the request ledger', () => {
     );
   });
 
+  it('waits for a re-queue under way when time runs short, instead of putting the chunk back twice', async () => {
+    // Prepare: the ledger is down, so the chunk is being re-queued when the deadline comes.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+    const sent = Promise.withResolvers<void>();
+    let requeues = 0;
+    dependencies.requeue = {
+      requeueDelivered: async () => {
+        requeues++;
+        await sent.promise;
+      },
+    };
+    const endsAt = Date.now() + SETTLE_RESERVE_MS + 100;
+    dependencies.remainingMs = () => endsAt - Date.now();
+    dependencies.callBudgetMs = 50;
+
+    // Act
+    const delivering = deliverChunks([message(chunk(1))], dependencies);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const requeuesAtDeadline = requeues;
+    sent.resolve();
+    const keep = await delivering;
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.equal(requeuesAtDeadline, 1);
+    assert.equal(requeues, 1);
+  });
+
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
     // Prepare
     const sender = new ScriptedSender();
