@@ -62,7 +62,9 @@ export class DynamoDbOutcomes {
             'SET part = :part, #outcome = :outcome, invited = :invited, skipped = :skipped, failed = :failed, ' +
             'errorType = :errorType, errorMessage = :errorMessage, updatedAt = :at, ' +
             'outcomeId = :outcomeId, pages = :pages, expiresAt = :expiresAt, #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#outcome) OR #outcome <> :delivered',
+          // A retry of this very write (its answer lost after it landed) may write it again.
+          ConditionExpression:
+            'attribute_not_exists(#outcome) OR #outcome <> :delivered OR outcomeId = :outcomeId',
           ExpressionAttributeNames: { '#outcome': 'outcome', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ':part': n(part),
@@ -89,7 +91,7 @@ export class DynamoDbOutcomes {
       return;
     }
     const old = str(previous, 'outcomeId');
-    if (old !== undefined)
+    if (old !== undefined && old !== outcomeId)
       await this.#deleteLists(requestId, part, old, str(previous, 'pages') ?? '');
   }
 

@@ -59,7 +59,11 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
           ConsistentRead: true,
         }),
       );
-      if (Item !== undefined) return readIdempotency(Item);
+      if (Item === undefined) continue;
+      const holder = readIdempotency(Item);
+      // This very claim, landed before its answer was lost and the SDK sent it again.
+      if (isSameAttempt(holder, record)) return undefined;
+      return holder;
     }
   }
 
@@ -70,7 +74,10 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
           TableName: this.#tableName,
           Key: key(LEDGER_KEYS.idempotency(hash)),
           UpdateExpression: 'SET #state = :inProgress, lockedUntil = :lockedUntil',
-          ConditionExpression: '#state = :state AND lockedUntil = :expectedLock',
+          // Or this very take-over, landed before its answer was lost and the SDK sent it again.
+          ConditionExpression:
+            '(#state = :state AND lockedUntil = :expectedLock) OR ' +
+            '(#state = :inProgress AND lockedUntil = :lockedUntil)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':inProgress': s('inProgress'),
@@ -132,7 +139,16 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return;
+      // Kept from an earlier attempt; unless it is this very one, landed before its answer was
+      // lost and the SDK sent it again, which still owes the day's list its item.
+      const { Item } = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#tableName,
+          Key: key(LEDGER_KEYS.request(record.requestId)),
+          ConsistentRead: true,
+        }),
+      );
+      if (num(Item, 'createdAt') !== record.createdAt) return;
     }
     // The day's list, for operators; the request itself is what the status reads.
     await this.#client.send(
@@ -176,4 +192,14 @@ function readIdempotency(item: Item): IdempotencyRecord {
     messageCount: num(item, 'messageCount') ?? 0,
     queuedParts: parts === '' ? [] : parts.split(',').map(Number),
   };
+}
+
+/** Whether `holder` is `record` as this attempt wrote it: the same request, locked to the same time. */
+function isSameAttempt(holder: IdempotencyRecord, record: IdempotencyRecord): boolean {
+  return (
+    holder.requestId === record.requestId &&
+    holder.fingerprint === record.fingerprint &&
+    holder.state === record.state &&
+    holder.lockedUntil === record.lockedUntil
+  );
 }

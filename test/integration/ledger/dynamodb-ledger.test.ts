@@ -680,6 +680,98 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     });
   });
 
+  describe('a write the SDK sends again after its answer was lost (it had landed)', () => {
+    /**
+     * The ledger on a client whose first `command` lands and then fails as a timed-out call does,
+     * inside the SDK's retries: the SDK sends the very same request again.
+     */
+    function losingFirstAnswer(command: string) {
+      const client = new DynamoDBClient({
+        endpoint: db.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+      });
+      let lost = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const output = await next(args);
+          if (context.commandName === command && lost++ === 0) {
+            throw Object.assign(new Error('the answer never came'), { name: 'TimeoutError' });
+          }
+          return output;
+        },
+        { step: 'deserialize', name: 'loseFirstAnswer' },
+      );
+      const options = { client, tableName: db.tableName };
+      return {
+        client,
+        ledger: new DynamoDbRequestLedger(options),
+        outcomes: new DynamoDbOutcomes(options),
+        sentAgain: () => lost > 1,
+      };
+    }
+
+    it("keeps a failed part's accessor list", async () => {
+      const requestId = newRequestId('retried-outcome');
+      await ledger.recordRequest(requestRecord(requestId));
+      const retrying = losingFirstAnswer('UpdateItemCommand');
+
+      await retrying.outcomes.recordOutcome(failed(requestId, 1, ['a', 'b'], DENIED), EXPIRES);
+      retrying.client.destroy();
+
+      assert.ok(retrying.sentAgain());
+      assert.deepEqual(await accessorIds(requestId, 'failed'), ['a', 'b']);
+    });
+
+    it("keeps a delivered part's skipped list", async () => {
+      const requestId = newRequestId('retried-delivered');
+      await ledger.recordRequest(requestRecord(requestId));
+      const retrying = losingFirstAnswer('UpdateItemCommand');
+
+      await retrying.outcomes.recordOutcome(delivered(requestId, 1, 1, ['s-1']), EXPIRES);
+      retrying.client.destroy();
+
+      assert.ok(retrying.sentAgain());
+      assert.deepEqual(await accessorIds(requestId, 'skipped'), ['s-1']);
+    });
+
+    it('claims the key, instead of finding it held by this very request', async () => {
+      const hash = newRequestId('retried-claim');
+      const retrying = losingFirstAnswer('PutItemCommand');
+
+      const held = await retrying.ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW);
+      retrying.client.destroy();
+
+      assert.ok(retrying.sentAgain());
+      assert.equal(held, undefined);
+    });
+
+    it('takes the key over, instead of finding it taken', async () => {
+      const hash = newRequestId('retried-take-over');
+      const expected = idempotencyRecord({ state: 'partial', lockedUntil: 0 });
+      await ledger.claim(hash, expected, NOW + DAY_MS, NOW);
+      const retrying = losingFirstAnswer('UpdateItemCommand');
+
+      const taken = await retrying.ledger.takeOver(hash, expected, NOW + 35_000);
+      retrying.client.destroy();
+
+      assert.ok(retrying.sentAgain());
+      assert.equal(taken, true);
+    });
+
+    it('lists the request under its day', async () => {
+      const requestId = newRequestId('retried-request');
+      const record = requestRecord(requestId);
+      const retrying = losingFirstAnswer('PutItemCommand');
+
+      await retrying.ledger.recordRequest(record);
+      retrying.client.destroy();
+
+      assert.ok(retrying.sentAgain());
+      assert.ok(await getItem(LEDGER_KEYS.day(record.createdAt, requestId)));
+    });
+  });
+
   describe('paging through accessors', () => {
     /** Failed lists of several parts, a multi-item one among them, with stale and skipped lists around them. */
     async function recordManyParts(requestId: string, sizes: readonly number[], width = 0) {
