@@ -12,6 +12,11 @@ const ACCOUNT_ID = /^\d{12}$/;
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 /** SendInvites' limits on a title and a body, in Unicode code points. */
 const INVITE_TEXT_LIMITS = { defaultInviteTitle: 200, defaultInviteBody: 600 };
+/**
+ * The most the onboarding title and body may take of the intake's environment, in UTF-8 bytes:
+ * Lambda allows 4 KB for all of a function's variables, and the rest take about 1 KB.
+ */
+const INVITE_TEXT_MAX_BYTES = 3_000;
 
 function integer(name, value, min, max) {
   const number = Number(value);
@@ -49,12 +54,19 @@ export async function deployChecks({ resolveVariable }) {
     throw new Error(`operatorRoleArn must be an IAM role ARN, got "${operatorRoleArn}"`);
   }
   await checkDefaultSpace(param);
+  let inviteTextBytes = 0;
   for (const [name, max] of Object.entries(INVITE_TEXT_LIMITS)) {
     const text = String((await param(name)) ?? '').trim();
     // Empty keeps the intake's own generic welcome.
     if (text !== '' && (!text.isWellFormed() || [...text].length > max)) {
       throw new Error(`${name} must be at most ${max} characters of well-formed text`);
     }
+    inviteTextBytes += Buffer.byteLength(text);
+  }
+  if (inviteTextBytes > INVITE_TEXT_MAX_BYTES) {
+    throw new Error(
+      `defaultInviteTitle and defaultInviteBody take ${inviteTextBytes} bytes as UTF-8; at most ${INVITE_TEXT_MAX_BYTES} fit in Lambda's 4 KB of environment variables`,
+    );
   }
   const logLevel = String((await param('logLevel')) ?? '');
   if (!LOG_LEVELS.includes(logLevel.trim().toUpperCase())) {

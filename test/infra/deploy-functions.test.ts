@@ -86,6 +86,18 @@ describe('the deploy checks', () => {
     );
   });
 
+  it("refuse an onboarding title and body too large together for Lambda's 4 KB of environment", async () => {
+    // Each within SendInvites' limits, but 800 + 2,400 bytes of UTF-8.
+    assert.equal(
+      await check({ defaultInviteTitle: '🎉'.repeat(200), defaultInviteBody: 'b'.repeat(600) }),
+      'checked',
+    );
+    await assert.rejects(
+      check({ defaultInviteTitle: '🎉'.repeat(200), defaultInviteBody: '🎉'.repeat(600) }),
+      /take 3200 bytes as UTF-8; at most 3000 fit in Lambda's 4 KB of environment variables/,
+    );
+  });
+
   it("take Powertools' log levels in any case and refuse others", async () => {
     assert.equal(await check({ logLevel: 'debug' }), 'checked');
     await assert.rejects(
