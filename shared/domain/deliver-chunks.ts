@@ -8,62 +8,34 @@ import type {
   ReceivedChunk,
   ReceivedMessage,
 } from './delivery.ts';
-import { type DeliveryRecorder, partKey } from './delivery-recorder.ts';
+import type { DeliveryDependencies } from './delivery-dependencies.ts';
+import { partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
-import {
-  type InviteOnceOptions,
-  recentlyInvited,
-  rememberInvited,
-  withoutSkipped,
-} from './invite-once.ts';
+import { recentlyInvited, rememberInvited, withoutSkipped } from './invite-once.ts';
 import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
 import { planCalls } from './plan-calls.ts';
-import type {
-  CallPacer,
-  DeadLetterQueue,
-  DeliveredRequeue,
-  DeliveryObserver,
-  InviteSender,
-  ParkReason,
-  VisibilityControl,
-} from './ports.ts';
+import type { ParkReason } from './ports.ts';
 
-export interface DeliveryDependencies {
-  sender: InviteSender;
-  visibility: VisibilityControl;
-  deadLetters: DeadLetterQueue;
-  /** Milliseconds left before the invocation times out. */
-  remainingMs: () => number;
-  /** No call starts with less time left than this: one call's timeout plus bookkeeping. */
-  callBudgetMs: number;
-  observer?: DeliveryObserver;
-  /** Paces calls across warm invocations and environments; calls go out back to back without one. */
-  pacer?: CallPacer;
-  /** Longest the worker waits for the pacer inside an invocation before handing work back. */
-  maxPaceWaitMs?: number;
-  /** Records each chunk's outcome in the request ledger; nothing is recorded without one. */
-  recorder?: DeliveryRecorder;
-  /** Where a delivered chunk the ledger could not record goes back, marked as delivered. */
-  requeue?: DeliveredRequeue;
-  /** Leaves out accessors invited to the space recently (`REINVITE_AFTER_DAYS`). */
-  inviteOnce?: InviteOnceOptions;
-  /** The queue's `maxReceiveCount`: a chunk handed back on its last receive is recorded failed and parked. */
-  maxReceiveCount?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
-}
+export type { DeliveryDependencies } from './delivery-dependencies.ts';
 
 /** Seconds a message waits when the invocation runs out of time before its call. */
 export const OUT_OF_TIME_DELAY_SECONDS = 1;
-/** Long: a hand-back spends a receive; at a slow quota short waits get a request's tail parked. */
+/**
+ * A hand-back spends a receive of each chunk in it: with one start every few seconds, handing
+ * back whatever waits longer than a moment would have a large request's last chunks received a
+ * hundred times before their turn, and parked. Waiting inside the invocation spends none.
+ */
 const DEFAULT_MAX_PACE_WAIT_MS = 30_000;
 /** Ledger writes for the chunks of one call in flight at once. */
 const LEDGER_WRITES_AT_ONCE = 16;
-/** Time kept to re-queue, marked, delivered chunks not yet recorded, lest they come back unmarked. */
+/**
+ * Time kept at the end of an invocation to put back, marked delivered, the delivered chunks the
+ * ledger has not recorded yet: killed at its time limit, the invocation would leave them to come
+ * back unmarked and be sent again.
+ */
 export const SETTLE_RESERVE_MS = 1_500;
 
 /** Who of these accessors a call left out as invited recently. */
