@@ -127,6 +127,15 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
   });
   after(() => db.stop());
 
+  /** A client of the same dynalite of its own, for a test to add a middleware to. */
+  function ownClient(): DynamoDBClient {
+    return new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+    });
+  }
+
   async function getItem(keys: { pk: string; sk: string }): Promise<Item | undefined> {
     const { Item } = await db.client.send(
       new GetItemCommand({ TableName: db.tableName, Key: key(keys), ConsistentRead: true }),
@@ -223,11 +232,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       let deleted = false;
       // The SDK's own middleware stack, on a client of the same endpoint: before the first
       // read, the holder's item goes, as TTL or a settle-and-delete would take it.
-      const racing = new DynamoDBClient({
-        endpoint: db.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-      });
+      const racing = ownClient();
       racing.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName === 'GetItemCommand' && !deleted) {
@@ -636,11 +641,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it('reads which parts are delivered consistently, so a copy received just after a delivery sees it', async () => {
       // dynalite is always consistent: what DynamoDB is asked for is what can be checked here.
       const asked: unknown[] = [];
-      const watched = new DynamoDBClient({
-        endpoint: db.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-      });
+      const watched = ownClient();
       watched.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName === 'BatchGetItemCommand') {
@@ -686,11 +687,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
      * inside the SDK's retries: the SDK sends the very same request again.
      */
     function losingFirstAnswer(command: string) {
-      const client = new DynamoDBClient({
-        endpoint: db.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-      });
+      const client = ownClient();
       let lost = 0;
       client.middlewareStack.add(
         (next, context) => async (args) => {
