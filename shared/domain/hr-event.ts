@@ -3,6 +3,7 @@ import { InviteValidationError } from './errors.ts';
 import { FieldProblems } from './field-problems.ts';
 import {
   accessorIdProblem,
+  checkFieldSpelling,
   checkSpaceId,
   type InviteRequest,
   parseInviteRequest,
@@ -73,6 +74,7 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
     case HR_DETAIL_TYPES.employeeOnboarded: {
       const detail = detailObject(event);
       const problems = new FieldProblems();
+      checkFieldSpelling(detail, ['accessorId', 'spaceId'], problems);
       const idProblem = accessorIdProblem(detail.accessorId);
       if (idProblem !== undefined) problems.add('accessorId', idProblem);
       const requested = detail.spaceId ?? rules.defaultSpaceId;
@@ -80,7 +82,7 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
         requested === undefined
           ? problems.add('spaceId', 'spaceId is required when no DEFAULT_SPACE_ID is configured')
           : checkSpaceId(requested, problems);
-      if (idProblem !== undefined || spaceId === undefined) throw problems.toError();
+      if (!problems.empty || spaceId === undefined) throw problems.toError();
       return {
         spaceId,
         accessorIds: [detail.accessorId as string],

@@ -25,6 +25,34 @@ export interface PayloadFacts {
   plainText?: boolean;
 }
 
+/** The fields an invite request's body or event detail may name. */
+const REQUEST_FIELDS = ['accessorIds', 'title', 'body', 'resend', 'dryRun', 'spaceId'];
+
+/** A field name without case, `_`, `-` or spaces: `dry_run` and `DryRun` both read `dryrun`. */
+function spelling(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]/g, '');
+}
+
+/**
+ * Refuses a field spelt like one of `fields` without being it (`dryrun`, `Resend`,
+ * `accessor_ids`). Other fields are ignored, and ignoring these would do the wrong thing
+ * quietly: invite people for real when a dry run was asked for, skip those a resend was meant
+ * to reach, or invite to the default space instead of the one named.
+ */
+export function checkFieldSpelling(
+  payload: Record<string, unknown>,
+  fields: readonly string[],
+  problems: FieldProblems,
+): void {
+  const bySpelling = new Map(fields.map((field) => [spelling(field), field]));
+  for (const name of Object.keys(payload)) {
+    const meant = bySpelling.get(spelling(name));
+    if (meant !== undefined && meant !== name) {
+      problems.add(name, `${name} is not a field; did you mean ${meant}?`);
+    }
+  }
+}
+
 /** Checks an optional boolean field: absent is false. */
 export function checkFlag(name: string, value: unknown, problems: FieldProblems): boolean {
   if (value === undefined || value === null || value === false) return false;
@@ -170,6 +198,7 @@ export function parseInviteRequest(
     );
   }
   const problems = new FieldProblems();
+  checkFieldSpelling(payload, REQUEST_FIELDS, problems);
   const space = checkSpaceId(spaceId, problems);
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);

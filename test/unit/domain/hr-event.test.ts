@@ -73,6 +73,30 @@ describe('parseHrEvent', () => {
     );
   });
 
+  it('refuses an onboarding event whose space or accessor field is misspelt, rather than use the default space', () => {
+    for (const [detail, name] of [
+      [{ accessorId: 'a', SpaceId: 'SPOTHER' }, 'SpaceId'],
+      [{ accessorId: 'a', accessor_id: 'b' }, 'accessor_id'],
+    ] as const) {
+      assert.throws(
+        () => parseHrEvent(event('Employee Onboarded', detail), rules),
+        (error: InviteValidationError) =>
+          error.fieldList.length === 1 &&
+          error.fieldList[0]?.name === name &&
+          /is not a field; did you mean/.test(error.fieldList[0].message),
+      );
+    }
+  });
+
+  it('refuses an Invite Requested whose dry-run flag is misspelt, as it refuses the flag', () => {
+    const detail = { spaceId: 'SPX', accessorIds: ['a'], title: 'T', body: 'B', dryrun: true };
+
+    assert.throws(
+      () => parseHrEvent(event('Invite Requested', detail), rules),
+      (error: InviteValidationError) => error.fieldList[0]?.name === 'dryrun',
+    );
+  });
+
   it('treats Invite Requested as the HTTP request', () => {
     const detail = { spaceId: 'SPX', accessorIds: ['a', 'a', 'b'], title: 'T', body: 'B' };
 

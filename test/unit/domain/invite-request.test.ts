@@ -50,6 +50,26 @@ describe('parseInviteRequest', () => {
     }
   });
 
+  it('refuses a field spelt like a request field without being it, and ignores other fields', () => {
+    for (const [name, meant] of [
+      ['dryrun', 'dryRun'],
+      ['dry_run', 'dryRun'],
+      ['Resend', 'resend'],
+      ['accessor-ids', 'accessorIds'],
+      ['TITLE', 'title'],
+      ['space id', 'spaceId'],
+    ]) {
+      const error = problemsOf(() =>
+        parseInviteRequest(SPACE, { ...valid, [name as string]: true }),
+      );
+      assert.deepEqual(error.fieldList, [
+        { name, message: `${name} is not a field; did you mean ${meant}?` },
+      ]);
+    }
+    const request = parseInviteRequest(SPACE, { ...valid, comment: 'for the Q3 cohort' });
+    assert.deepEqual(request.accessorIds, ['user-1']);
+  });
+
   it('tells whether every accessor ID is plain ASCII, and takes it from a plain JSON text unchecked', () => {
     const plain = parseInviteRequest(SPACE, { ...valid, accessorIds: ['a@example.com'] });
     const accented = parseInviteRequest(SPACE, { ...valid, accessorIds: ['zoë@example.com'] });

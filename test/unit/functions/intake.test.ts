@@ -487,6 +487,25 @@ describe('a dry run', () => {
     assert.equal(queue.sent.length, 0);
   });
 
+  it('answers 400 to a misspelt dryRun instead of inviting for real, and queues nothing', async () => {
+    // Prepare
+    const { queue, ledger, handler } = setup();
+
+    // Act
+    const response = await handler(
+      signedInvite({ ...invite(['a']), dryrun: true }),
+      lambdaContext(),
+    );
+
+    // Assess
+    assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 400);
+    assert.deepEqual(jsonBody(response).fieldList, [
+      { name: 'dryrun', message: 'dryrun is not a field; did you mean dryRun?' },
+    ]);
+    assert.equal(queue.sent.length, 0);
+    assert.equal(ledger.requests.size, 0);
+  });
+
   it('answers 503 rather than a wrong count when the history cannot be read', async () => {
     // Prepare
     const { ledger, handler } = setup();
