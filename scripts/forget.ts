@@ -6,7 +6,7 @@ import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite
 import type { Environment } from '../shared/config/environment.ts';
 import { SPACE_ID_PATTERN } from '../shared/domain/constants.ts';
 import { parseOptions, stringOption } from './lib/cli-args.ts';
-import { UsageError } from './lib/errors.ts';
+import { describeFailure, failureHint, isMissingCredentials, UsageError } from './lib/errors.ts';
 import { type LedgerTarget, openLedgerTable } from './lib/ledger-table.ts';
 import { formatCount, type ScriptOutput, StatusDisplay } from './lib/progress.ts';
 
@@ -32,8 +32,10 @@ AWS_ENDPOINT_URL_DYNAMODB). Requests still in flight for the space record again 
 invite. Needs dynamodb:Query and dynamodb:BatchWriteItem on the table (and
 cloudformation:DescribeStacks with --stack).
 
+Each DynamoDB call gets 20 s and three tries before the command gives up.
+
 Exit codes: 0 counted or forgotten, 1 the table could not be read or written, 2 invalid
-arguments or no region.
+arguments, no region or no credentials.
 `;
 
 const OPTIONS = {
@@ -127,10 +129,9 @@ export async function main(
       io.stderr.write(`forget: ${error.message}\nRun with --help for usage.\n`);
       return error.exitCode;
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    const hint = table?.local ? ' (is npm start running?)' : '';
-    io.stderr.write(`forget failed: ${reason}${hint}\n`);
-    return 1;
+    const hint = failureHint(error, table?.local ?? parsed.target.kind === 'local');
+    io.stderr.write(`forget failed: ${describeFailure(error)}${hint}\n`);
+    return isMissingCredentials(error) ? 2 : 1;
   } finally {
     table?.client.destroy();
   }

@@ -8,7 +8,7 @@ import { readLocalStackConfig } from '../infra/local/local-config.ts';
 import { configuredEndpoint, isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
-import { isConnectionRefused, UsageError } from './lib/errors.ts';
+import { describeFailure, failureHint, isMissingCredentials, UsageError } from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 import {
   REDRIVE_DEFAULTS,
@@ -55,8 +55,11 @@ Needs sqs:GetQueueUrl, sqs:GetQueueAttributes, sqs:StartMessageMoveTask,
 sqs:ListMessageMoveTasks, sqs:CancelMessageMoveTask, sqs:ReceiveMessage and
 sqs:DeleteMessage on the dead-letter queue, and sqs:SendMessage on the invites queue.
 
+Each AWS call gets 20 s and three tries before the command gives up.
+
 Exit codes: 0 moved (or nothing to move, or cancelled as asked), 1 the task failed, was
-cancelled, or another was running, 2 invalid arguments or no region.
+cancelled, or another was running, or the endpoint failed, 2 invalid arguments, no region or
+no credentials.
 `;
 
 const OPTIONS = {
@@ -101,8 +104,20 @@ export function parseRedriveArgs(
       throw new UsageError(`--${name} must be an http(s) queue URL, got "${url}"`);
     }
   }
+  if (dlqUrl !== undefined && dlqUrl === queueUrl) {
+    throw new UsageError('--dlq-url and --queue-url name the same queue: nothing would move');
+  }
   const region = stringOption(values, 'region');
   return region === undefined ? { help: false, options } : { help: false, options, region };
+}
+
+/** The local stack's SQS port. Throws `UsageError` for a malformed `LOCAL_SQS_PORT`. */
+function localSqsPort(env: Environment): number {
+  try {
+    return readLocalStackConfig(env).sqsPort;
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
 }
 
 /** Runs the command and resolves to its exit code; errors are written to `stderr`. */
@@ -124,19 +139,14 @@ export async function main(
   }
   let client: SQSClient | undefined;
   let env = io.env ?? {};
+  // The local stack's queues live in its fauxqs: `--stage local` goes there, unless an endpoint
+  // or `--region` says the stage is a deployed one of that name.
+  const local =
+    parsed.options.stage === LOCAL_STAGE &&
+    parsed.region === undefined &&
+    configuredEndpoint(env, 'SQS') === undefined;
   try {
-    // The local stack's queues live in its fauxqs: `--stage local` goes there, unless an endpoint
-    // or `--region` says the stage is a deployed one of that name.
-    const local =
-      parsed.options.stage === LOCAL_STAGE &&
-      parsed.region === undefined &&
-      configuredEndpoint(env, 'SQS') === undefined;
-    if (local) {
-      env = {
-        ...env,
-        AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${readLocalStackConfig(env).sqsPort}`,
-      };
-    }
+    if (local) env = { ...env, AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${localSqsPort(env)}` };
     let adapters = dependencies;
     if (adapters === undefined) {
       client = await createScriptSqsClient({
@@ -153,13 +163,8 @@ export async function main(
       io.stderr.write(`redrive: ${error.message}\nRun with --help for usage.\n`);
       return error.exitCode;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    const hint =
-      parsed.options.stage === LOCAL_STAGE && isConnectionRefused(error)
-        ? ' (is npm start running?)'
-        : '';
-    io.stderr.write(`redrive failed: ${message}${hint}\n`);
-    return 1;
+    io.stderr.write(`redrive failed: ${describeFailure(error)}${failureHint(error, local)}\n`);
+    return isMissingCredentials(error) ? 2 : 1;
   } finally {
     client?.destroy();
   }

@@ -1,11 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { clientConfig } from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { configuredRegion } from '../../shared/config/aws-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
-import { requireRegion } from '../lib/script-sqs-client.ts';
+import { requireRegion, SCRIPT_CLIENT_TIMEOUTS } from '../lib/script-sqs-client.ts';
 import { createSigV4Signer, resolveSigningRegion } from '../lib/sign-request.ts';
 import { readStackOutputs } from '../lib/stack-outputs.ts';
 import { cloudWatchRateSource } from './cloudwatch-rate-source.ts';
@@ -36,14 +37,15 @@ export async function createStackBackend(
     const outputs = await readStackOutputs(cloudFormation, target.stackName, REQUIRED_OUTPUTS);
     const credentials = defaultProvider();
     const apiRegion = resolveSigningRegion(undefined, new URL(outputs.HttpApiUrl), env) ?? region;
-    const cloudWatch = new CloudWatchClient({ region, credentials });
+    const timeouts = SCRIPT_CLIENT_TIMEOUTS;
+    const cloudWatch = new CloudWatchClient(clientConfig({ region, credentials, timeouts }));
     return createConsoleBackend({
       label: `stack ${target.stackName} in ${region}`,
       local: false,
       apiUrl: outputs.HttpApiUrl,
       sign: createSigV4Signer({ region: apiRegion, credentials }),
-      sqs: createSqsClient({ region, credentials }),
-      dynamodb: createDynamoDbClient({ region, credentials }),
+      sqs: createSqsClient({ region, credentials, timeouts }),
+      dynamodb: createDynamoDbClient({ region, credentials, timeouts }),
       tableName: outputs.LedgerTableName,
       queueUrls: async () => ({
         deadLetter: outputs.DeadLetterQueueUrl,

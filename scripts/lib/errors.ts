@@ -54,3 +54,50 @@ export function isConnectionRefused(error: unknown): boolean {
   }
   return false;
 }
+
+/** Whether the SDK could find no credentials (no profile, an expired SSO login, …). */
+export function isMissingCredentials(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === 'CredentialsProviderError' ||
+      error.message.startsWith('Could not load credentials'))
+  );
+}
+
+/**
+ * One line saying why a call to an AWS endpoint failed, in words an operator can act on: the
+ * SDK's own message when it has one, else what the endpoint did (no answer in time, an answer
+ * that is not an AWS one, a status without a message).
+ */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (error.name === 'TimeoutError' || (error as { code?: unknown }).code === 'ETIMEDOUT') {
+    return 'the endpoint gave no answer in time';
+  }
+  if (error.name === 'SyntaxError' && status !== undefined) {
+    return `the endpoint answered HTTP ${status} with something that is not an AWS answer: is it the right endpoint?`;
+  }
+  if ((error.name === 'Unknown' || error.message === 'UnknownError') && status !== undefined) {
+    const denied = status === 403 ? ': access denied, check the credentials and permissions' : '';
+    return `the endpoint answered HTTP ${status} without saying why${denied}`;
+  }
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  const firstLine = error.message.split('\n', 1)[0] || error.name;
+  // fetch says only "fetch failed"; what failed is in its cause.
+  return error.message === 'fetch failed' && cause ? cause : firstLine;
+}
+
+/**
+ * What to try after `error`, for a command against the local stack (`local`) or AWS; empty
+ * when there is nothing better to say than the error.
+ */
+export function failureHint(error: unknown, local: boolean): string {
+  if (local && isConnectionRefused(error)) return ' (is npm start running?)';
+  if (isMissingCredentials(error)) {
+    return local
+      ? ' (the local stack needs none: unset AWS_PROFILE, or export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test)'
+      : ' (sign in, e.g. aws sso login, or set AWS_PROFILE or AWS_ACCESS_KEY_ID)';
+  }
+  return '';
+}

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { AwsClientOptions } from '../../shared/adapters/aws-client-options.ts';
+import type { AwsClientOptions, ClientTimeouts } from '../../shared/adapters/aws-client-options.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { configuredEndpoint, configuredRegion, isHttpUrl } from '../../shared/config/aws-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
@@ -8,6 +8,13 @@ import { hasEnvironmentCredentials, isLoopback, resolveSigningRegion } from './s
 
 /** What an endpoint on this machine (the local stack, fauxqs) is signed with: it checks nothing. */
 export const LOOPBACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/**
+ * How long an operator command waits for one AWS call, and how often it tries: long enough for a
+ * slow page of a large table, short enough that an endpoint which never answers is reported
+ * within about a minute instead of leaving the command silent.
+ */
+export const SCRIPT_CLIENT_TIMEOUTS: ClientTimeouts = { requestTimeoutMs: 20_000, maxAttempts: 3 };
 
 /** The SDK's message when neither the configuration nor the profile names a region. */
 const SDK_REGION_MISSING = 'Region is missing';
@@ -43,16 +50,16 @@ function sqsEndpoint(env: Environment, queueUrl: string | undefined): string | u
 }
 
 /**
- * Region, endpoint and credentials for an operator command's client of a service at `endpoint`:
- * the region is `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1` for a loopback
- * endpoint, else left to the SDK's chain (the profile's); a loopback endpoint gets dummy
- * credentials when the environment names none.
+ * Region, endpoint, credentials and timeouts for an operator command's client of a service at
+ * `endpoint`: the region is `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1` for a
+ * loopback endpoint, else left to the SDK's chain (the profile's); a loopback endpoint gets
+ * dummy credentials when the environment names none; calls get `SCRIPT_CLIENT_TIMEOUTS`.
  */
 export function scriptClientOptions(
   env: Environment,
   endpoint: string | undefined,
   askedRegion: string | undefined,
-): AwsClientOptions & { endpoint?: string } {
+): AwsClientOptions & { endpoint?: string; timeouts: ClientTimeouts } {
   const target = endpoint === undefined ? undefined : new URL(endpoint);
   const region =
     target === undefined
@@ -63,6 +70,7 @@ export function scriptClientOptions(
     ...(region !== undefined ? { region } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(local ? { credentials: { ...LOOPBACK_CREDENTIALS } } : {}),
+    timeouts: SCRIPT_CLIENT_TIMEOUTS,
   };
 }
 

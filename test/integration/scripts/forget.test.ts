@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +110,25 @@ describe('npm run forget', () => {
 
     assert.equal(failed.exitCode, 1);
     assert.match(failed.stderr, /^forget failed: .*\(is npm start running\?\)\n$/);
+  });
+
+  it('says what the endpoint did, without asking about npm start, when the local table answers something else', async () => {
+    // Something on the local port that is not DynamoDB: it answers every call with a web page.
+    const page = createHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>not DynamoDB</body></html>');
+    }).listen(0, '127.0.0.1');
+    await once(page, 'listening');
+    const { port } = page.address() as { port: number };
+
+    const failed = await run(['--space', SPACE], { LOCAL_DYNAMODB_PORT: String(port) });
+    page.close();
+
+    assert.equal(failed.exitCode, 1);
+    assert.equal(
+      failed.stderr,
+      'forget failed: the endpoint answered HTTP 200 with something that is not an AWS answer: is it the right endpoint?\n',
+    );
   });
 
   it('exits 2 on invalid arguments before touching any table', async () => {

@@ -211,9 +211,13 @@ describe('npm run redrive against fauxqs', () => {
       env: { LOCAL_SQS_PORT: new URL(server.address).port },
     });
 
-    // No credentials here: the command went to AWS, not to the fauxqs on LOCAL_SQS_PORT.
-    assert.equal(exitCode, 1);
-    assert.match(stderr.text(), /^redrive failed: Could not load credentials/);
+    // No credentials here: the command went to AWS, not to the fauxqs on LOCAL_SQS_PORT; a
+    // missing credential is the operator's to fix, like a missing region.
+    assert.equal(exitCode, 2);
+    assert.match(
+      stderr.text(),
+      /^redrive failed: Could not load credentials.*\(sign in, e\.g\. aws sso login/,
+    );
   });
 
   it('asks whether npm start is running when the local stack does not answer', async () => {
@@ -228,6 +232,42 @@ describe('npm run redrive against fauxqs', () => {
 
     assert.equal(exitCode, 1);
     assert.match(stderr.text(), /^redrive failed: .*ECONNREFUSED.* \(is npm start running\?\)\n$/);
+  });
+
+  it('exits 2 for a LOCAL_SQS_PORT that is not a port, before any call', async () => {
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', 'local'], {
+      stdout: recorder(),
+      stderr,
+      env: { LOCAL_SQS_PORT: 'abc' },
+    });
+
+    assert.equal(exitCode, 2);
+    assert.match(stderr.text(), /^redrive: LOCAL_SQS_PORT must be a number .*\nRun with --help/);
+  });
+
+  it('exits 2 for a profile without credentials on the local stack, and says none are needed there', async (t) => {
+    const config = join(home, 'credentials-less-config');
+    writeFileSync(config, '[profile expired]\nregion = us-east-1\n');
+    const env = {
+      AWS_PROFILE: 'expired',
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+    };
+    Object.assign(process.env, env);
+    t.after(withoutAwsSettings);
+    const stderr = recorder();
+
+    const exitCode = await main(['--stage', 'local'], {
+      stdout: recorder(),
+      stderr,
+      env: { ...env, LOCAL_SQS_PORT: new URL(server.address).port },
+    });
+
+    assert.equal(exitCode, 2);
+    assert.match(stderr.text(), /\(the local stack needs none: unset AWS_PROFILE/);
+    assert.doesNotMatch(stderr.text(), /npm start running/);
   });
 
   it('exits 2 asking for --region when the queues are on AWS and no region is set', async () => {

@@ -26,4 +26,14 @@ describe('failureReply', () => {
     assert.equal(deployed.status, 502);
     assert.doesNotMatch(deployed.body ?? '', /npm start/);
   });
+
+  it('names what failed, not the error class: the cause of a failed fetch', () => {
+    const reply = failureReply(refused, backend(true));
+
+    assert.match(
+      reply.body ?? '',
+      /local stack at http:\/\/127\.0\.0\.1:3000: connect ECONNREFUSED 127\.0\.0\.1:3000\./,
+    );
+    assert.doesNotMatch(reply.body ?? '', /TypeError|fetch failed/);
+  });
 });

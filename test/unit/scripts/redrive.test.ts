@@ -404,6 +404,10 @@ describe('redrive command line', () => {
       () => parseRedriveArgs(['--dlq-url', url(DLQ_NAME), '--queue-url', 'invites']),
       /--queue-url must be an http\(s\) queue URL, got "invites"/,
     );
+    assert.throws(
+      () => parseRedriveArgs(['--dlq-url', url(DLQ_NAME), '--queue-url', url(DLQ_NAME)]),
+      /--dlq-url and --queue-url name the same queue/,
+    );
   });
 
   it('maps outcomes to exit codes', async () => {
