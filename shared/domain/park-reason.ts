@@ -11,8 +11,10 @@ export function parkReasonFor(error: PipelineError): ParkReason {
 
 function describe(error: PipelineError): string {
   if (error instanceof InviteValidationError && error.fieldList.length > 0) {
+    // Each field names itself, so the message's own list of names would only say them twice.
     const fields = error.fieldList.map((field) => `${field.name}: ${field.message}`);
-    return `${error.message}: ${fields.join('; ')}`;
+    const unlisted = / \(and \d+ more\)$/.exec(error.message)?.[0] ?? '';
+    return `Invalid input: ${fields.join('; ')}${unlisted}`;
   }
   if (error instanceof EnqueueError)
     return `${error.message}: ${String(error.cause ?? 'unknown error')}`;

@@ -601,9 +601,9 @@ describe('intake of HR events', () => {
     assert.equal(deadLetters.parked.length, 1);
     assert.equal(JSON.parse(deadLetters.parked[0]?.body ?? '').id, event.id);
     assert.equal(deadLetters.parked[0]?.reason.errorType, 'ValidationException');
-    assert.match(
-      deadLetters.parked[0]?.reason.errorMessage ?? '',
-      /body is required.*accessorIds\[0\]/,
+    assert.equal(
+      deadLetters.parked[0]?.reason.errorMessage,
+      'Invalid input: body: body is required; accessorIds[0]: accessor ID must not be empty',
     );
   });
 
