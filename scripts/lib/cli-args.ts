@@ -13,10 +13,14 @@ export function parseOptions(
 
 /**
  * npm takes the options before a `--` as its own and passes only their values on: a value with
- * no option in front of it is most often that.
+ * no option in front of it is most often that, when no option reached the command at all.
  */
 const NPM_DASHES_HINT =
   ". With npm run, put the command's options after a --: npm run <command> -- --option value";
+
+function npmDashesHint(argv: readonly string[]): string {
+  return argv.some((arg) => arg.startsWith('-')) ? '' : NPM_DASHES_HINT;
+}
 
 /**
  * Options and up to `maxPositionals` positional arguments, in strict mode. Throws `UsageError`
@@ -39,13 +43,13 @@ export function parseCommandLine(
     parsed = { values: values as ParsedValues, positionals };
   } catch (error) {
     const positional = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL';
-    throw new UsageError(`${(error as Error).message}${positional ? NPM_DASHES_HINT : ''}`, {
+    throw new UsageError(`${(error as Error).message}${positional ? npmDashesHint(argv) : ''}`, {
       cause: error,
     });
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(
-      `Unexpected argument "${parsed.positionals[maxPositionals]}"${NPM_DASHES_HINT}`,
+      `Unexpected argument "${parsed.positionals[maxPositionals]}"${npmDashesHint(argv)}`,
     );
   }
   return parsed;

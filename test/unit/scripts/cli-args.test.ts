@@ -27,6 +27,11 @@ describe('parseCommandLine', () => {
       /Unexpected argument "req-2"\. With npm run, put the command's options after a --/,
     );
     const parsed = parseCommandLine(['--url', 'http://x', 'req-1'], options, 1);
+    assert.throws(
+      () => parseCommandLine(['--url', 'http://x', 'req-1', 'req-2'], options, 1),
+      (error: Error) => error.message === 'Unexpected argument "req-2"',
+      'options reached the command, so npm ate none of them',
+    );
     assert.deepEqual({ ...parsed.values }, { url: 'http://x' });
     assert.deepEqual(parsed.positionals, ['req-1']);
   });
