@@ -20,12 +20,15 @@ export class AccessorFileError extends UsageError {
   }
 }
 
-/** A queue named by `--stage`/`--service` does not exist in the region. */
+/** A queue named by `--stage`/`--service`, or given by URL, does not exist where it was sought. */
 export class QueueNotFoundError extends Error {
   readonly queueName: string;
 
   constructor(queueName: string, options?: ErrorOptions) {
-    super(`Queue ${queueName} does not exist (check --stage, --service and --region)`, options);
+    const check = queueName.includes('://')
+      ? 'check the URL, and the SQS endpoint or region it was sent to'
+      : 'check --stage, --service and --region';
+    super(`Queue ${queueName} does not exist (${check})`, options);
     this.name = 'QueueNotFoundError';
     this.queueName = queueName;
   }

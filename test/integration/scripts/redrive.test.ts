@@ -234,6 +234,23 @@ describe('npm run redrive against fauxqs', () => {
     assert.match(stderr.text(), /^redrive failed: .*ECONNREFUSED.* \(is npm start running\?\)\n$/);
   });
 
+  it('names a missing queue given by URL, and asks to check the URL rather than --stage', async () => {
+    const stderr = recorder();
+    const missing = `${server.address}/000000000000/no-such-dlq`;
+
+    const exitCode = await main(['--dlq-url', missing, '--queue-url', `${missing}-2`], {
+      stdout: recorder(),
+      stderr,
+      env: { AWS_ENDPOINT_URL_SQS: server.address },
+    });
+
+    assert.equal(exitCode, 1);
+    assert.equal(
+      stderr.text(),
+      `redrive failed: Queue ${missing} does not exist (check the URL, and the SQS endpoint or region it was sent to)\n`,
+    );
+  });
+
   it('exits 2 for a LOCAL_SQS_PORT that is not a port, before any call', async () => {
     const stderr = recorder();
 
