@@ -3,6 +3,7 @@
  * Run with `--help` for the options.
  */
 import type { Environment } from '../shared/config/environment.ts';
+import { isRequestId, REQUEST_ID_RULE } from '../shared/domain/request-id.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../shared/domain/request-status.ts';
 import { sleep } from '../shared/lib/sleep.ts';
 import { definedOptions, parseCommandLine, stringOption } from './lib/cli-args.ts';
@@ -18,6 +19,8 @@ Prints what became of one request (GET {url}/requests/{requestId}): its status, 
 accessors invited, skipped, pending and failed, and the failures grouped by reason.
 
 Options:
+  --url <url>                   Base URL of the API: the HTTP API endpoint, or the local
+                                stack's (http://127.0.0.1:3000)
   --accessors <failed|skipped>  Print that list of accessors instead, as CSV
                                 (accessorId,errorType,errorMessage), every page of it
   --json                        Print the status as the API answers it
@@ -26,9 +29,11 @@ Options:
                                 the environment holds no AWS credentials)
   -h, --help                    Show this help
 
-Exit codes: 0 the request was found, 1 it was not (or the API could not be reached),
-2 invalid arguments.
+Exit codes: 0 the request was found, 1 it was not (or the API could not be reached, or --url
+is not the API's), 2 invalid arguments (nothing was sent).
 `;
+
+const URL_EXPECTED = "expected http://127.0.0.1:3000 locally, or the API's https URL";
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -67,6 +72,23 @@ export function formatStatus(status: RequestStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The API's base URL; throws `UsageError` unless it is http or https, without a query. */
+function parseBaseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url is not a URL: ${url}; ${URL_EXPECTED}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new UsageError(`--url must be an http or https URL: ${url}; ${URL_EXPECTED}`);
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new UsageError(`--url must be the API's base URL, without a query or fragment: ${url}`);
+  }
+  return parsed;
+}
+
 /** Runs the command and resolves to its exit code. */
 export async function main(argv: readonly string[], io: StatusIo): Promise<number> {
   try {
@@ -83,12 +105,10 @@ export async function main(argv: readonly string[], io: StatusIo): Promise<numbe
     if (kind !== undefined && kind !== 'failed' && kind !== 'skipped') {
       throw new UsageError('--accessors must be failed or skipped');
     }
-    let baseUrl: URL;
-    try {
-      baseUrl = new URL(url);
-    } catch {
-      throw new UsageError(`--url is not a URL: ${url}`);
+    if (!isRequestId(requestId)) {
+      throw new UsageError(`Invalid request ID ${JSON.stringify(requestId)}: ${REQUEST_ID_RULE}`);
     }
+    const baseUrl = parseBaseUrl(url);
     const signing = definedOptions({
       region: stringOption(values, 'region'),
       sign: typeof values.sign === 'boolean' ? values.sign : undefined,

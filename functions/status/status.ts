@@ -13,6 +13,7 @@ import {
   RequestNotFoundError,
 } from '../../shared/domain/errors.ts';
 import type { LedgerReader } from '../../shared/domain/ports.ts';
+import { isRequestId, REQUEST_ID_RULE } from '../../shared/domain/request-id.ts';
 import {
   ACCESSOR_RESULT_KINDS,
   type AccessorResultKind,
@@ -32,9 +33,6 @@ export const POLL_AFTER_SECONDS = 5;
 
 export const ACCESSOR_PAGE_LIMITS = { default: 100, max: 1000 } as const;
 
-// API Gateway request IDs are base64-like; EventBridge event IDs are UUIDs.
-const REQUEST_ID = /^[A-Za-z0-9._:=+-]{1,128}$/;
-
 /** Throws `InviteValidationError` naming the one query or path parameter that is wrong. */
 function invalid(name: string, message: string): never {
   throw new InviteValidationError(
@@ -46,9 +44,7 @@ function invalid(name: string, message: string): never {
 
 function requestIdOf(event: APIGatewayProxyEventV2): string {
   const requestId = event.pathParameters?.requestId ?? '';
-  if (!REQUEST_ID.test(requestId)) {
-    invalid('requestId', 'must be 1 to 128 letters, digits or . _ : = + -');
-  }
+  if (!isRequestId(requestId)) invalid('requestId', REQUEST_ID_RULE);
   return requestId;
 }
 

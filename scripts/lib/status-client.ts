@@ -1,8 +1,8 @@
-import { parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
+import { isJsonObject, parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
 import type { AccessorResult, AccessorResultKind } from '../../shared/domain/request-record.ts';
 import type { RequestStatus } from '../../shared/domain/request-status.ts';
 import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
-import { type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
+import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
 
 /** A request's status, or why it could not be read. */
 export type StatusAnswer =
@@ -15,33 +15,33 @@ export type AccessorsAnswer =
   | { kind: 'page'; items: AccessorResult[]; nextToken?: string }
   | { kind: 'error'; message: string; retryable: boolean };
 
-/** Reads `GET /requests/{requestId}`; never rejects. */
+/**
+ * Reads `GET /requests/{requestId}`; never rejects. `notFound` only when the pipeline itself
+ * says it knows no such request; a 404 from anything else, or a 200 that is not a request
+ * status, is a non-retryable `error` that says to check the URL.
+ */
 export async function getRequestStatus(
   endpoint: ApiEndpoint,
   requestId: string,
 ): Promise<StatusAnswer> {
-  const answer = await callApi(endpoint, {
-    method: 'GET',
-    url: apiUrl(endpoint.baseUrl, `/requests/${encodeURIComponent(requestId)}`),
-  });
+  const url = apiUrl(endpoint.baseUrl, `/requests/${encodeURIComponent(requestId)}`);
+  const answer = await callApi(endpoint, { method: 'GET', url });
   if (answer.kind === 'unreachable')
     return { kind: 'error', message: answer.message, retryable: true };
   const parsed = parseJsonObject(answer.text);
-  if (answer.status === 200 && parsed && typeof parsed.accessors === 'object') {
+  if (answer.status === 200) {
+    if (!isRequestStatus(parsed)) return notTheApi(url, 'HTTP 200 but not with a request status');
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
     return {
       kind: 'status',
-      status: parsed as unknown as RequestStatus,
+      status: parsed,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   }
-  const message = stringField(parsed, 'message') ?? `HTTP ${answer.status}`;
-  if (answer.status === 404) return { kind: 'notFound', message };
-  return {
-    kind: 'error',
-    message: `HTTP ${answer.status}: ${message}`,
-    retryable: answer.status === 429 || answer.status >= 500,
-  };
+  if (answer.status === 404 && isRequestNotFound(parsed)) {
+    return { kind: 'notFound', message: stringField(parsed, 'message') ?? 'HTTP 404' };
+  }
+  return refusal(url, answer, parsed);
 }
 
 /** Reads one page of `GET /requests/{requestId}/accessors`; never rejects. */
@@ -52,14 +52,19 @@ export async function getAccessorPage(
   nextToken?: string,
 ): Promise<AccessorsAnswer> {
   const query = { status: kind, limit: '1000', ...(nextToken === undefined ? {} : { nextToken }) };
-  const answer = await callApi(endpoint, {
-    method: 'GET',
-    url: apiUrl(endpoint.baseUrl, `/requests/${encodeURIComponent(requestId)}/accessors`, query),
-  });
+  const url = apiUrl(
+    endpoint.baseUrl,
+    `/requests/${encodeURIComponent(requestId)}/accessors`,
+    query,
+  );
+  const answer = await callApi(endpoint, { method: 'GET', url });
   if (answer.kind === 'unreachable')
     return { kind: 'error', message: answer.message, retryable: true };
   const parsed = parseJsonObject(answer.text);
-  if (answer.status === 200 && Array.isArray(parsed?.items)) {
+  if (answer.status === 200) {
+    if (!Array.isArray(parsed?.items)) {
+      return notTheApi(url, 'HTTP 200 but not with a page of accessors');
+    }
     const next = stringField(parsed, 'nextToken');
     return {
       kind: 'page',
@@ -67,12 +72,7 @@ export async function getAccessorPage(
       ...(next === undefined ? {} : { nextToken: next }),
     };
   }
-  const message = stringField(parsed, 'message') ?? `HTTP ${answer.status}`;
-  return {
-    kind: 'error',
-    message: `HTTP ${answer.status}: ${message}`,
-    retryable: answer.status === 429 || answer.status >= 500,
-  };
+  return refusal(url, answer, parsed);
 }
 
 /**
@@ -100,4 +100,76 @@ export async function allAccessors(
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return all;
+}
+
+/**
+ * A call the API did not answer with what was asked: `HTTP 500: its message`, once. A 404 the
+ * pipeline did not write (a gateway's route miss, an HTML page) means the URL is wrong.
+ */
+function refusal(
+  url: URL,
+  answer: ApiAnswer,
+  parsed: Record<string, unknown> | undefined,
+): { kind: 'error'; message: string; retryable: boolean } {
+  const detail = detailOf(answer.text, parsed);
+  if (answer.status === 404 && !isRequestNotFound(parsed)) {
+    return notTheApi(url, `HTTP 404${detail === '' ? '' : ` (${detail})`}`);
+  }
+  return {
+    kind: 'error',
+    message: detail === '' ? `HTTP ${answer.status}` : `HTTP ${answer.status}: ${detail}`,
+    retryable: answer.status === 429 || answer.status >= 500,
+  };
+}
+
+function notTheApi(
+  url: URL,
+  answered: string,
+): { kind: 'error'; message: string; retryable: false } {
+  return {
+    kind: 'error',
+    message: `${url.href} answered ${answered}, which does not look like the pipeline's API: check --url`,
+    retryable: false,
+  };
+}
+
+/** The longest API message or body excerpt an error message quotes. */
+const DETAIL_MAX_LENGTH = 200;
+
+/** The API's `message`, or else the body as one short line without markup; may be empty. */
+function detailOf(text: string, parsed: Record<string, unknown> | undefined): string {
+  const detail = (stringField(parsed, 'message') ?? text.replace(/<[^>]*>/g, ' '))
+    .replace(/[\s\p{Cc}]+/gu, ' ')
+    .trim();
+  return detail.length > DETAIL_MAX_LENGTH ? `${detail.slice(0, DETAIL_MAX_LENGTH)}…` : detail;
+}
+
+/** The status API's own 404 (`ResourceNotFoundException`), not a route that does not exist. */
+function isRequestNotFound(parsed: Record<string, unknown> | undefined): boolean {
+  return (
+    parsed?.resourceType === 'request' ||
+    /^Request .* not found/.test(stringField(parsed, 'message') ?? '')
+  );
+}
+
+const ACCESSOR_COUNTS = ['total', 'invited', 'skipped', 'pending', 'failed'] as const;
+
+/** Whether an answer holds what a request status needs to be printed and followed. */
+function isRequestStatus(value: unknown): value is RequestStatus {
+  if (!isJsonObject(value)) return false;
+  const { requestId, status, accessors, failures } = value;
+  return (
+    typeof requestId === 'string' &&
+    typeof status === 'string' &&
+    isJsonObject(accessors) &&
+    ACCESSOR_COUNTS.every((count) => typeof accessors[count] === 'number') &&
+    Array.isArray(failures) &&
+    failures.every(
+      (failure) =>
+        isJsonObject(failure) &&
+        typeof failure.errorType === 'string' &&
+        typeof failure.errorMessage === 'string' &&
+        typeof failure.accessorCount === 'number',
+    )
+  );
 }
