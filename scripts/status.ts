@@ -57,7 +57,7 @@ export function formatStatus(status: RequestStatus): string {
   const lines = [
     `Request     ${status.requestId}`,
     `Space       ${status.spaceId || '(none: the request named none that could be read)'}`,
-    `Source      ${status.source === 'event' ? 'HR event' : 'HTTP'} (${status.requestedBy})`,
+    `Source      ${status.source === 'event' ? 'HR event' : 'HTTP'}, from ${status.requestedBy}`,
     `Status      ${status.status}`,
     `Accessors   ${formatCount(total)}: ${formatCount(invited)} invited, ${formatCount(skipped)} skipped, ${formatCount(pending)} pending, ${formatCount(failed)} failed`,
     `Created     ${status.createdAt}`,

@@ -27,6 +27,7 @@ describe('formatStatus', () => {
     const text = formatStatus(REFUSED_EVENT);
 
     assert.match(text, /Space {7}\(none: the request named none that could be read\)\n/);
+    assert.match(text, /\nSource {6}HR event, from hr\.events \(account 123456789012\)\n/);
     assert.match(text, /\n {2}ValidationException: detail\.accessorId is missing\n/);
     assert.doesNotMatch(text, /0 ×/);
   });
