@@ -1,16 +1,27 @@
 import type { AccessorPage } from '../../shared/domain/ports.ts';
 import type { AccessorResultKind } from '../../shared/domain/request-record.ts';
 import type { RequestStatus } from '../../shared/domain/request-status.ts';
+import type { ApiEndpoint } from '../lib/api-call.ts';
 import type { RequestSigner } from '../lib/sign-request.ts';
+import {
+  ACCESSOR_PAGE_MAX,
+  type ApiError,
+  getAccessorPage,
+  getRequestStatus,
+} from '../lib/status-client.ts';
 
-/** The status API answered something other than 200 or 404. */
+/** How long a page of the console waits for the status API. */
+const STATUS_API_TIMEOUT_MS = 30_000;
+
+/** The status API could not be reached, or answered something other than what was asked. */
 export class StatusApiError extends Error {
-  readonly statusCode: number;
+  /** The API's HTTP status; undefined when it did not answer. */
+  readonly statusCode: number | undefined;
 
-  constructor(statusCode: number, message: string, options?: ErrorOptions) {
-    super(`The status API answered ${statusCode}: ${message}`, options);
+  constructor(answer: ApiError) {
+    super(answer.message);
     this.name = 'StatusApiError';
-    this.statusCode = statusCode;
+    this.statusCode = answer.statusCode;
   }
 }
 
@@ -20,28 +31,29 @@ export interface StatusAnswer {
   json: string;
 }
 
-/** The largest page the API hands out. */
-export const ACCESSOR_PAGE_MAX = 1000;
-
 /**
- * The pipeline's status API (`GET /requests/{id}`, `/requests/{id}/accessors`), each call
- * signed by `sign` (SigV4 for `execute-api` deployed; unsigned for the local stack).
+ * The pipeline's status API (`GET /requests/{id}`, `/requests/{id}/accessors`) for the console,
+ * through the same client as `npm run status`: each call signed by `sign` (SigV4 for
+ * `execute-api` deployed; unsigned for the local stack), given up after 30 s, and its answer
+ * checked for shape.
  */
 export class StatusApiClient {
-  readonly #baseUrl: string;
-  readonly #sign: RequestSigner;
+  readonly #endpoint: ApiEndpoint;
 
   constructor(options: { baseUrl: string; sign: RequestSigner }) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.#sign = options.sign;
+    this.#endpoint = {
+      baseUrl: new URL(options.baseUrl),
+      sign: options.sign,
+      timeoutMs: STATUS_API_TIMEOUT_MS,
+    };
   }
 
   /** The request's status; undefined when the API does not know it. Throws `StatusApiError`. */
   async status(requestId: string): Promise<StatusAnswer | undefined> {
-    const answer = await this.#get(`/requests/${encodeURIComponent(requestId)}`);
-    return answer === undefined
-      ? undefined
-      : { status: JSON.parse(answer) as RequestStatus, json: answer };
+    const answer = await getRequestStatus(this.#endpoint, requestId);
+    if (answer.kind === 'notFound') return undefined;
+    if (answer.kind === 'error') throw new StatusApiError(answer);
+    return { status: answer.status, json: answer.json };
   }
 
   /** One page of the accessors that failed or were skipped. Throws `StatusApiError`. */
@@ -50,13 +62,18 @@ export class StatusApiClient {
     kind: AccessorResultKind,
     page: { limit: number; nextToken?: string | undefined },
   ): Promise<AccessorPage> {
-    const search = new URLSearchParams({ status: kind, limit: String(page.limit) });
-    if (page.nextToken) search.set('nextToken', page.nextToken);
-    const answer = await this.#get(
-      `/requests/${encodeURIComponent(requestId)}/accessors?${search}`,
+    const answer = await getAccessorPage(
+      this.#endpoint,
+      requestId,
+      kind,
+      page.nextToken,
+      page.limit,
     );
-    if (answer === undefined) throw new StatusApiError(404, 'Request not found');
-    return JSON.parse(answer) as AccessorPage;
+    if (answer.kind === 'error') throw new StatusApiError(answer);
+    return {
+      items: answer.items,
+      ...(answer.nextToken === undefined ? {} : { nextToken: answer.nextToken }),
+    };
   }
 
   /** Every accessor of a kind, page by page (1,000 a call). */
@@ -67,32 +84,14 @@ export class StatusApiClient {
       yield page;
       // A token handed back unchanged would page forever.
       if (page.nextToken !== undefined && page.nextToken === nextToken) {
-        throw new StatusApiError(200, 'the same nextToken came back twice');
+        throw new StatusApiError({
+          kind: 'error',
+          message: 'The status API handed back the same nextToken twice',
+          retryable: false,
+          statusCode: 200,
+        });
       }
       nextToken = page.nextToken;
     } while (nextToken !== undefined);
-  }
-
-  async #get(path: string): Promise<string | undefined> {
-    const url = new URL(`${this.#baseUrl}${path}`);
-    const headers = await this.#sign({
-      method: 'GET',
-      url,
-      headers: { accept: 'application/json' },
-      body: '',
-    });
-    const response = await fetch(url, { headers });
-    const text = await response.text();
-    if (response.status === 404) return undefined;
-    if (response.status !== 200) {
-      let message = text.slice(0, 200);
-      try {
-        message = String((JSON.parse(text) as { message?: unknown }).message ?? message);
-      } catch {
-        // Not JSON (API Gateway's own 403 is, a proxy's 502 may not be): the text says enough.
-      }
-      throw new StatusApiError(response.status, message);
-    }
-    return text;
   }
 }

@@ -4,16 +4,27 @@ import type { RequestStatus } from '../../shared/domain/request-status.ts';
 import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
 import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
 
-/** A request's status, or why it could not be read. */
+/** The largest page of accessors the API hands out. */
+export const ACCESSOR_PAGE_MAX = 1000;
+
+/** Why a call did not give what was asked; `statusCode` when the API answered at all. */
+export interface ApiError {
+  kind: 'error';
+  message: string;
+  retryable: boolean;
+  statusCode?: number;
+}
+
+/** A request's status (and its JSON exactly as answered), or why it could not be read. */
 export type StatusAnswer =
-  | { kind: 'status'; status: RequestStatus; retryAfterMs?: number }
+  | { kind: 'status'; status: RequestStatus; json: string; retryAfterMs?: number }
   | { kind: 'notFound'; message: string }
-  | { kind: 'error'; message: string; retryable: boolean };
+  | ApiError;
 
 /** One page of accessors, or why it could not be read. */
 export type AccessorsAnswer =
   | { kind: 'page'; items: AccessorResult[]; nextToken?: string }
-  | { kind: 'error'; message: string; retryable: boolean };
+  | ApiError;
 
 /**
  * Reads `GET /requests/{requestId}`; never rejects. `notFound` only when the pipeline itself
@@ -30,11 +41,13 @@ export async function getRequestStatus(
     return { kind: 'error', message: answer.message, retryable: true };
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
-    if (!isRequestStatus(parsed)) return notTheApi(url, 'HTTP 200 but not with a request status');
+    if (!isRequestStatus(parsed))
+      return notTheApi(url, 200, 'HTTP 200 but not with a request status');
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
     return {
       kind: 'status',
       status: parsed,
+      json: answer.text,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   }
@@ -50,8 +63,13 @@ export async function getAccessorPage(
   requestId: string,
   kind: AccessorResultKind,
   nextToken?: string,
+  limit = ACCESSOR_PAGE_MAX,
 ): Promise<AccessorsAnswer> {
-  const query = { status: kind, limit: '1000', ...(nextToken === undefined ? {} : { nextToken }) };
+  const query = {
+    status: kind,
+    limit: String(limit),
+    ...(nextToken === undefined ? {} : { nextToken }),
+  };
   const url = apiUrl(
     endpoint.baseUrl,
     `/requests/${encodeURIComponent(requestId)}/accessors`,
@@ -63,7 +81,7 @@ export async function getAccessorPage(
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
     if (!Array.isArray(parsed?.items)) {
-      return notTheApi(url, 'HTTP 200 but not with a page of accessors');
+      return notTheApi(url, 200, 'HTTP 200 but not with a page of accessors');
     }
     const next = stringField(parsed, 'nextToken');
     return {
@@ -110,26 +128,25 @@ function refusal(
   url: URL,
   answer: ApiAnswer,
   parsed: Record<string, unknown> | undefined,
-): { kind: 'error'; message: string; retryable: boolean } {
+): ApiError {
   const detail = detailOf(answer.text, parsed);
   if (answer.status === 404 && !isRequestNotFound(parsed)) {
-    return notTheApi(url, `HTTP 404${detail === '' ? '' : ` (${detail})`}`);
+    return notTheApi(url, 404, `HTTP 404${detail === '' ? '' : ` (${detail})`}`);
   }
   return {
     kind: 'error',
     message: detail === '' ? `HTTP ${answer.status}` : `HTTP ${answer.status}: ${detail}`,
     retryable: answer.status === 429 || answer.status >= 500,
+    statusCode: answer.status,
   };
 }
 
-function notTheApi(
-  url: URL,
-  answered: string,
-): { kind: 'error'; message: string; retryable: false } {
+function notTheApi(url: URL, statusCode: number, answered: string): ApiError {
   return {
     kind: 'error',
     message: `${url.href} answered ${answered}, which does not look like the pipeline's API: check --url`,
     retryable: false,
+    statusCode,
   };
 }
 
