@@ -23,9 +23,10 @@ Required:
   --url <url>             Base URL of the invite API: the HTTP API endpoint, or the local
                           stack's (http://127.0.0.1:3000)
   --space <spaceId>       The space to invite to
-  --file <path>           Accessor IDs: a text file, one per line, or a .csv file (see CSV
-                          files below). Blank lines and lines starting with # are skipped; IDs
-                          are trimmed and a repeated ID is sent once.
+  --file <path>           Accessor IDs: a text file, one per line, or a CSV file (a .csv name,
+                          or --column, --header or --no-header; see CSV files below). Blank
+                          lines and lines starting with # are skipped; IDs are trimmed and a
+                          repeated ID is sent once.
   --title <text>          Invitation title, 1 to 200 characters
   --body <text>           Invitation body, 1 to 600 characters
 
@@ -37,21 +38,25 @@ Options:
   --ids-per-request <n>   Most accessor IDs in one request (default ${INVITE_DEFAULTS.idsPerRequest.toLocaleString('en-US')});
                           a request body also stays under 4 MiB, below Lambda's 6 MB limit
   --concurrency <n>       Requests in flight at once (default ${INVITE_DEFAULTS.concurrency})
-  --column <name>         CSV only: read the IDs under this header (the first row is a header)
-  --no-header             CSV only: the file has no header row; read the IDs from its first
-                          column, the first row included (--header: the first row must be a
-                          header naming the accessor column)
+  --column <name>         Read the file as CSV, whatever its name, and the IDs under this
+                          header (the first row is a header)
+  --no-header             Read the file as CSV, whatever its name, without a header row: the
+                          IDs are its first column, the first row included (--header: the
+                          first row must be a header naming the accessor column)
   --resend                Invite everyone in the file, even those invited to the space within
                           the deployment's REINVITE_AFTER_DAYS (by default they are skipped)
   --dry-run               Only ask the API who was invited recently and who would be invited
                           now, for the whole file; nothing is queued or recorded
   --wait                  After sending, follow every request's status until it settles
-                          (one progress line: invited of total, skipped, failed, pending),
+                          (one progress line: invited of total, skipped, failed, pending;
+                          off a terminal, printed when it changed, at most every 10 s),
                           then list every accessor not invited with the reason
   --report <path>         Write a JSON report: every request with its request ID or error,
                           and the accessor IDs that were not accepted; with --wait, also
                           every accessor not invited, with the reason, as JSON and as CSV
-                          in the same name ending .csv (accessorId,result,errorType,...)
+                          in the same name ending .csv (accessorId,result,errorType,...),
+                          only its header when every accessor was invited. Both are
+                          replaced when the run starts; neither may be the --file
   -h, --help              Show this help
 
 CSV files: when the first row has a column named accessorId or id (in any case; spaces, - and _
@@ -62,8 +67,8 @@ IDs are; the one exception is a one-column file whose first row is not a header-
 
 Requests are signed with SigV4 for execute-api (the API's IAM authorization) with credentials
 from the default AWS chain. Throttling (429), server errors (5xx) and lost connections are
-retried, up to 5 attempts, with jittered backoff that honours Retry-After; any other error
-fails that request, and the summary shows the API's message.
+retried, up to 5 attempts, with jittered backoff that honours Retry-After; any other error,
+a host name that does not resolve included, fails that request, and the summary shows why.
 
 Each request carries an Idempotency-Key unique to this run, so a retry after a lost answer,
 a 409 or a 503 never queues the same accessors twice.

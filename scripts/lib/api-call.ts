@@ -22,6 +22,8 @@ export interface ApiAnswer {
 export interface ApiUnreachable {
   kind: 'unreachable';
   message: string;
+  /** The transport's error code (`ECONNRESET`, `ENOTFOUND`, …) when it gave one. */
+  code?: string;
 }
 
 /** `{base}{path}`, keeping any path (an API stage) the base URL has. */
@@ -67,21 +69,29 @@ export async function callApi(
       text: await response.text(),
     };
   } catch (error) {
-    return { kind: 'unreachable', message: describeFailure(error, request.url) };
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    return {
+      kind: 'unreachable',
+      message: describeFailure(error, request.url),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
 }
 
 /**
  * fetch reports every transport failure as "fetch failed"; the cause says which. Nothing
- * listening on this machine most likely means the local stack is not running: the message says so.
+ * listening on this machine most likely means the local stack is not running, and a host name
+ * that does not resolve a mistyped URL: the message says so.
  */
 export function describeFailure(error: unknown, url: URL): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'no answer in time';
   const cause = error.cause as { code?: string; message?: string } | undefined;
-  const hint =
-    isConnectionRefused(error) && isLoopback(url)
-      ? ` (nothing listens at ${url.origin}: is npm start running?)`
-      : '';
+  let hint = '';
+  if (isConnectionRefused(error) && isLoopback(url)) {
+    hint = ` (nothing listens at ${url.origin}: is npm start running?)`;
+  } else if (cause?.code === 'ENOTFOUND') {
+    hint = ` (no host is named ${url.hostname}: check --url)`;
+  }
   return `network error: ${cause?.code ?? cause?.message ?? error.message}${hint}`;
 }

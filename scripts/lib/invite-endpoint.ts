@@ -30,6 +30,8 @@ export interface RefusedAttempt {
 export interface UnreachableAttempt {
   kind: 'unreachable';
   message: string;
+  /** The transport's error code (`ENOTFOUND`, …) when it gave one. */
+  code?: string;
 }
 
 export type InviteAttempt = AcceptedAttempt | RefusedAttempt | UnreachableAttempt;
@@ -88,7 +90,13 @@ export async function postInviteRequest(
   return refusal(answer, parsed, ok);
 }
 
-/** An answer that is not the intake's 202, as a `RefusedAttempt`. */
+/** The most of a body that is not the API's JSON shown in a message. */
+const MAX_EXCERPT = 100;
+
+/**
+ * An answer that is not the intake's 202, as a `RefusedAttempt`. Its message never repeats the
+ * status, which is printed beside it, and never holds a page of HTML (a proxy's or load balancer's).
+ */
 function refusal(
   answer: ApiAnswer,
   parsed: Record<string, unknown> | undefined,
@@ -98,10 +106,8 @@ function refusal(
     kind: 'refused',
     status: answer.status,
     message: ok
-      ? `HTTP ${answer.status} without the intake's answer; is the URL the invite API?`
-      : (stringField(parsed, 'message') ??
-        stringField(parsed, 'Message') ??
-        (answer.text.trim().slice(0, 200) || 'no message')),
+      ? `without the intake's answer${inParentheses(contentType(answer))}; is --url the invite API?`
+      : (stringField(parsed, 'message') ?? stringField(parsed, 'Message') ?? bodyExcerpt(answer)),
   };
   const errorType = answer.headers.get('x-amzn-errortype')?.split(':')[0];
   if (errorType) refused.errorType = errorType;
@@ -110,6 +116,27 @@ function refusal(
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
   if (retryAfterMs !== undefined) refused.retryAfterMs = retryAfterMs;
   return refused;
+}
+
+/** A body the API did not shape: a short single line of it, or only its type for a page. */
+function bodyExcerpt(answer: ApiAnswer): string {
+  const text = answer.text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+  if (text === '') return 'no message';
+  const type = contentType(answer);
+  if (/html|xml/i.test(type ?? '') || text.startsWith('<')) {
+    return `with ${type ? `a ${type}` : 'an HTML'} page, not the API's answer`;
+  }
+  const excerpt = text.length > MAX_EXCERPT ? `${text.slice(0, MAX_EXCERPT)}…` : text;
+  return `${excerpt}${inParentheses(type)}`;
+}
+
+/** The answer's media type, without parameters (`text/html`). */
+function contentType(answer: ApiAnswer): string | undefined {
+  return answer.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+
+function inParentheses(text: string | undefined): string {
+  return text ? ` (${text})` : '';
 }
 
 function numberField(object: Record<string, unknown> | undefined, name: string): number {

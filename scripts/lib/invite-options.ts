@@ -9,9 +9,9 @@ export interface InviteOptions {
   file: string;
   title: string;
   body: string;
-  /** CSV only: the header of the accessor column. */
+  /** The header of the accessor column; the file is then read as CSV. */
   column?: string;
-  /** CSV only: `false` when the file has no header row (`--no-header`). */
+  /** `false` when the file has no header row (`--no-header`); the file is then read as CSV. */
   header?: boolean;
   region?: string;
   /** Undefined signs unless the URL is loopback and the environment holds no credentials. */

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { realpath, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { FieldProblem } from '../../shared/domain/errors.ts';
 import type { RequestStatus as LedgerStatus } from '../../shared/domain/request-status.ts';
 import { formatCsvRow } from './csv.ts';
@@ -106,13 +107,55 @@ export function unsentRequests(batches: readonly (readonly string[])[]): Request
   });
 }
 
-/** Creates the report file before any request, so a path that cannot be written fails first. */
-export async function prepareReport(path: string) {
+/**
+ * Refuses a report path that would overwrite the accessor file, then creates the report, and the
+ * CSV beside it (header only) when the run writes one, before any request: a path that cannot be
+ * written fails first, and no row of an earlier run survives. Throws `UsageError`.
+ */
+export async function prepareReport(
+  path: string,
+  options: { accessorFile: string; notInvitedCsv: boolean },
+) {
+  const csvPath = csvPathOf(path);
+  if (await isSameFile(path, options.accessorFile)) {
+    throw new UsageError(
+      `--report ${path} is the accessor file (--file ${options.accessorFile}); choose another report path`,
+    );
+  }
+  if (options.notInvitedCsv && (await isSameFile(csvPath, options.accessorFile))) {
+    throw new UsageError(
+      `--report ${path} would write the accessors not invited to ${csvPath}, the accessor file (--file ${options.accessorFile}); choose another report path`,
+    );
+  }
+  await createReportFile(path, '{}\n');
+  if (options.notInvitedCsv) await createReportFile(csvPath, notInvitedCsv([]));
+}
+
+async function createReportFile(path: string, content: string) {
   try {
-    await writeFile(path, '{}\n');
+    await writeFile(path, content);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(`Cannot write the report to ${path}: ${reason}`, { cause: error });
+  }
+}
+
+/** Whether two paths name one file: the same path, or through a link, the same file on disk. */
+async function isSameFile(one: string, other: string): Promise<boolean> {
+  if (resolve(one) === resolve(other)) return true;
+  const [first, second] = await Promise.all([fileIdentity(one), fileIdentity(other)]);
+  if (first === undefined || second === undefined) return false;
+  if (first.path === second.path) return true;
+  // Some file systems report no inode (0): there only the real paths tell.
+  return first.ino !== 0n && first.dev === second.dev && first.ino === second.ino;
+}
+
+async function fileIdentity(path: string) {
+  try {
+    const [real, stats] = await Promise.all([realpath(path), stat(path, { bigint: true })]);
+    return { path: real, dev: stats.dev, ino: stats.ino };
+  } catch {
+    return undefined;
   }
 }
 

@@ -44,25 +44,50 @@ export function formatDuration(ms: number): string {
 
 const CLEAR_LINE = '\r\x1b[2K';
 
+/** Off a terminal, the least time between two progress lines (or since the last line logged). */
+export const PLAIN_STATUS_INTERVAL_MS = 10_000;
+
+export interface StatusDisplayOptions {
+  /** Milliseconds since some fixed point; `Date.now` by default. */
+  now?: () => number;
+  /** Off a terminal, the status is printed after this long without output. */
+  intervalMs?: number;
+}
+
 /**
  * A status line and a log on one output. On a terminal the status is one line redrawn in
- * place, and logged lines are written above it; elsewhere the status is not shown at all.
+ * place, and logged lines are written above it. Elsewhere (a pipe, a CI log) the status is
+ * printed as a plain line when it changed and nothing was written for `intervalMs`.
  */
 export class StatusDisplay {
   readonly tty: boolean;
   readonly #out: ScriptOutput;
+  readonly #now: () => number;
+  readonly #intervalMs: number;
   #status = '';
+  #lastPrinted = '';
+  #lastWriteAt: number;
 
-  constructor(out: ScriptOutput) {
+  constructor(out: ScriptOutput, options: StatusDisplayOptions = {}) {
     this.#out = out;
     this.tty = out.isTTY === true;
+    this.#now = options.now ?? Date.now;
+    this.#intervalMs = options.intervalMs ?? PLAIN_STATUS_INTERVAL_MS;
+    this.#lastWriteAt = this.#now();
   }
 
-  /** Redraws the status line (terminal only). */
+  /** Redraws the status line on a terminal; elsewhere prints it now and then. */
   status(line: string): void {
-    if (!this.tty) return;
-    this.#status = line;
-    this.#out.write(`${CLEAR_LINE}${line}`);
+    if (this.tty) {
+      this.#status = line;
+      this.#out.write(`${CLEAR_LINE}${line}`);
+      return;
+    }
+    const now = this.#now();
+    if (line === this.#lastPrinted || now - this.#lastWriteAt < this.#intervalMs) return;
+    this.#lastPrinted = line;
+    this.#lastWriteAt = now;
+    this.#out.write(`${line}\n`);
   }
 
   /** Writes a line, above the status line on a terminal. */
@@ -72,6 +97,7 @@ export class StatusDisplay {
     } else {
       this.#out.write(`${line}\n`);
     }
+    this.#lastWriteAt = this.#now();
   }
 
   /** Leaves the last status on screen and moves past it. */

@@ -18,11 +18,19 @@ export interface AccessorList {
   duplicates: number;
 }
 
-/** CSV only: `column` and `header` say where the IDs are (see `accessorColumn`). */
+/** `column` and `header` say where a CSV file's IDs are (see `accessorColumn`). */
 export interface ReadAccessorOptions extends AccessorColumnOptions {
-  /** Defaults to `csv` for a `.csv` file, `text` otherwise. */
+  /** Defaults to `csv` for a `.csv` file or when `column` or `header` is given, `text` otherwise. */
   format?: AccessorFileFormat;
 }
+
+/** What a failed read means, for the codes an operator can fix. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'the file does not exist',
+  ENOTDIR: 'the file does not exist',
+  EISDIR: 'it is a folder, not a file',
+  EACCES: 'permission denied',
+};
 
 /**
  * Reads accessor IDs from a text file (one per line) or a CSV file (the column a header names,
@@ -37,7 +45,9 @@ export async function readAccessorFile(
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      (code === undefined ? undefined : READ_FAILURES[code]) ?? code ?? (error as Error).message;
     throw new AccessorFileError(`Cannot read ${path}: ${reason}`, undefined, { cause: error });
   }
   let text: string;
@@ -46,7 +56,10 @@ export async function readAccessorFile(
   } catch (error) {
     throw new AccessorFileError(`${path} is not UTF-8 text`, undefined, { cause: error });
   }
-  const format = options.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : 'text');
+  // A CSV option says the file is CSV whatever its name; ignoring it would send whole rows as IDs.
+  const csvOption = options.column !== undefined || options.header !== undefined;
+  const format =
+    options.format ?? (csvOption || extname(path).toLowerCase() === '.csv' ? 'csv' : 'text');
   try {
     return parseAccessorList(text, format, options);
   } catch (error) {
@@ -58,14 +71,17 @@ export async function readAccessorFile(
 }
 
 /**
- * Parses the text of an accessor file; `readAccessorFile` without the file.
- * Throws `AccessorFileError` naming the line of every problem.
+ * Parses the text of an accessor file; `readAccessorFile` without the file. Throws
+ * `AccessorFileError` naming the line of every problem, or when CSV options come with text.
  */
 export function parseAccessorList(
   text: string,
   format: AccessorFileFormat,
   csv: AccessorColumnOptions = {},
 ): AccessorList {
+  if (format === 'text' && (csv.column !== undefined || csv.header !== undefined)) {
+    throw new AccessorFileError('--column, --header and --no-header apply to a CSV file only');
+  }
   const problems = new LineProblems();
   const ids = format === 'csv' ? csvIds(text, problems, csv) : textIds(text, problems);
   problems.throwIfAny();

@@ -26,7 +26,12 @@ export interface AttemptFailure {
   status?: number;
   /** From the `Retry-After` header. */
   retryAfterMs?: number;
+  /** Without an answer: the transport's error code, when it gave one (`ENOTFOUND`, …). */
+  networkError?: string;
 }
+
+/** Transport errors no retry fixes: a host name that does not resolve is a mistyped URL. */
+const FINAL_NETWORK_ERRORS: ReadonlySet<string> = new Set(['ENOTFOUND']);
 
 /**
  * Throttling, server errors and a request still in progress under the same idempotency key
@@ -38,7 +43,8 @@ export function isRetryableStatus(status: number): boolean {
 
 /**
  * The wait before attempt `attempt + 1`, or undefined when the request should not be retried:
- * a permanent error, attempts used up, or a `Retry-After` longer than the policy waits.
+ * a permanent error (a final status, or a host that does not resolve), attempts used up, or a
+ * `Retry-After` longer than the policy waits.
  * `Retry-After` is honoured as a minimum; without it the backoff is full-jitter exponential.
  */
 export function retryDelay(
@@ -48,6 +54,9 @@ export function retryDelay(
   random: () => number = Math.random,
 ): number | undefined {
   if (failure.status !== undefined && !isRetryableStatus(failure.status)) return undefined;
+  if (failure.networkError !== undefined && FINAL_NETWORK_ERRORS.has(failure.networkError)) {
+    return undefined;
+  }
   if (attempt >= policy.maxAttempts) return undefined;
   if (failure.retryAfterMs !== undefined) {
     if (failure.retryAfterMs > policy.maxRetryAfterMs) return undefined;

@@ -36,6 +36,7 @@ export interface InviteIo {
   random?: () => number;
   /** Aborting stops new requests and retries; requests in flight finish. */
   signal?: AbortSignal;
+  /** Dates the report and paces the progress lines printed off a terminal. */
   now?: () => Date;
   /** Names this run in its requests' idempotency keys; random by default. */
   runId?: string;
@@ -52,7 +53,10 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   const startedAt = now().toISOString();
   const { baseUrl, accessorIds, duplicates, batches } = await planInvite(options);
   const signer = await resolveInviteSigner(options, baseUrl, io);
-  if (options.report !== undefined) await prepareReport(options.report);
+  const follow = options.wait === true && !options.dryRun;
+  if (options.report !== undefined) {
+    await prepareReport(options.report, { accessorFile: options.file, notInvitedCsv: follow });
+  }
   const endpoint: InviteEndpoint = {
     baseUrl,
     sign: signer.sign,
@@ -60,7 +64,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     ...(io.fetch ? { fetch: io.fetch } : {}),
   };
   const concurrency = options.concurrency ?? INVITE_DEFAULTS.concurrency;
-  const display = new StatusDisplay(io.stdout);
+  const display = new StatusDisplay(io.stdout, { now: () => now().getTime() });
   const retry = {
     endpoint,
     spaceId: options.spaceId,
@@ -146,19 +150,30 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
       .filter((request) => request.status !== 'accepted')
       .flatMap((request) => batches[request.index - 1] as string[]),
   };
-  if (options.wait && !options.dryRun && accepted.length > 0 && !io.signal?.aborted) {
-    display.log(`Following ${plural(accepted.length, 'request')} until every accessor is settled…`);
-    const followed = await followRequests(
-      accepted.map((request) => request.requestId ?? ''),
-      report.accessorsAccepted,
-      {
-        endpoint,
-        display,
-        sleep: retry.sleep,
-        ...(io.signal ? { signal: io.signal } : {}),
-        ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-      },
-    );
+  if (follow) {
+    // Built even when nothing is left to follow, so the refused requests' accessors are listed.
+    let followed: FollowResult = {
+      statuses: [],
+      notInvited: [],
+      complete: !io.signal?.aborted,
+      unfollowed: [],
+    };
+    if (accepted.length > 0 && !io.signal?.aborted) {
+      display.log(
+        `Following ${plural(accepted.length, 'request')} until every accessor is settled…`,
+      );
+      followed = await followRequests(
+        accepted.map((request) => request.requestId ?? ''),
+        report.accessorsAccepted,
+        {
+          endpoint,
+          display,
+          sleep: retry.sleep,
+          ...(io.signal ? { signal: io.signal } : {}),
+          ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        },
+      );
+    }
     report.outcome = summarizeOutcome(followed, report, batches);
   }
   io.stdout.write(formatSummary(report, options.report));
@@ -174,11 +189,11 @@ function summarizeOutcome(
 ): NonNullable<InviteReport['outcome']> {
   const sum = (key: 'invited' | 'skipped' | 'failed' | 'pending') =>
     followed.statuses.reduce((all, status) => all + status.accessors[key], 0);
-  // A request whose status was never read: its accessors are as good as pending.
+  // A request whose status was never read (given up on, or not followed at all after an
+  // interruption): its accessors are as good as pending.
   const read = new Set(followed.statuses.map((status) => status.requestId));
   const unread = report.requests
-    .filter((request) => request.requestId !== undefined && !read.has(request.requestId))
-    .filter((request) => followed.unfollowed.includes(request.requestId as string))
+    .filter((request) => request.status === 'accepted' && !read.has(request.requestId ?? ''))
     .reduce((all, request) => all + (request.acceptedAccessors ?? 0), 0);
   const refused = report.requests
     .filter((request) => request.status !== 'accepted')

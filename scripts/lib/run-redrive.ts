@@ -234,8 +234,9 @@ export async function runRedrive(
     dependencies.onProgress?.(task);
     const total = task.toMove ?? depth(dlq);
     const line = `${formatCount(task.moved)}/${formatCount(total)} messages moved  ${task.status}`;
-    display.status(`${formatBar(task.moved, total)} ${line}`);
-    if (!display.tty && line !== last) display.log(line);
+    // Off a terminal every change gets a line of its own, so the display's own pacing is not used.
+    if (display.tty) display.status(`${formatBar(task.moved, total)} ${line}`);
+    else if (line !== last) display.log(line);
     last = line;
 
     if (task.status === MOVE_TASK_STATUS.completed) {

@@ -44,7 +44,7 @@ export async function sendWithRetry(
     const failure =
       attempt.kind === 'refused'
         ? { status: attempt.status, retryAfterMs: attempt.retryAfterMs }
-        : {};
+        : { networkError: attempt.code };
     const wait = retryDelay(failure, request.attempts, policy, random);
     if (wait === undefined || signal?.aborted) {
       fail(request, attempt);

@@ -35,6 +35,23 @@ function flakyStatusApi(first: { status: string; failed: number }) {
   });
 }
 
+/** A status API whose request R1 invites 4 more of 10 accessors at each read until all are. */
+function progressingStatusApi() {
+  let reads = 0;
+  return createServer((_request, response) => {
+    const invited = Math.min(10, 4 * ++reads);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        requestId: 'R1',
+        status: invited === 10 ? 'Succeeded' : 'Running',
+        accessors: { total: 10, invited, skipped: 0, pending: 10 - invited, failed: 0 },
+        failures: [],
+      }),
+    );
+  });
+}
+
 async function follow(server: Server) {
   const lines: string[] = [];
   const baseUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -45,6 +62,46 @@ async function follow(server: Server) {
   });
   return { result, log: lines.join('') };
 }
+
+describe('followRequests off a terminal', () => {
+  let server: Server;
+  after(() => server.close());
+
+  it('prints a plain progress line now and then, as settled accessors change', async () => {
+    server = progressingStatusApi();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const lines: string[] = [];
+    let clock = 0;
+    const display = new StatusDisplay(
+      { write: (text: string) => void lines.push(text), isTTY: false },
+      { now: () => clock, intervalMs: 10_000 },
+    );
+
+    const result = await followRequests(['R1'], 10, {
+      endpoint: {
+        baseUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        sign: sendUnsigned,
+        timeoutMs: 2_000,
+      },
+      display,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      pollIntervalMs: 10_000,
+    });
+
+    assert.equal(result.complete, true);
+    assert.deepEqual(
+      lines.map((line) => line.replace(/^\[[#.]+\] /, '')),
+      // The first read comes before the output was quiet for 10 s.
+      [
+        '8 of 10 invited  0 skipped  0 failed  2 pending\n',
+        '10 of 10 invited  0 skipped  0 failed  0 pending\n',
+      ],
+    );
+  });
+});
 
 describe('followRequests when the status API fails', () => {
   const servers: Server[] = [];

@@ -696,6 +696,9 @@ describe('npm run invite against the local stack', () => {
     assert.equal(exitCode, 0, stderr);
     assert.match(stdout, /^Usage: npm run invite -- --url <api base url> --space <spaceId> --file/);
     assert.match(stdout, /--no-sign/);
-    assert.match(stdout, /--no-header +CSV only: the file has no header row/);
+    assert.match(
+      stdout,
+      /--no-header +Read the file as CSV, whatever its name, without a header row/,
+    );
   });
 });

@@ -23,7 +23,15 @@ describe('describeFailure', () => {
       describeFailure(fetchFailed('ECONNREFUSED'), remote),
       'network error: ECONNREFUSED',
     );
-    assert.equal(describeFailure(fetchFailed('ENOTFOUND'), remote), 'network error: ENOTFOUND');
     assert.equal(describeFailure(timeout, remote), 'no answer in time');
+  });
+
+  it('says to check --url when the host name does not resolve', () => {
+    const mistyped = new URL('https://abc123.execute-api.us-east-1.amazonaws.con/requests/x');
+
+    assert.equal(
+      describeFailure(fetchFailed('ENOTFOUND'), mistyped),
+      'network error: ENOTFOUND (no host is named abc123.execute-api.us-east-1.amazonaws.con: check --url)',
+    );
   });
 });

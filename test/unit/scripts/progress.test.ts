@@ -65,14 +65,39 @@ describe('StatusDisplay', () => {
     ]);
   });
 
-  it('writes only plain lines elsewhere', () => {
+  it('writes logged lines as they come elsewhere, and no status while output is recent', () => {
     const out = recorder(false);
-    const display = new StatusDisplay(out);
+    const display = new StatusDisplay(out, { now: () => 0 });
 
     display.status('[#...] 1/4');
     display.log('request 1/4 accepted');
     display.end();
 
     assert.deepEqual(out.chunks, ['request 1/4 accepted\n']);
+  });
+
+  it('prints the status as a plain line elsewhere when it changed and the output was quiet long enough', () => {
+    let clock = 0;
+    const out = recorder(false);
+    const display = new StatusDisplay(out, { now: () => clock, intervalMs: 10_000 });
+
+    clock = 9_999;
+    display.status('Deleted 10 of 40…');
+    clock = 10_000;
+    display.status('Deleted 20 of 40…');
+    clock = 30_000;
+    display.status('Deleted 20 of 40…');
+    display.log('a request failed');
+    clock = 35_000;
+    display.status('Deleted 30 of 40…');
+    clock = 45_000;
+    display.status('Deleted 40 of 40…');
+    display.end();
+
+    assert.deepEqual(out.chunks, [
+      'Deleted 20 of 40…\n',
+      'a request failed\n',
+      'Deleted 40 of 40…\n',
+    ]);
   });
 });

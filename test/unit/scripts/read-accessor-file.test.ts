@@ -120,7 +120,7 @@ describe('readAccessorFile, text', () => {
     );
   });
 
-  it('rejects a file with no IDs, a missing file and a file that is not UTF-8', async () => {
+  it('rejects a file with no IDs, a missing file, a folder and a file that is not UTF-8', async () => {
     await assert.rejects(
       readAccessorFile(file('empty.txt', '# nothing\n\n')),
       /no accessor IDs found/,
@@ -129,8 +129,9 @@ describe('readAccessorFile, text', () => {
       readAccessorFile(join(dir, 'missing.txt')),
       (error: unknown) =>
         error instanceof AccessorFileError &&
-        /Cannot read .*missing\.txt: ENOENT/.test(error.message),
+        /^Cannot read .*missing\.txt: the file does not exist$/.test(error.message),
     );
+    await assert.rejects(readAccessorFile(dir), /: it is a folder, not a file$/);
     await assert.rejects(
       readAccessorFile(file('latin1.txt', Buffer.from([0x61, 0xe9, 0x0a]))),
       /latin1\.txt is not UTF-8 text/,
@@ -215,6 +216,27 @@ describe('readAccessorFile, CSV', () => {
     const path = file('commas.txt', 'a,b\n');
 
     assert.deepEqual((await readAccessorFile(path)).accessorIds, ['a,b']);
+  });
+
+  it('reads a file of any name as CSV when --column, --header or --no-header is given', async () => {
+    const path = file('export.txt', 'name,accessorId\nAlice,alice\n"Bob, jr",bob\n');
+    const plain = file('export.dat', 'alice,Alice\nbob,Bob\n');
+
+    const byColumn = await readAccessorFile(path, { column: 'accessorId' });
+    const byHeader = await readAccessorFile(path, { header: true });
+    const headerless = await readAccessorFile(plain, { header: false });
+
+    assert.deepEqual(byColumn.accessorIds, ['alice', 'bob']);
+    assert.deepEqual(byHeader.accessorIds, ['alice', 'bob']);
+    assert.deepEqual(headerless.accessorIds, ['alice', 'bob']);
+  });
+
+  it('refuses CSV options for a file read as text', () => {
+    assert.throws(
+      () => parseAccessorList('alice\n', 'text', { column: 'accessorId' }),
+      (error: unknown) =>
+        error instanceof AccessorFileError && /apply to a CSV file only/.test(error.message),
+    );
   });
 });
 

@@ -58,6 +58,12 @@ describe('retryDelay', () => {
     );
   });
 
+  it('never retries a host name that does not resolve, but retries other network errors', () => {
+    assert.equal(retryDelay({ networkError: 'ENOTFOUND' }, 1, POLICY), undefined);
+    assert.notEqual(retryDelay({ networkError: 'ECONNRESET' }, 1, POLICY), undefined);
+    assert.notEqual(retryDelay({ networkError: 'EAI_AGAIN' }, 1, POLICY), undefined);
+  });
+
   it('backs off with full jitter, doubling to the cap, for server and network errors', () => {
     const ceilings = [1, 2, 3].map((attempt) =>
       retryDelay({ status: 500 }, attempt, POLICY, () => 1),

@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { main } from '../../../scripts/invite.ts';
+
+const SPACE = 'SPexampleA0000000000000';
+
+/** What the fake API answers: a status, its headers and a body (JSON unless a string). */
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * An invite API on a free loopback port: each POST is answered by `post` (a 202 accepting every
+ * accessor unless replaced), and `GET /requests/{id}` reports every accessor invited after
+ * `runningReads` reads that say Running.
+ */
+async function startFakeApi() {
+  const posts: { accessorIds: string[] }[] = [];
+  let post: (index: number) => Answer = accept;
+  let runningReads = 0;
+  let reads = 0;
+
+  function accept(index: number): Answer {
+    const count = posts[index - 1]?.accessorIds.length ?? 0;
+    return { status: 202, body: { requestId: `R${index}`, accessorCount: count, messageCount: 1 } };
+  }
+
+  function requestStatus(requestId: string): Answer {
+    const total = posts[Number(requestId.slice(1)) - 1]?.accessorIds.length ?? 0;
+    const running = reads++ < runningReads;
+    const invited = running ? Math.floor((total * reads) / (runningReads + 1)) : total;
+    return {
+      status: 200,
+      body: {
+        requestId,
+        status: running ? 'Running' : 'Succeeded',
+        accessors: { total, invited, skipped: 0, pending: total - invited, failed: 0 },
+        failures: [],
+      },
+    };
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse) {
+    const body = await text(request);
+    let answer: Answer;
+    if (request.method === 'POST') {
+      posts.push(JSON.parse(body) as { accessorIds: string[] });
+      answer = post(posts.length);
+    } else {
+      answer = requestStatus((request.url ?? '').split('/').at(-1) ?? '');
+    }
+    const json = typeof answer.body !== 'string';
+    response.writeHead(answer.status, {
+      ...(json ? { 'content-type': 'application/json' } : {}),
+      ...answer.headers,
+    });
+    response.end(json ? JSON.stringify(answer.body) : answer.body);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => response.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts,
+    /** Answers every POST with `next`, and reads Running `running` times before settling. */
+    reset(next: (index: number) => Answer = accept, running = 0) {
+      posts.length = 0;
+      post = next;
+      runningReads = running;
+      reads = 0;
+    },
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function io(overrides: { now?: () => Date; fetch?: typeof fetch } = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const sleeps: number[] = [];
+  return {
+    stdout: { write: (chunk: string) => stdout.push(chunk) },
+    stderr: { write: (chunk: string) => stderr.push(chunk) },
+    env: {},
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+    },
+    sleeps,
+    out: () => stdout.join(''),
+    err: () => stderr.join(''),
+    ...overrides,
+  };
+}
+
+describe('npm run invite against a fake invite API', () => {
+  let api: Awaited<ReturnType<typeof startFakeApi>>;
+  let dir: string;
+
+  before(async () => {
+    api = await startFakeApi();
+  });
+  after(() => api.stop());
+  beforeEach(() => {
+    api.reset();
+    dir = mkdtempSync(join(tmpdir(), 'invite-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function file(name: string, content: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  }
+
+  function args(ids: string, ...extra: string[]): string[] {
+    return ['--url', api.url, '--space', SPACE, '--file', ids, '--title', 'Hi', '--body', 'Join']
+      .concat(['--no-sign'])
+      .concat(extra);
+  }
+
+  describe('--report and --file', () => {
+    const IDS = 'alice\nbob\n';
+
+    for (const [label, reportOf] of [
+      ['the same path', (ids: string) => ids],
+      ['the same file as a ./ relative path', (ids: string) => `./${relative('.', ids)}`],
+      ['a link to it', () => join(dir, 'link.txt')],
+    ] as const) {
+      it(`exits 2 and sends nothing when the report is the accessor file: ${label}`, async () => {
+        const ids = file('mine.txt', IDS);
+        symlinkSync(ids, join(dir, 'link.txt'));
+        const out = io();
+
+        const exitCode = await main(args(ids, '--report', reportOf(ids)), out);
+
+        assert.equal(exitCode, 2);
+        assert.equal(api.posts.length, 0);
+        assert.equal(readFileSync(ids, 'utf8'), IDS);
+        assert.match(out.err(), /--report .* is the accessor file \(--file .*mine\.txt\)/);
+        assert.match(out.err(), /Nothing was sent/);
+      });
+    }
+
+    it('exits 2 with --wait when the CSV beside the report would be the accessor file', async () => {
+      const ids = file('hires.csv', `accessorId\n${IDS}`);
+      const out = io();
+
+      const exitCode = await main(args(ids, '--report', join(dir, 'hires'), '--wait'), out);
+
+      assert.equal(exitCode, 2);
+      assert.equal(api.posts.length, 0);
+      assert.equal(readFileSync(ids, 'utf8'), `accessorId\n${IDS}`);
+      assert.match(
+        out.err(),
+        /would write the accessors not invited to .*hires\.csv, the accessor file/,
+      );
+    });
+  });
+
+  it('reads a .txt file as CSV when --column is given, sending only that column', async () => {
+    const ids = file('export.txt', 'name,accessorId\nAlice,alice\nBob,bob\n');
+
+    const exitCode = await main(args(ids, '--column', 'accessorId'), io());
+
+    assert.equal(exitCode, 0);
+    assert.deepEqual(api.posts[0]?.accessorIds, ['alice', 'bob']);
+  });
+
+  describe('the CSV beside the report, with --wait', () => {
+    const STALE = 'accessorId,result,errorType,errorMessage,requestId\nold,failed,X,last week,R0\n';
+
+    it('lists the accessors of refused requests, and nothing of an earlier run, when no request was accepted', async () => {
+      api.reset(() => ({ status: 400, body: { message: 'Invalid input' } }));
+      const report = join(dir, 'out.json');
+      writeFileSync(join(dir, 'out.csv'), STALE);
+
+      const exitCode = await main(
+        args(file('ids.txt', 'alice\nbob\n'), '--wait', '--report', report),
+        io(),
+      );
+
+      const rows = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
+      assert.equal(exitCode, 1);
+      assert.deepEqual(rows, [
+        'accessorId,result,errorType,errorMessage,requestId',
+        'alice,not-accepted,NotAccepted,HTTP 400 Invalid input,',
+        'bob,not-accepted,NotAccepted,HTTP 400 Invalid input,',
+      ]);
+    });
+
+    it('holds only its header when every accessor was invited', async () => {
+      const report = join(dir, 'out.json');
+      writeFileSync(join(dir, 'out.csv'), STALE);
+
+      const exitCode = await main(
+        args(file('ids.txt', 'alice\nbob\n'), '--wait', '--report', report),
+        io(),
+      );
+
+      assert.equal(exitCode, 0);
+      assert.equal(
+        readFileSync(join(dir, 'out.csv'), 'utf8'),
+        'accessorId,result,errorType,errorMessage,requestId\n',
+      );
+    });
+  });
+
+  it('with --wait off a terminal, prints a progress line now and then', async () => {
+    api.reset(undefined, 3);
+    let clock = Date.parse('2025-01-01T00:00:00Z');
+    // Every look at the clock is 11 s later: each changed status is due.
+    const now = () => {
+      clock += 11_000;
+      return new Date(clock);
+    };
+    const out = io({ now });
+
+    const exitCode = await main(args(file('ids.txt', 'a\nb\nc\nd\n'), '--wait'), out);
+
+    assert.equal(exitCode, 0);
+    const progress = out
+      .out()
+      .split('\n')
+      .filter((line) => / of 4 invited /.test(line));
+    assert.ok(progress.length >= 2, out.out());
+    assert.match(progress.at(-1) ?? '', /4 of 4 invited {2}0 skipped {2}0 failed {2}0 pending$/);
+  });
+
+  describe('an answer that is not the API’s', () => {
+    const PAGE = '<html>\n<body><h1>502 Bad Gateway</h1>\n</body>\n</html>\n';
+
+    it('names a 200 without the intake’s answer once, with its content type', async () => {
+      api.reset(() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: PAGE }));
+      const out = io();
+
+      const exitCode = await main(args(file('ids.txt', 'alice\n')), out);
+
+      assert.equal(exitCode, 1);
+      assert.match(
+        out.out(),
+        /request 1\/1 failed: HTTP 200 without the intake's answer \(text\/html\); is --url the invite API\?\n/,
+      );
+      assert.doesNotMatch(out.out(), /HTTP 200 HTTP 200/);
+    });
+
+    it('shows an HTML error page as its status and content type, not its markup', async () => {
+      api.reset(() => ({
+        status: 502,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: PAGE,
+      }));
+      const out = io();
+
+      const exitCode = await main(args(file('ids.txt', 'alice\n')), out);
+
+      assert.equal(exitCode, 1);
+      assert.doesNotMatch(out.out(), /<html|<body/);
+      assert.match(
+        out.out(),
+        /request 1 \(accessors 1–1\): HTTP 502 with a text\/html page, not the API's answer \(after 5 attempts\)\n/,
+      );
+    });
+
+    it('shows a plain-text body as one short line', async () => {
+      const body = `upstream\nfailed ${'x'.repeat(300)}`;
+      api.reset(() => ({ status: 400, headers: { 'content-type': 'text/plain' }, body }));
+      const out = io();
+
+      await main(args(file('ids.txt', 'alice\n')), out);
+
+      const failure = out
+        .out()
+        .split('\n')
+        .find((line) => line.startsWith('request 1/1 failed'));
+      assert.match(
+        failure ?? '',
+        /^request 1\/1 failed: HTTP 400 upstream failed x+… \(text\/plain\)$/,
+      );
+      assert.ok((failure?.length ?? 0) < 200, failure);
+    });
+  });
+
+  it('does not retry a host name that does not resolve, and says to check --url', async () => {
+    let calls = 0;
+    // What fetch throws when DNS knows no such host.
+    const notFound: typeof fetch = async () => {
+      calls++;
+      const cause = Object.assign(new Error('getaddrinfo ENOTFOUND invite.example.invalid'), {
+        code: 'ENOTFOUND',
+        syscall: 'getaddrinfo',
+        hostname: 'invite.example.invalid',
+      });
+      throw new TypeError('fetch failed', { cause });
+    };
+    const out = io({ fetch: notFound });
+    const argv = args(file('ids.txt', 'alice\n'));
+    argv[1] = 'https://invite.example.invalid';
+
+    const exitCode = await main(argv, out);
+
+    assert.equal(exitCode, 1);
+    assert.equal(calls, 1);
+    assert.deepEqual(out.sleeps, []);
+    assert.match(
+      out.out(),
+      /request 1\/1 failed: network error: ENOTFOUND \(no host is named invite\.example\.invalid: check --url\)\n/,
+    );
+  });
+
+  it('says plainly that a missing accessor file does not exist, and exits 2', async () => {
+    const out = io();
+
+    const exitCode = await main(args(join(dir, 'nope.txt')), out);
+
+    assert.equal(exitCode, 2);
+    assert.match(out.err(), /Cannot read .*nope\.txt: the file does not exist\n/);
+  });
+});
