@@ -6,7 +6,12 @@ import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite
 import type { Environment } from '../shared/config/environment.ts';
 import { SPACE_ID_PATTERN } from '../shared/domain/constants.ts';
 import { parseOptions, stringOption } from './lib/cli-args.ts';
-import { describeFailure, failureHint, isMissingCredentials, UsageError } from './lib/errors.ts';
+import {
+  describeCallFailure,
+  failureHint,
+  isMissingCredentials,
+  UsageError,
+} from './lib/errors.ts';
 import { type LedgerTarget, openLedgerTable } from './lib/ledger-table.ts';
 import { formatCount, type ScriptOutput, StatusDisplay } from './lib/progress.ts';
 
@@ -130,7 +135,7 @@ export async function main(
       return error.exitCode;
     }
     const hint = failureHint(error, table?.local ?? parsed.target.kind === 'local');
-    io.stderr.write(`forget failed: ${describeFailure(error)}${hint}\n`);
+    io.stderr.write(`forget failed: ${describeCallFailure(error)}${hint}\n`);
     return isMissingCredentials(error) ? 2 : 1;
   } finally {
     table?.client.destroy();

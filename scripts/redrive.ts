@@ -8,7 +8,12 @@ import { readLocalStackConfig } from '../infra/local/local-config.ts';
 import { configuredEndpoint, isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
-import { describeFailure, failureHint, isMissingCredentials, UsageError } from './lib/errors.ts';
+import {
+  describeCallFailure,
+  failureHint,
+  isMissingCredentials,
+  UsageError,
+} from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 import {
   REDRIVE_DEFAULTS,
@@ -163,7 +168,7 @@ export async function main(
       io.stderr.write(`redrive: ${error.message}\nRun with --help for usage.\n`);
       return error.exitCode;
     }
-    io.stderr.write(`redrive failed: ${describeFailure(error)}${failureHint(error, local)}\n`);
+    io.stderr.write(`redrive failed: ${describeCallFailure(error)}${failureHint(error, local)}\n`);
     return isMissingCredentials(error) ? 2 : 1;
   } finally {
     client?.destroy();

@@ -6,6 +6,7 @@ import type { Environment } from '../shared/config/environment.ts';
 import { isRequestId, REQUEST_ID_RULE } from '../shared/domain/request-id.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../shared/domain/request-status.ts';
 import { sleep } from '../shared/lib/sleep.ts';
+import { parseApiBaseUrl } from './lib/api-call.ts';
 import { definedOptions, parseCommandLine, stringOption } from './lib/cli-args.ts';
 import { formatCsvRow } from './lib/csv.ts';
 import { UsageError } from './lib/errors.ts';
@@ -32,8 +33,6 @@ Options:
 Exit codes: 0 the request was found, 1 it was not (or the API could not be reached, or --url
 is not the API's), 2 invalid arguments (nothing was sent).
 `;
-
-const URL_EXPECTED = "expected http://127.0.0.1:3000 locally, or the API's https URL";
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -72,23 +71,6 @@ export function formatStatus(status: RequestStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The API's base URL; throws `UsageError` unless it is http or https, without a query. */
-function parseBaseUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--url is not a URL: ${url}; ${URL_EXPECTED}`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`--url must be an http or https URL: ${url}; ${URL_EXPECTED}`);
-  }
-  if (parsed.search !== '' || parsed.hash !== '') {
-    throw new UsageError(`--url must be the API's base URL, without a query or fragment: ${url}`);
-  }
-  return parsed;
-}
-
 /** Runs the command and resolves to its exit code. */
 export async function main(argv: readonly string[], io: StatusIo): Promise<number> {
   try {
@@ -108,7 +90,7 @@ export async function main(argv: readonly string[], io: StatusIo): Promise<numbe
     if (!isRequestId(requestId)) {
       throw new UsageError(`Invalid request ID ${JSON.stringify(requestId)}: ${REQUEST_ID_RULE}`);
     }
-    const baseUrl = parseBaseUrl(url);
+    const baseUrl = parseApiBaseUrl(url);
     const signing = definedOptions({
       region: stringOption(values, 'region'),
       sign: typeof values.sign === 'boolean' ? values.sign : undefined,

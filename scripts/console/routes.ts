@@ -3,7 +3,7 @@ import {
   type AccessorResultKind,
 } from '../../shared/domain/request-record.ts';
 import { REQUEST_STATUSES, type RequestStatusName } from '../../shared/domain/request-status.ts';
-import { describeFailure, isConnectionRefused } from '../lib/errors.ts';
+import { describeCallFailure, isConnectionRefused } from '../lib/errors.ts';
 import { accessorCsv } from './accessor-csv.ts';
 import { CONSOLE_CSS, CONSOLE_SCRIPT } from './assets.ts';
 import type { ConsoleBackend } from './console-backend.ts';
@@ -258,7 +258,7 @@ export function failureReply(error: unknown, backend: ConsoleBackend): Reply {
   if (error instanceof StatusApiError && error.statusCode === 400) {
     return page(400, 'Bad request', undefined, errorMain('Bad request', error.message), backend);
   }
-  const reason = describeFailure(error);
+  const reason = describeCallFailure(error);
   const hint = backend.local && isConnectionRefused(error) ? ' Is npm start running?' : '';
   return page(
     502,

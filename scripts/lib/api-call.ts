@@ -1,4 +1,4 @@
-import { isConnectionRefused } from './errors.ts';
+import { isConnectionRefused, UsageError } from './errors.ts';
 import { isLoopback, type RequestSigner } from './sign-request.ts';
 
 /** Where the pipeline's API is and how requests to it are signed. */
@@ -24,6 +24,28 @@ export interface ApiUnreachable {
   message: string;
   /** The transport's error code (`ECONNRESET`, `ENOTFOUND`, …) when it gave one. */
   code?: string;
+}
+
+const URL_EXPECTED = "expected http://127.0.0.1:3000 locally, or the API's https URL";
+
+/**
+ * The API's base URL from `--url`. Throws `UsageError` unless it is an http or https URL
+ * without a query or fragment (which the calls would drop).
+ */
+export function parseApiBaseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url is not a URL: ${url}; ${URL_EXPECTED}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new UsageError(`--url must be an http or https URL: ${url}; ${URL_EXPECTED}`);
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new UsageError(`--url must be the API's base URL, without a query or fragment: ${url}`);
+  }
+  return parsed;
 }
 
 /** `{base}{path}`, keeping any path (an API stage) the base URL has. */
@@ -72,7 +94,7 @@ export async function callApi(
     const code = (error as { cause?: { code?: unknown } }).cause?.code;
     return {
       kind: 'unreachable',
-      message: describeFailure(error, request.url),
+      message: describeFetchFailure(error, request.url),
       ...(typeof code === 'string' ? { code } : {}),
     };
   }
@@ -83,7 +105,7 @@ export async function callApi(
  * listening on this machine most likely means the local stack is not running, and a host name
  * that does not resolve a mistyped URL: the message says so.
  */
-export function describeFailure(error: unknown, url: URL): string {
+export function describeFetchFailure(error: unknown, url: URL): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'no answer in time';
   const cause = error.cause as { code?: string; message?: string } | undefined;

@@ -72,7 +72,7 @@ export function isMissingCredentials(error: unknown): boolean {
  * SDK's own message when it has one, else what the endpoint did (no answer in time, an answer
  * that is not an AWS one, a status without a message).
  */
-export function describeFailure(error: unknown): string {
+export function describeCallFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (error.name === 'TimeoutError' || (error as { code?: unknown }).code === 'ETIMEDOUT') {

@@ -1,6 +1,7 @@
 import { SEND_INVITES_LIMITS } from '../../shared/domain/constants.ts';
 import { FieldProblems } from '../../shared/domain/field-problems.ts';
 import { checkSpaceId, checkText } from '../../shared/domain/invite-request.ts';
+import { parseApiBaseUrl } from './api-call.ts';
 import { UsageError } from './errors.ts';
 import { INVITE_DEFAULTS, type InviteOptions } from './invite-options.ts';
 import { readAccessorFile } from './read-accessor-file.ts';
@@ -23,7 +24,7 @@ export interface InvitePlan {
  */
 export async function planInvite(options: InviteOptions): Promise<InvitePlan> {
   checkInvite(options);
-  const baseUrl = parseBaseUrl(options.url);
+  const baseUrl = parseApiBaseUrl(options.url);
   const { accessorIds, duplicates } = await readAccessorFile(options.file, {
     ...(options.column !== undefined ? { column: options.column } : {}),
     ...(options.header !== undefined ? { header: options.header } : {}),
@@ -53,20 +54,4 @@ function checkInvite(options: InviteOptions): void {
   if (!problems.empty) {
     throw new UsageError(problems.list.map((problem) => problem.message).join('; '));
   }
-}
-
-function parseBaseUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--url is not a URL: ${url}`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`--url must be an http or https URL: ${url}`);
-  }
-  if (parsed.search !== '' || parsed.hash !== '') {
-    throw new UsageError(`--url must be the API's base URL, without a query or fragment: ${url}`);
-  }
-  return parsed;
 }

@@ -4,7 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { describeFailure, failureHint } from '../../../scripts/lib/errors.ts';
+import { describeCallFailure, failureHint } from '../../../scripts/lib/errors.ts';
 import {
   SCRIPT_CLIENT_TIMEOUTS,
   scriptClientOptions,
@@ -43,7 +43,7 @@ describe('what the operator commands say when a call fails', () => {
   });
 
   it('an endpoint that never answers', async () => {
-    assert.equal(describeFailure(await sqsFailure()), 'the endpoint gave no answer in time');
+    assert.equal(describeCallFailure(await sqsFailure()), 'the endpoint gave no answer in time');
   });
 
   it('an endpoint that answers with a web page, on one line', async () => {
@@ -53,7 +53,7 @@ describe('what the operator commands say when a call fails', () => {
     });
 
     assert.equal(
-      describeFailure(error),
+      describeCallFailure(error),
       'the endpoint answered HTTP 500 with something that is not an AWS answer: is it the right endpoint?',
     );
   });
@@ -65,7 +65,7 @@ describe('what the operator commands say when a call fails', () => {
     });
 
     assert.equal(
-      describeFailure(error),
+      describeCallFailure(error),
       'the endpoint answered HTTP 403 without saying why: access denied, check the credentials and permissions',
     );
   });
@@ -79,7 +79,7 @@ describe('what the operator commands say when a call fails', () => {
 
     const error = await fetch(`http://127.0.0.1:${port}/`).catch((failure: unknown) => failure);
 
-    assert.equal(describeFailure(error), `connect ECONNREFUSED 127.0.0.1:${port}`);
+    assert.equal(describeCallFailure(error), `connect ECONNREFUSED 127.0.0.1:${port}`);
     assert.equal(failureHint(error, true), ' (is npm start running?)');
     assert.equal(failureHint(error, false), '');
   });
