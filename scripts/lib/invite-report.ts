@@ -201,7 +201,12 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
   const ids = report.requestIds;
   const listed = ids.slice(0, PRINTED_REQUEST_IDS).join(', ');
   const more = ids.length > PRINTED_REQUEST_IDS ? ', …' : '';
-  const where = reportPath ? ` (all ${formatCount(ids.length)} in ${reportPath})` : '';
+  const where =
+    reportPath === undefined
+      ? ''
+      : more === ''
+        ? ` (in ${reportPath})`
+        : ` (all ${formatCount(ids.length)} in ${reportPath})`;
   const lines = [
     '',
     `Requests accepted   ${formatCount(report.requestsAccepted)} of ${formatCount(total)}`,

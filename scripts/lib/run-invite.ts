@@ -77,8 +77,10 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
 
   const skipped = duplicates > 0 ? `; ${plural(duplicates, 'repeated ID')} skipped` : '';
   const pace = batches.length > 1 ? `, ${Math.min(concurrency, batches.length)} at a time` : '';
+  const doing = options.dryRun ? 'Dry run: checking' : 'Inviting';
+  const where = `${options.dryRun ? 'for' : 'to'} ${options.spaceId}`;
   display.log(
-    `Inviting ${plural(accessorIds.length, 'accessor')} to ${options.spaceId} in ` +
+    `${doing} ${plural(accessorIds.length, 'accessor')} ${where} in ` +
       `${plural(batches.length, 'request')}${pace} (${signer.description})${skipped}`,
   );
 
@@ -175,6 +177,8 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
       );
     }
     report.outcome = summarizeOutcome(followed, report, batches);
+    // The run ends when the following does.
+    report.finishedAt = now().toISOString();
   }
   io.stdout.write(formatSummary(report, options.report));
   if (options.report !== undefined) await writeReport(options.report, report);

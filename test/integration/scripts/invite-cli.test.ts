@@ -220,6 +220,28 @@ describe('npm run invite against a fake invite API', () => {
     });
   });
 
+  it('with --wait, dates the report when the following ends, and names the report once', async () => {
+    api.reset(undefined, 3);
+    let clock = Date.parse('2025-01-01T00:00:00Z');
+    const now = () => {
+      clock += 1_000;
+      return new Date(clock);
+    };
+    const report = join(dir, 'out.json');
+    const out = io({ now });
+
+    const exitCode = await main(args(file('ids.txt', 'a\nb\n'), '--wait', '--report', report), out);
+
+    assert.equal(exitCode, 0);
+    // Every status read looks at the clock: the last look is the end of the run.
+    const written = JSON.parse(readFileSync(report, 'utf8')) as { finishedAt: string };
+    assert.equal(written.finishedAt, new Date(clock).toISOString());
+    assert.match(
+      out.out(),
+      new RegExp(`Request IDs {9}R1 \\(in ${report.replaceAll('.', '\\.')}\\)`),
+    );
+  });
+
   it('with --wait off a terminal, prints a progress line now and then', async () => {
     api.reset(undefined, 3);
     let clock = Date.parse('2025-01-01T00:00:00Z');

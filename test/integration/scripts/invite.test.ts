@@ -428,15 +428,18 @@ describe('npm run invite against the local stack', () => {
     );
   });
 
-  it('--dry-run --wait exits 0: a dry run has nothing to wait for', async () => {
+  it('--dry-run --wait exits 0: a dry run has nothing to wait for, and says it invites no one', async () => {
     proxy.reset();
+    const out = io();
 
     const exitCode = await main(
       cliArgs(SPACE, idFile('dry-wait.txt', ids('dry-wait', 4)), '--dry-run', '--wait'),
-      io(),
+      out,
     );
 
     assert.equal(exitCode, 0);
+    assert.match(out.stdout.text(), /^Dry run: checking 4 accessors for SP\w+ in 1 request/m);
+    assert.doesNotMatch(out.stdout.text(), /Inviting/);
   });
 
   it('reports a 400 with its message and fields, never retries it, and exits 1', async () => {
