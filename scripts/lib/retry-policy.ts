@@ -33,6 +33,11 @@ export interface AttemptFailure {
 /** Transport errors no retry fixes: a host name that does not resolve is a mistyped URL. */
 const FINAL_NETWORK_ERRORS: ReadonlySet<string> = new Set(['ENOTFOUND']);
 
+/** Whether a call that failed with this transport error code would fail again. */
+export function isFinalNetworkError(code: string | undefined): boolean {
+  return code !== undefined && FINAL_NETWORK_ERRORS.has(code);
+}
+
 /**
  * Throttling, server errors and a request still in progress under the same idempotency key
  * (409) may pass; other client errors never will.
@@ -54,7 +59,7 @@ export function retryDelay(
   random: () => number = Math.random,
 ): number | undefined {
   if (failure.status !== undefined && !isRetryableStatus(failure.status)) return undefined;
-  if (failure.networkError !== undefined && FINAL_NETWORK_ERRORS.has(failure.networkError)) {
+  if (isFinalNetworkError(failure.networkError)) {
     return undefined;
   }
   if (attempt >= policy.maxAttempts) return undefined;

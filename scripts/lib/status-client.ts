@@ -2,7 +2,14 @@ import { isJsonObject, parseJsonObject, stringField } from '../../shared/domain/
 import type { AccessorResult, AccessorResultKind } from '../../shared/domain/request-record.ts';
 import type { RequestStatus } from '../../shared/domain/request-status.ts';
 import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
-import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
+import {
+  type ApiAnswer,
+  type ApiEndpoint,
+  type ApiUnreachable,
+  apiUrl,
+  callApi,
+} from './api-call.ts';
+import { isFinalNetworkError } from './retry-policy.ts';
 
 /** The largest page of accessors the API hands out. */
 export const ACCESSOR_PAGE_MAX = 1000;
@@ -37,8 +44,7 @@ export async function getRequestStatus(
 ): Promise<StatusAnswer> {
   const url = apiUrl(endpoint.baseUrl, `/requests/${encodeURIComponent(requestId)}`);
   const answer = await callApi(endpoint, { method: 'GET', url });
-  if (answer.kind === 'unreachable')
-    return { kind: 'error', message: answer.message, retryable: true };
+  if (answer.kind === 'unreachable') return unreachable(answer);
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
     if (!isRequestStatus(parsed))
@@ -76,8 +82,7 @@ export async function getAccessorPage(
     query,
   );
   const answer = await callApi(endpoint, { method: 'GET', url });
-  if (answer.kind === 'unreachable')
-    return { kind: 'error', message: answer.message, retryable: true };
+  if (answer.kind === 'unreachable') return unreachable(answer);
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
     if (!Array.isArray(parsed?.items)) {
@@ -139,6 +144,11 @@ function refusal(
     retryable: answer.status === 429 || answer.status >= 500,
     statusCode: answer.status,
   };
+}
+
+/** No answer: worth another try unless the failure would repeat (a host that does not resolve). */
+function unreachable(answer: ApiUnreachable): ApiError {
+  return { kind: 'error', message: answer.message, retryable: !isFinalNetworkError(answer.code) };
 }
 
 function notTheApi(url: URL, statusCode: number, answered: string): ApiError {
