@@ -97,6 +97,28 @@ describe('the documentation', () => {
     assert.deepEqual(unknown, []);
   });
 
+  it('writes every shell command so that it runs when pasted: an indented line continues one ending in \\', () => {
+    const problems: string[] = [];
+    for (const file of markdownFiles()) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const block of text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)) {
+        const lines = (block[1] as string).split('\n');
+        let quoted = false;
+        lines.forEach((line, index) => {
+          // Inside a single-quoted string a line break is part of the string.
+          quoted = (line.split("'").length - 1) % 2 === 1 ? !quoted : quoted;
+          const next = lines[index + 1] ?? '';
+          // An indented line is the rest of a command: the line before must say it goes on.
+          const continued = quoted || /(\\|\||&&|\bdo|\bthen|[{(])$/.test(line.trimEnd());
+          if (/^\s+\S/.test(next) && !continued && !line.trimStart().startsWith('#')) {
+            problems.push(`${file}: ${line.trim()}`);
+          }
+        });
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it('keeps the README short and links it to every page under docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const linked = new Set(linkTargets(readme).map((target) => target.split('#')[0]));
