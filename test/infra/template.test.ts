@@ -322,6 +322,15 @@ describe('the HR events rule', () => {
     assert.deepEqual(configs[0]?.DestinationConfig, {
       OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
     });
+    // Lambda, not EventBridge, retries a throttled intake: for 6 hours, twice, then the DLQ.
+    assert.partialDeepStrictEqual(configs[0], {
+      MaximumEventAgeInSeconds: 21600,
+      MaximumRetryAttempts: 2,
+    });
+  });
+
+  it('publishes no function versions, which nothing invokes', () => {
+    assert.deepEqual(resourcesOfType(defaults, 'AWS::Lambda::Version'), []);
   });
 
   it('is the only sender the DLQ lets in, on the created bus and on a named one', () => {
@@ -677,10 +686,12 @@ describe('the queues', () => {
     assert.equal(deadLetterQueue().QueueName, `${SERVICE}-${STAGE}-invites-dlq`);
   });
 
-  it('hide a received chunk for 6 x the worker timeout', () => {
+  it('hide a received chunk for 6 x the worker timeout plus the batching window', () => {
     const workerTimeout = functionResource(defaults, 'worker').Properties.Timeout as number;
+    const [, mapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
+    const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
 
-    assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout);
+    assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout + window);
   });
 
   it('keep chunks for 7 days and dead letters for 14, the SQS maximum', () => {
@@ -962,14 +973,32 @@ describe('the alarms', () => {
 
     assert.deepEqual(Object.keys(found).sort(), [
       'ApiServerErrorsAlarm',
+      'DeadLetterQueueAgeAlarm',
       'DeadLetterQueueNotEmptyAlarm',
       'DeliveryStalledAlarm',
+      'HrEventsDelayedAlarm',
       'HrEventsLostAlarm',
       'InvitesQueueAgeAlarm',
       'LedgerErrorsAlarm',
       'LedgerThrottlesAlarm',
       'WorkerErrorsAlarm',
     ]);
+    assert.partialDeepStrictEqual(found.DeadLetterQueueAgeAlarm?.Properties, {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+      Statistic: 'Maximum',
+      Threshold: 3 * 24 * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    assert.partialDeepStrictEqual(found.HrEventsDelayedAlarm?.Properties, {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'AsyncEventAge',
+      Dimensions: [{ Name: 'FunctionName', Value: ref('IntakeLambdaFunction') }],
+      Statistic: 'Maximum',
+      Threshold: 5 * 60 * 1000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     const throttles = (found.LedgerThrottlesAlarm?.Properties.Metrics ?? []) as {
       Id: string;
       Expression?: string;
