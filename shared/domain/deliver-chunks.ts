@@ -265,12 +265,19 @@ export async function deliverChunks(
           invitedHere.get(planned.spaceId),
         );
         skippedBy.set(planned, skipped);
-        if (skipped.size > 0) observer.skipped?.(planned, skipped.size);
       }
       const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
+      // Told when chunks are settled, not when they are looked up: a chunk handed back and
+      // received again would count its skipped accessors once per receive.
+      const skippedSettled = (items: readonly ReceivedChunk[]) => {
+        let count = 0;
+        for (const item of items) count += skippedOf(item.chunk.accessorIds).length;
+        if (count > 0) observer.skipped?.(planned, count);
+      };
       if (call.accessorIds.length === 0) {
         // Everyone was invited recently: the chunks are delivered without a call.
         await settleAllDelivered(call.chunks, skippedOf);
+        skippedSettled(call.chunks);
         continue;
       }
       // A shared pacer holds the start it reports: it is asked for none the call could not use.
@@ -318,6 +325,7 @@ export async function deliverChunks(
           for (const id of call.accessorIds) invited.add(id);
           invitedHere.set(call.spaceId, invited);
           for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk.accessorIds));
+          skippedSettled(call.chunks);
           const settled = (async () => {
             await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
             await settleAllDelivered(call.chunks, skippedOf);
@@ -350,7 +358,10 @@ export async function deliverChunks(
             const failed =
               recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
             if (failed === false) await handBackForLedger([item]);
-            else await park(item.message, reason, item.chunk);
+            else {
+              await park(item.message, reason, item.chunk);
+              skippedSettled([item]);
+            }
           }
           break;
         }

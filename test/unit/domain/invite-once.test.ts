@@ -76,6 +76,28 @@ describe('inviting each person once', () => {
     assert.equal(ledger.invited.get('SPACE1#carol')?.expiresAt, NOW + 7 * DAY);
   });
 
+  it('counts skipped accessors once, when their chunk is settled, however often it was received', async () => {
+    // Prepare: the first call is throttled, so the chunk comes back and is looked up again.
+    const sender = new ScriptedSender((_input, call) =>
+      call === 1 ? serviceError('ThrottlingException', { retryAfterSeconds: 1 }) : undefined,
+    );
+    const { ledger, dependencies } = setup(sender);
+    await ledger.remember('SPACE1', ['alice', 'dave'], NOW - DAY, NOW + DAY);
+    const told: number[] = [];
+    dependencies.observer = { skipped: (_call, count) => told.push(count) };
+    const body = chunk(1, ['alice', 'bob', 'dave']);
+
+    // Act
+    await deliverChunks([receivedMessage(body, 1)], dependencies);
+    const afterThrottle = [...told];
+    await deliverChunks([receivedMessage(body, 2)], dependencies);
+
+    // Assess
+    assert.deepEqual(afterThrottle, [], 'a handed-back chunk is not settled yet');
+    assert.deepEqual(told, [2]);
+    assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, ['alice', 'dave']);
+  });
+
   it('makes no call when everyone was invited recently, and still settles the chunk', async () => {
     // Prepare
     const sender = new ScriptedSender();
