@@ -26,9 +26,15 @@ function keys(message: ReceivedMessage, chunk?: InviteChunk) {
   };
 }
 
-/** The messages a call carried, as log keys. */
+/**
+ * The messages a call carried, as log keys: its space, and its request at the top level when the
+ * call holds one request's chunks (most do), so a query on `requestId` finds the call's lines.
+ */
 function callKeys(call: PlannedCall) {
+  const requestIds = new Set(call.chunks.map(({ chunk }) => chunk.requestId));
   return {
+    spaceId: call.spaceId,
+    ...(requestIds.size === 1 ? { requestId: call.chunks[0]?.chunk.requestId } : {}),
     accessorCount: call.accessorIds.length,
     chunks: call.chunks.map(({ message, chunk }) => keys(message, chunk)),
   };
@@ -37,7 +43,7 @@ function callKeys(call: PlannedCall) {
 /** Logs and counts what happens to each call and message; without `metrics`, only logs. */
 export function createDeliveryObserver(logger: Logger, metrics?: Metrics): DeliveryObserver {
   return {
-    called(call, outcome, error, latencyMs) {
+    called(call, outcome, error, latencyMs, serviceRequestId) {
       metrics?.addMetric(METRIC_NAMES.calls, MetricUnit.Count, 1);
       metrics?.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latencyMs);
       switch (outcome.kind) {
@@ -47,7 +53,7 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
             MetricUnit.Count,
             call.accessorIds.length,
           );
-          logger.info('Invites sent', { ...callKeys(call), latencyMs });
+          logger.info('Invites sent', { ...callKeys(call), latencyMs, serviceRequestId });
           logger.debug('Accessors invited', { ...callKeys(call), accessorIds: call.accessorIds });
           return;
         case 'throttled':
@@ -55,12 +61,13 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
           metrics?.addMetric(METRIC_NAMES.throttled, MetricUnit.Count, 1);
           logger.info('SendInvites throttled', {
             ...callKeys(call),
+            latencyMs,
             delaySeconds: outcome.delaySeconds,
           });
           return;
         default:
           metrics?.addMetric(METRIC_NAMES.failedCalls, MetricUnit.Count, 1);
-          logger.warn('SendInvites failed', { ...callKeys(call), outcome, error });
+          logger.warn('SendInvites failed', { ...callKeys(call), latencyMs, outcome, error });
       }
     },
     parked(message, reason, chunk) {

@@ -303,8 +303,9 @@ export async function deliverChunks(
 
       const started = now();
       let failure: unknown;
+      let serviceRequestId: string | undefined;
       try {
-        await sender.sendInvites(sendInvitesInput(call));
+        ({ requestId: serviceRequestId } = await sender.sendInvites(sendInvitesInput(call)));
       } catch (error) {
         failure = error ?? new Error('SendInvites rejected without an error');
       }
@@ -315,7 +316,7 @@ export async function deliverChunks(
         receiveCount,
         ...(dependencies.random ? { random: dependencies.random } : {}),
       });
-      observer.called?.(call, outcome, failure, latencyMs);
+      observer.called?.(call, outcome, failure, latencyMs, serviceRequestId);
       switch (outcome.kind) {
         case 'delivered': {
           await pacer?.succeeded();

@@ -163,8 +163,17 @@ export interface SharedRateStore {
 
 /** Hears what happens to each call and message, for logs and metrics; every method is optional. */
 export interface DeliveryObserver {
-  /** A call was made; `outcome` applies to every chunk of it. */
-  called?(call: PlannedCall, outcome: Outcome, error: unknown, latencyMs: number): void;
+  /**
+   * A call was made; `outcome` applies to every chunk of it. `serviceRequestId` is the ID the
+   * service gave a call it accepted, for AWS Support.
+   */
+  called?(
+    call: PlannedCall,
+    outcome: Outcome,
+    error: unknown,
+    latencyMs: number,
+    serviceRequestId?: string,
+  ): void;
   parked?(message: ReceivedMessage, reason: ParkReason, chunk?: InviteChunk): void;
   delayed?(message: ReceivedMessage, seconds: number, cause: DelayCause, chunk?: InviteChunk): void;
   /** Handing a message back or parking it failed: it stays on the queue as it was. */

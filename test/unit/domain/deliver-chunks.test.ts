@@ -42,6 +42,18 @@ describe('deliverChunks', () => {
     ]);
   });
 
+  it('tells the observer the ID the service gave each call it accepted', async () => {
+    const sender = new ScriptedSender();
+    const heard: (string | undefined)[] = [];
+    const { dependencies } = setup(sender, {
+      observer: { called: (_call, _outcome, _error, _latency, id) => heard.push(id) },
+    });
+
+    await deliverChunks([message(chunk(1)), message(chunk(2))], dependencies);
+
+    assert.deepEqual(heard, ['svc-1', 'svc-2']);
+  });
+
   it('after a throttle makes no more calls and gives the rest the same delay', async () => {
     const sender = new ScriptedSender((_, call) =>
       call === 2 ? serviceError('ThrottlingException', { retryAfterSeconds: 3 }) : undefined,
