@@ -72,7 +72,7 @@ describe("the worker's call log lines", () => {
 
     assert.equal(line?.requestId, undefined);
     assert.deepEqual(
-      (line?.chunks as { requestId: string }[]).map((chunk) => chunk.requestId),
+      ((line?.chunks ?? []) as { requestId: string }[]).map((chunk) => chunk.requestId),
       ['req-1', 'req-2'],
     );
   });
