@@ -25,7 +25,7 @@ Options:
   --stack <name>      A deployed stack (repost-invite-pipeline-<stage>): its API, queues and
                       table come from the stack's outputs
   --region <region>   The stack's region (default: AWS_REGION, then the AWS profile's)
-  --service <name>    The metrics' service dimension (default repost-invite-pipeline)
+  --service <name>    The metrics' service dimension (default: the stack's name)
   -h, --help          Show this help
 
 Every call is made by this process with your credentials from the standard AWS chain; the

@@ -16,7 +16,7 @@ const QUERIES = [
 /**
  * The worker's EMF metrics (`SendInvitesCalls`, `SendInvitesThrottled`, `ChunksDeadLettered`)
  * from CloudWatch with `GetMetricData`: sums a minute, the last 15 minutes. The dimension is
- * `service`, the service name, shared by every stage of it, as on the stack's dashboard.
+ * `service`, the stack's name (each stage has its own), as on the stack's dashboard.
  */
 export function cloudWatchRateSource(
   client: CloudWatchClient,

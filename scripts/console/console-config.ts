@@ -2,7 +2,6 @@ import { readLocalStackConfig } from '../../infra/local/local-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
 import { parseOptions, stringOption } from '../lib/cli-args.ts';
 import { UsageError } from '../lib/errors.ts';
-import { REDRIVE_DEFAULTS } from '../lib/run-redrive.ts';
 
 export const CONSOLE_DEFAULT_PORT = 8080;
 
@@ -66,7 +65,7 @@ export function readConsoleConfig(
           kind: 'stack',
           stackName,
           ...(region !== undefined ? { region } : {}),
-          service: stringOption(values, 'service') ?? REDRIVE_DEFAULTS.service,
+          service: stringOption(values, 'service') ?? stackName,
         },
       },
     };

@@ -69,7 +69,7 @@ const LAMBDA_ENVIRONMENT = {
 };
 
 const POWERTOOLS_ENVIRONMENT = {
-  POWERTOOLS_SERVICE_NAME: SERVICE,
+  POWERTOOLS_SERVICE_NAME: `${SERVICE}-${STAGE}`,
   POWERTOOLS_METRICS_NAMESPACE: 'RepostInvitePipeline',
 };
 
@@ -1016,7 +1016,7 @@ describe('the alarms', () => {
     assert.partialDeepStrictEqual(found.LedgerErrorsAlarm?.Properties, {
       Namespace: 'RepostInvitePipeline',
       MetricName: 'LedgerErrors',
-      Dimensions: [{ Name: 'service', Value: SERVICE }],
+      Dimensions: [{ Name: 'service', Value: `${SERVICE}-${STAGE}` }],
       Statistic: 'Sum',
       Threshold: 0,
     });
@@ -1210,7 +1210,7 @@ describe('the dashboard', () => {
 
   it('charts the queues, invites, calls, throttling, dead letters, latency and intake errors', () => {
     const { metrics } = dashboardBody();
-    const custom = (name: string) => `RepostInvitePipeline ${name} service ${SERVICE}`;
+    const custom = (name: string) => `RepostInvitePipeline ${name} service ${SERVICE}-${STAGE}`;
 
     for (const expected of [
       'AWS/SQS ApproximateNumberOfMessagesVisible QueueName <InvitesQueue.QueueName>',
@@ -1223,6 +1223,9 @@ describe('the dashboard', () => {
       custom('SendInvitesLatency'),
       'AWS/ApiGateway 4xx ApiId <HttpApi>',
       'AWS/ApiGateway 5xx ApiId <HttpApi>',
+      'AWS/Lambda Throttles FunctionName <IntakeLambdaFunction>',
+      'AWS/Lambda AsyncEventAge FunctionName <IntakeLambdaFunction>',
+      'AWS/Lambda Errors FunctionName <StatusLambdaFunction>',
     ]) {
       assert.ok(metrics.includes(expected), `the dashboard charts ${expected}`);
     }
