@@ -61,6 +61,7 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
           detailType,
           reason,
           errorMessage: error.message,
+          fieldList: error.fieldList ?? [],
         });
       } else if (error.spaceId !== undefined) {
         logger.warn('Invite request for a space outside the allowed list', {

@@ -591,6 +591,23 @@ describe('intake of HR events', () => {
     assert.deepEqual(decodeInviteChunk(queue.sent[0]?.body ?? '').accessorIds, ['a', 'b']);
   });
 
+  it('logs which fields of a refused event failed, and why, as it does for HTTP', async () => {
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel: 'INFO' }));
+
+    const { output } = await captureOutput(async () => {
+      await handler(hrEvent('Employee Onboarded', { accessorId: '' }), lambdaContext());
+    });
+
+    const line = output
+      .split('\n')
+      .filter((text) => text.includes('HR event rejected'))
+      .map((text) => JSON.parse(text) as { fieldList: unknown })[0];
+    assert.deepEqual(line?.fieldList, [
+      { name: 'accessorId', message: 'accessor ID must not be empty' },
+    ]);
+  });
+
   it('parks an invalid event in the DLQ with the reason instead of dropping or retrying it', async () => {
     const { queue, deadLetters, handler } = setup();
     const event = hrEvent('Invite Requested', { spaceId: SPACE, accessorIds: [''], title: 'T' });
