@@ -4,15 +4,9 @@
  */
 import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite-history.ts';
 import type { Environment } from '../shared/config/environment.ts';
-import { SPACE_ID_PATTERN } from '../shared/domain/constants.ts';
-import { parseOptions, stringOption } from './lib/cli-args.ts';
-import {
-  describeCallFailure,
-  failureHint,
-  isMissingCredentials,
-  UsageError,
-} from './lib/errors.ts';
-import { type LedgerTarget, openLedgerTable } from './lib/ledger-table.ts';
+import { parseOptions, spaceIdOption } from './lib/cli-args.ts';
+import { reportFailure, UsageError } from './lib/errors.ts';
+import { type LedgerTarget, ledgerTargetOf, openLedgerTable } from './lib/ledger-table.ts';
 import { formatCount, type ScriptOutput, StatusDisplay } from './lib/progress.ts';
 
 export const FORGET_USAGE = `Usage: npm run forget -- --space <spaceId> [--stack <name> | --table <name>] [--yes]
@@ -62,33 +56,11 @@ export interface ForgetOptions {
 export function parseForgetArgs(argv: readonly string[]): { help: true } | ForgetOptions {
   const values = parseOptions(argv, OPTIONS);
   if (values.help === true) return { help: true };
-  const spaceId = stringOption(values, 'space');
-  if (spaceId === undefined) throw new UsageError('Pass --space <spaceId>');
-  if (!SPACE_ID_PATTERN.test(spaceId)) {
-    throw new UsageError(`--space must be a space ID (letters, digits, _ and -), got "${spaceId}"`);
-  }
-  const stackName = stringOption(values, 'stack');
-  const tableName = stringOption(values, 'table');
-  const region = stringOption(values, 'region');
-  const inRegion = region === undefined ? {} : { region };
-  let target: LedgerTarget;
-  if (stackName !== undefined && tableName !== undefined) {
-    throw new UsageError('Pass --stack or --table, not both');
-  } else if (stackName !== undefined) {
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
-      throw new UsageError(`--stack must be a CloudFormation stack name, got "${stackName}"`);
-    }
-    target = { kind: 'stack', stackName, ...inRegion };
-  } else if (tableName !== undefined) {
-    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
-      throw new UsageError(`--table must be a DynamoDB table name, got "${tableName}"`);
-    }
-    target = { kind: 'table', tableName, ...inRegion };
-  } else {
-    if (region !== undefined) throw new UsageError('--region goes with --stack or --table');
-    target = { kind: 'local' };
-  }
-  return { spaceId, target, yes: values.yes === true };
+  return {
+    spaceId: spaceIdOption(values),
+    target: ledgerTargetOf(values),
+    yes: values.yes === true,
+  };
 }
 
 /** Runs the command and resolves to its exit code; errors are written to `stderr`. */
@@ -130,13 +102,12 @@ export async function main(
     );
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`forget: ${error.message}\nRun with --help for usage.\n`);
-      return error.exitCode;
-    }
-    const hint = failureHint(error, table?.local ?? parsed.target.kind === 'local');
-    io.stderr.write(`forget failed: ${describeCallFailure(error)}${hint}\n`);
-    return isMissingCredentials(error) ? 2 : 1;
+    return reportFailure(
+      'forget',
+      error,
+      table?.local ?? parsed.target.kind === 'local',
+      io.stderr,
+    );
   } finally {
     table?.client.destroy();
   }

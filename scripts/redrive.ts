@@ -8,12 +8,7 @@ import { readLocalStackConfig } from '../infra/local/local-config.ts';
 import { configuredEndpoint, isHttpUrl } from '../shared/config/aws-config.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { definedOptions, integerOption, parseOptions, stringOption } from './lib/cli-args.ts';
-import {
-  describeCallFailure,
-  failureHint,
-  isMissingCredentials,
-  UsageError,
-} from './lib/errors.ts';
+import { reportFailure, UsageError } from './lib/errors.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 import {
   REDRIVE_DEFAULTS,
@@ -164,12 +159,7 @@ export async function main(
     const result = await runRedrive(parsed.options, { ...adapters, ...io });
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`redrive: ${error.message}\nRun with --help for usage.\n`);
-      return error.exitCode;
-    }
-    io.stderr.write(`redrive failed: ${describeCallFailure(error)}${failureHint(error, local)}\n`);
-    return isMissingCredentials(error) ? 2 : 1;
+    return reportFailure('redrive', error, local, io.stderr);
   } finally {
     client?.destroy();
   }

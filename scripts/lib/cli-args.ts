@@ -1,4 +1,5 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { SPACE_ID_PATTERN } from '../../shared/domain/constants.ts';
 import { UsageError } from './errors.ts';
 
 type ParsedValues = Record<string, string | boolean | undefined>;
@@ -93,4 +94,14 @@ export function definedOptions<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
+}
+
+/** `--space`, required and a space ID. Throws `UsageError`. */
+export function spaceIdOption(values: ParsedValues): string {
+  const spaceId = stringOption(values, 'space');
+  if (spaceId === undefined) throw new UsageError('Pass --space <spaceId>');
+  if (!SPACE_ID_PATTERN.test(spaceId)) {
+    throw new UsageError(`--space must be a space ID (letters, digits, _ and -), got "${spaceId}"`);
+  }
+  return spaceId;
 }

@@ -104,3 +104,21 @@ export function failureHint(error: unknown, local: boolean): string {
   }
   return '';
 }
+
+/**
+ * Writes why command `name` failed to `stderr` and resolves to its exit code: 2 for what the
+ * operator must fix before anything can happen (arguments, region, credentials), else 1.
+ */
+export function reportFailure(
+  name: string,
+  error: unknown,
+  local: boolean,
+  stderr: { write(text: string): unknown },
+): number {
+  if (error instanceof UsageError) {
+    stderr.write(`${name}: ${error.message}\nRun with --help for usage.\n`);
+    return error.exitCode;
+  }
+  stderr.write(`${name} failed: ${describeCallFailure(error)}${failureHint(error, local)}\n`);
+  return isMissingCredentials(error) ? 2 : 1;
+}

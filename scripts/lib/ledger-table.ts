@@ -5,6 +5,7 @@ import { readLocalStackConfig } from '../../infra/local/local-config.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { configuredEndpoint, configuredRegion } from '../../shared/config/aws-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
+import { stringOption } from './cli-args.ts';
 import { UsageError } from './errors.ts';
 import { requireRegion, scriptClientOptions } from './script-sqs-client.ts';
 import { readStackOutputs } from './stack-outputs.ts';
@@ -19,6 +20,34 @@ export type LedgerTarget =
   | { kind: 'table'; tableName: string; region?: string }
   /** The local stack `npm start` runs with this environment's settings. */
   | { kind: 'local' };
+
+/**
+ * The table named by `--stack`, `--table` and `--region`, or the local stack's without them.
+ * Throws `UsageError`.
+ */
+export function ledgerTargetOf(values: Record<string, string | boolean | undefined>): LedgerTarget {
+  const stackName = stringOption(values, 'stack');
+  const tableName = stringOption(values, 'table');
+  const region = stringOption(values, 'region');
+  const inRegion = region === undefined ? {} : { region };
+  if (stackName !== undefined && tableName !== undefined) {
+    throw new UsageError('Pass --stack or --table, not both');
+  }
+  if (stackName !== undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+      throw new UsageError(`--stack must be a CloudFormation stack name, got "${stackName}"`);
+    }
+    return { kind: 'stack', stackName, ...inRegion };
+  }
+  if (tableName !== undefined) {
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+      throw new UsageError(`--table must be a DynamoDB table name, got "${tableName}"`);
+    }
+    return { kind: 'table', tableName, ...inRegion };
+  }
+  if (region !== undefined) throw new UsageError('--region goes with --stack or --table');
+  return { kind: 'local' };
+}
 
 export interface LedgerTable {
   client: DynamoDBClient;

@@ -13,7 +13,12 @@ import { partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
-import { recentlyInvited, rememberInvited, withoutSkipped } from './invite-once.ts';
+import {
+  recentlyInvited,
+  rememberInvited,
+  requestOfAccessor,
+  withoutSkipped,
+} from './invite-once.ts';
 import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
 import { planCalls } from './plan-calls.ts';
@@ -328,7 +333,12 @@ export async function deliverChunks(
           for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk.accessorIds));
           skippedSettled(call.chunks);
           const settled = (async () => {
-            await rememberInvited(call.spaceId, call.accessorIds, dependencies.inviteOnce);
+            await rememberInvited(
+              call.spaceId,
+              call.accessorIds,
+              dependencies.inviteOnce,
+              requestOfAccessor(call),
+            );
             await settleAllDelivered(call.chunks, skippedOf);
           })();
           // Heard at once, so a failure waits for the end below instead of ending the process.

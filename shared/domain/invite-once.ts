@@ -47,11 +47,12 @@ export async function rememberInvited(
   spaceId: string,
   accessorIds: readonly string[],
   options: InviteOnceOptions | undefined,
+  requestIdOf?: (accessorId: string) => string | undefined,
 ): Promise<void> {
   if (options === undefined || options.windowMs <= 0 || accessorIds.length === 0) return;
   const at = options.now();
   try {
-    await options.history.remember(spaceId, accessorIds, at, at + options.windowMs);
+    await options.history.remember(spaceId, accessorIds, at, at + options.windowMs, requestIdOf);
   } catch (error) {
     options.onError?.('remember', error);
   }
@@ -65,4 +66,13 @@ export function withoutSkipped(call: PlannedCall, skipped: ReadonlySet<string>) 
     sent: { ...call, accessorIds: call.accessorIds.filter((id) => !skipped.has(id)) },
     skippedOf: (ids: readonly string[]) => ids.filter((id) => skipped.has(id)),
   };
+}
+
+/** Which request of a call asked for each accessor (a call may merge several requests). */
+export function requestOfAccessor(call: PlannedCall): (accessorId: string) => string | undefined {
+  const requests = new Map<string, string>();
+  for (const { chunk } of call.chunks) {
+    for (const id of chunk.accessorIds) if (!requests.has(id)) requests.set(id, chunk.requestId);
+  }
+  return (accessorId) => requests.get(accessorId);
 }

@@ -300,11 +300,15 @@ export interface InviteHistory {
     accessorIds: readonly string[],
     since: number,
   ): Promise<Set<string>>;
-  /** Remembers that these accessors were invited at `at`, until `expiresAt` (epoch ms). */
+  /**
+   * Remembers that these accessors were invited at `at`, until `expiresAt` (epoch ms), and by
+   * which request (`requestIdOf`), so an operator can find out what became of one person.
+   */
   remember(
     spaceId: string,
     accessorIds: readonly string[],
     at: number,
     expiresAt: number,
+    requestIdOf?: (accessorId: string) => string | undefined,
   ): Promise<void>;
 }

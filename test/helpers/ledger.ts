@@ -93,7 +93,7 @@ export async function startDynamoDb(
 export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLedger, InviteHistory {
   readonly keys = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
   /** `spaceId#accessorId` → when it was invited. */
-  readonly invited = new Map<string, { at: number; expiresAt: number }>();
+  readonly invited = new Map<string, { at: number; expiresAt: number; requestId?: string }>();
   readonly requests = new Map<string, RequestRecord>();
   readonly outcomes = new Map<string, PartOutcome>();
   /** Every call fails with this while it is set. */
@@ -161,9 +161,22 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
     );
   }
 
-  async remember(spaceId: string, accessorIds: readonly string[], at: number, expiresAt: number) {
+  async remember(
+    spaceId: string,
+    accessorIds: readonly string[],
+    at: number,
+    expiresAt: number,
+    requestIdOf?: (accessorId: string) => string | undefined,
+  ) {
     this.#check();
-    for (const id of accessorIds) this.invited.set(`${spaceId}#${id}`, { at, expiresAt });
+    for (const id of accessorIds) {
+      const requestId = requestIdOf?.(id);
+      this.invited.set(`${spaceId}#${id}`, {
+        at,
+        expiresAt,
+        ...(requestId === undefined ? {} : { requestId }),
+      });
+    }
   }
 
   async deliveredParts(parts: readonly { requestId: string; part: number }[]) {

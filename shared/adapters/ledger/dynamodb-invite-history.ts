@@ -50,18 +50,43 @@ export class DynamoDbInviteHistory implements InviteHistory {
     accessorIds: readonly string[],
     at: number,
     expiresAt: number,
+    requestIdOf?: (accessorId: string) => string | undefined,
   ): Promise<void> {
-    const puts: WriteRequest[] = accessorIds.map((id) => ({
-      PutRequest: {
-        Item: {
-          ...key(LEDGER_KEYS.invited(spaceId, historyShardOf(id), id)),
-          invitedAt: n(at),
-          expiresAt: n(expiresAt),
-          ttl: ttl(expiresAt),
+    const puts: WriteRequest[] = accessorIds.map((id) => {
+      const requestId = requestIdOf?.(id);
+      return {
+        PutRequest: {
+          Item: {
+            ...key(LEDGER_KEYS.invited(spaceId, historyShardOf(id), id)),
+            invitedAt: n(at),
+            expiresAt: n(expiresAt),
+            ttl: ttl(expiresAt),
+            ...(requestId === undefined ? {} : { requestId: { S: requestId } }),
+          },
         },
-      },
-    }));
+      };
+    });
     await batchWrite(this.#client, this.#tableName, puts);
+  }
+
+  /**
+   * When one accessor was last invited to the space, and by which request (none for records
+   * written before requests were kept with them); undefined when there is no record or it expired.
+   */
+  async lastInvite(
+    spaceId: string,
+    accessorId: string,
+    now: number,
+  ): Promise<{ invitedAt: number; expiresAt: number; requestId?: string } | undefined> {
+    const [item] = await batchGet(this.#client, this.#tableName, [
+      key(LEDGER_KEYS.invited(spaceId, historyShardOf(accessorId), accessorId)),
+    ]);
+    const invitedAt = num(item, 'invitedAt');
+    const expiresAt = num(item, 'expiresAt');
+    // TTL deletes late (dynalite never): a record past its window counts as gone.
+    if (invitedAt === undefined || expiresAt === undefined || expiresAt <= now) return undefined;
+    const requestId = str(item, 'requestId');
+    return { invitedAt, expiresAt, ...(requestId === undefined ? {} : { requestId }) };
   }
 
   /**
