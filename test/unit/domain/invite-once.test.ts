@@ -98,6 +98,23 @@ describe('inviting each person once', () => {
     assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, ['alice', 'dave']);
   });
 
+  it('remembers which request invited each accessor, when one call merges two requests', async () => {
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+
+    await deliverChunks(
+      [
+        message(chunk(1, ['alice'], { requestId: 'req-a' })),
+        message(chunk(2, ['bob', 'alice'], { requestId: 'req-b' })),
+      ],
+      dependencies,
+    );
+
+    assert.equal(sender.calls.length, 1, 'the two requests share one call');
+    assert.equal(ledger.invited.get('SPACE1#alice')?.requestId, 'req-a');
+    assert.equal(ledger.invited.get('SPACE1#bob')?.requestId, 'req-b');
+  });
+
   it('makes no call when everyone was invited recently, and still settles the chunk', async () => {
     // Prepare
     const sender = new ScriptedSender();
