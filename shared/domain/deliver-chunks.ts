@@ -119,14 +119,25 @@ export async function deliverChunks(
     }
   }
 
+  /** Parks a message; false when the DLQ refused it and it stays on the queue. */
   async function park(message: ReceivedMessage, reason: ParkReason, chunk?: InviteChunk) {
     try {
       await deadLetters.park(message.body, reason);
       observer.parked?.(message, reason, chunk);
+      return true;
     } catch (error) {
       keep.push(message.messageId);
       observer.actionFailed?.(message, 'park', error);
+      return false;
     }
+  }
+
+  /**
+   * Tells whom a chunk left out as invited recently, once its fate is settled (recorded
+   * delivered, or parked): a chunk handed back and received again is told once, not per receive.
+   */
+  function skippedSettled(item: ReceivedChunk, skippedIds: readonly string[]) {
+    if (skippedIds.length > 0) observer.skipped?.(singleCall(item), skippedIds.length);
   }
 
   /**
@@ -143,20 +154,21 @@ export async function deliverChunks(
       errorType: 'MaxReceiveCountExceeded',
       errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause})`,
     };
+    const { accessorIds, spaceId } = item.chunk;
+    let skippedIds = skippedOf?.(accessorIds) ?? [];
     if (recorder) {
-      const { accessorIds, spaceId } = item.chunk;
-      const skippedIds = skippedOf
-        ? skippedOf(accessorIds)
-        : [
-            ...(await recentlyInvited(
-              singleCall(item),
-              dependencies.inviteOnce,
-              invitedHere.get(spaceId),
-            )),
-          ];
+      if (!skippedOf) {
+        const call = singleCall(item);
+        const found = await recentlyInvited(
+          call,
+          dependencies.inviteOnce,
+          invitedHere.get(spaceId),
+        );
+        skippedIds = [...found];
+      }
       await recorder.failed(item, reason, skippedIds);
     }
-    await park(item.message, reason, item.chunk);
+    if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
   }
 
   /**
@@ -187,7 +199,8 @@ export async function deliverChunks(
   async function settleDelivered(item: ReceivedChunk, skippedIds: string[]) {
     try {
       const recorded = !recorder || (await recorder.delivered(item, skippedIds));
-      if (!recorded) await putBackDelivered(item, skippedIds);
+      if (recorded) skippedSettled(item, skippedIds);
+      else await putBackDelivered(item, skippedIds);
     } finally {
       unsettled.delete(item);
     }
@@ -242,6 +255,7 @@ export async function deliverChunks(
   await runConcurrently(marked, LEDGER_WRITES_AT_ONCE, async (item) => {
     const { at, skippedIds } = item.message.delivered as DeliveredMark;
     if (recorder && !(await recorder.delivered(item, skippedIds, at))) unrecorded.push(item);
+    else skippedSettled(item, skippedIds);
   });
   await handBackForLedger(unrecorded);
   const calls = planCalls(
@@ -272,17 +286,9 @@ export async function deliverChunks(
         skippedBy.set(planned, skipped);
       }
       const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
-      // Told when chunks are settled, not when they are looked up: a chunk handed back and
-      // received again would count its skipped accessors once per receive.
-      const skippedSettled = (items: readonly ReceivedChunk[]) => {
-        let count = 0;
-        for (const item of items) count += skippedOf(item.chunk.accessorIds).length;
-        if (count > 0) observer.skipped?.(planned, count);
-      };
       if (call.accessorIds.length === 0) {
         // Everyone was invited recently: the chunks are delivered without a call.
         await settleAllDelivered(call.chunks, skippedOf);
-        skippedSettled(call.chunks);
         continue;
       }
       // A shared pacer holds the start it reports: it is asked for none the call could not use.
@@ -331,7 +337,6 @@ export async function deliverChunks(
           for (const id of call.accessorIds) invited.add(id);
           invitedHere.set(call.spaceId, invited);
           for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk.accessorIds));
-          skippedSettled(call.chunks);
           const settled = (async () => {
             await rememberInvited(
               call.spaceId,
@@ -369,9 +374,8 @@ export async function deliverChunks(
             const failed =
               recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
             if (failed === false) await handBackForLedger([item]);
-            else {
-              await park(item.message, reason, item.chunk);
-              skippedSettled([item]);
+            else if (await park(item.message, reason, item.chunk)) {
+              skippedSettled(item, skippedOf(item.chunk.accessorIds));
             }
           }
           break;

@@ -98,6 +98,36 @@ describe('inviting each person once', () => {
     assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, ['alice', 'dave']);
   });
 
+  it('counts the skipped of a chunk parked on its last receive, and none of a chunk the DLQ refused', async () => {
+    // Prepare: alice and dave were invited recently; every call is throttled or refused.
+    const throttled = setup(
+      new ScriptedSender(() => serviceError('ThrottlingException', { retryAfterSeconds: 1 })),
+    );
+    const refused = setup(new ScriptedSender(() => serviceError('AccessDeniedException')));
+    const told = { throttled: [] as number[], refused: [] as number[] };
+    for (const [name, { ledger, dependencies }] of [
+      ['throttled', throttled],
+      ['refused', refused],
+    ] as const) {
+      await ledger.remember('SPACE1', ['alice', 'dave'], NOW - DAY, NOW + DAY);
+      dependencies.maxReceiveCount = 3;
+      dependencies.observer = { skipped: (_call, count) => told[name].push(count) };
+    }
+    (refused.dependencies.deadLetters as RecordingDeadLetters).failWith = new Error('DLQ down');
+    const body = chunk(1, ['alice', 'bob', 'dave']);
+
+    // Act
+    await deliverChunks([receivedMessage(body, 3)], throttled.dependencies);
+    const kept = await deliverChunks([receivedMessage(body, 1)], refused.dependencies);
+
+    // Assess: parked on its last receive, the chunk is settled with its two skipped.
+    assert.deepEqual(told.throttled, [2]);
+    assert.deepEqual(throttled.ledger.outcomes.get('req-1#1')?.skippedIds, ['alice', 'dave']);
+    // Refused, but the DLQ would not take it: it stays on the queue, settled by a later receive.
+    assert.deepEqual(kept, ['m1']);
+    assert.deepEqual(told.refused, []);
+  });
+
   it('remembers which request invited each accessor, when one call merges two requests', async () => {
     const sender = new ScriptedSender();
     const { ledger, dependencies } = setup(sender);
