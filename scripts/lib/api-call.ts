@@ -1,4 +1,5 @@
 import { isConnectionRefused, UsageError } from './errors.ts';
+import { isFinalNetworkError } from './retry-policy.ts';
 import { isLoopback, type RequestSigner } from './sign-request.ts';
 
 /** Where the pipeline's API is and how requests to it are signed. */
@@ -8,6 +9,11 @@ export interface ApiEndpoint {
   sign: RequestSigner;
   timeoutMs: number;
   fetch?: typeof fetch;
+  /**
+   * Set by `callApi` once the API answered anything: from then on a host name that does not
+   * resolve is a passing DNS failure, worth another try, not a mistyped URL.
+   */
+  reached?: boolean;
 }
 
 /** An answer from the API, whatever its status. */
@@ -84,6 +90,7 @@ export async function callApi(
       ...(request.method === 'GET' ? {} : { body }),
       signal: deadline,
     });
+    endpoint.reached = true;
     return {
       kind: 'answered',
       status: response.status,
@@ -116,4 +123,12 @@ export function describeFetchFailure(error: unknown, url: URL): string {
     hint = ` (no host is named ${url.hostname}: check --url)`;
   }
   return `network error: ${cause?.code ?? cause?.message ?? error.message}${hint}`;
+}
+
+/**
+ * Whether a call to `endpoint` that failed with this transport error would fail again: a host
+ * that does not resolve, unless the API has answered before in this run.
+ */
+export function failsAgain(endpoint: ApiEndpoint, code: string | undefined): boolean {
+  return endpoint.reached !== true && isFinalNetworkError(code);
 }

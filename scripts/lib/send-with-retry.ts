@@ -1,3 +1,4 @@
+import { failsAgain } from './api-call.ts';
 import { type InviteAttempt, type InviteEndpoint, postInviteRequest } from './invite-endpoint.ts';
 import type { RequestReport } from './invite-report.ts';
 import { formatDuration } from './progress.ts';
@@ -44,7 +45,8 @@ export async function sendWithRetry(
     const failure =
       attempt.kind === 'refused'
         ? { status: attempt.status, retryAfterMs: attempt.retryAfterMs }
-        : { networkError: attempt.code };
+        : // A host that answered before and now does not resolve is worth another try.
+          { networkError: failsAgain(endpoint, attempt.code) ? attempt.code : undefined };
     const wait = retryDelay(failure, request.attempts, policy, random);
     if (wait === undefined || signal?.aborted) {
       fail(request, attempt);

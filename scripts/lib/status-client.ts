@@ -8,8 +8,8 @@ import {
   type ApiUnreachable,
   apiUrl,
   callApi,
+  failsAgain,
 } from './api-call.ts';
-import { isFinalNetworkError } from './retry-policy.ts';
 
 /** The largest page of accessors the API hands out. */
 export const ACCESSOR_PAGE_MAX = 1000;
@@ -44,7 +44,7 @@ export async function getRequestStatus(
 ): Promise<StatusAnswer> {
   const url = apiUrl(endpoint.baseUrl, `/requests/${encodeURIComponent(requestId)}`);
   const answer = await callApi(endpoint, { method: 'GET', url });
-  if (answer.kind === 'unreachable') return unreachable(answer);
+  if (answer.kind === 'unreachable') return unreachable(endpoint, answer);
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
     if (!isRequestStatus(parsed))
@@ -82,7 +82,7 @@ export async function getAccessorPage(
     query,
   );
   const answer = await callApi(endpoint, { method: 'GET', url });
-  if (answer.kind === 'unreachable') return unreachable(answer);
+  if (answer.kind === 'unreachable') return unreachable(endpoint, answer);
   const parsed = parseJsonObject(answer.text);
   if (answer.status === 200) {
     if (!Array.isArray(parsed?.items)) {
@@ -147,8 +147,8 @@ function refusal(
 }
 
 /** No answer: worth another try unless the failure would repeat (a host that does not resolve). */
-function unreachable(answer: ApiUnreachable): ApiError {
-  return { kind: 'error', message: answer.message, retryable: !isFinalNetworkError(answer.code) };
+function unreachable(endpoint: ApiEndpoint, answer: ApiUnreachable): ApiError {
+  return { kind: 'error', message: answer.message, retryable: !failsAgain(endpoint, answer.code) };
 }
 
 function notTheApi(url: URL, statusCode: number, answered: string): ApiError {

@@ -344,6 +344,27 @@ describe('npm run invite against a fake invite API', () => {
     );
   });
 
+  it('retries a host that stops resolving after it answered, as a passing DNS failure', async () => {
+    let posts = 0;
+    // The second request meets one DNS failure; everything else reaches the fake API.
+    const flaky: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && ++posts === 2) {
+        const cause = Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+        throw new TypeError('fetch failed', { cause });
+      }
+      return fetch(input, init);
+    };
+    const out = io({ fetch: flaky });
+    // Two requests: the intake takes at most 20,000 IDs a request.
+    const ids = Array.from({ length: 20_001 }, (_, index) => `person-${index}`).join('\n');
+
+    const exitCode = await main(args(file('ids.txt', `${ids}\n`), '--concurrency', '1'), out);
+
+    assert.equal(exitCode, 0, out.out());
+    assert.equal(api.posts.length, 2);
+    assert.equal(out.sleeps.length, 1);
+  });
+
   it('says plainly that a missing accessor file does not exist, and exits 2', async () => {
     const out = io();
 

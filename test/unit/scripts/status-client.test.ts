@@ -16,6 +16,24 @@ function failingWith(code: string) {
 }
 
 describe('getRequestStatus without an answer', () => {
+  it('tries again when a host that answered before stops resolving: a passing DNS failure', async () => {
+    let calls = 0;
+    const endpoint = {
+      ...failingWith('ENOTFOUND'),
+      fetch: async () => {
+        calls++;
+        if (calls > 1) await failingWith('ENOTFOUND').fetch();
+        return new Response('{"message":"Request R0 not found"}', { status: 404 });
+      },
+    };
+
+    const first = await getRequestStatus(endpoint, 'R0');
+    const second = await getRequestStatus(endpoint, 'R1');
+
+    assert.equal(first.kind, 'notFound');
+    assert.deepEqual([second.kind, second.kind === 'error' && second.retryable], ['error', true]);
+  });
+
   it('gives up on a host that does not resolve, and tries again after a dropped connection', async () => {
     const mistyped = await getRequestStatus(failingWith('ENOTFOUND'), 'R1');
     const dropped = await getRequestStatus(failingWith('ECONNRESET'), 'R1');
