@@ -132,3 +132,9 @@ export function describeFetchFailure(error: unknown, url: URL): string {
 export function failsAgain(endpoint: ApiEndpoint, code: string | undefined): boolean {
   return endpoint.reached !== true && isFinalNetworkError(code);
 }
+
+/** `text` as one line (whitespace and control characters collapsed), cut to `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const line = text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

@@ -1,7 +1,7 @@
 import type { FieldProblem } from '../../shared/domain/errors.ts';
 import { parseJsonObject, stringField } from '../../shared/domain/json-object.ts';
 import { parseRetryAfter } from '../../shared/lib/retry-after.ts';
-import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi } from './api-call.ts';
+import { type ApiAnswer, type ApiEndpoint, apiUrl, callApi, oneLine } from './api-call.ts';
 
 /** The intake's 202 answer. */
 export interface AcceptedAttempt {
@@ -120,13 +120,12 @@ function refusal(
 
 /** A body the API did not shape: a short single line of it, or only its type for a page. */
 function bodyExcerpt(answer: ApiAnswer): string {
-  const text = answer.text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
-  if (text === '') return 'no message';
+  const excerpt = oneLine(answer.text, MAX_EXCERPT);
+  if (excerpt === '') return 'no message';
   const type = contentType(answer);
-  if (/html|xml/i.test(type ?? '') || text.startsWith('<')) {
+  if (/html|xml/i.test(type ?? '') || excerpt.startsWith('<')) {
     return `with ${type ? `a ${type}` : 'an HTML'} page, not the API's answer`;
   }
-  const excerpt = text.length > MAX_EXCERPT ? `${text.slice(0, MAX_EXCERPT)}…` : text;
   return `${excerpt}${inParentheses(type)}`;
 }
 

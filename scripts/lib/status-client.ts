@@ -9,6 +9,7 @@ import {
   apiUrl,
   callApi,
   failsAgain,
+  oneLine,
 } from './api-call.ts';
 
 /** The largest page of accessors the API hands out. */
@@ -165,10 +166,10 @@ const DETAIL_MAX_LENGTH = 200;
 
 /** The API's `message`, or else the body as one short line without markup; may be empty. */
 function detailOf(text: string, parsed: Record<string, unknown> | undefined): string {
-  const detail = (stringField(parsed, 'message') ?? text.replace(/<[^>]*>/g, ' '))
-    .replace(/[\s\p{Cc}]+/gu, ' ')
-    .trim();
-  return detail.length > DETAIL_MAX_LENGTH ? `${detail.slice(0, DETAIL_MAX_LENGTH)}…` : detail;
+  return oneLine(
+    stringField(parsed, 'message') ?? text.replace(/<[^>]*>/g, ' '),
+    DETAIL_MAX_LENGTH,
+  );
 }
 
 /** The status API's own 404 (`ResourceNotFoundException`), not a route that does not exist. */
