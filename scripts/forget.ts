@@ -6,7 +6,13 @@ import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite
 import type { Environment } from '../shared/config/environment.ts';
 import { parseOptions, spaceIdOption } from './lib/cli-args.ts';
 import { reportFailure, UsageError } from './lib/errors.ts';
-import { type LedgerTarget, ledgerTargetOf, openLedgerTable } from './lib/ledger-table.ts';
+import {
+  LEDGER_TARGET_HELP,
+  LEDGER_TARGET_OPTIONS,
+  type LedgerTarget,
+  ledgerTargetOf,
+  openLedgerTable,
+} from './lib/ledger-table.ts';
 import { formatCount, type ScriptOutput, StatusDisplay } from './lib/progress.ts';
 
 export const FORGET_USAGE = `Usage: npm run forget -- --space <spaceId> [--stack <name> | --table <name>] [--yes]
@@ -18,11 +24,7 @@ counts the records.
 
 Options:
   --space <spaceId>   The space whose records to forget
-  --stack <name>      A deployed stack (repost-invite-pipeline-<stage>); the table is its
-                      LedgerTableName output
-  --table <name>      The ledger table by name (AWS_ENDPOINT_URL_DYNAMODB names another endpoint)
-  --region <region>   The table's region (default: AWS_REGION, then AWS_DEFAULT_REGION, then
-                      the AWS config's profile)
+${LEDGER_TARGET_HELP}
   --yes               Delete the records; without it, only count them
   -h, --help          Show this help
 
@@ -39,9 +41,7 @@ arguments, no region or no credentials.
 
 const OPTIONS = {
   space: { type: 'string' },
-  stack: { type: 'string' },
-  table: { type: 'string' },
-  region: { type: 'string' },
+  ...LEDGER_TARGET_OPTIONS,
   yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

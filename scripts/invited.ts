@@ -7,7 +7,13 @@ import type { Environment } from '../shared/config/environment.ts';
 import { accessorIdProblem } from '../shared/domain/invite-request.ts';
 import { parseOptions, spaceIdOption, stringOption } from './lib/cli-args.ts';
 import { reportFailure, UsageError } from './lib/errors.ts';
-import { type LedgerTarget, ledgerTargetOf, openLedgerTable } from './lib/ledger-table.ts';
+import {
+  LEDGER_TARGET_HELP,
+  LEDGER_TARGET_OPTIONS,
+  type LedgerTarget,
+  ledgerTargetOf,
+  openLedgerTable,
+} from './lib/ledger-table.ts';
 import type { ScriptOutput } from './lib/progress.ts';
 
 export const INVITED_USAGE = `Usage: npm run invited -- --space <spaceId> --accessor <id> [--stack <name> | --table <name>]
@@ -19,11 +25,7 @@ ID, npm run status says what else became of that request.
 Options:
   --space <spaceId>   The space
   --accessor <id>     The accessor ID, exactly as it was sent
-  --stack <name>      A deployed stack (repost-invite-pipeline-<stage>); the table is its
-                      LedgerTableName output
-  --table <name>      The ledger table by name (AWS_ENDPOINT_URL_DYNAMODB names another endpoint)
-  --region <region>   The table's region (default: AWS_REGION, then AWS_DEFAULT_REGION, then
-                      the AWS config's profile)
+${LEDGER_TARGET_HELP}
   -h, --help          Show this help
 
 Without --stack or --table it reads the local stack npm start runs (LOCAL_DYNAMODB_PORT,
@@ -41,9 +43,7 @@ arguments, no region or no credentials.
 const OPTIONS = {
   space: { type: 'string' },
   accessor: { type: 'string' },
-  stack: { type: 'string' },
-  table: { type: 'string' },
-  region: { type: 'string' },
+  ...LEDGER_TARGET_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 

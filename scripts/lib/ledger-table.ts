@@ -21,6 +21,20 @@ export type LedgerTarget =
   /** The local stack `npm start` runs with this environment's settings. */
   | { kind: 'local' };
 
+/** The options that name the ledger table (`ledgerTargetOf` reads them), for `parseOptions`. */
+export const LEDGER_TARGET_OPTIONS = {
+  stack: { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+/** Their lines in a command's `--help`. */
+export const LEDGER_TARGET_HELP = `  --stack <name>      A deployed stack (repost-invite-pipeline-<stage>); the table is its
+                      LedgerTableName output
+  --table <name>      The ledger table by name (AWS_ENDPOINT_URL_DYNAMODB names another endpoint)
+  --region <region>   The table's region (default: AWS_REGION, then AWS_DEFAULT_REGION, then
+                      the AWS config's profile)`;
+
 /**
  * The table named by `--stack`, `--table` and `--region`, or the local stack's without them.
  * Throws `UsageError`.
