@@ -10,6 +10,7 @@ import {
   RATE_STORE_TIMEOUTS,
 } from '../../shared/adapters/ledger/dynamodb-rate-store.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
+import { SqsBatchSource } from '../../shared/adapters/sqs-batch-source.ts';
 import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SqsDeliveredRequeue } from '../../shared/adapters/sqs-delivered-requeue.ts';
@@ -66,6 +67,7 @@ export function buildWorkerHandler(
       }),
       visibility: new SqsVisibility({ client: sqs, queueUrl: config.invitesQueueUrl }),
       deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.deadLetterQueueUrl }),
+      batchSource: new SqsBatchSource({ client: sqs, queueUrl: config.invitesQueueUrl }),
       // One rate for every execution environment, kept in the ledger table; each environment's
       // own limiter (which outlives invocations) takes over while the table cannot be reached.
       pacer: new SharedCallPacer({

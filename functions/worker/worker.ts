@@ -5,11 +5,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliveredMarkOf } from '../../shared/adapters/sqs-delivered-requeue.ts';
+import { acceptedAtOf } from '../../shared/adapters/sqs-invite-queue.ts';
 import { LEDGER_DEFAULTS } from '../../shared/config/settings-reader.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
 import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
+import type { ReceivedMessage } from '../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../shared/domain/delivery-recorder.ts';
 import type {
+  BatchSource,
   CallPacer,
   DeadLetterQueue,
   DeliveredRequeue,
@@ -19,6 +22,7 @@ import type {
   OutcomeLedger,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
+import { accessorsToSend, topUp } from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
@@ -34,11 +38,13 @@ export interface WorkerPorts {
   requeue?: DeliveredRequeue;
   /** When accessors were last invited: who to leave out (`REINVITE_AFTER_DAYS`). */
   history?: InviteHistory;
+  /** The invites queue read directly, to top up a small batch (`TOP_UP_WINDOW_MS`). */
+  batchSource?: BatchSource;
 }
 
 export interface WorkerDependencies {
   config: Pick<WorkerConfig, 'callBudgetMs'> &
-    Partial<Pick<WorkerConfig, 'maxReceiveCount'>> & {
+    Partial<Pick<WorkerConfig, 'maxReceiveCount' | 'topUpWindowMs'>> & {
       ledger?: Pick<WorkerConfig['ledger'], 'requestRetentionMs' | 'reinviteAfterMs'>;
     };
   ports: WorkerPorts;
@@ -67,8 +73,43 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       onError: (action, error) => observer.ledgerFailed?.(action, error),
     });
 
+  /**
+   * More messages for a batch of fewer accessors than a call takes, received until the window has
+   * passed since the oldest of its requests was accepted (since it was queued, for a message
+   * without `AcceptedAt`): a burst of one-person requests then shares calls as a larger batch size
+   * would, and a bulk batch (a call's worth already) or a message handed back (accepted long ago)
+   * is not held at all.
+   */
+  async function topUpOf(event: SQSEvent, messages: ReceivedMessage[], context: Context) {
+    const { batchSource } = ports;
+    const windowMs = config.topUpWindowMs ?? 0;
+    if (!batchSource || windowMs <= 0) return [];
+    if (accessorsToSend(messages, 1) === 0) return [];
+    const oldest = Math.min(
+      ...event.Records.map(
+        (record) =>
+          acceptedAtOf(record.messageAttributes) ?? Number(record.attributes.SentTimestamp),
+      ),
+    );
+    if (!Number.isFinite(oldest)) return [];
+    const lastStart = Date.now() + context.getRemainingTimeInMillis() - config.callBudgetMs;
+    return topUp(messages, { source: batchSource, until: Math.min(oldest + windowMs, lastStart) });
+  }
+
+  /** Deletes the settled messages the worker received itself; the rest come back in time. */
+  async function settleTopUp(extra: readonly ReceivedMessage[], keep: ReadonlySet<string>) {
+    const done = extra.filter((message) => !keep.has(message.messageId));
+    if (!ports.batchSource || done.length === 0) return;
+    const failed = new Set(await ports.batchSource.delete(done.map((m) => m.receiptHandle)));
+    for (const message of done) {
+      if (failed.has(message.receiptHandle)) {
+        observer.actionFailed?.(message, 'delete', new Error('DeleteMessageBatch failed'));
+      }
+    }
+  }
+
   async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const messages = event.Records.map((record) => {
+    const messages: ReceivedMessage[] = event.Records.map((record) => {
       const delivered = deliveredMarkOf(record.messageAttributes);
       return {
         messageId: record.messageId,
@@ -85,7 +126,8 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       now: Date.now,
       onError: (action: string, error: unknown) => observer.ledgerFailed?.(action, error),
     };
-    const keep = await deliverChunks(messages, {
+    const extra = await topUpOf(event, messages, context);
+    const keep = await deliverChunks([...messages, ...extra], {
       sender,
       visibility,
       deadLetters,
@@ -99,7 +141,14 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       remainingMs: () => context.getRemainingTimeInMillis(),
       ...(random ? { random } : {}),
     });
-    return { batchItemFailures: keep.map((itemIdentifier) => ({ itemIdentifier })) };
+    const kept = new Set(keep);
+    await settleTopUp(extra, kept);
+    // Only the mapping's own messages: an identifier it did not hand over fails the whole batch.
+    return {
+      batchItemFailures: messages
+        .filter((message) => kept.has(message.messageId))
+        .map((message) => ({ itemIdentifier: message.messageId })),
+    };
   }
 
   // The event carries title and body: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.

@@ -6,8 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { SQS_LIMITS } from '../../shared/domain/constants.ts';
-import { groupsOf } from '../../shared/lib/groups-of.ts';
+import { inReceiptBatches, type ReceiptEntry } from '../../shared/adapters/sqs-receipt-batches.ts';
 import { sleep } from '../../shared/lib/sleep.ts';
 import { invokeWithTimeout } from './lambda-context.ts';
 
@@ -49,8 +48,6 @@ const POLL_SECONDS = 1;
 const WINDOW_POLL_MS = 50;
 // Lambda's invocation payload limit caps a batch whatever its size in messages.
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
-
-type BatchEntry = { Id: string; ReceiptHandle: string };
 
 /** A received message as the event source mapping hands it to the function. */
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
@@ -165,22 +162,15 @@ export class SqsEventSourceMapping {
    */
   async #inBatches(
     messages: Message[],
-    action: (entries: BatchEntry[]) => Promise<{ Failed?: { Id?: string | undefined }[] }>,
+    action: (entries: ReceiptEntry[]) => Promise<{ Failed?: { Id?: string | undefined }[] }>,
   ): Promise<Message[]> {
-    const missed: Message[] = [];
-    for (const group of groupsOf(messages, SQS_LIMITS.maxBatchEntries)) {
-      const entries = group.map((message, index) => ({
-        Id: String(index),
-        ReceiptHandle: message.ReceiptHandle ?? '',
-      }));
-      try {
-        const { Failed = [] } = await action(entries);
-        for (const failure of Failed) missed.push(group[Number(failure.Id)] as Message);
-      } catch {
-        missed.push(...group);
-      }
-    }
-    return missed;
+    const failed = new Set(
+      await inReceiptBatches(
+        messages.map((message) => message.ReceiptHandle ?? ''),
+        action,
+      ),
+    );
+    return messages.filter((message) => failed.has(message.ReceiptHandle ?? ''));
   }
 
   /** Puts messages straight back on the queue; what cannot be returns after its timeout. */

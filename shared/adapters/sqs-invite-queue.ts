@@ -25,6 +25,22 @@ export interface SqsInviteQueueOptions {
 
 const DEFAULTS = { maxParallelCalls: 10, maxAttempts: 4, baseDelayMs: 50 };
 
+/** The message attribute with the request's acceptance time, in epoch milliseconds. */
+export const ACCEPTED_AT_ATTRIBUTE = 'AcceptedAt';
+// An entry's AcceptedAt attribute: its name, data type and a 13-digit value, rounded up.
+const ACCEPTED_AT_BYTES = 32;
+
+/**
+ * When a received message's request was accepted, from its attributes as the event source
+ * mapping gives them; undefined for a message without the attribute (re-queued, or redriven).
+ */
+export function acceptedAtOf(
+  attributes: Record<string, { stringValue?: string }> | undefined,
+): number | undefined {
+  const value = Number(attributes?.[ACCEPTED_AT_ATTRIBUTE]?.stringValue);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** Why entries still unsent at the deadline count as failed. */
 export class EnqueueDeadlineError extends Error {
   constructor() {
@@ -62,6 +78,16 @@ export class SqsInviteQueue implements InviteQueue {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const deadline = this.#now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const { acceptedAt } = options;
+    const attributes =
+      acceptedAt === undefined
+        ? undefined
+        : {
+            [ACCEPTED_AT_ATTRIBUTE]: {
+              DataType: 'Number',
+              StringValue: String(Math.round(acceptedAt)),
+            },
+          };
     const queued: string[] = [];
     const refused: string[] = [];
     let pending = messages;
@@ -75,7 +101,10 @@ export class SqsInviteQueue implements InviteQueue {
       const retry: OutgoingMessage[] = [];
       const batches = packBatches(pending, {
         maxEntries: SQS_LIMITS.maxBatchEntries,
-        maxBytes: SQS_LIMITS.maxBatchBytes,
+        // Attributes count toward the batch's size too.
+        maxBytes:
+          SQS_LIMITS.maxBatchBytes -
+          (acceptedAt === undefined ? 0 : SQS_LIMITS.maxBatchEntries * ACCEPTED_AT_BYTES),
       });
       await runConcurrently(batches, this.#options.maxParallelCalls, async (batch) => {
         const left = deadline - this.#now();
@@ -88,7 +117,11 @@ export class SqsInviteQueue implements InviteQueue {
           const output = await this.#client.send(
             new SendMessageBatchCommand({
               QueueUrl: this.#queueUrl,
-              Entries: batch.map((message) => ({ Id: message.id, MessageBody: message.body })),
+              Entries: batch.map((message) => ({
+                Id: message.id,
+                MessageBody: message.body,
+                ...(attributes ? { MessageAttributes: attributes } : {}),
+              })),
             }),
             Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : {},
           );

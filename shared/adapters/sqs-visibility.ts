@@ -1,7 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_LIMITS } from '../domain/constants.ts';
 import type { VisibilityControl } from '../domain/ports.ts';
-import { groupsOf } from '../lib/groups-of.ts';
+import { inReceiptBatches } from './sqs-receipt-batches.ts';
 
 /**
  * Delays received messages with `ChangeMessageVisibilityBatch`, ten at a time and in parallel;
@@ -16,27 +15,14 @@ export class SqsVisibility implements VisibilityControl {
     this.#queueUrl = options.queueUrl;
   }
 
-  async delay(receiptHandles: readonly string[], seconds: number): Promise<string[]> {
-    const batches = groupsOf(receiptHandles, SQS_LIMITS.maxBatchEntries);
-    const failed = await Promise.all(batches.map((batch) => this.#delayBatch(batch, seconds)));
-    return failed.flat();
-  }
-
-  async #delayBatch(receiptHandles: string[], seconds: number): Promise<string[]> {
-    try {
-      const { Failed = [] } = await this.#client.send(
+  delay(receiptHandles: readonly string[], seconds: number): Promise<string[]> {
+    return inReceiptBatches(receiptHandles, (entries) =>
+      this.#client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: receiptHandles.map((receiptHandle, index) => ({
-            Id: String(index),
-            ReceiptHandle: receiptHandle,
-            VisibilityTimeout: seconds,
-          })),
+          Entries: entries.map((entry) => ({ ...entry, VisibilityTimeout: seconds })),
         }),
-      );
-      return Failed.map((entry) => receiptHandles[Number(entry.Id)] as string);
-    } catch {
-      return receiptHandles;
-    }
+      ),
+    );
   }
 }

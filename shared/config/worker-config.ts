@@ -12,6 +12,11 @@ export interface WorkerConfig {
   callBudgetMs: number;
   /** The invites queue's `maxReceiveCount` (`MAX_RECEIVE_COUNT`, default 100). */
   maxReceiveCount: number;
+  /**
+   * How long after its oldest message was queued a batch of fewer accessors than a call takes
+   * is topped up from the queue (`TOP_UP_WINDOW_MS`, the mapping's batching window; 0: never).
+   */
+  topUpWindowMs: number;
   /** Where the SendInvites client signs for and sends to. */
   repostspace: { region: string; endpoint: string };
   /** `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`); AWS's own endpoint when undefined. */
@@ -42,6 +47,7 @@ export function readWorkerConfig(env: Environment): WorkerConfig {
     sendInvitesTimeoutMs: timeout,
     callBudgetMs: timeout + BOOKKEEPING_MS,
     maxReceiveCount: read.integer('MAX_RECEIVE_COUNT', 100, 1, 1_000),
+    topUpWindowMs: read.integer('TOP_UP_WINDOW_MS', 0, 0, 300_000),
     repostspace: { region: region ?? '', endpoint },
     ledger: read.ledger(),
     telemetry: read.telemetry(),

@@ -171,7 +171,9 @@ export async function acceptInviteRequest(
   const remaining = dependencies.remainingMs?.();
   const { queued, failed, lastError } = await queue.enqueue(
     messages,
-    remaining === undefined ? {} : { timeoutMs: remaining - SETTLE_BUDGET_MS },
+    remaining === undefined
+      ? { acceptedAt: now }
+      : { acceptedAt: now, timeoutMs: remaining - SETTLE_BUDGET_MS },
   );
   const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
   const accepted = {

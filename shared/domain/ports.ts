@@ -32,6 +32,11 @@ export interface EnqueueOptions {
    * none starts after it; what is not queued by then counts as failed.
    */
   timeoutMs?: number;
+  /**
+   * When the request was accepted (epoch milliseconds), carried by every message: the worker
+   * counts the window it tops small batches up in from it.
+   */
+  acceptedAt?: number;
 }
 
 /** Where accepted chunks wait for the worker. */
@@ -79,6 +84,17 @@ export interface DeliveredRequeue {
 export interface VisibilityControl {
   /** Resolves to the receipt handles whose delay could not be set (they keep their timeout). */
   delay(receiptHandles: readonly string[], seconds: number): Promise<string[]>;
+}
+
+/**
+ * The invites queue as the worker reads it itself, beside the event source mapping: to top up a
+ * small batch. What it receives, the worker settles: the mapping does not know those messages.
+ */
+export interface BatchSource {
+  /** Up to `max` (at most 10) messages, waiting up to `waitSeconds` for the first. */
+  receive(max: number, waitSeconds: number): Promise<ReceivedMessage[]>;
+  /** Deletes settled messages; resolves to the receipt handles it could not delete. */
+  delete(receiptHandles: readonly string[]): Promise<string[]>;
 }
 
 /** Paces calls to the rate the service allows; see `SharedCallPacer` and `AdaptiveRateLimiter`. */
@@ -179,7 +195,7 @@ export interface DeliveryObserver {
   /** Handing a message back or parking it failed: it stays on the queue as it was. */
   actionFailed?(
     message: ReceivedMessage,
-    action: 'delay' | 'park' | 'requeue',
+    action: 'delay' | 'park' | 'requeue' | 'delete',
     error: unknown,
   ): void;
   /** Accessors of a call left out: invited to the space within `REINVITE_AFTER_DAYS`. */

@@ -30,6 +30,8 @@ const { values } = parseArgs({
     // Experiments only: replace serverless.yml's event source mapping settings.
     'batch-size': { type: 'string' },
     'batching-window': { type: 'string' },
+    // Experiments only: the worker's TOP_UP_WINDOW_MS (0: no top-up), else the window's.
+    'top-up-window': { type: 'string' },
   },
 });
 const scenarios = (values.scenarios ?? '').split(',').map((name) => name.trim());
@@ -126,6 +128,7 @@ async function setUp(workers: number) {
     ...(values['batching-window']
       ? { LOCAL_WORKER_BATCHING_WINDOW: values['batching-window'] }
       : {}),
+    ...(values['top-up-window'] ? { TOP_UP_WINDOW_MS: values['top-up-window'] } : {}),
   });
   return { state, dynamodb, simulator, stack };
 }

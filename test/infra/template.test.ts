@@ -218,6 +218,8 @@ describe('the functions', () => {
         ...ledger(template),
         // Equal to the invites queue's maxReceiveCount (infra/queues.yml).
         MAX_RECEIVE_COUNT: '100',
+        // Equal to the mapping's batching window (checked below).
+        TOP_UP_WINDOW_MS: '1000',
         ...powertools,
       });
       assert.deepEqual(environment(template, 'status'), {
@@ -692,6 +694,17 @@ describe('the queues', () => {
     const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
 
     assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout + window);
+  });
+
+  it("top a small batch up for as long as the mapping's batching window", () => {
+    const [, mapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
+    const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
+
+    const { Variables } = functionResource(defaults, 'worker').Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+
+    assert.equal(Variables.TOP_UP_WINDOW_MS, String(window * 1000));
   });
 
   it('keep chunks for 7 days and dead letters for 14, the SQS maximum', () => {

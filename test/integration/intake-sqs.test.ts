@@ -11,8 +11,13 @@ import {
   PARK_ATTRIBUTES,
   SqsDeadLetterQueue,
 } from '../../shared/adapters/sqs-dead-letter-queue.ts';
-import { EnqueueDeadlineError, SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
+import {
+  ACCEPTED_AT_ATTRIBUTE,
+  EnqueueDeadlineError,
+  SqsInviteQueue,
+} from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
+import { SQS_LIMITS } from '../../shared/domain/constants.ts';
 import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../helpers/events.ts';
 import { type DynamoDbContext, startDynamoDb } from '../helpers/ledger.ts';
@@ -47,12 +52,16 @@ describe('intake against an embedded SQS', () => {
     });
     const ids = Array.from({ length: 25_000 }, (_, index) => `employee-${index}@example.com`);
 
+    const before = Date.now();
     const response = (await handler(
       httpInviteEvent({ body: { accessorIds: ids, title: 'Welcome 👋', body: 'Join us' } }),
       lambdaContext(),
     )) as APIGatewayProxyStructuredResultV2;
-    const chunks = (await sqs.drain(sqs.invitesUrl)).map((message) =>
-      decodeInviteChunk(message.Body ?? ''),
+    const after = Date.now();
+    const queued = await sqs.drain(sqs.invitesUrl);
+    const chunks = queued.map((message) => decodeInviteChunk(message.Body ?? ''));
+    const acceptedAt = new Set(
+      queued.map((message) => message.MessageAttributes?.[ACCEPTED_AT_ATTRIBUTE]?.StringValue),
     );
 
     assert.equal(response.statusCode, 202);
@@ -66,6 +75,10 @@ describe('intake against an embedded SQS', () => {
       Array.from({ length: 25 }, (_, i) => i + 1),
     );
     assert.equal(chunks[0]?.title, 'Welcome 👋');
+    // Every chunk says when the request was accepted, for the worker's top-up window.
+    assert.equal(acceptedAt.size, 1);
+    const [at] = [...acceptedAt].map(Number);
+    assert.ok(at !== undefined && at >= before && at <= after, `AcceptedAt ${at}`);
   });
 
   it('parks an invalid HR event in the DLQ with its reason as attributes', async () => {
@@ -145,6 +158,27 @@ describe('SqsInviteQueue under SQS faults', () => {
     assert.equal(result.failed.length, 0);
     assert.equal(proxy.calls.get('SendMessageBatch'), 10);
     assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
+  });
+
+  it('leaves room in each SendMessageBatch for the AcceptedAt attributes', async () => {
+    // Ten bodies that fill a batch's 1 MiB exactly: with their attributes, two batches.
+    const tenth = Math.floor(SQS_LIMITS.maxBatchBytes / 10);
+    const full = Array.from({ length: 10 }, (_, index) => ({
+      id: String(index + 1),
+      body: String(index).repeat(tenth),
+    }));
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    proxy.calls.clear();
+    await queue.enqueue(full);
+    const without = proxy.calls.get('SendMessageBatch');
+    proxy.calls.clear();
+    const result = await queue.enqueue(full, { acceptedAt: Date.now() });
+
+    assert.equal(without, 1);
+    assert.equal(result.queued.length, 10);
+    assert.equal(proxy.calls.get('SendMessageBatch'), 2);
+    await sqs.drain(sqs.invitesUrl);
   });
 
   it('sends again the entries of a partial failure, once each', async () => {

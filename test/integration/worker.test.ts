@@ -11,6 +11,7 @@ import {
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
 import { toSqsRecord } from '../../infra/local/event-source-mapping.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
+import { SqsBatchSource } from '../../shared/adapters/sqs-batch-source.ts';
 import {
   PARK_ATTRIBUTES,
   SqsDeadLetterQueue,
@@ -118,7 +119,11 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     await sqs.stop();
   });
 
-  async function worker(script: (call: number) => Answer) {
+  /** `topUpWindowMs`: top small batches up from the queue, as TOP_UP_WINDOW_MS does. */
+  async function worker(
+    script: (call: number) => Answer,
+    options: { topUpWindowMs?: number } = {},
+  ) {
     server = await startSendInvitesServer(script);
     sender = new RepostspaceClient({
       region: TEST_REGION,
@@ -129,7 +134,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     return {
       server,
       handler: createWorkerHandler({
-        config: { callBudgetMs: 3_000 },
+        config: { callBudgetMs: 3_000, topUpWindowMs: options.topUpWindowMs ?? 0 },
         logger: silentLogger(),
         metrics: quietMetrics(), // Full-jitter backoff at its floor: every retry without Retry-After waits 1 s.
         random: () => 0,
@@ -137,6 +142,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
           sender,
           visibility: new SqsVisibility({ client: sqs.client, queueUrl: sqs.invitesUrl }),
           deadLetters: new SqsDeadLetterQueue({ client: sqs.client, queueUrl: sqs.deadLetterUrl }),
+          batchSource: new SqsBatchSource({ client: sqs.client, queueUrl: sqs.invitesUrl }),
           pacer: new SharedCallPacer({
             store: new MemoryRateStore(),
             fallback: new AdaptiveRateLimiter(),
@@ -156,11 +162,11 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
   }
 
   /** Receives as the event source mapping does: the queue's own visibility, every attribute. */
-  async function receive(waitSeconds = 0): Promise<Message[]> {
+  async function receive(waitSeconds = 0, max = 10): Promise<Message[]> {
     const { Messages = [] } = await sqs.client.send(
       new ReceiveMessageCommand({
         QueueUrl: sqs.invitesUrl,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: max,
         WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
@@ -233,6 +239,79 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     assert.equal(server.calls.length, 2);
     assert.deepEqual(server.invited, accessorIds);
     assert.equal(await sqs.depth(sqs.invitesUrl), 0);
+  });
+
+  describe('topping up a small batch (TOP_UP_WINDOW_MS)', () => {
+    const oneEach = (count: number) =>
+      Array.from({ length: count }, (_, index) =>
+        encodeInviteChunk(chunk(index + 1, count, [`hire-${index + 1}@example.com`])),
+      );
+
+    it('sends a batch of two one-person chunks with the ten waiting behind them in one call, and deletes every message', async () => {
+      const { handler, server } = await worker(() => ({ status: 200 }), { topUpWindowMs: 1_500 });
+      await send(oneEach(12).slice(0, 10));
+      await send(oneEach(12).slice(10));
+      const batch = await receive(1, 2);
+
+      const failed = await invoke(handler, batch);
+
+      assert.equal(batch.length, 2);
+      assert.deepEqual(failed, []);
+      assert.equal(server.calls.length, 1);
+      assert.deepEqual(
+        [...server.invited].sort(),
+        Array.from({ length: 12 }, (_, index) => `hire-${index + 1}@example.com`).sort(),
+      );
+      assert.equal(await sqs.depth(sqs.invitesUrl), 0, 'nothing left, in flight or not');
+    });
+
+    it('takes nothing more for a batch that holds a call already', async () => {
+      const { handler, server } = await worker(() => ({ status: 200 }), { topUpWindowMs: 5_000 });
+      const thousand = Array.from({ length: 1000 }, (_, index) => `bulk-${index}@example.com`);
+      await send([encodeInviteChunk(chunk(1, 2, thousand))]);
+      const batch = await receive(1);
+      await send([encodeInviteChunk(chunk(2, 2, ['later@example.com']))]);
+
+      const started = performance.now();
+      const failed = await invoke(handler, batch);
+
+      assert.deepEqual(failed, []);
+      assert.ok(performance.now() - started < 1_500, 'did not wait out the window');
+      assert.deepEqual(server.invited, thousand);
+      assert.equal(await sqs.depth(sqs.invitesUrl), 1);
+    });
+
+    it('hands what it received itself back for the Retry-After of a throttle, and reports only the batch', async () => {
+      const { handler, server } = await worker(
+        (call) =>
+          call === 1
+            ? {
+                status: 429,
+                headers: { 'x-amzn-errortype': 'ThrottlingException', 'retry-after': '2' },
+                body: { message: 'Rate exceeded' },
+              }
+            : { status: 200 },
+        { topUpWindowMs: 500 },
+      );
+      await send(oneEach(5));
+      const batch = await receive(1, 1);
+
+      const failed = await invoke(handler, batch);
+      const handedBack = performance.now();
+      const immediately = await receive();
+      const again: Message[] = [];
+      while (again.length < 5 && performance.now() - handedBack < 5_000) {
+        again.push(...(await receive(1)));
+      }
+      const elapsedMs = performance.now() - handedBack;
+
+      assert.deepEqual(failed, [batch[0]?.MessageId]);
+      assert.equal(server.calls.length, 1);
+      assert.equal(server.calls[0]?.accessorIds.length, 5);
+      assert.equal(immediately.length, 0, 'all five invisible after the throttle');
+      assert.equal(again.length, 5);
+      assert.ok(elapsedMs >= 1_500, `back ${Math.round(elapsedMs)} ms after the throttle`);
+    });
   });
 
   it('parks a chunk for a missing space in the DLQ with the reason and deletes it', async () => {

@@ -3,9 +3,12 @@ import { describe, it } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../../functions/worker/worker.ts';
+import { ACCEPTED_AT_ATTRIBUTE } from '../../../shared/adapters/sqs-invite-queue.ts';
 import { OUT_OF_TIME_DELAY_SECONDS } from '../../../shared/domain/deliver-chunks.ts';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
 import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { BatchSource } from '../../../shared/domain/ports.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/events.ts';
 import {
   RecordingDeadLetters,
@@ -37,15 +40,19 @@ function record(part: number, receiveCount = 1): SQSRecord {
   return sqsRecord(encodeInviteChunk(chunk(part)), { receiveCount });
 }
 
-function setup(sender: ScriptedSender, options: { logger?: Logger; callBudgetMs?: number } = {}) {
+function setup(
+  sender: ScriptedSender,
+  options: { logger?: Logger; callBudgetMs?: number; batchSource?: BatchSource } = {},
+) {
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
+  const { batchSource } = options;
   const handler = createWorkerHandler({
-    config: { callBudgetMs: options.callBudgetMs ?? 5_000 },
+    config: { callBudgetMs: options.callBudgetMs ?? 5_000, topUpWindowMs: 200 },
     logger: options.logger ?? silentLogger(),
     metrics: quietMetrics(),
     random: () => 0.999,
-    ports: { sender, visibility, deadLetters },
+    ports: { sender, visibility, deadLetters, ...(batchSource ? { batchSource } : {}) },
   });
   return { handler, visibility, deadLetters };
 }
@@ -156,6 +163,104 @@ describe('worker handler', () => {
       visibility.delays.map((delay) => delay.seconds),
       [OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS],
     );
+  });
+
+  describe('a batch topped up from the queue', () => {
+    /** Hands out `extra` on the first receive, then nothing; deletes all but `undeletable`. */
+    class OneTopUp implements BatchSource {
+      readonly deleted: string[] = [];
+      #extra: ReceivedMessage[];
+      readonly #undeletable: Set<string>;
+
+      constructor(extra: ReceivedMessage[], undeletable: string[] = []) {
+        this.#extra = extra;
+        this.#undeletable = new Set(undeletable);
+      }
+
+      async receive() {
+        const extra = this.#extra;
+        this.#extra = [];
+        if (extra.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        return extra;
+      }
+
+      async delete(receiptHandles: readonly string[]) {
+        this.deleted.push(...receiptHandles.filter((handle) => !this.#undeletable.has(handle)));
+        return receiptHandles.filter((handle) => this.#undeletable.has(handle));
+      }
+    }
+
+    const extraOf = (part: number, body: string): ReceivedMessage => ({
+      messageId: `extra-${part}`,
+      receiptHandle: `extra-handle-${part}`,
+      body: encodeInviteChunk(chunk(part, { body })),
+      receiveCount: 1,
+    });
+
+    it('sends the extra chunks with the batch and deletes them itself; a failed delete is logged', async () => {
+      const sender = new ScriptedSender();
+      const source = new OneTopUp([extraOf(2, 'shared'), extraOf(3, 'shared')], ['extra-handle-3']);
+      const { handler } = setup(sender, {
+        batchSource: source,
+        logger: new Logger({ serviceName: 'test', logLevel: 'ERROR' }),
+      });
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+
+      const { result, output } = await captureOutput(() =>
+        handler(sqsEvent([batch]), lambdaContext()),
+      );
+
+      assert.deepEqual(failures(result), []);
+      assert.equal(sender.calls.length, 1, 'one call for the three chunks');
+      assert.equal(sender.calls[0]?.accessorIds.length, 6);
+      assert.deepEqual(source.deleted, ['extra-handle-2']);
+      const [line, ...more] = logLines(output);
+      assert.equal(more.length, 0);
+      assert.equal(line?.message, 'Could not delete the message; it stays on the queue');
+      assert.equal(line?.messageId, 'extra-3');
+    });
+
+    it('counts the window from when the request was accepted, not from when it was queued', async () => {
+      const sender = new ScriptedSender();
+      const { handler } = setup(sender, { batchSource: new OneTopUp([extraOf(2, 'shared')]) });
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+      const acceptedLongAgo = {
+        ...batch,
+        messageAttributes: {
+          [ACCEPTED_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(Date.now() - 5_000) },
+        },
+      };
+
+      await handler(sqsEvent([acceptedLongAgo]), lambdaContext());
+      await handler(sqsEvent([batch]), lambdaContext());
+
+      assert.deepEqual(
+        sender.calls.map((call) => call.accessorIds.length),
+        [2, 4],
+        'held only the batch accepted just now',
+      );
+    });
+
+    it("reports only the batch's own messages after a throttle, and deletes none of the extras", async () => {
+      const sender = new ScriptedSender(() =>
+        serviceError('ThrottlingException', { retryAfterSeconds: 4 }),
+      );
+      const source = new OneTopUp([extraOf(2, 'shared')]);
+      const { handler, visibility } = setup(sender, { batchSource: source });
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+
+      const response = await handler(sqsEvent([batch]), lambdaContext());
+
+      assert.deepEqual(failures(response), [batch.messageId]);
+      assert.deepEqual(source.deleted, []);
+      assert.deepEqual(
+        visibility.delays.map(({ receiptHandle, seconds }) => [receiptHandle, seconds]),
+        [
+          [batch.receiptHandle, 4],
+          ['extra-handle-2', 4],
+        ],
+      );
+    });
   });
 
   describe('logging', () => {

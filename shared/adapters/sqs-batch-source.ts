@@ -1,0 +1,61 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { SQS_LIMITS } from '../domain/constants.ts';
+import type { ReceivedMessage } from '../domain/delivery.ts';
+import type { BatchSource } from '../domain/ports.ts';
+import { deliveredMarkOf } from './sqs-delivered-requeue.ts';
+import { inReceiptBatches } from './sqs-receipt-batches.ts';
+
+/** A message as `ReceiveMessage` returns it, in the shape delivery takes. */
+export function receivedMessageOf(message: Message): ReceivedMessage {
+  const attributes = Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      value.StringValue === undefined ? {} : { stringValue: value.StringValue },
+    ]),
+  );
+  const delivered = deliveredMarkOf(attributes);
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount) || 1,
+    ...(delivered ? { delivered } : {}),
+  };
+}
+
+/** The invites queue read with `ReceiveMessage` and settled with `DeleteMessageBatch`. */
+export class SqsBatchSource implements BatchSource {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+
+  constructor(options: { client: SQSClient; queueUrl: string }) {
+    this.#client = options.client;
+    this.#queueUrl = options.queueUrl;
+  }
+
+  async receive(max: number, waitSeconds: number): Promise<ReceivedMessage[]> {
+    const { Messages = [] } = await this.#client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.#queueUrl,
+        MaxNumberOfMessages: Math.max(1, Math.min(SQS_LIMITS.maxBatchEntries, max)),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return Messages.map(receivedMessageOf);
+  }
+
+  delete(receiptHandles: readonly string[]): Promise<string[]> {
+    return inReceiptBatches(receiptHandles, (entries) =>
+      this.#client.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { BatchSource } from '../../../shared/domain/ports.ts';
+import { accessorsToSend, TOP_UP_POLL_STEP_MS, topUp } from '../../../shared/domain/top-up.ts';
+
+let sequence = 0;
+
+/** A received chunk of `accessors` people. */
+function message(accessors: number, extra: Partial<ReceivedMessage> = {}): ReceivedMessage {
+  sequence++;
+  const body = encodeInviteChunk({
+    v: 1,
+    requestId: `req-${sequence}`,
+    part: 1,
+    parts: 1,
+    spaceId: 'SPACE1',
+    title: 'Welcome',
+    body: 'Join us',
+    accessorIds: Array.from({ length: accessors }, (_, index) => `p-${sequence}-${index}`),
+  });
+  return {
+    messageId: `m-${sequence}`,
+    receiptHandle: `h-${sequence}`,
+    body,
+    receiveCount: 1,
+    ...extra,
+  };
+}
+
+/** A queue that hands out what the test scripts, one answer per receive, on a fake clock. */
+class ScriptedSource implements BatchSource {
+  readonly receives: { max: number; waitSeconds: number; at: number }[] = [];
+  readonly clock = { now: 0 };
+  readonly #answers: (ReceivedMessage[] | Error)[];
+
+  constructor(answers: (ReceivedMessage[] | Error)[]) {
+    this.#answers = answers;
+  }
+
+  async receive(max: number, waitSeconds: number) {
+    this.receives.push({ max, waitSeconds, at: this.clock.now });
+    const answer = this.#answers.shift() ?? [];
+    if (answer instanceof Error) throw answer;
+    // A long poll that finds nothing waits its time out.
+    if (answer.length === 0) this.clock.now += waitSeconds * 1000;
+    return answer;
+  }
+
+  async delete() {
+    return [];
+  }
+
+  options(until: number) {
+    return {
+      source: this,
+      until,
+      now: () => this.clock.now,
+      sleep: async (ms: number) => {
+        this.clock.now += ms;
+      },
+    };
+  }
+}
+
+describe('topUp', () => {
+  it('gathers until the batch holds a call of 1000 accessors, asking for no more messages than accessors wanted', async () => {
+    const source = new ScriptedSource([
+      [message(400), message(200)],
+      [message(100), message(5)],
+    ]);
+    const extra = await topUp([message(300)], source.options(1_000));
+
+    assert.equal(accessorsToSend(extra), 705);
+    assert.deepEqual(
+      source.receives.map(({ max }) => max),
+      [10, 10],
+    );
+    const nearlyFull = new ScriptedSource([[message(1)], [message(5)], [message(1)]]);
+    await topUp([message(994)], nearlyFull.options(1_000));
+    assert.deepEqual(
+      nearlyFull.receives.map(({ max }) => max),
+      [6, 5],
+    );
+  });
+
+  it('long-polls whole seconds, then polls the last part of the window in short steps, and stops when it ends', async () => {
+    const source = new ScriptedSource([]);
+    const extra = await topUp([message(1)], source.options(2_120));
+
+    assert.deepEqual(extra, []);
+    assert.deepEqual(
+      source.receives.slice(0, 2).map(({ waitSeconds, at }) => ({ waitSeconds, at })),
+      [
+        { waitSeconds: 2, at: 0 },
+        { waitSeconds: 0, at: 2_000 },
+      ],
+    );
+    const shortPolls = source.receives.slice(1);
+    assert.equal(shortPolls.length, Math.ceil(120 / TOP_UP_POLL_STEP_MS));
+    assert.ok(shortPolls.every(({ waitSeconds }) => waitSeconds === 0));
+    assert.ok(source.clock.now >= 2_120);
+  });
+
+  it('leaves a batch alone that holds a call already, or whose window has passed', async () => {
+    const full = new ScriptedSource([[message(1)]]);
+    assert.deepEqual(await topUp([message(600), message(400)], full.options(1_000)), []);
+    assert.equal(full.receives.length, 0);
+
+    const late = new ScriptedSource([[message(1)]]);
+    late.clock.now = 5_000;
+    assert.deepEqual(await topUp([message(1)], late.options(5_000)), []);
+    assert.equal(late.receives.length, 0);
+  });
+
+  it('ends at a failed receive with what it gathered before', async () => {
+    const first = message(2);
+    const source = new ScriptedSource([[first], new Error('connection reset'), [message(3)]]);
+
+    assert.deepEqual(await topUp([message(1)], source.options(1_000)), [first]);
+    assert.equal(source.receives.length, 2);
+  });
+
+  it('counts no accessors for a chunk re-queued as delivered or one that does not decode', () => {
+    const delivered = message(50, { delivered: { at: 1, skippedIds: [] } });
+    const broken = { ...message(1), body: '{"v":1' };
+
+    assert.equal(accessorsToSend([delivered, broken, message(7)]), 7);
+    assert.equal(accessorsToSend([message(600), message(600), message(600)], 1000), 1200);
+  });
+});
