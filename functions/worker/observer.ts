@@ -99,6 +99,9 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
       metrics?.addMetric(METRIC_NAMES.ledgerErrors, MetricUnit.Count, 1);
       logger.error('The request ledger could not be used; delivery goes on', { action, error });
     },
+    topUpFailed(error) {
+      logger.warn('Could not top the batch up from the queue; it goes as it is', { error });
+    },
     actionFailed(message, action, error) {
       logger.error(`Could not ${action} the message; it stays on the queue`, {
         ...keys(message),

@@ -92,15 +92,25 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       ),
     );
     if (!Number.isFinite(oldest)) return [];
-    const lastStart = Date.now() + context.getRemainingTimeInMillis() - config.callBudgetMs;
-    return topUp(messages, { source: batchSource, until: Math.min(oldest + windowMs, lastStart) });
+    const now = Date.now();
+    const lastStart = now + context.getRemainingTimeInMillis() - config.callBudgetMs;
+    // A clock ahead of this one does not stretch the window.
+    const until = Math.min(Math.min(oldest, now) + windowMs, lastStart);
+    return topUp(messages, {
+      source: batchSource,
+      until,
+      onError: (error) => observer.topUpFailed?.(error),
+    });
   }
 
   /** Deletes the settled messages the worker received itself; the rest come back in time. */
   async function settleTopUp(extra: readonly ReceivedMessage[], keep: ReadonlySet<string>) {
     const done = extra.filter((message) => !keep.has(message.messageId));
     if (!ports.batchSource || done.length === 0) return;
-    const failed = new Set(await ports.batchSource.delete(done.map((m) => m.receiptHandle)));
+    const source = ports.batchSource;
+    // What could not be deleted is tried once more.
+    const refused = await source.delete(done.map((message) => message.receiptHandle));
+    const failed = new Set(refused.length > 0 ? await source.delete(refused) : []);
     for (const message of done) {
       if (failed.has(message.receiptHandle)) {
         observer.actionFailed?.(message, 'delete', new Error('DeleteMessageBatch failed'));

@@ -1,9 +1,11 @@
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { PlannedCall, ReceivedChunk } from './delivery.ts';
+import type { InviteChunk } from './invite.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
-function contentKey(received: ReceivedChunk): string {
-  const { spaceId, title, body, resend } = received.chunk;
+/** What chunks must share to go out in one call: space, title, body and `resend`. */
+export function contentKeyOf(chunk: InviteChunk): string {
+  const { spaceId, title, body, resend } = chunk;
   return JSON.stringify([spaceId, title, body, resend === true]);
 }
 
@@ -19,7 +21,7 @@ export function planCalls(
   const open = new Map<string, { call: PlannedCall; ids: Set<string> }[]>();
   const calls: PlannedCall[] = [];
   for (const item of received) {
-    const key = contentKey(item);
+    const key = contentKeyOf(item.chunk);
     const candidates = open.get(key) ?? [];
     open.set(key, candidates);
     let target = candidates.find(({ ids }) => {

@@ -206,6 +206,8 @@ export interface DeliveryObserver {
   requeued?(message: ReceivedMessage, chunk: InviteChunk): void;
   /** A ledger call failed; delivery went on without it. */
   ledgerFailed?(action: string, error: unknown): void;
+  /** Receiving more to top a small batch up failed; the batch went as it was. */
+  topUpFailed?(error: unknown): void;
 }
 
 /** A request the intake accepted, for logs and metrics. */

@@ -1,10 +1,18 @@
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { ReceivedMessage } from './delivery.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
+import { contentKeyOf } from './plan-calls.ts';
 import type { BatchSource } from './ports.ts';
 
 /** How often the last, sub-second part of the window is polled when nothing was waiting. */
 export const TOP_UP_POLL_STEP_MS = 50;
+/**
+ * The longest one receive waits: well within the SQS client's 3 s timeout, so a poll on an empty
+ * queue is never cut off (messages handed to a cut-off poll stay invisible until their timeout).
+ */
+export const TOP_UP_MAX_POLL_SECONDS = 1;
+/** Lambda's invocation payload limit: a topped-up batch holds no more than a batch could. */
+export const TOP_UP_MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 export interface TopUpOptions {
   source: BatchSource;
@@ -14,36 +22,65 @@ export interface TopUpOptions {
   capacity?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told when a receive fails (the top-up then ends). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * What a batch would send: accessors in all, and by call content (space, title, body, resend),
+ * so as to know how many calls it takes. A chunk re-queued as delivered sends nothing, and one
+ * that does not decode nothing either (delivery parks it).
+ */
+class SendTally {
+  accessors = 0;
+  bytes = 0;
+  readonly #byContent = new Map<string, number>();
+
+  add(messages: readonly ReceivedMessage[], enough = Number.POSITIVE_INFINITY): this {
+    for (const message of messages) {
+      if (this.accessors >= enough) break;
+      this.bytes += Buffer.byteLength(message.body);
+      if (message.delivered) continue;
+      try {
+        const chunk = decodeInviteChunk(message.body);
+        const key = contentKeyOf(chunk);
+        this.#byContent.set(key, (this.#byContent.get(key) ?? 0) + chunk.accessorIds.length);
+        this.accessors += chunk.accessorIds.length;
+      } catch {
+        // Counted by delivery, which parks it with the reason.
+      }
+    }
+    return this;
+  }
+
+  /** Calls of at most `capacity` accessors these chunks need, at the least. */
+  calls(capacity: number): number {
+    let calls = 0;
+    for (const accessors of this.#byContent.values()) calls += Math.ceil(accessors / capacity);
+    return calls;
+  }
 }
 
 /**
  * The accessors the chunks in `messages` would send, counted up to `enough` at most: a chunk
- * re-queued as delivered sends none, and one that does not decode none either (delivery parks it).
+ * re-queued as delivered sends none, and one that does not decode none either.
  */
 export function accessorsToSend(
   messages: readonly ReceivedMessage[],
   enough = Number.POSITIVE_INFINITY,
 ): number {
-  let count = 0;
-  for (const message of messages) {
-    if (count >= enough) break;
-    if (message.delivered) continue;
-    try {
-      count += decodeInviteChunk(message.body).accessorIds.length;
-    } catch {
-      // Counted by delivery, which parks it with the reason.
-    }
-  }
-  return count;
+  return new SendTally().add(messages, enough).accessors;
 }
 
 /**
  * Tops a small batch up from the queue, so that a trickle of small requests (one-person HR
  * events) shares calls without a larger batch size, which would make every bulk request's first
- * batches wait out the window. Gathers until the batch holds a call's worth of accessors or
- * `until` passes; whole seconds are long-polled, the last part of a second in short steps.
- * Resolves to the messages received here (the caller settles them: the event source mapping does
- * not know them). A failed receive ends the top-up: the batch goes as it is.
+ * batches wait out the window. Gathers until `until` passes or the batch holds a call's worth of
+ * accessors; a message that would need a call of its own (other content, or no room left) ends
+ * it too, and so does Lambda's 6 MB payload. Polls wait a second at most; the last part of a
+ * second is polled in short steps. Resolves to the messages received here, which the caller
+ * settles: the event source mapping does not know them. A failed receive ends the top-up, and
+ * the batch goes as it is.
  */
 export async function topUp(
   batch: readonly ReceivedMessage[],
@@ -54,18 +91,21 @@ export async function topUp(
   const now = options.now ?? Date.now;
   const sleep =
     options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const extra: ReceivedMessage[] = [];
   // A bulk batch is known full after its first chunk: the rest are not decoded here.
-  let count = accessorsToSend(batch, capacity);
-  while (count < capacity) {
+  const tally = new SendTally().add(batch, capacity);
+  if (tally.accessors >= capacity) return [];
+  const calls = tally.calls(capacity);
+  const extra: ReceivedMessage[] = [];
+  while (tally.accessors < capacity && tally.bytes < TOP_UP_MAX_BATCH_BYTES) {
     const left = until - now();
     if (left <= 0) break;
-    const waitSeconds = Math.floor(left / 1000);
+    const waitSeconds = Math.min(TOP_UP_MAX_POLL_SECONDS, Math.floor(left / 1000));
     let more: ReceivedMessage[];
     try {
       // Every chunk holds at least one accessor: no more messages than accessors still wanted.
-      more = await source.receive(Math.min(10, capacity - count), waitSeconds);
-    } catch {
+      more = await source.receive(Math.min(10, capacity - tally.accessors), waitSeconds);
+    } catch (error) {
+      options.onError?.(error);
       break;
     }
     if (more.length === 0) {
@@ -73,7 +113,7 @@ export async function topUp(
       continue;
     }
     extra.push(...more);
-    count += accessorsToSend(more);
+    if (tally.add(more).calls(capacity) > calls) break;
   }
   return extra;
 }

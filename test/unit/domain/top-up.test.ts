@@ -3,19 +3,28 @@ import { describe, it } from 'node:test';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import type { BatchSource } from '../../../shared/domain/ports.ts';
-import { accessorsToSend, TOP_UP_POLL_STEP_MS, topUp } from '../../../shared/domain/top-up.ts';
+import {
+  accessorsToSend,
+  TOP_UP_MAX_BATCH_BYTES,
+  TOP_UP_POLL_STEP_MS,
+  topUp,
+} from '../../../shared/domain/top-up.ts';
 
 let sequence = 0;
 
 /** A received chunk of `accessors` people. */
-function message(accessors: number, extra: Partial<ReceivedMessage> = {}): ReceivedMessage {
+function message(
+  accessors: number,
+  extra: Partial<ReceivedMessage> = {},
+  spaceId = 'SPACE1',
+): ReceivedMessage {
   sequence++;
   const body = encodeInviteChunk({
     v: 1,
     requestId: `req-${sequence}`,
     part: 1,
     parts: 1,
-    spaceId: 'SPACE1',
+    spaceId,
     title: 'Welcome',
     body: 'Join us',
     accessorIds: Array.from({ length: accessors }, (_, index) => `p-${sequence}-${index}`),
@@ -85,19 +94,20 @@ describe('topUp', () => {
     );
   });
 
-  it('long-polls whole seconds, then polls the last part of the window in short steps, and stops when it ends', async () => {
+  it('long-polls a second at a time, then polls the last part of the window in short steps, and stops when it ends', async () => {
     const source = new ScriptedSource([]);
     const extra = await topUp([message(1)], source.options(2_120));
 
     assert.deepEqual(extra, []);
     assert.deepEqual(
-      source.receives.slice(0, 2).map(({ waitSeconds, at }) => ({ waitSeconds, at })),
+      source.receives.slice(0, 3).map(({ waitSeconds, at }) => ({ waitSeconds, at })),
       [
-        { waitSeconds: 2, at: 0 },
+        { waitSeconds: 1, at: 0 },
+        { waitSeconds: 1, at: 1_000 },
         { waitSeconds: 0, at: 2_000 },
       ],
     );
-    const shortPolls = source.receives.slice(1);
+    const shortPolls = source.receives.slice(2);
     assert.equal(shortPolls.length, Math.ceil(120 / TOP_UP_POLL_STEP_MS));
     assert.ok(shortPolls.every(({ waitSeconds }) => waitSeconds === 0));
     assert.ok(source.clock.now >= 2_120);
@@ -114,12 +124,43 @@ describe('topUp', () => {
     assert.equal(late.receives.length, 0);
   });
 
-  it('ends at a failed receive with what it gathered before', async () => {
+  it('ends at a failed receive with what it gathered before, and tells why', async () => {
     const first = message(2);
-    const source = new ScriptedSource([[first], new Error('connection reset'), [message(3)]]);
+    const reset = new Error('connection reset');
+    const source = new ScriptedSource([[first], reset, [message(3)]]);
+    const errors: unknown[] = [];
 
-    assert.deepEqual(await topUp([message(1)], source.options(1_000)), [first]);
+    const extra = await topUp([message(1)], {
+      ...source.options(1_000),
+      onError: (error) => errors.push(error),
+    });
+
+    assert.deepEqual(extra, [first]);
     assert.equal(source.receives.length, 2);
+    assert.deepEqual(errors, [reset]);
+  });
+
+  it('ends at a message that needs a call of its own, which it keeps', async () => {
+    const sameCall = message(1);
+    const otherSpace = message(1, {}, 'SPACE2');
+    const source = new ScriptedSource([[sameCall], [otherSpace], [message(1)]]);
+
+    assert.deepEqual(await topUp([message(1)], source.options(1_000)), [sameCall, otherSpace]);
+    assert.equal(source.receives.length, 2);
+  });
+
+  it('ends once the batch holds what one invocation may (6 MB), whatever the accessors', async () => {
+    // Chunks re-queued as delivered send nobody: only their size ends the top-up.
+    const big = () => ({
+      ...message(1, { delivered: { at: 1, skippedIds: [] } }),
+      body: 'x'.repeat(2 * 1024 * 1024),
+    });
+    const source = new ScriptedSource([[big()], [big()], [big()], [big()]]);
+
+    const extra = await topUp([message(1)], source.options(1_000));
+
+    assert.equal(extra.length, Math.ceil(TOP_UP_MAX_BATCH_BYTES / (2 * 1024 * 1024)));
+    assert.equal(source.receives.length, extra.length);
   });
 
   it('counts no accessors for a chunk re-queued as delivered or one that does not decode', () => {

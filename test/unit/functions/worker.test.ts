@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../../functions/worker/worker.ts';
+import { DELIVERED_ATTRIBUTES } from '../../../shared/adapters/sqs-delivered-requeue.ts';
 import { ACCEPTED_AT_ATTRIBUTE } from '../../../shared/adapters/sqs-invite-queue.ts';
 import { OUT_OF_TIME_DELAY_SECONDS } from '../../../shared/domain/deliver-chunks.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
@@ -42,13 +43,21 @@ function record(part: number, receiveCount = 1): SQSRecord {
 
 function setup(
   sender: ScriptedSender,
-  options: { logger?: Logger; callBudgetMs?: number; batchSource?: BatchSource } = {},
+  options: {
+    logger?: Logger;
+    callBudgetMs?: number;
+    batchSource?: BatchSource;
+    topUpWindowMs?: number;
+  } = {},
 ) {
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
   const { batchSource } = options;
   const handler = createWorkerHandler({
-    config: { callBudgetMs: options.callBudgetMs ?? 5_000, topUpWindowMs: 200 },
+    config: {
+      callBudgetMs: options.callBudgetMs ?? 5_000,
+      topUpWindowMs: options.topUpWindowMs ?? 200,
+    },
     logger: options.logger ?? silentLogger(),
     metrics: quietMetrics(),
     random: () => 0.999,
@@ -169,15 +178,22 @@ describe('worker handler', () => {
     /** Hands out `extra` on the first receive, then nothing; deletes all but `undeletable`. */
     class OneTopUp implements BatchSource {
       readonly deleted: string[] = [];
+      receives = 0;
+      failWith: Error | undefined;
       #extra: ReceivedMessage[];
       readonly #undeletable: Set<string>;
+      // Refused on the first delete only.
+      readonly #flaky: Set<string>;
 
-      constructor(extra: ReceivedMessage[], undeletable: string[] = []) {
+      constructor(extra: ReceivedMessage[], undeletable: string[] = [], flaky: string[] = []) {
         this.#extra = extra;
         this.#undeletable = new Set(undeletable);
+        this.#flaky = new Set(flaky);
       }
 
       async receive() {
+        this.receives++;
+        if (this.failWith) throw this.failWith;
         const extra = this.#extra;
         this.#extra = [];
         if (extra.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -185,8 +201,11 @@ describe('worker handler', () => {
       }
 
       async delete(receiptHandles: readonly string[]) {
-        this.deleted.push(...receiptHandles.filter((handle) => !this.#undeletable.has(handle)));
-        return receiptHandles.filter((handle) => this.#undeletable.has(handle));
+        const refused = receiptHandles.filter(
+          (handle) => this.#undeletable.has(handle) || this.#flaky.delete(handle),
+        );
+        this.deleted.push(...receiptHandles.filter((handle) => !refused.includes(handle)));
+        return refused;
       }
     }
 
@@ -199,7 +218,11 @@ describe('worker handler', () => {
 
     it('sends the extra chunks with the batch and deletes them itself; a failed delete is logged', async () => {
       const sender = new ScriptedSender();
-      const source = new OneTopUp([extraOf(2, 'shared'), extraOf(3, 'shared')], ['extra-handle-3']);
+      const source = new OneTopUp(
+        [extraOf(2, 'shared'), extraOf(3, 'shared'), extraOf(4, 'shared')],
+        ['extra-handle-3'],
+        ['extra-handle-4'],
+      );
       const { handler } = setup(sender, {
         batchSource: source,
         logger: new Logger({ serviceName: 'test', logLevel: 'ERROR' }),
@@ -211,13 +234,73 @@ describe('worker handler', () => {
       );
 
       assert.deepEqual(failures(result), []);
-      assert.equal(sender.calls.length, 1, 'one call for the three chunks');
-      assert.equal(sender.calls[0]?.accessorIds.length, 6);
-      assert.deepEqual(source.deleted, ['extra-handle-2']);
+      assert.equal(sender.calls.length, 1, 'one call for the four chunks');
+      assert.equal(sender.calls[0]?.accessorIds.length, 8);
+      assert.deepEqual(source.deleted, ['extra-handle-2', 'extra-handle-4'], 'tried twice');
       const [line, ...more] = logLines(output);
       assert.equal(more.length, 0);
       assert.equal(line?.message, 'Could not delete the message; it stays on the queue');
       assert.equal(line?.messageId, 'extra-3');
+    });
+
+    it('does not wait longer for a request accepted ahead of its clock, nor past the last call start', async () => {
+      const sender = new ScriptedSender();
+      const batch = sqsRecord(encodeInviteChunk(chunk(1)));
+      const aheadOfUs = {
+        ...batch,
+        messageAttributes: {
+          [ACCEPTED_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(Date.now() + 60_000) },
+        },
+      };
+      const ahead = setup(sender, { batchSource: new OneTopUp([]) });
+      // 5.3 s left against a 5 s call budget: a call must start within 0.3 s.
+      const short = setup(sender, { batchSource: new OneTopUp([]), topUpWindowMs: 10_000 });
+
+      const started = performance.now();
+      await ahead.handler(sqsEvent([aheadOfUs]), lambdaContext());
+      const aheadMs = performance.now() - started;
+      await short.handler(
+        sqsEvent([record(2)]),
+        lambdaContext(() => 5_300),
+      );
+      const shortMs = performance.now() - started - aheadMs;
+
+      assert.equal(sender.calls.length, 2);
+      assert.ok(aheadMs < 1_500, `held ${Math.round(aheadMs)} ms, not a minute`);
+      assert.ok(shortMs < 1_500, `held ${Math.round(shortMs)} ms, not 10 s`);
+    });
+
+    it('does not top up a batch with nothing to send, and logs a receive that fails', async () => {
+      const sender = new ScriptedSender();
+      const idle = new OneTopUp([extraOf(2, 'shared')]);
+      const recordOnly = sqsRecord(encodeInviteChunk(chunk(1)));
+      const marked = {
+        ...recordOnly,
+        messageAttributes: {
+          [DELIVERED_ATTRIBUTES.deliveredAt]: {
+            dataType: 'String',
+            stringValue: new Date().toISOString(),
+          },
+        },
+      };
+      const failing = new OneTopUp([]);
+      failing.failWith = new Error('AccessDenied');
+
+      await setup(sender, { batchSource: idle }).handler(sqsEvent([marked]), lambdaContext());
+      const { output } = await captureOutput(() =>
+        setup(sender, {
+          batchSource: failing,
+          logger: new Logger({ serviceName: 'test', logLevel: 'WARN' }),
+        }).handler(sqsEvent([record(3)]), lambdaContext()),
+      );
+
+      assert.equal(idle.receives, 0);
+      const warnings = logLines(output).filter((line) => line.level === 'WARN');
+      assert.deepEqual(
+        warnings.map((line) => line.message),
+        ['Could not top the batch up from the queue; it goes as it is'],
+      );
+      assert.equal(sender.calls.at(-1)?.accessorIds.length, 2, 'the batch went as it was');
     });
 
     it('counts the window from when the request was accepted, not from when it was queued', async () => {
