@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliveredMarkOf } from '../../shared/adapters/sqs-delivered-requeue.ts';
+import { receivedMessageOfRecord } from '../../shared/adapters/sqs-batch-source.ts';
 import { acceptedAtOf } from '../../shared/adapters/sqs-invite-queue.ts';
 import { LEDGER_DEFAULTS } from '../../shared/config/settings-reader.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
@@ -22,7 +22,7 @@ import type {
   OutcomeLedger,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
-import { accessorsToSend, topUp } from '../../shared/domain/top-up.ts';
+import { topUp } from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
@@ -84,7 +84,6 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     const { batchSource } = ports;
     const windowMs = config.topUpWindowMs ?? 0;
     if (!batchSource || windowMs <= 0) return [];
-    if (accessorsToSend(messages, 1) === 0) return [];
     const oldest = Math.min(
       ...event.Records.map(
         (record) =>
@@ -119,16 +118,7 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
   }
 
   async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const messages: ReceivedMessage[] = event.Records.map((record) => {
-      const delivered = deliveredMarkOf(record.messageAttributes);
-      return {
-        messageId: record.messageId,
-        receiptHandle: record.receiptHandle,
-        body: record.body,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-        ...(delivered ? { delivered } : {}),
-      };
-    });
+    const messages = event.Records.map(receivedMessageOfRecord);
     const { sender, visibility, deadLetters, pacer, requeue } = ports;
     const inviteOnce = ports.history && {
       history: ports.history,

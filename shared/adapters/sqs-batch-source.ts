@@ -10,22 +10,41 @@ import type { BatchSource } from '../domain/ports.ts';
 import { deliveredMarkOf } from './sqs-delivered-requeue.ts';
 import { inReceiptBatches } from './sqs-receipt-batches.ts';
 
-/** A message as `ReceiveMessage` returns it, in the shape delivery takes. */
-export function receivedMessageOf(message: Message): ReceivedMessage {
-  const attributes = Object.fromEntries(
-    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-      name,
-      value.StringValue === undefined ? {} : { stringValue: value.StringValue },
-    ]),
-  );
-  const delivered = deliveredMarkOf(attributes);
+/** The parts of an event source mapping's SQS record delivery reads. */
+export interface MappedRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: { ApproximateReceiveCount?: string };
+  messageAttributes?: Record<string, { stringValue?: string }>;
+}
+
+/** A record as the event source mapping hands it over, in the shape delivery takes. */
+export function receivedMessageOfRecord(record: MappedRecord): ReceivedMessage {
+  const delivered = deliveredMarkOf(record.messageAttributes);
   return {
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    body: record.body,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+    ...(delivered ? { delivered } : {}),
+  };
+}
+
+/** A message as `ReceiveMessage` returns it, read as the mapping's record of it would be. */
+export function receivedMessageOf(message: Message): ReceivedMessage {
+  return receivedMessageOfRecord({
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount) || 1,
-    ...(delivered ? { delivered } : {}),
-  };
+    attributes: message.Attributes ?? {},
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        value.StringValue === undefined ? {} : { stringValue: value.StringValue },
+      ]),
+    ),
+  });
 }
 
 /** The invites queue read with `ReceiveMessage` and settled with `DeleteMessageBatch`. */

@@ -93,7 +93,8 @@ export async function topUp(
     options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // A bulk batch is known full after its first chunk: the rest are not decoded here.
   const tally = new SendTally().add(batch, capacity);
-  if (tally.accessors >= capacity) return [];
+  // A batch with nothing to send (only chunks re-queued as delivered) makes no call to share.
+  if (tally.accessors === 0 || tally.accessors >= capacity) return [];
   const calls = tally.calls(capacity);
   const extra: ReceivedMessage[] = [];
   while (tally.accessors < capacity && tally.bytes < TOP_UP_MAX_BATCH_BYTES) {
