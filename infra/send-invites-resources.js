@@ -11,8 +11,11 @@ export function spaceIdsOf(raw) {
   );
 }
 
-/** Stages meant for trying things out, where an empty `allowedSpaceIds` needs no consent. */
-const OPEN_STAGES = new Set(['dev', 'local']);
+/**
+ * Stages meant for trying things out: an empty `allowedSpaceIds` needs no consent there, and
+ * removing the stack removes its data (infra/data-retention.js).
+ */
+export const OPEN_STAGES = new Set(['dev', 'local']);
 
 /**
  * The `Resource` of the worker's repostspace:SendInvites statement, resolved by osls at package

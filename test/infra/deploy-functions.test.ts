@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deletionPolicy, deletionProtection } from '../../infra/data-retention.js';
 import { deployChecks } from '../../infra/deploy-checks.js';
 import { dedicatedBusStatements } from '../../infra/hr-event-bus-policy.js';
 
@@ -129,5 +130,32 @@ describe('the HR bus policy', () => {
     assert.deepEqual(deny.Condition.ArnNotLike?.['aws:PrincipalArn'], [
       'arn:aws:iam::444455556666:role/hr',
     ]);
+  });
+});
+
+describe('the data retention', () => {
+  /** The ledger's deletion policy and protection for `retainData` on `stage`. */
+  async function retention(stage: string, retainData: string) {
+    const values = { 'sls:stage': stage, 'param:retainData': retainData };
+    return [await deletionPolicy(resolver(values)), await deletionProtection(resolver(values))];
+  }
+
+  it('keeps the data on every stage but dev and local when retainData is empty', async () => {
+    assert.deepEqual(await retention('prod', ''), ['Retain', true]);
+    assert.deepEqual(await retention('staging', ' '), ['Retain', true]);
+    assert.deepEqual(await retention('dev', ''), ['Delete', false]);
+    assert.deepEqual(await retention('local', ''), ['Delete', false]);
+  });
+
+  it('does as retainData says on any stage', async () => {
+    assert.deepEqual(await retention('dev', 'TRUE'), ['Retain', true]);
+    assert.deepEqual(await retention('prod', 'false'), ['Delete', false]);
+  });
+
+  it('fails the build on any other value, naming the parameter', async () => {
+    await assert.rejects(
+      retention('prod', 'yes'),
+      /retainData must be true, false or empty \(by stage\), got "yes"/,
+    );
   });
 });

@@ -50,6 +50,7 @@ const CUSTOM_PARAMS = {
   apiThrottlingBurstLimit: '5',
   operatorRoleArn: OPERATOR_ROLE,
   kmsKeyArn: KMS_KEY,
+  retainData: 'false',
   logRetentionInDays: '30',
   requestRetentionDays: '7',
   idempotencyTtlSeconds: '3600',
@@ -958,6 +959,7 @@ describe('the ledger table', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
       // DynamoDB's own (AWS-owned) key: true without a key would pick the AWS-managed one.
       SSESpecification: { SSEEnabled: false },
     });
@@ -968,6 +970,29 @@ describe('the ledger table', () => {
       SSEEnabled: true,
       SSEType: 'KMS',
       KMSMasterKeyId: KMS_KEY,
+    });
+  });
+
+  it('outlives the stack with the DLQ outside dev and local, unless retainData is false', () => {
+    const policies = (template: Template, logicalId: string) => {
+      const { DeletionPolicy, UpdateReplacePolicy } = template.Resources[logicalId] as Resource;
+      return { DeletionPolicy, UpdateReplacePolicy };
+    };
+    const kept = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+    const removed = { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' };
+    // The ci stage is not one for trying things out: the records and parked invites are kept.
+    assert.deepEqual(policies(defaults, 'LedgerTable'), kept);
+    assert.deepEqual(policies(defaults, 'DeadLetterQueue'), kept);
+    assert.deepEqual(policies(custom, 'LedgerTable'), removed);
+    assert.deepEqual(policies(custom, 'DeadLetterQueue'), removed);
+    assert.equal(
+      (table(custom) as { DeletionProtectionEnabled: unknown }).DeletionProtectionEnabled,
+      false,
+    );
+    // Invites still queued go with the stack, as before: removing it is the end of delivery.
+    assert.deepEqual(policies(defaults, 'InvitesQueue'), {
+      DeletionPolicy: undefined,
+      UpdateReplacePolicy: undefined,
     });
   });
 

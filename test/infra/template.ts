@@ -4,6 +4,8 @@ export interface Resource {
   Type: string;
   Condition?: string;
   DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   Properties: Record<string, unknown>;
 }
 
