@@ -5,7 +5,7 @@
 import { DynamoDbInviteHistory } from '../shared/adapters/ledger/dynamodb-invite-history.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import { parseOptions, spaceIdOption } from './lib/cli-args.ts';
-import { reportFailure, UsageError } from './lib/errors.ts';
+import { reportFailure } from './lib/errors.ts';
 import {
   LEDGER_TARGET_HELP,
   LEDGER_TARGET_OPTIONS,
