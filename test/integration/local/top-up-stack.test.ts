@@ -54,7 +54,9 @@ describe('local stack: a burst of onboarding events with batches of 5', () => {
     assert.equal(stats.duplicateAccessors, 0);
     for (const id of hires)
       assert.equal(simulator.deliveries.count(LOCAL_DEMO_SPACE_ID, id), 1, id);
-    assert.ok(stats.calls <= 6, `${stats.calls} calls for 60 one-person events`);
+    // Batches of 5 alone make at least 12 calls. The top-up makes 2 on an idle machine; on a busy
+    // one the intake accepts the events over more than the window, and a few more calls go out.
+    assert.ok(stats.calls < 12, `${stats.calls} calls for 60 one-person events`);
     assert.equal((await stack.summary()).queued, 0);
   });
 });
