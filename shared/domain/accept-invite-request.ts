@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mapInSlices } from '../lib/map-in-slices.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
 import {
   EnqueueError,
   IdempotencyKeyInUseError,
+  IdempotencyKeyLostError,
   IdempotencyKeyMismatchError,
   LedgerUnavailableError,
   PipelineError,
@@ -50,6 +52,8 @@ export interface AcceptDependencies {
   /** Hears about ledger writes that failed after the chunks were queued (the answer stands). */
   onLedgerError?: (action: LedgerAction, error: unknown) => void;
   now?: () => number;
+  /** A token of this attempt's own for the idempotency key; a random UUID by default. */
+  newAttempt?: () => string;
 }
 
 /** A ledger write the intake carries on without. */
@@ -118,6 +122,12 @@ export async function acceptInviteRequest(
     dependencies.onLedgerError?.(action, error);
     return undefined;
   };
+  /** Writes the key's state while this attempt holds it; a key lost to another is reported. */
+  const settleKey = (record: IdempotencyRecord) =>
+    claim &&
+    ledger.settle(claim.key, record).then((held) => {
+      if (!held) report('settle')(new IdempotencyKeyLostError());
+    }, report('settle'));
   let ledgerUp = true;
   /** A ledger call before queueing: a 503 when it fails, unless the ledger is optional. */
   async function whileLedgerUp<T>(action: LedgerAction, call: () => Promise<T>) {
@@ -198,11 +208,7 @@ export async function acceptInviteRequest(
     // What is handled so far is written down first, the key still held: an invocation that dies
     // while recording or parking is resumed, once the lock expires, for the rest only.
     const progress = (handled: readonly number[]) =>
-      claim
-        ? ledger
-            .settle(claim.key, { ...claim.record, ...accepted, queuedParts: [...handled] })
-            .catch(report('settle'))
-        : undefined;
+      claim && settleKey({ ...claim.record, ...accepted, queuedParts: [...handled] });
     await progress(queuedParts);
     if (ledgerUp) {
       await recordNotQueued(ledger, refused, lastError, now, expiresAt).catch(
@@ -219,14 +225,14 @@ export async function acceptInviteRequest(
       ...queuedParts,
       ...parked,
     ]);
-    if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
+    if (settled) await settleKey(settled);
     if (parkError !== undefined) throw parkError;
-    throw new EnqueueError(queuedParts, refusedMessages, { cause: lastError });
+    throw new EnqueueError(queuedParts, refusedMessages, { cause: lastError, requestId });
   }
   const settled = settledAs(true, queuedParts);
   // Every chunk is queued: the answer stands even if the key cannot be settled now (the worker
   // skips parts already delivered should a retry queue them again).
-  if (claim && settled) await ledger.settle(claim.key, settled).catch(report('settle'));
+  if (settled) await settleKey(settled);
   return { ...accepted, replayed: false };
 }
 
@@ -275,9 +281,11 @@ async function claimKey(
   const { ledger, retention } = dependencies;
   const { scope, key: given } = options.idempotency as { scope: string; key: string };
   const key = idempotencyRecordKey(scope, given);
+  const attempt = (dependencies.newAttempt ?? randomUUID)();
   const record: IdempotencyRecord = {
     fingerprint: requestFingerprint(request, { resend: request.resend }),
     requestId: options.requestId,
+    attempt,
     state: IDEMPOTENCY_STATES.inProgress,
     lockedUntil: now + retention.lockMs,
     accessorCount: request.accessorIds.length,
@@ -300,11 +308,19 @@ async function claimKey(
     }
     case 'resume': {
       const lockedUntil = now + retention.lockMs;
-      const taken = await beforeQueueing(() => ledger.takeOver(key, decision.record, lockedUntil));
+      const expiresAt = now + retention.idempotencyMs;
+      const taken = await beforeQueueing(() =>
+        ledger.takeOver(key, decision.record, { attempt, lockedUntil, expiresAt }),
+      );
       if (!taken) throw new IdempotencyKeyInUseError(1);
       return {
         key,
-        record: { ...decision.record, state: IDEMPOTENCY_STATES.inProgress, lockedUntil },
+        record: {
+          ...decision.record,
+          state: IDEMPOTENCY_STATES.inProgress,
+          lockedUntil,
+          attempt,
+        },
         resumed: true,
       };
     }

@@ -52,8 +52,14 @@ export class EnqueueError extends PipelineError {
   readonly failedParts: number[];
   /** The chunk messages that were not queued, so they can be parked instead. */
   readonly failedMessages: OutgoingMessage[];
+  /** The request the parts belong to: a resumed request's first ID, not this attempt's. */
+  readonly requestId: string | undefined;
 
-  constructor(queuedParts: number[], failedMessages: OutgoingMessage[], options?: ErrorOptions) {
+  constructor(
+    queuedParts: number[],
+    failedMessages: OutgoingMessage[],
+    options?: ErrorOptions & { requestId?: string },
+  ) {
     const failedParts = failedMessages.map((message) => Number(message.id));
     super(
       `${failedParts.length} of ${queuedParts.length + failedParts.length} parts could not be queued`,
@@ -63,6 +69,7 @@ export class EnqueueError extends PipelineError {
     this.queuedParts = queuedParts;
     this.failedParts = failedParts;
     this.failedMessages = failedMessages;
+    this.requestId = options?.requestId;
   }
 }
 
@@ -99,6 +106,17 @@ export class IdempotencyKeyInUseError extends PipelineError {
     );
     this.name = 'IdempotencyKeyInUseError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Another attempt took the idempotency key over (this one outlived its lock), so this attempt's
+ * state of the key was not written: reported with the ledger's failures, never answered.
+ */
+export class IdempotencyKeyLostError extends Error {
+  constructor() {
+    super('Another attempt holds the Idempotency-Key now; this attempt did not write its state');
+    this.name = 'IdempotencyKeyLostError';
   }
 }
 

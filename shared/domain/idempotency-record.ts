@@ -12,6 +12,12 @@ export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[keyof typeof IDEMPOTE
 export interface IdempotencyRecord {
   fingerprint: string;
   requestId: string;
+  /**
+   * The attempt that holds the key, or last held it: a token of its own, so that two attempts
+   * (two retries in the same millisecond, two deliveries of one HR event) never pass for one
+   * another, and one that lost the key cannot write over the attempt that took it.
+   */
+  attempt: string;
   state: IdempotencyState;
   /** Epoch milliseconds; while in progress, the first request holds the key until then. */
   lockedUntil: number;

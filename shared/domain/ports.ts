@@ -256,6 +256,14 @@ export interface PipelineErrorLike {
   spaceId?: string;
 }
 
+/** What a take-over of an idempotency key writes. */
+export interface KeyTakeOver {
+  attempt: string;
+  lockedUntil: number;
+  /** Epoch milliseconds: the key lives at least as long as the attempt that holds it. */
+  expiresAt: number;
+}
+
 /** Keeps one answer per idempotency key, so a repeated request is never queued twice. */
 export interface IdempotencyStore {
   /**
@@ -268,10 +276,16 @@ export interface IdempotencyStore {
     expiresAt: number,
     now: number,
   ): Promise<IdempotencyRecord | undefined>;
-  /** Takes `key` over from `expected`, unchanged since it was read; false when it changed. */
-  takeOver(key: string, expected: IdempotencyRecord, lockedUntil: number): Promise<boolean>;
-  /** Writes the final state of the request that holds `key`. */
-  settle(key: string, record: IdempotencyRecord): Promise<void>;
+  /**
+   * Takes `key` over from `expected`, unchanged since it was read, for a new attempt, and keeps
+   * the key until `taken.expiresAt`; false when it changed (another attempt took it first).
+   */
+  takeOver(key: string, expected: IdempotencyRecord, taken: KeyTakeOver): Promise<boolean>;
+  /**
+   * Writes the state of the request that holds `key`, while `record.attempt` still holds it;
+   * false when another attempt has taken the key since (or nobody holds it), and nothing is written.
+   */
+  settle(key: string, record: IdempotencyRecord): Promise<boolean>;
 }
 
 /** The request ledger as the intake writes it. */

@@ -61,7 +61,7 @@ export function errorResponseFor(
       {
         message: `${message}; retry the request`,
         retryable: true,
-        requestId,
+        requestId: error.requestId ?? requestId,
         queuedParts: error.queuedParts,
         failedParts: error.failedParts,
       },

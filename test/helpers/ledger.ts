@@ -10,6 +10,7 @@ import type { IdempotencyRecord } from '../../shared/domain/idempotency-record.t
 import type {
   IdempotencyStore,
   InviteHistory,
+  KeyTakeOver,
   OutcomeLedger,
   RequestLedger,
 } from '../../shared/domain/ports.ts';
@@ -111,24 +112,29 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
     return undefined;
   }
 
-  async takeOver(key: string, expected: IdempotencyRecord, lockedUntil: number) {
+  async takeOver(key: string, expected: IdempotencyRecord, taken: KeyTakeOver) {
     this.#check();
     const existing = this.keys.get(key);
-    if (
-      !existing ||
-      existing.record.state !== expected.state ||
-      existing.record.lockedUntil !== expected.lockedUntil
-    ) {
-      return false;
-    }
-    existing.record = { ...existing.record, state: 'inProgress', lockedUntil };
+    const held = existing?.record;
+    const asRead =
+      held !== undefined &&
+      held.attempt === expected.attempt &&
+      held.state === expected.state &&
+      held.lockedUntil === expected.lockedUntil &&
+      held.queuedParts.join() === expected.queuedParts.join();
+    if (!existing || !(asRead || held?.attempt === taken.attempt)) return false;
+    const { attempt, lockedUntil, expiresAt } = taken;
+    existing.record = { ...existing.record, state: 'inProgress', lockedUntil, attempt };
+    existing.expiresAt = expiresAt;
     return true;
   }
 
   async settle(key: string, record: IdempotencyRecord) {
     this.#check();
     const existing = this.keys.get(key);
-    if (existing) existing.record = { ...record };
+    if (existing?.record.attempt !== record.attempt) return false;
+    existing.record = { ...record };
+    return true;
   }
 
   async recordRequest(record: RequestRecord) {

@@ -6,7 +6,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { IdempotencyRecord, IdempotencyState } from '../../domain/idempotency-record.ts';
-import type { IdempotencyStore, RequestLedger } from '../../domain/ports.ts';
+import type { IdempotencyStore, KeyTakeOver, RequestLedger } from '../../domain/ports.ts';
 import type { PartOutcome, RequestRecord } from '../../domain/request-record.ts';
 import { DynamoDbOutcomes } from './dynamodb-outcomes.ts';
 import { isConditionFailure, key, LEDGER_KEYS, n, num, s, str, ttl } from './ledger-items.ts';
@@ -62,28 +62,39 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
       if (Item === undefined) continue;
       const holder = readIdempotency(Item);
       // This very claim, landed before its answer was lost and the SDK sent it again.
-      if (isSameAttempt(holder, record)) return undefined;
+      if (holder.attempt === record.attempt) return undefined;
       return holder;
     }
   }
 
-  async takeOver(hash: string, expected: IdempotencyRecord, lockedUntil: number): Promise<boolean> {
+  async takeOver(hash: string, expected: IdempotencyRecord, taken: KeyTakeOver): Promise<boolean> {
+    const { attempt, lockedUntil, expiresAt } = taken;
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: key(LEDGER_KEYS.idempotency(hash)),
-          UpdateExpression: 'SET #state = :inProgress, lockedUntil = :lockedUntil',
-          // Or this very take-over, landed before its answer was lost and the SDK sent it again.
+          UpdateExpression:
+            'SET #state = :inProgress, lockedUntil = :lockedUntil, attempt = :attempt, ' +
+            'expiresAt = :expiresAt, #ttl = :ttl',
+          // Exactly as read: the same attempt left it in the same state, so two take-overs of
+          // one read cannot both pass. A key written before attempts were recorded has none. Or
+          // this very take-over, landed before its answer was lost and the SDK sent it again.
           ConditionExpression:
-            '(#state = :state AND lockedUntil = :expectedLock) OR ' +
-            '(#state = :inProgress AND lockedUntil = :lockedUntil)',
-          ExpressionAttributeNames: { '#state': 'state' },
+            `(${expected.attempt === '' ? 'attribute_not_exists(attempt)' : 'attempt = :expectedAttempt'} ` +
+            'AND #state = :state AND lockedUntil = :expectedLock AND queuedParts = :expectedParts) ' +
+            'OR attempt = :attempt',
+          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ':inProgress': s('inProgress'),
             ':lockedUntil': n(lockedUntil),
+            ':attempt': s(attempt),
+            ':expiresAt': n(expiresAt),
+            ':ttl': ttl(expiresAt),
             ':state': s(expected.state),
             ':expectedLock': n(expected.lockedUntil),
+            ':expectedParts': s(expected.queuedParts.join(',')),
+            ...(expected.attempt === '' ? {} : { ':expectedAttempt': s(expected.attempt) }),
           },
         }),
       );
@@ -94,26 +105,34 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
     }
   }
 
-  async settle(hash: string, record: IdempotencyRecord): Promise<void> {
+  async settle(hash: string, record: IdempotencyRecord): Promise<boolean> {
     const attributes = idempotencyAttributes(record);
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#tableName,
-        Key: key(LEDGER_KEYS.idempotency(hash)),
-        UpdateExpression:
-          'SET #state = :state, lockedUntil = :lockedUntil, accessorCount = :accessorCount, ' +
-          'messageCount = :messageCount, queuedParts = :queuedParts',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':state': attributes.state as AttributeValue,
-          ':lockedUntil': attributes.lockedUntil as AttributeValue,
-          ':accessorCount': attributes.accessorCount as AttributeValue,
-          ':messageCount': attributes.messageCount as AttributeValue,
-          ':queuedParts': attributes.queuedParts as AttributeValue,
-        },
-      }),
-    );
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(LEDGER_KEYS.idempotency(hash)),
+          UpdateExpression:
+            'SET #state = :state, lockedUntil = :lockedUntil, accessorCount = :accessorCount, ' +
+            'messageCount = :messageCount, queuedParts = :queuedParts',
+          // Only while this attempt holds the key: never over the attempt that took it over.
+          ConditionExpression: 'attempt = :attempt',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':attempt': attributes.attempt as AttributeValue,
+            ':state': attributes.state as AttributeValue,
+            ':lockedUntil': attributes.lockedUntil as AttributeValue,
+            ':accessorCount': attributes.accessorCount as AttributeValue,
+            ':messageCount': attributes.messageCount as AttributeValue,
+            ':queuedParts': attributes.queuedParts as AttributeValue,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async recordRequest(record: RequestRecord): Promise<void> {
@@ -172,6 +191,7 @@ function idempotencyAttributes(record: IdempotencyRecord): Item {
   return {
     fingerprint: s(record.fingerprint),
     requestId: s(record.requestId),
+    attempt: s(record.attempt),
     state: s(record.state),
     lockedUntil: n(record.lockedUntil),
     accessorCount: n(record.accessorCount),
@@ -186,20 +206,12 @@ function readIdempotency(item: Item): IdempotencyRecord {
   return {
     fingerprint: str(item, 'fingerprint') ?? '',
     requestId: str(item, 'requestId') ?? '',
+    // Empty for a key written before attempts were recorded.
+    attempt: str(item, 'attempt') ?? '',
     state: (str(item, 'state') ?? 'inProgress') as IdempotencyState,
     lockedUntil: num(item, 'lockedUntil') ?? 0,
     accessorCount: num(item, 'accessorCount') ?? 0,
     messageCount: num(item, 'messageCount') ?? 0,
     queuedParts: parts === '' ? [] : parts.split(',').map(Number),
   };
-}
-
-/** Whether `holder` is `record` as this attempt wrote it: the same request, locked to the same time. */
-function isSameAttempt(holder: IdempotencyRecord, record: IdempotencyRecord): boolean {
-  return (
-    holder.requestId === record.requestId &&
-    holder.fingerprint === record.fingerprint &&
-    holder.state === record.state &&
-    holder.lockedUntil === record.lockedUntil
-  );
 }

@@ -54,10 +54,14 @@ function requestRecord(requestId: string, overrides: Partial<RequestRecord> = {}
   };
 }
 
+let attempts = 0;
+
+/** A key's record; each one made is another attempt unless `overrides` names its attempt. */
 function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {
   return {
     fingerprint: 'fingerprint-1',
     requestId: 'request-1',
+    attempt: `attempt-${++attempts}`,
     state: IDEMPOTENCY_STATES.inProgress,
     lockedUntil: NOW + 35_000,
     accessorCount: 3,
@@ -258,29 +262,53 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       racing.destroy();
     });
 
-    it('takes a key over only from the exact state and lock read, and only once', async () => {
+    /** A take-over by `attempt`, locked for a minute, keeping the key for a day from `at`. */
+    const takeOverBy = (attempt: string, at = NOW) => ({
+      attempt,
+      lockedUntil: at + 60_000,
+      expiresAt: at + DAY_MS,
+    });
+
+    it('takes a key over only from the exact state read, and only once', async () => {
       const hash = newRequestId('key-takeover');
-      const held = idempotencyRecord({ state: IDEMPOTENCY_STATES.partial, lockedUntil: 0 });
+      const held = idempotencyRecord({
+        state: IDEMPOTENCY_STATES.partial,
+        lockedUntil: 0,
+        queuedParts: [1],
+      });
       await ledger.claim(hash, held, NOW + DAY_MS, NOW);
       await ledger.settle(hash, held);
 
-      const otherLock = await ledger.takeOver(hash, { ...held, lockedUntil: 1 }, NOW + 60_000);
-      const otherState = await ledger.takeOver(
-        hash,
-        { ...held, state: IDEMPOTENCY_STATES.completed },
-        NOW + 60_000,
+      const changed = (overrides: Partial<IdempotencyRecord>) =>
+        ledger.takeOver(hash, { ...held, ...overrides }, takeOverBy('attempt-x'));
+      const otherLock = await changed({ lockedUntil: 1 });
+      const otherState = await changed({ state: IDEMPOTENCY_STATES.completed });
+      const otherParts = await changed({ queuedParts: [1, 2] });
+      const otherAttempt = await changed({ attempt: 'attempt-0' });
+      const taken = await ledger.takeOver(hash, held, takeOverBy('attempt-2'));
+      const takenAgain = await ledger.takeOver(hash, held, takeOverBy('attempt-3'));
+      const unknown = await ledger.takeOver(
+        newRequestId('key-none'),
+        held,
+        takeOverBy('attempt-4'),
       );
-      const taken = await ledger.takeOver(hash, held, NOW + 60_000);
-      const takenAgain = await ledger.takeOver(hash, held, NOW + 70_000);
-      const unknown = await ledger.takeOver(newRequestId('key-none'), held, NOW + 60_000);
 
       assert.deepEqual(
-        { otherLock, otherState, taken, takenAgain, unknown },
-        { otherLock: false, otherState: false, taken: true, takenAgain: false, unknown: false },
+        { otherLock, otherState, otherParts, otherAttempt, taken, takenAgain, unknown },
+        {
+          otherLock: false,
+          otherState: false,
+          otherParts: false,
+          otherAttempt: false,
+          taken: true,
+          takenAgain: false,
+          unknown: false,
+        },
       );
       const now = await ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW);
       assert.deepEqual(now, {
         ...held,
+        attempt: 'attempt-2',
         state: IDEMPOTENCY_STATES.inProgress,
         lockedUntil: NOW + 60_000,
       });
@@ -289,6 +317,93 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
         undefined,
         'a failed take-over creates no item',
       );
+    });
+
+    it('lets one of two take-overs of the same read through, even in the same millisecond', async () => {
+      const hash = newRequestId('key-takeover-race');
+      const held = idempotencyRecord({ state: IDEMPOTENCY_STATES.partial, lockedUntil: 0 });
+      await ledger.claim(hash, held, NOW + DAY_MS, NOW);
+
+      const answers = await Promise.all(
+        ['attempt-b', 'attempt-c'].map((attempt) =>
+          ledger.takeOver(hash, held, takeOverBy(attempt)),
+        ),
+      );
+
+      assert.deepEqual(answers.toSorted(), [false, true]);
+    });
+
+    it('refuses a take-over read before another attempt took the key and settled it again', async () => {
+      const hash = newRequestId('key-takeover-stale');
+      const read = idempotencyRecord({
+        state: IDEMPOTENCY_STATES.partial,
+        lockedUntil: 0,
+        queuedParts: [1],
+      });
+      await ledger.claim(hash, read, NOW + DAY_MS, NOW);
+      // B and C both read `read`; B takes the key over, queues part 2 and leaves it partial again.
+      assert.equal(await ledger.takeOver(hash, read, takeOverBy('attempt-b')), true);
+      const settledByB = { ...read, attempt: 'attempt-b', queuedParts: [1, 2] };
+      assert.equal(await ledger.settle(hash, settledByB), true);
+
+      const byC = await ledger.takeOver(hash, read, takeOverBy('attempt-c'));
+
+      assert.equal(byC, false, 'C would queue part 2 again');
+      assert.deepEqual(
+        await ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW),
+        settledByB,
+      );
+    });
+
+    it('keeps a taken-over key past its first expiry, for as long as the take-over asks', async () => {
+      const hash = newRequestId('key-takeover-expiry');
+      const held = idempotencyRecord({ state: IDEMPOTENCY_STATES.partial, lockedUntil: 0 });
+      await ledger.claim(hash, held, NOW + 60_000, NOW);
+      const later = NOW + 50_000;
+      await ledger.takeOver(hash, held, takeOverBy('attempt-b', later));
+
+      const past = idempotencyRecord({ requestId: 'new', attempt: 'attempt-c' });
+      const afterFirstExpiry = await ledger.claim(hash, past, NOW + DAY_MS, NOW + 61_000);
+
+      assert.equal(afterFirstExpiry?.attempt, 'attempt-b', 'the key is still held');
+      assert.equal(afterFirstExpiry?.state, IDEMPOTENCY_STATES.inProgress);
+      assert.equal(
+        (await getItem(LEDGER_KEYS.idempotency(hash)))?.ttl?.N,
+        String(Math.ceil((later + DAY_MS) / 1000)),
+      );
+    });
+
+    it('settles only while the attempt holds the key, never over the one that took it', async () => {
+      const hash = newRequestId('key-settle-lost');
+      const first = idempotencyRecord({ state: IDEMPOTENCY_STATES.partial, lockedUntil: 0 });
+      await ledger.claim(hash, first, NOW + DAY_MS, NOW);
+      await ledger.takeOver(hash, first, takeOverBy('attempt-b'));
+
+      const late = await ledger.settle(hash, {
+        ...first,
+        state: IDEMPOTENCY_STATES.completed,
+        queuedParts: [1, 2],
+      });
+
+      assert.equal(late, false);
+      assert.equal(
+        (await ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW))?.attempt,
+        'attempt-b',
+      );
+    });
+
+    it('tells two attempts at one request apart even in the same millisecond', async () => {
+      const hash = newRequestId('key-same-request');
+      // Two deliveries of one HR event: the same request, fingerprint and lock.
+      const [one, other] = ['attempt-1', 'attempt-2'].map((attempt) =>
+        idempotencyRecord({ requestId: 'event-1', attempt }),
+      ) as [IdempotencyRecord, IdempotencyRecord];
+
+      const answers = await Promise.all(
+        [one, other].map((record) => ledger.claim(hash, record, NOW + DAY_MS, NOW)),
+      );
+
+      assert.equal(answers.filter((answer) => answer === undefined).length, 1);
     });
 
     it('settles the final state, and queuedParts round-trips for a request of 1,200 parts', async () => {
@@ -313,10 +428,11 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
 
     it('settles a request with no queued parts as an empty list', async () => {
       const hash = newRequestId('key-empty');
-      await ledger.claim(hash, idempotencyRecord({ queuedParts: [4] }), NOW + DAY_MS, NOW);
-      const settled = idempotencyRecord({ state: IDEMPOTENCY_STATES.partial, queuedParts: [] });
+      const claimed = idempotencyRecord({ queuedParts: [4] });
+      await ledger.claim(hash, claimed, NOW + DAY_MS, NOW);
+      const settled = { ...claimed, state: IDEMPOTENCY_STATES.partial, queuedParts: [] };
 
-      await ledger.settle(hash, settled);
+      assert.equal(await ledger.settle(hash, settled), true);
 
       const read = await ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW);
       assert.deepEqual(read?.queuedParts, []);
@@ -342,9 +458,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it('refuses to settle a key nobody claimed, rather than create it', async () => {
       const hash = newRequestId('key-unclaimed');
 
-      await assert.rejects(ledger.settle(hash, idempotencyRecord()), {
-        name: 'ConditionalCheckFailedException',
-      });
+      assert.equal(await ledger.settle(hash, idempotencyRecord()), false);
 
       assert.equal(await getItem(LEDGER_KEYS.idempotency(hash)), undefined);
     });
@@ -749,7 +863,11 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       await ledger.claim(hash, expected, NOW + DAY_MS, NOW);
       const retrying = losingFirstAnswer('UpdateItemCommand');
 
-      const taken = await retrying.ledger.takeOver(hash, expected, NOW + 35_000);
+      const taken = await retrying.ledger.takeOver(hash, expected, {
+        attempt: 'attempt-2',
+        lockedUntil: NOW + 35_000,
+        expiresAt: NOW + DAY_MS,
+      });
       retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());

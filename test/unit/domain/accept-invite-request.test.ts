@@ -174,9 +174,9 @@ describe('acceptInviteRequest with the ledger', () => {
     clock.now += 35_001;
     // Another retry takes the key over between this one's read and its own take-over.
     const takeOver = ledger.takeOver.bind(ledger);
-    ledger.takeOver = async (key, expected, lockedUntil) => {
-      assert.equal(await takeOver(key, expected, lockedUntil), true);
-      return takeOver(key, expected, lockedUntil);
+    ledger.takeOver = async (key, expected, taken) => {
+      assert.equal(await takeOver(key, expected, { ...taken, attempt: 'another' }), true);
+      return takeOver(key, expected, taken);
     };
 
     // Act
@@ -189,6 +189,40 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.ok(lost instanceof IdempotencyKeyInUseError, String(lost));
     assert.equal(lost.retryAfterSeconds, 1);
     assert.equal(queue.sent.length, 0);
+  });
+
+  it('leaves the key to the retry that took it over when a slow first attempt ends, and says so', async () => {
+    // Prepare: the first attempt's queueing outlives its lock; a retry takes the key over.
+    const { queue, ledger, clock, errors, dependencies } = setup();
+    let release: () => void = () => undefined;
+    const slow = {
+      ...dependencies,
+      queue: {
+        enqueue: async (...args: Parameters<RecordingQueue['enqueue']>) => {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          return queue.enqueue(...args);
+        },
+      },
+    };
+    const first = acceptInviteRequest(request(10), http('req-1', 'key-1'), slow);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.now += 35_001;
+    const retried = await acceptInviteRequest(request(10), http('req-2', 'key-1'), dependencies);
+
+    // Act
+    release();
+    await first;
+
+    // Assess
+    assert.equal(retried.requestId, 'req-1');
+    assert.deepEqual(errors, ['settle'], 'the first attempt reports the key it lost');
+    const [held] = [...ledger.keys.values()];
+    assert.equal(held?.record.state, 'completed');
+    assert.notEqual(held?.record.attempt, undefined);
+    const replay = await acceptInviteRequest(request(10), http('req-3', 'key-1'), dependencies);
+    assert.equal(replay.replayed, true);
   });
 
   it('queues only the missing parts when the first answer was a 503, and answers for the whole request', async () => {

@@ -222,6 +222,31 @@ describe('intake over HTTP', () => {
     assert.deepEqual(body.failedParts, [2]);
   });
 
+  it('names the first request in every answer for a key, a second 503 included', async () => {
+    const { queue, handler } = setup();
+    const ids = Array.from({ length: 3_000 }, (_, index) => `again${index}`);
+    const request = () =>
+      httpInviteEvent({ body: invite(ids), headers: { 'idempotency-key': 'again-1' } });
+    const send = async () =>
+      (await handler(request(), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+
+    queue.refuse.add('2').add('3');
+    const first = await send();
+    queue.refuse.delete('2');
+    const second = await send();
+    queue.refuse.clear();
+    const third = await send();
+
+    assert.deepEqual(
+      [first, second, third].map((response) => response.statusCode),
+      [503, 503, 202],
+    );
+    assert.deepEqual(jsonBody(second).failedParts, [3]);
+    const firstId = jsonBody(first).requestId;
+    assert.equal(jsonBody(second).requestId, firstId);
+    assert.equal(jsonBody(third).requestId, firstId);
+  });
+
   it('stops queueing in time to settle and answer 503 when the invocation is about to time out, and the retry queues it all', async () => {
     const { queue, handler } = setup();
     const ids = Array.from({ length: 1_500 }, (_, index) => `late${index}`);
