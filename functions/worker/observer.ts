@@ -81,6 +81,12 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
       metrics?.addMetric(METRIC_NAMES.alreadyDelivered, MetricUnit.Count, 1);
       logger.info('Chunk already delivered; no call', keys(message, chunk));
     },
+    copyInBatch(message, chunk) {
+      logger.info(
+        'Second copy of a part in the batch; deleted without a call',
+        keys(message, chunk),
+      );
+    },
     skipped(call, accessorCount) {
       metrics?.addMetric(METRIC_NAMES.accessorsSkipped, MetricUnit.Count, accessorCount);
       logger.info('Accessors left out: invited to the space recently', {

@@ -21,7 +21,7 @@ import {
 } from './invite-once.ts';
 import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
-import { planCalls } from './plan-calls.ts';
+import { chunksToSend, planCalls, singleCall } from './plan-calls.ts';
 import type { ParkReason } from './ports.ts';
 
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
@@ -45,11 +45,6 @@ export const SETTLE_RESERVE_MS = 1_500;
 
 /** Who of these accessors a call left out as invited recently. */
 type SkippedOf = (ids: readonly string[]) => string[];
-
-function singleCall(received: ReceivedChunk): PlannedCall {
-  const { spaceId, title, body, accessorIds } = received.chunk;
-  return { spaceId, title, body, accessorIds, chunks: [received] };
-}
 
 function sendInvitesInput(call: PlannedCall) {
   const { spaceId, accessorIds, title, body } = call;
@@ -243,14 +238,15 @@ export async function deliverChunks(
   }
 
   // A chunk marked delivered (re-queued while the ledger was down) is only recorded; one the
-  // ledger knows as delivered (a redelivered message) needs nothing. Neither is sent again.
+  // ledger knows as delivered (a redelivered message), or whose marked copy is in this batch,
+  // needs nothing. Neither is sent again, and nor is a second copy of a part in the batch.
   const marked = received.filter(({ message }) => message.delivered !== undefined);
-  const delivered = recorder
-    ? await recorder.alreadyDelivered(received.filter((item) => !marked.includes(item)))
-    : new Set<string>();
-  for (const item of received) {
-    if (delivered.has(partKey(item))) observer.alreadyDelivered?.(item.message, item.chunk);
-  }
+  const unmarked = received.filter((item) => !marked.includes(item));
+  const deliveredParts = recorder ? await recorder.alreadyDelivered(unmarked) : new Set<string>();
+  for (const item of marked) deliveredParts.add(partKey(item));
+  const { send, delivered, copies } = chunksToSend(unmarked, deliveredParts);
+  for (const item of delivered) observer.alreadyDelivered?.(item.message, item.chunk);
+  for (const item of copies) observer.copyInBatch?.(item.message, item.chunk);
   const unrecorded: ReceivedChunk[] = [];
   await runConcurrently(marked, LEDGER_WRITES_AT_ONCE, async (item) => {
     const { at, skippedIds } = item.message.delivered as DeliveredMark;
@@ -258,9 +254,7 @@ export async function deliverChunks(
     else skippedSettled(item, skippedIds);
   });
   await handBackForLedger(unrecorded);
-  const calls = planCalls(
-    received.filter((item) => !delivered.has(partKey(item)) && !marked.includes(item)),
-  );
+  const calls = planCalls(send);
   const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
   const settling: Promise<void>[] = [];
   try {
@@ -301,16 +295,21 @@ export async function deliverChunks(
         await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced', skippedOf);
         continue;
       }
-      if (dependencies.remainingMs() - paceMs < dependencies.callBudgetMs) {
+      /** Hands the call back when, after `waitMs`, too little time would be left for it. */
+      const outOfTime = async (waitMs: number) => {
+        if (dependencies.remainingMs() - waitMs >= dependencies.callBudgetMs) return false;
         await handBack(call.chunks, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime', skippedOf);
-        continue;
-      }
+        return true;
+      };
+      if (await outOfTime(paceMs)) continue;
       if (paceMs > 0) await sleep(paceMs);
       if (pacer && !(await pacer.take())) {
         // A throttle elsewhere revoked the start held for this call: it is paced again.
         calls.splice(index + 1, 0, planned);
         continue;
       }
+      // Taking a start held ahead asks the store again, which may have taken a while.
+      if (await outOfTime(0)) continue;
 
       const started = now();
       let failure: unknown;

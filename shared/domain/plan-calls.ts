@@ -1,5 +1,6 @@
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { PlannedCall, ReceivedChunk } from './delivery.ts';
+import { partKey } from './delivery-recorder.ts';
 import type { InviteChunk } from './invite.ts';
 import { uniqueStrings } from './unique-strings.ts';
 
@@ -41,4 +42,39 @@ export function planCalls(
   for (const call of calls)
     call.accessorIds = uniqueStrings(call.chunks.flatMap(({ chunk }) => chunk.accessorIds));
   return calls;
+}
+
+/** A call of one chunk: how each chunk of a refused merged call is tried alone. */
+export function singleCall(received: ReceivedChunk): PlannedCall {
+  const { spaceId, title, body, accessorIds } = received.chunk;
+  return { spaceId, title, body, accessorIds, chunks: [received] };
+}
+
+/**
+ * Splits a batch's chunks by what is left to send: those of a part known delivered
+ * (`deliveredParts`), the first of each other part, and the copies after it (a standard queue
+ * may deliver a message twice, and a retried intake may queue a part again). A copy is not sent:
+ * tried alone after a refused merged call, or settled after its twin, it would invite or count
+ * the same accessors twice.
+ */
+export function chunksToSend(
+  received: readonly ReceivedChunk[],
+  deliveredParts: ReadonlySet<string>,
+): { send: ReceivedChunk[]; delivered: ReceivedChunk[]; copies: ReceivedChunk[] } {
+  const sorted = {
+    send: [] as ReceivedChunk[],
+    delivered: [] as ReceivedChunk[],
+    copies: [] as ReceivedChunk[],
+  };
+  const seen = new Set<string>();
+  for (const item of received) {
+    const key = partKey(item);
+    if (deliveredParts.has(key)) sorted.delivered.push(item);
+    else if (seen.has(key)) sorted.copies.push(item);
+    else {
+      seen.add(key);
+      sorted.send.push(item);
+    }
+  }
+  return sorted;
 }

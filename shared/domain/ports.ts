@@ -202,6 +202,8 @@ export interface DeliveryObserver {
   skipped?(call: PlannedCall, accessorCount: number): void;
   /** The ledger says this chunk was delivered already (a redelivered message): no call. */
   alreadyDelivered?(message: ReceivedMessage, chunk: InviteChunk): void;
+  /** A second copy of a part already in this batch: no call, and the copy is deleted. */
+  copyInBatch?(message: ReceivedMessage, chunk: InviteChunk): void;
   /** A delivered chunk the ledger could not record was re-queued, marked as delivered. */
   requeued?(message: ReceivedMessage, chunk: InviteChunk): void;
   /** A ledger call failed; delivery went on without it. */

@@ -109,6 +109,30 @@ describe('deliverChunks with the request ledger', () => {
     );
   });
 
+  it('makes no call for a chunk whose copy marked delivered is in the same batch, and deletes it', async () => {
+    // Prepare: the delivered chunk went back marked, but the original's delete failed.
+    const sender = new ScriptedSender();
+    const heard: string[] = [];
+    const { ledger, dependencies } = environment(sender);
+    dependencies.observer = { alreadyDelivered: (message) => heard.push(message.messageId) };
+    const original = message(chunk(1));
+    const marked = {
+      ...message(chunk(1)),
+      messageId: 'm1-marked',
+      receiptHandle: 'rh-m1-marked',
+      delivered: { at: 4_000, skippedIds: [] },
+    };
+
+    // Act
+    const keep = await deliverChunks([original, marked], dependencies);
+
+    // Assess
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(keep, []);
+    assert.deepEqual(heard, ['m1']);
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+  });
+
   it('records a refused chunk as failed before parking it, with the reason and its accessors', async () => {
     // Prepare
     const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));

@@ -292,6 +292,63 @@ describe('deliverChunks', () => {
     );
   });
 
+  it('tries a part that is in the batch twice alone once, and deletes its copy, when a merged call is refused', async () => {
+    // A standard queue delivered part 1 twice; part 2 is what the service refuses.
+    const sender = new ScriptedSender((input) =>
+      input.accessorIds.includes('user-2') ? serviceError('ValidationException') : undefined,
+    );
+    const copies: string[] = [];
+    const { dependencies, deadLetters } = setup(sender, {
+      observer: { copyInBatch: (copy) => copies.push(copy.messageId) },
+    });
+    const first = message(chunk(1, { title: 'same' }));
+    const copy = { ...first, messageId: 'm1-copy', receiptHandle: 'rh-m1-copy' };
+
+    const keep = await deliverChunks(
+      [first, copy, message(chunk(2, { title: 'same' }))],
+      dependencies,
+    );
+
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1', 'user-2'], ['user-1'], ['user-2']],
+    );
+    assert.deepEqual(keep, [], 'the copy is deleted with its part');
+    assert.deepEqual(copies, ['m1-copy']);
+    assert.deepEqual(
+      deadLetters.parked.map((entry) => JSON.parse(entry.body).part),
+      [2],
+    );
+  });
+
+  it('hands a call back instead of starting it when taking its start used up the time left', async () => {
+    let remaining = 60_000;
+    const pacer = {
+      waitMs: async () => 0,
+      // The start was held ahead: taking it reads the store, slowly this time.
+      take: async () => {
+        remaining = 12_000 - 1;
+        return true;
+      },
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const sender = new ScriptedSender();
+    const delays: string[] = [];
+    const { dependencies, visibility } = setup(sender, {
+      pacer,
+      remainingMs: () => remaining,
+      observer: { delayed: (_message, _seconds, cause) => delays.push(cause) },
+    });
+
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(keep, ['m1']);
+    assert.deepEqual(visibility.delays, [{ receiptHandle: 'rh-m1', seconds: 1 }]);
+    assert.deepEqual(delays, ['outOfTime']);
+  });
+
   it('waits for the pacer before a call and tells it each outcome', async () => {
     const events: string[] = [];
     const pacer = {
