@@ -22,6 +22,7 @@ import type {
   OutcomeLedger,
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
+import { failuresOf } from '../../shared/domain/receipt-failures.ts';
 import { topUp } from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
@@ -107,13 +108,14 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     const done = extra.filter((message) => !keep.has(message.messageId));
     if (!ports.batchSource || done.length === 0) return;
     const source = ports.batchSource;
+    const handles = done.map((message) => message.receiptHandle);
     // What could not be deleted is tried once more.
-    const refused = await source.delete(done.map((message) => message.receiptHandle));
-    const failed = new Set(refused.length > 0 ? await source.delete(refused) : []);
+    const refused = [...(await failuresOf(handles, () => source.delete(handles))).keys()];
+    const failed =
+      refused.length > 0 ? await failuresOf(refused, () => source.delete(refused)) : new Map();
     for (const message of done) {
-      if (failed.has(message.receiptHandle)) {
-        observer.actionFailed?.(message, 'delete', new Error('DeleteMessageBatch failed'));
-      }
+      const error = failed.get(message.receiptHandle);
+      if (error) observer.actionFailed?.(message, 'delete', error);
     }
   }
 

@@ -165,10 +165,12 @@ export class SqsEventSourceMapping {
     action: (entries: ReceiptEntry[]) => Promise<{ Failed?: { Id?: string | undefined }[] }>,
   ): Promise<Message[]> {
     const failed = new Set(
-      await inReceiptBatches(
-        messages.map((message) => message.ReceiptHandle ?? ''),
-        action,
-      ),
+      (
+        await inReceiptBatches(
+          messages.map((message) => message.ReceiptHandle ?? ''),
+          action,
+        )
+      ).map((failure) => failure.receiptHandle),
     );
     return messages.filter((message) => failed.has(message.ReceiptHandle ?? ''));
   }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SQS_LIMITS } from '../domain/constants.ts';
 import type { ReceivedMessage } from '../domain/delivery.ts';
-import type { BatchSource } from '../domain/ports.ts';
+import type { BatchSource, ReceiptFailure } from '../domain/ports.ts';
 import { deliveredMarkOf } from './sqs-delivered-requeue.ts';
 import { inReceiptBatches } from './sqs-receipt-batches.ts';
 
@@ -70,7 +70,7 @@ export class SqsBatchSource implements BatchSource {
     return Messages.map(receivedMessageOf);
   }
 
-  delete(receiptHandles: readonly string[]): Promise<string[]> {
+  delete(receiptHandles: readonly string[]): Promise<ReceiptFailure[]> {
     return inReceiptBatches(receiptHandles, (entries) =>
       this.#client.send(
         new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }),

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { VisibilityControl } from '../domain/ports.ts';
+import type { ReceiptFailure, VisibilityControl } from '../domain/ports.ts';
 import { inReceiptBatches } from './sqs-receipt-batches.ts';
 
 /**
@@ -15,7 +15,7 @@ export class SqsVisibility implements VisibilityControl {
     this.#queueUrl = options.queueUrl;
   }
 
-  delay(receiptHandles: readonly string[], seconds: number): Promise<string[]> {
+  delay(receiptHandles: readonly string[], seconds: number): Promise<ReceiptFailure[]> {
     return inReceiptBatches(receiptHandles, (entries) =>
       this.#client.send(
         new ChangeMessageVisibilityBatchCommand({

@@ -23,6 +23,7 @@ import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
 import { chunksToSend, planCalls, singleCall } from './plan-calls.ts';
 import type { ParkReason } from './ports.ts';
+import { failuresOf } from './receipt-failures.ts';
 
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
 
@@ -99,18 +100,11 @@ export async function deliverChunks(
     if (rest.length === 0) return;
     for (const { message } of rest) keep.push(message.messageId);
     const handles = rest.map(({ message }) => message.receiptHandle);
-    let failed: Set<string>;
-    try {
-      failed = new Set(await visibility.delay(handles, seconds));
-    } catch {
-      failed = new Set(handles);
-    }
+    const failed = await failuresOf(handles, () => visibility.delay(handles, seconds));
     for (const { message, chunk } of rest) {
-      if (failed.has(message.receiptHandle)) {
-        observer.actionFailed?.(message, 'delay', new Error('ChangeMessageVisibility failed'));
-      } else {
-        observer.delayed?.(message, seconds, cause, chunk);
-      }
+      const error = failed.get(message.receiptHandle);
+      if (error) observer.actionFailed?.(message, 'delay', error);
+      else observer.delayed?.(message, seconds, cause, chunk);
     }
   }
 

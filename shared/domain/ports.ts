@@ -81,9 +81,15 @@ export interface DeliveredRequeue {
 }
 
 /** Hands received messages back to their queue, to be delivered again after a delay. */
+/** A received message an SQS batch action failed for, with what SQS said (or the call threw). */
+export interface ReceiptFailure {
+  receiptHandle: string;
+  error: Error;
+}
+
 export interface VisibilityControl {
-  /** Resolves to the receipt handles whose delay could not be set (they keep their timeout). */
-  delay(receiptHandles: readonly string[], seconds: number): Promise<string[]>;
+  /** Resolves to the messages whose delay could not be set (they keep their timeout). */
+  delay(receiptHandles: readonly string[], seconds: number): Promise<ReceiptFailure[]>;
 }
 
 /**
@@ -93,8 +99,8 @@ export interface VisibilityControl {
 export interface BatchSource {
   /** Up to `max` (at most 10) messages, waiting up to `waitSeconds` for the first. */
   receive(max: number, waitSeconds: number): Promise<ReceivedMessage[]>;
-  /** Deletes settled messages; resolves to the receipt handles it could not delete. */
-  delete(receiptHandles: readonly string[]): Promise<string[]>;
+  /** Deletes settled messages; resolves to the messages it could not delete. */
+  delete(receiptHandles: readonly string[]): Promise<ReceiptFailure[]>;
 }
 
 /** Paces calls to the rate the service allows; see `SharedCallPacer` and `AdaptiveRateLimiter`. */

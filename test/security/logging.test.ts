@@ -285,10 +285,13 @@ describe('the worker keeps title and body out of its logs and the DLQ attributes
     await sqs.stop();
   });
 
+  let chunksMade = 0;
+
+  /** A chunk of a request of its own: a batch of them holds no two copies of one part. */
   function chunk(ids: string[], overrides: Partial<InviteChunk> = {}): InviteChunk {
     return {
       v: 1,
-      requestId: `req-security-${ids.length}`,
+      requestId: `req-security-${++chunksMade}`,
       part: 1,
       parts: 1,
       spaceId: SPACE,

@@ -205,7 +205,12 @@ describe('worker handler', () => {
           (handle) => this.#undeletable.has(handle) || this.#flaky.delete(handle),
         );
         this.deleted.push(...receiptHandles.filter((handle) => !refused.includes(handle)));
-        return refused;
+        return refused.map((receiptHandle) => ({
+          receiptHandle,
+          error: Object.assign(new Error('Access to the resource is denied'), {
+            name: 'AccessDenied',
+          }),
+        }));
       }
     }
 
@@ -321,6 +326,44 @@ describe('worker handler', () => {
         sender.calls.map((call) => call.accessorIds.length),
         [2, 4],
         'held only the batch accepted just now',
+      );
+    });
+
+    it('deletes a delivered extra on the second try, and logs the reason SQS gave for one it cannot delete', async () => {
+      const sender = new ScriptedSender();
+      const source = new OneTopUp(
+        [extraOf(2, 'shared'), extraOf(3, 'shared')],
+        ['extra-handle-3'],
+        ['extra-handle-2'],
+      );
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+
+      const { result, output } = await captureOutput(() =>
+        setup(sender, {
+          batchSource: source,
+          logger: new Logger({ serviceName: 'test', logLevel: 'ERROR' }),
+        }).handler(sqsEvent([batch]), lambdaContext()),
+      );
+
+      assert.deepEqual(failures(result), []);
+      assert.equal(sender.calls.length, 1);
+      assert.deepEqual(source.deleted, ['extra-handle-2']);
+      const errors = logLines(output).filter((line) => line.level === 'ERROR');
+      assert.deepEqual(
+        errors.map((line) => [
+          line.message,
+          line.messageId,
+          (line.error as { name: string; message: string }).name,
+          (line.error as { name: string; message: string }).message,
+        ]),
+        [
+          [
+            'Could not delete the message; it stays on the queue',
+            'extra-3',
+            'AccessDenied',
+            'Access to the resource is denied',
+          ],
+        ],
       );
     });
 
