@@ -22,9 +22,15 @@ type Item = Record<string, AttributeValue>;
 
 /** Where the next page starts: a list item's sort key, and how many of its IDs were read. */
 interface PageToken {
+  /** The request it was handed out for: a token is good for that request only. */
+  requestId: string;
+  /** The list item to go on from, and how many of its IDs were listed already. */
   sk: string;
   offset: number;
 }
+
+/** An accessor list item's sort key, `LIST#<kind>#<part>#<outcomeId>#<page>`: part, outcome. */
+const LIST_SK = /^LIST#(?:failed|skipped)#(\d{7})#([0-9a-f]{8})#\d{3}$/;
 
 /** The request ledger as the status function reads it: requests, parts, accessor lists. */
 export class DynamoDbLedgerReader implements LedgerReader {
@@ -61,11 +67,19 @@ export class DynamoDbLedgerReader implements LedgerReader {
     page: { limit: number; nextToken?: string },
   ): Promise<AccessorPage> {
     const prefix = LEDGER_KEYS.listPrefix(kind);
-    const start = page.nextToken === undefined ? undefined : parseToken(page.nextToken, prefix);
+    const token =
+      page.nextToken === undefined ? undefined : parseToken(page.nextToken, requestId, prefix);
     // Lists of an outcome that is no longer the part's (redriven, or a crash mid-write) are stale.
     const current = new Map(
       (await this.#partItems(requestId)).map((item) => [num(item, 'part'), str(item, 'outcomeId')]),
     );
+    // A part whose outcome changed since the token was handed out (parked again, or delivered
+    // after a redrive) is listed again from its start: an ID may come twice, none goes missing.
+    const [, part, outcomeId] = LIST_SK.exec(token?.sk ?? '') ?? [];
+    const start =
+      token === undefined || current.get(Number(part)) === outcomeId
+        ? token
+        : { ...token, sk: `${prefix}${part}#`, offset: 0 };
     const items: AccessorResult[] = [];
     let exclusiveStart: Item | undefined;
     for (;;) {
@@ -91,7 +105,7 @@ export class DynamoDbLedgerReader implements LedgerReader {
         const errorMessage = str(item, 'errorMessage') || undefined;
         for (let index = from; index < ids.length; index++) {
           if (items.length === page.limit)
-            return { items, nextToken: formatToken({ sk, offset: index }) };
+            return { items, nextToken: formatToken({ requestId, sk, offset: index }) };
           items.push({
             accessorId: ids[index] as string,
             ...(errorType ? { errorType } : {}),
@@ -161,22 +175,28 @@ function formatToken(token: PageToken): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-/** Throws `InviteValidationError` for a token this reader did not hand out for `prefix`. */
-function parseToken(text: string, prefix: string): PageToken {
+/**
+ * Throws `InviteValidationError` for a token this reader did not hand out for `requestId` and
+ * `prefix` (the status asked for): only the exact form of a list item's key is taken, so no
+ * token can start a query outside the lists.
+ */
+function parseToken(text: string, requestId: string, prefix: string): PageToken {
   let token: unknown;
   try {
     token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
     token = undefined;
   }
-  const { sk, offset } = (token ?? {}) as Partial<PageToken>;
+  const { sk, offset, requestId: issuedFor } = (token ?? {}) as Partial<PageToken>;
   if (
+    issuedFor === requestId &&
     typeof sk === 'string' &&
     sk.startsWith(prefix) &&
+    LIST_SK.test(sk) &&
     Number.isSafeInteger(offset) &&
     (offset as number) >= 0
   ) {
-    return { sk, offset: offset as number };
+    return { requestId, sk, offset: offset as number };
   }
   throw new InviteValidationError(
     'nextToken is not one this API handed out for this request and status',

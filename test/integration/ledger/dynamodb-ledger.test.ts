@@ -967,11 +967,52 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       );
     });
 
+    it("refuses another request's token, which would skip this one's lists", async () => {
+      const [one, other] = [newRequestId('token-one'), newRequestId('token-other')];
+      await recordManyParts(one, [5]);
+      await recordManyParts(other, [5]);
+      const first = await reader.accessors(one, 'failed', { limit: 2 });
+      assert.ok(first.nextToken);
+
+      await assert.rejects(
+        reader.accessors(other, 'failed', { limit: 2, nextToken: first.nextToken }),
+        InviteValidationError,
+      );
+    });
+
+    it('lists every ID of a part whose outcome is written again between two pages', async () => {
+      // Each new outcome gets a random ID, which sorts before or after the old one: ten tries.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const requestId = newRequestId(`paging-rewritten-${attempt}`);
+        const expected = await recordManyParts(requestId, [5, 3]);
+        const firstPage = await reader.accessors(requestId, 'failed', { limit: 2 });
+        // Part 1 is parked again (its redrive failed too) while the caller is between pages.
+        const partOne = expected.slice(0, 5);
+        await outcomes.recordOutcome(failed(requestId, 1, partOne, DENIED, NOW + 1), EXPIRES);
+
+        const rest = await reader.accessors(requestId, 'failed', {
+          limit: 1_000,
+          nextToken: firstPage.nextToken as string,
+        });
+
+        const listed = [...firstPage.items, ...rest.items].map((item) => item.accessorId);
+        assert.deepEqual(new Set(listed), new Set(expected), `try ${attempt}`);
+      }
+    });
+
     it('refuses tokens it never handed out', async () => {
       const requestId = newRequestId('token-garbage');
       await recordManyParts(requestId, [5]);
       const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const list = (sk: string, offset = 0) => encode({ requestId, sk, offset });
       const garbage = [
+        // Past the last list item (DynamoDB refuses a range whose start is past its end), or no
+        // list item's key at all.
+        list('LIST#failed#\uffff\uffff'),
+        list('LIST#failed#0000001'),
+        list(`LIST#failed#0000001#abcdef01#001${'x'.repeat(1_100)}`),
+        list('LIST#failed#0000001#ABCDEF01#001'),
+        encode({ sk: 'LIST#failed#0000001#abcdef01#001', offset: 0 }),
         '',
         'garbage',
         'eyJ',
