@@ -284,7 +284,7 @@ export async function deliverChunks(
         maxPaceWaitMs,
         dependencies.remainingMs() - dependencies.callBudgetMs,
       );
-      const paceMs = pacer ? await pacer.waitMs(usableWaitMs) : 0;
+      const paceMs = pacer && usableWaitMs >= 0 ? await pacer.waitMs(usableWaitMs) : 0;
       if (paceMs > maxPaceWaitMs) {
         await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced', skippedOf);
         continue;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import {
   DynamoDbRateStore,
   RATE_STORE_TIMEOUTS,
 } from '../../shared/adapters/ledger/dynamodb-rate-store.ts';
+import { key, LEDGER_KEYS } from '../../shared/adapters/ledger/ledger-items.ts';
 import { AdaptiveRateLimiter } from '../../shared/domain/adaptive-rate-limiter.ts';
 import { SharedCallPacer } from '../../shared/domain/shared-call-pacer.ts';
 import { SHARED_RATE_DEFAULTS } from '../../shared/domain/shared-rate.ts';
@@ -133,6 +134,45 @@ describe('the shared rate in the ledger table (dynalite)', () => {
     assert.deepEqual(Object.fromEntries(a.commands), { UpdateItemCommand: 1 });
     assert.deepEqual(Object.fromEntries(b.commands), { UpdateItemCommand: 2, GetItemCommand: 2 });
   });
+
+  it('creates the rate item again when it is deleted under warm environments, and paces on', async () => {
+    const time = clock();
+    const { a, b } = environments(time);
+    const scope = `Test${scopes}`;
+    for (const { pacer } of [a, b]) {
+      time.advance(await pacer.waitMs(MAX_WAIT_MS));
+      assert.equal(await pacer.take(), true);
+    }
+    await dynamodb.client.send(
+      new DeleteItemCommand({ TableName: dynamodb.tableName, Key: key(LEDGER_KEYS.rate(scope)) }),
+    );
+
+    const waits = [await a.pacer.waitMs(MAX_WAIT_MS), await b.pacer.waitMs(MAX_WAIT_MS)];
+    const taken = [await a.pacer.take(), await b.pacer.take()];
+
+    assert.deepEqual(waits, [0, 50]);
+    assert.deepEqual(taken, [true, true]);
+    assert.equal(a.pacer.alone, false, 'still on the shared schedule');
+    assert.equal((await a.store.read())?.calls, 2);
+  });
+
+  it('writes afresh a rate item without a schedule, which no update could ever match', async () => {
+    const time = clock();
+    const { a } = environments(time);
+    await dynamodb.client.send(
+      new PutItemCommand({
+        TableName: dynamodb.tableName,
+        Item: { ...key(LEDGER_KEYS.rate(`Test${scopes}`)), nextAt: { N: String(time.now()) } },
+      }),
+    );
+
+    const wait = await a.pacer.waitMs(MAX_WAIT_MS);
+
+    assert.equal(wait, 0);
+    assert.equal(await a.pacer.take(), true);
+    assert.equal(a.pacer.alone, false);
+    assert.equal((await a.store.read())?.epoch, 0);
+  });
 });
 
 describe('the shared rate when dynalite is stopped', () => {
@@ -165,13 +205,16 @@ describe('the shared rate when dynalite is stopped', () => {
     const second = await startDynamoDb({ port });
     time.advance(10_000);
     const back = await pacer.waitMs(MAX_WAIT_MS);
+    const takenBack = await pacer.take();
 
     try {
       assert.deepEqual(whileDown, [true, true, true, true, true]);
       assert.equal(errors.length, 1);
       assert.equal(pacer.alone, false);
       assert.equal(back, 0);
-      assert.equal(commands.get('UpdateItemCommand'), (callsWhileDown ?? 0) + 1);
+      assert.equal(takenBack, true);
+      // The new table is empty: the update that expected the old item, then the one creating it.
+      assert.equal(commands.get('UpdateItemCommand'), (callsWhileDown ?? 0) + 2);
     } finally {
       client.destroy();
       await second.stop();

@@ -48,6 +48,12 @@ export class DynamoDbRateStore implements SharedRateStore {
     return Item === undefined ? undefined : stateOf(Item);
   }
 
+  /**
+   * Takes a start as `request.expected` says the schedule stands, reading it again after a wrong
+   * guess. An item that has gone (deleted by hand, a restore) is created afresh, however warm
+   * the caller; one that keeps failing every condition fails the call, so the caller paces alone.
+   */
+
   async reserve(request: RateReservation): Promise<{ startAt?: number; state: SharedRateState }> {
     let seen = request.expected;
     for (let attempt = 1; ; attempt++) {
@@ -59,15 +65,19 @@ export class DynamoDbRateStore implements SharedRateStore {
         const { Attributes } = await this.#client.send(
           new UpdateItemCommand(this.#reservation(seen, request)),
         );
+        // Each update sets the schedule or needs it there, so the new item always holds it.
         const state = stateOf(Attributes ?? {});
+        if (state === undefined) throw new Error('The shared rate item has no schedule');
         return { startAt: state.nextAt - request.intervalMs, state };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
       const state = await this.read();
-      if (state === undefined || attempt === MAX_ATTEMPTS) {
-        return { state: state ?? (seen as SharedRateState) };
+      if (attempt === MAX_ATTEMPTS) {
+        if (state === undefined) throw new Error('The shared rate item could not be created');
+        return { state };
       }
+      // Undefined when the item has gone: the next attempt creates it.
       seen = state;
     }
   }
@@ -113,7 +123,9 @@ export class DynamoDbRateStore implements SharedRateStore {
         UpdateExpression:
           'SET nextAt = :next, epoch = :zero, lastMaxRate = :zero, throttledAt = :zero, ' +
           'since = :now, calls = :one, busySince = :now, busyCalls = :one',
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // Or an item that lacks the schedule (written by hand), which no other update can match.
+        ConditionExpression:
+          'attribute_not_exists(pk) OR attribute_not_exists(epoch) OR attribute_not_exists(nextAt)',
         ExpressionAttributeValues: {
           ':next': n(now + intervalMs),
           ':zero': n(0),
@@ -156,7 +168,9 @@ export class DynamoDbRateStore implements SharedRateStore {
   }
 }
 
-function stateOf(item: Item): SharedRateState {
+/** The schedule an item holds; undefined for one without it, which is written afresh. */
+function stateOf(item: Item): SharedRateState | undefined {
+  if (num(item, 'epoch') === undefined || num(item, 'nextAt') === undefined) return undefined;
   return {
     nextAt: num(item, 'nextAt') ?? 0,
     epoch: num(item, 'epoch') ?? 0,

@@ -416,6 +416,31 @@ describe('deliverChunks', () => {
     assert.deepEqual(asked, [500]);
   });
 
+  it('asks the pacer for no start at all when no time is left for a call', async () => {
+    const asked: number[] = [];
+    const pacer = {
+      waitMs: async (maxWaitMs: number) => {
+        asked.push(maxWaitMs);
+        return 0;
+      },
+      take: async () => true,
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender, {
+      pacer,
+      remainingMs: () => 11_500,
+      callBudgetMs: 12_000,
+    });
+
+    const keep = await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.deepEqual(asked, [], 'a start taken now would go unused');
+    assert.deepEqual(keep, ['m1']);
+    assert.equal(sender.calls.length, 0);
+  });
+
   it('paces a call again when a throttle elsewhere revoked the start held for it', async () => {
     const events: string[] = [];
     let takes = 0;
