@@ -93,9 +93,11 @@ export async function handleHrEvent(
       requestedBy,
       retention.requestMs,
     );
+    // The failed part first: a request recorded without it (an event that names no accessor)
+    // would read Succeeded; without the request, the status is a 404 and the DLQ says why.
     try {
-      await ledger.recordRequest(record);
       await ledger.recordOutcome(outcome, record.expiresAt);
+      await ledger.recordRequest(record);
     } catch (ledgerError) {
       observer.ledgerFailed?.('event', 'recordRejected', ledgerError);
     }

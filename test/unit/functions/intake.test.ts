@@ -579,6 +579,20 @@ describe('intake of HR events', () => {
     assert.deepEqual(ledger.outcomes.get(`${event.id}#1`)?.failedIds, ['new-hire']);
   });
 
+  it('records a refused event naming no accessor as nothing rather than as succeeded when its failed part cannot be written', async () => {
+    // Prepare
+    const { deadLetters, ledger, handler } = setup();
+    ledger.recordOutcome = () => Promise.reject(new Error('ledger down'));
+    const event = hrEvent('Employee Onboarded', { accessorId: 42 });
+
+    // Act
+    await handler(event, lambdaContext());
+
+    // Assess
+    assert.equal(deadLetters.parked.length, 1);
+    assert.equal(ledger.requests.has(event.id), false, 'no request that would read Succeeded');
+  });
+
   it('queues an event even while the ledger is down: no caller could retry it', async () => {
     // Prepare
     const { queue, ledger, handler } = setup();
