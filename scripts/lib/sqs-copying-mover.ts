@@ -6,6 +6,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { inReceiptBatches } from '../../shared/adapters/sqs-receipt-batches.ts';
 import { sleep } from '../../shared/lib/sleep.ts';
 import {
   type MessageMover,
@@ -124,14 +125,24 @@ export class SqsCopyingMover implements MessageMover {
       if (Messages.length === 0) return;
       const { sent, error } = await this.#send(Messages, input.destinationUrl);
       if (sent.length > 0) {
-        const entries = sent.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle ?? '',
-        }));
-        await this.#client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: input.sourceUrl, Entries: entries }),
+        const undeleted = await inReceiptBatches(
+          sent.map((message) => message.ReceiptHandle ?? ''),
+          (entries) =>
+            this.#client.send(
+              new DeleteMessageBatchCommand({ QueueUrl: input.sourceUrl, Entries: entries }),
+            ),
         );
-        task.moved += sent.length;
+        task.moved += sent.length - undeleted.length;
+        // Copied but still in the source: they reappear there, and this task or the next would
+        // copy them again. The task stops and says so instead.
+        const [first] = undeleted;
+        if (first !== undefined) {
+          throw new Error(
+            `${undeleted.length} messages were copied but could not be deleted from the source ` +
+              `(${first.error.name}: ${first.error.message}); they reappear there, and a later ` +
+              'move would copy them again',
+          );
+        }
       }
       // What was not sent reappears in the source once its visibility timeout ends.
       if (error !== undefined) throw error;

@@ -64,6 +64,42 @@ describe('SqsCopyingMover on fauxqs', () => {
     assert.equal(await sqs.depth(sqs.deadLetterUrl), 3);
   });
 
+  it('fails the task, counting it unmoved, when a copied message cannot be deleted from the source', async () => {
+    // Prepare: SQS refuses the delete of the first entry of each DeleteMessageBatch.
+    await park(3);
+    const name = 'refuseFirstDelete';
+    sqs.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'DeleteMessageBatchCommand') return next(args);
+        const input = args.input as unknown as { Entries: { Id: string }[] };
+        const [refused, ...rest] = input.Entries;
+        const kept = { ...input, Entries: rest } as unknown as typeof args.input;
+        const result = await next({ ...args, input: kept });
+        const output = result.output as { Failed?: unknown[] };
+        output.Failed = [
+          { Id: refused?.Id, Code: 'AccessDenied', Message: 'Access denied', SenderFault: true },
+        ];
+        return result;
+      },
+      { step: 'initialize', name },
+    );
+
+    // Act
+    const task = await run(new SqsCopyingMover(sqs.client), sqs.invitesUrl).finally(() =>
+      sqs.client.middlewareStack.remove(name),
+    );
+
+    // Assess: three copies went out, two left the source, and the task says why it stopped.
+    assert.equal(task.status, MOVE_TASK_STATUS.failed);
+    assert.match(
+      task.failureReason ?? '',
+      /1 messages were copied but could not be deleted.*AccessDenied/,
+    );
+    assert.equal(task.moved, 2);
+    assert.equal(await sqs.depth(sqs.deadLetterUrl), 1);
+    assert.equal(await sqs.depth(sqs.invitesUrl), 3);
+  });
+
   it('moves no faster than the rate it was given', async () => {
     // Prepare
     await park(4);
