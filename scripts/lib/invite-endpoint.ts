@@ -24,6 +24,11 @@ export interface RefusedAttempt {
   message: string;
   fieldList?: FieldProblem[];
   retryAfterMs?: number;
+  /**
+   * A 503 for a request some of whose parts were queued: the request they were queued under,
+   * and which parts were queued and which not.
+   */
+  partlyQueued?: { requestId: string; queuedParts: number[]; failedParts: number[] };
 }
 
 /** No answer: the connection failed or the request timed out. */
@@ -115,6 +120,15 @@ function refusal(
   if (fieldList.length > 0) refused.fieldList = fieldList;
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
   if (retryAfterMs !== undefined) refused.retryAfterMs = retryAfterMs;
+  const requestId = stringField(parsed, 'requestId');
+  const queuedParts = partNumbers(parsed?.queuedParts);
+  if (requestId && queuedParts.length > 0) {
+    refused.partlyQueued = {
+      requestId,
+      queuedParts,
+      failedParts: partNumbers(parsed?.failedParts),
+    };
+  }
   return refused;
 }
 
@@ -136,6 +150,10 @@ function contentType(answer: ApiAnswer): string | undefined {
 
 function inParentheses(text: string | undefined): string {
   return text ? ` (${text})` : '';
+}
+
+function partNumbers(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter((part) => Number.isSafeInteger(part)) : [];
 }
 
 function numberField(object: Record<string, unknown> | undefined, name: string): number {

@@ -31,6 +31,11 @@ export interface RequestReport {
   errorType?: string;
   message?: string;
   fieldList?: FieldProblem[];
+  /**
+   * Failed with some of its parts queued (a 503 that retries did not cure) under `requestId`:
+   * those parts are delivered, and its status names the accessors of the others as failed.
+   */
+  partlyQueued?: { queuedParts: number[]; failedParts: number[] };
 }
 
 export interface InviteReport {
@@ -50,7 +55,10 @@ export interface InviteReport {
   messagesQueued: number;
   requestIds: string[];
   requests: RequestReport[];
-  /** Accessors of every request not accepted, to retry from a file. */
+  /**
+   * Accessors of every request nothing of which was queued, to retry from a file. A request
+   * partly queued is not in it: its status lists which of its accessors were not queued.
+   */
   failedAccessorIds: string[];
   /** With `--wait`: how every accepted request ended, and every accessor not invited. */
   outcome?: {
@@ -171,7 +179,12 @@ export function describeFailure(request: RequestReport): string {
   const status = request.httpStatus !== undefined ? `HTTP ${request.httpStatus} ` : '';
   const type = request.errorType ? `${request.errorType}: ` : '';
   const attempts = request.attempts > 1 ? ` (after ${request.attempts} attempts)` : '';
-  return `${status}${type}${request.message ?? ''}${attempts}`;
+  const partly = request.partlyQueued
+    ? `; ${request.partlyQueued.queuedParts.length} of ` +
+      `${request.partlyQueued.queuedParts.length + request.partlyQueued.failedParts.length} ` +
+      `parts were queued as request ${request.requestId}, whose status lists the accessors not queued`
+    : '';
+  return `${status}${type}${request.message ?? ''}${attempts}${partly}`;
 }
 
 /** A dry run's totals over its requests. */
@@ -194,9 +207,8 @@ function formatDryRun(report: InviteReport): string[] {
   ];
 }
 
-/** The closing summary: counts, request IDs, and every failure with its reason. */
-export function formatSummary(report: InviteReport, reportPath?: string): string {
-  if (report.dryRun && report.requestsFailed === 0) return `${formatDryRun(report).join('\n')}\n`;
+/** The closing summary of a run that sent requests: counts and request IDs. */
+function formatAccepted(report: InviteReport, reportPath?: string): string[] {
   const total = report.requests.length;
   const ids = report.requestIds;
   const listed = ids.slice(0, PRINTED_REQUEST_IDS).join(', ');
@@ -207,14 +219,20 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
       : more === ''
         ? ` (in ${reportPath})`
         : ` (all ${formatCount(ids.length)} in ${reportPath})`;
-  const lines = [
+  return [
     '',
     `Requests accepted   ${formatCount(report.requestsAccepted)} of ${formatCount(total)}`,
     `Accessors accepted  ${formatCount(report.accessorsAccepted)} of ${formatCount(report.accessorCount)}`,
     `Messages queued     ${formatCount(report.messagesQueued)}`,
     `Request IDs         ${ids.length === 0 ? '-' : `${listed}${more}${where}`}`,
-    `Failures            ${formatCount(report.requestsFailed)}`,
   ];
+}
+
+/** The closing summary: counts, request IDs, and every failure with its reason. */
+export function formatSummary(report: InviteReport, reportPath?: string): string {
+  const lines = report.dryRun ? formatDryRun(report) : formatAccepted(report, reportPath);
+  if (report.dryRun && report.requestsFailed === 0) return `${lines.join('\n')}\n`;
+  lines.push(`Failures            ${formatCount(report.requestsFailed)}`);
   for (const request of report.requests) {
     if (request.status === 'accepted') continue;
     const last = request.firstAccessor + request.accessorCount - 1;

@@ -132,6 +132,9 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   display.end();
 
   const accepted = requests.filter((request) => request.status === 'accepted');
+  // Failed with some parts queued: followed like the accepted, never listed to send again.
+  const partly = requests.filter((request) => request.partlyQueued !== undefined);
+  const followable = [...accepted, ...partly];
   const report: InviteReport = {
     url: options.url,
     ...(options.dryRun ? { dryRun: true } : {}),
@@ -149,7 +152,7 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     requestIds: accepted.map((request) => request.requestId ?? ''),
     requests,
     failedAccessorIds: requests
-      .filter((request) => request.status !== 'accepted')
+      .filter((request) => request.status !== 'accepted' && !partly.includes(request))
       .flatMap((request) => batches[request.index - 1] as string[]),
   };
   if (follow) {
@@ -160,13 +163,13 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
       complete: !io.signal?.aborted,
       unfollowed: [],
     };
-    if (accepted.length > 0 && !io.signal?.aborted) {
+    if (followable.length > 0 && !io.signal?.aborted) {
       display.log(
-        `Following ${plural(accepted.length, 'request')} until every accessor is settled…`,
+        `Following ${plural(followable.length, 'request')} until every accessor is settled…`,
       );
       followed = await followRequests(
-        accepted.map((request) => request.requestId ?? ''),
-        report.accessorsAccepted,
+        followable.map((request) => request.requestId ?? ''),
+        report.accessorsAccepted + partly.reduce((sum, request) => sum + request.accessorCount, 0),
         {
           endpoint,
           display,
@@ -197,10 +200,15 @@ function summarizeOutcome(
   // interruption): its accessors are as good as pending.
   const read = new Set(followed.statuses.map((status) => status.requestId));
   const unread = report.requests
-    .filter((request) => request.status === 'accepted' && !read.has(request.requestId ?? ''))
-    .reduce((all, request) => all + (request.acceptedAccessors ?? 0), 0);
+    .filter(
+      (request) =>
+        (request.status === 'accepted' || request.partlyQueued) &&
+        !read.has(request.requestId ?? ''),
+    )
+    .reduce((all, request) => all + (request.acceptedAccessors ?? request.accessorCount), 0);
+  // A request partly queued is followed: its status says which of its accessors failed.
   const refused = report.requests
-    .filter((request) => request.status !== 'accepted')
+    .filter((request) => request.status !== 'accepted' && !request.partlyQueued)
     .flatMap((request) =>
       (batches[request.index - 1] ?? []).map((accessorId) => ({
         accessorId,

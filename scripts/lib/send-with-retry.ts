@@ -73,6 +73,11 @@ function fail(request: RequestReport, attempt: FailedAttempt) {
     request.httpStatus = attempt.status;
     if (attempt.errorType) request.errorType = attempt.errorType;
     if (attempt.fieldList) request.fieldList = attempt.fieldList;
+    if (attempt.partlyQueued) {
+      const { requestId, queuedParts, failedParts } = attempt.partlyQueued;
+      request.requestId = requestId;
+      request.partlyQueued = { queuedParts, failedParts };
+    }
   }
 }
 

@@ -30,6 +30,11 @@ type Verdict =
   | 'drop'
   /** Forwarded to the stack, which accepts it; the answer is then lost on the way back. */
   | 'forward-then-drop'
+  /**
+   * Forwarded to the stack, which accepts it; answered with the 503 of a request of which only
+   * part 1 of 2 was queued, under the request ID the stack gave.
+   */
+  | 'forward-as-partial'
   | { status: number; headers?: Record<string, string>; body: unknown };
 
 /**
@@ -77,6 +82,24 @@ async function startFrontProxy(target: string) {
     if (verdict === 'forward-then-drop') {
       await answer.text();
       request.socket.destroy();
+      return;
+    }
+    if (verdict === 'forward-as-partial') {
+      const { requestId } = (await answer.json()) as { requestId: string };
+      response.writeHead(503, {
+        'content-type': 'application/json',
+        'retry-after': '1',
+        'x-amzn-errortype': 'ServiceUnavailableException',
+      });
+      response.end(
+        JSON.stringify({
+          message: '1 of 2 parts could not be queued; retry the request',
+          retryable: true,
+          requestId,
+          queuedParts: [1],
+          failedParts: [2],
+        }),
+      );
       return;
     }
     const headers: Record<string, string> = {};
@@ -292,6 +315,39 @@ describe('npm run invite against the local stack', () => {
     assert.match(
       out.stdout.text(),
       /request 1\/1: HTTP 503 ServiceUnavailableException: 1 of 1 parts could not be queued; retry the request; retrying in 2\.\d s \(attempt 2 of 5\)/,
+    );
+  });
+
+  it('follows a request still partly queued after its retries, and never lists its accessors to send again', async () => {
+    proxy.reset((request) => (request.method === 'POST' ? 'forward-as-partial' : 'forward'));
+    const accessors = ids('partly', 20);
+    const out = io();
+
+    const report = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('partly.txt', accessors),
+        title: 'Welcome',
+        body: 'Join our space',
+        wait: true,
+        pollIntervalMs: 50,
+      },
+      out,
+    );
+
+    await assertDeliveredOnce(accessors);
+    const [request] = report.requests;
+    assert.equal(request?.status, 'failed');
+    assert.equal(request?.attempts, 5);
+    assert.deepEqual(request?.partlyQueued, { queuedParts: [1], failedParts: [2] });
+    assert.ok(request?.requestId, 'the request ID of the 503 is kept');
+    assert.deepEqual(report.failedAccessorIds, [], 'queued accessors are not to be sent again');
+    assert.equal(report.outcome?.invited, accessors.length, 'its status was followed');
+    assert.deepEqual(report.outcome?.notInvited, []);
+    assert.match(
+      out.stdout.text(),
+      new RegExp(`1 of 2 parts were queued as request ${request?.requestId}`),
     );
   });
 
@@ -623,6 +679,40 @@ describe('npm run invite against the local stack', () => {
   });
 
   // Last: a resend invites people twice on purpose, which the checks above count as duplicates.
+  it('--dry-run with a refused request still says nothing was queued, and lists the failure', async () => {
+    proxy.reset((_request, index) =>
+      index === 2
+        ? {
+            status: 403,
+            headers: { 'x-amzn-errortype': 'AccessDeniedException' },
+            body: { message: 'Space SPX is not one this deployment may invite to' },
+          }
+        : 'forward',
+    );
+    const out = io();
+
+    const preview = await runInvite(
+      {
+        url: proxy.url,
+        spaceId: SPACE,
+        file: idFile('dry-refused.txt', ids('dry-refused', 6)),
+        title: 'Hi',
+        body: 'Join',
+        dryRun: true,
+        idsPerRequest: 3,
+        concurrency: 1,
+      },
+      out,
+    );
+
+    assert.equal(preview.requestsFailed, 1);
+    const summary = out.stdout.text();
+    assert.match(summary, /Dry run: nothing was queued or recorded\.\n/);
+    assert.match(summary, /Would be invited {4}3\n/);
+    assert.match(summary, /Failures {12}1\n {2}request 2 \(accessors 4–6\): HTTP 403 /);
+    assert.doesNotMatch(summary, /Messages queued|Request IDs/);
+  });
+
   it('--dry-run counts who was invited recently and queues nothing; without --resend they are skipped, with it invited again', async () => {
     const invited = ids('waited-ok', 12);
     const fresh = ids('dry-new', 5);
