@@ -4,6 +4,7 @@ import {
   requestRecordOf,
 } from '../../shared/adapters/ledger/dynamodb-ledger-reader.ts';
 import { LEDGER_KEYS, str } from '../../shared/adapters/ledger/ledger-items.ts';
+import { isRequestId } from '../../shared/domain/request-id.ts';
 import type { RequestRecord } from '../../shared/domain/request-record.ts';
 import {
   type RequestStatus,
@@ -49,6 +50,15 @@ function formatCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
+/** A day item's sort key, `<createdAt ISO>#<requestId>`: its day, and the request ID. */
+const DAY_ITEM_KEY = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}\.\d{3}Z#(.+)$/;
+
+/** Whether `after` is the key of an item of `day`'s list, as this list hands them out. */
+function isDayItemKey(after: string, day: string): boolean {
+  const [, itemDay, requestId] = DAY_ITEM_KEY.exec(after) ?? [];
+  return itemDay === day && requestId !== undefined && isRequestId(requestId);
+}
+
 function parseCursor(text: string): Cursor {
   let value: Partial<Cursor> | undefined;
   try {
@@ -59,7 +69,8 @@ function parseCursor(text: string): Cursor {
   if (
     typeof value?.day !== 'string' ||
     !/^\d{4}-\d{2}-\d{2}$/.test(value.day) ||
-    (value.after !== undefined && typeof value.after !== 'string')
+    (value.after !== undefined &&
+      (typeof value.after !== 'string' || !isDayItemKey(value.after, value.day)))
   ) {
     throw new InvalidCursorError();
   }

@@ -147,6 +147,10 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
       expiresAt: n(record.expiresAt),
       ttl: ttl(record.expiresAt),
     };
+    let listed: { createdAt: number; attributes: Item } = {
+      createdAt: record.createdAt,
+      attributes,
+    };
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -158,8 +162,9 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // Kept from an earlier attempt; unless it is this very one, landed before its answer was
-      // lost and the SDK sent it again, which still owes the day's list its item.
+      // Kept from an earlier attempt (or this very one, landed before its answer was lost and
+      // the SDK sent it again). That attempt may have ended before listing it under its day:
+      // the first record is listed (again) here.
       const { Item } = await this.#client.send(
         new GetItemCommand({
           TableName: this.#tableName,
@@ -167,13 +172,16 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
           ConsistentRead: true,
         }),
       );
-      if (num(Item, 'createdAt') !== record.createdAt) return;
+      const createdAt = num(Item, 'createdAt');
+      if (Item === undefined || createdAt === undefined) return;
+      const { pk: _pk, sk: _sk, ...first } = Item;
+      listed = { createdAt, attributes: first };
     }
     // The day's list, for operators; the request itself is what the status reads.
     await this.#client.send(
       new PutItemCommand({
         TableName: this.#tableName,
-        Item: { ...key(LEDGER_KEYS.day(record.createdAt, record.requestId)), ...attributes },
+        Item: { ...key(LEDGER_KEYS.day(listed.createdAt, record.requestId)), ...listed.attributes },
       }),
     );
   }

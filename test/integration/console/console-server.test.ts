@@ -105,6 +105,22 @@ describe('the console server', () => {
     assert.equal(reads, 1, 'only the whole page read the dead letters');
   });
 
+  it('answers 400 to a page cursor it did not hand out, rather than asking the table with it', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = [
+      // Over DynamoDB's 1,024-byte sort key, which it would refuse with a 500.
+      { day: '2026-12-01', after: `2026-12-01T10:00:00.000Z#${'x'.repeat(1_100)}` },
+      { day: '2026-12-01', after: '2026-11-30T10:00:00.000Z#request-1' },
+      { day: '2026-12-01', after: 'REQUEST' },
+    ];
+
+    for (const value of forged) {
+      const answer = await fetch(`${context.server.url}/requests?cursor=${cursor(value)}`);
+      assert.equal(answer.status, 400, JSON.stringify(value).slice(0, 80));
+      await answer.text();
+    }
+  });
+
   it('refuses a Host other than localhost, 127.0.0.1 or [::1]', async () => {
     // Act
     const foreign = await send(`${context.server.url}/requests`, {

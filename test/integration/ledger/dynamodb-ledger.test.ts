@@ -489,6 +489,35 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       );
     });
 
+    it('lists the first record under its day when a resumed attempt finds it recorded but not listed', async () => {
+      const requestId = newRequestId('request-unlisted');
+      const first = requestRecord(requestId);
+      // The first attempt records the request, then fails to list it (the invocation dies).
+      const dying = ownClient();
+      dying.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { Item?: { pk?: { S?: string } } };
+          if (
+            context.commandName === 'PutItemCommand' &&
+            input.Item?.pk?.S?.startsWith('REQUESTS#')
+          )
+            throw new Error('the invocation timed out');
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      await assert.rejects(
+        new DynamoDbRequestLedger({ client: dying, tableName: db.tableName }).recordRequest(first),
+      );
+      dying.destroy();
+
+      await ledger.recordRequest({ ...first, createdAt: first.createdAt + 60_000 });
+
+      const listed = await getItem(LEDGER_KEYS.day(first.createdAt, requestId));
+      assert.equal(listed?.createdAt?.N, String(first.createdAt));
+      assert.equal(await getItem(LEDGER_KEYS.day(first.createdAt + 60_000, requestId)), undefined);
+    });
+
     it("lists the request under its day, REQUESTS#<date>, with the record's attributes", async () => {
       const requestId = newRequestId('request-day');
       const record = requestRecord(requestId, { createdAt: Date.parse('2026-02-28T23:59:59Z') });
