@@ -52,10 +52,11 @@ export function singleCall(received: ReceivedChunk): PlannedCall {
 
 /**
  * Splits a batch's chunks by what is left to send: those of a part known delivered
- * (`deliveredParts`), the first of each other part, and the copies after it (a standard queue
- * may deliver a message twice, and a retried intake may queue a part again). A copy is not sent:
- * tried alone after a refused merged call, or settled after its twin, it would invite or count
- * the same accessors twice.
+ * (`deliveredParts`), the first of each other part, and the copies after it: the same part with
+ * the same body (a standard queue may deliver a message twice, and a retried intake may queue a
+ * part again). A copy is not sent: tried alone after a refused merged call, or settled after its
+ * twin, it would invite or count the same accessors twice. Two messages of one part that differ
+ * are both sent.
  */
 export function chunksToSend(
   received: readonly ReceivedChunk[],
@@ -69,10 +70,11 @@ export function chunksToSend(
   const seen = new Set<string>();
   for (const item of received) {
     const key = partKey(item);
+    const copy = `${key}\n${item.message.body}`;
     if (deliveredParts.has(key)) sorted.delivered.push(item);
-    else if (seen.has(key)) sorted.copies.push(item);
+    else if (seen.has(copy)) sorted.copies.push(item);
     else {
-      seen.add(key);
+      seen.add(copy);
       sorted.send.push(item);
     }
   }

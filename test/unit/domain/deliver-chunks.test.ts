@@ -321,6 +321,25 @@ describe('deliverChunks', () => {
     );
   });
 
+  it('sends both messages of one part when their bodies differ: only an identical one is a copy', async () => {
+    const sender = new ScriptedSender();
+    const { dependencies } = setup(sender);
+    const first = message(chunk(1));
+    const other = {
+      ...message(chunk(1, { accessorIds: ['user-other'] })),
+      messageId: 'm1-other',
+      receiptHandle: 'rh-m1-other',
+    };
+
+    const keep = await deliverChunks([first, other], dependencies);
+
+    assert.deepEqual(keep, []);
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1', 'user-other']],
+    );
+  });
+
   it('hands a call back instead of starting it when taking its start used up the time left', async () => {
     let remaining = 60_000;
     const pacer = {
