@@ -89,13 +89,15 @@ export async function deliverChunks(
     seconds: number,
     cause: DelayCause,
     skippedOf?: SkippedOf,
+    lastError?: string,
   ) {
     const { maxReceiveCount } = dependencies;
     const last =
       maxReceiveCount === undefined || cause === 'ledger'
         ? []
         : received.filter((item) => item.message.receiveCount >= maxReceiveCount);
-    for (const item of last) await parkLastReceive(item, cause, skippedOf);
+    const why = lastError === undefined ? cause : `${cause}, ${lastError}`.slice(0, 1_000);
+    for (const item of last) await parkLastReceive(item, why, skippedOf);
     const rest = received.filter((item) => !last.includes(item));
     if (rest.length === 0) return;
     for (const { message } of rest) keep.push(message.messageId);
@@ -136,12 +138,12 @@ export async function deliverChunks(
    */
   async function parkLastReceive(
     item: ReceivedChunk,
-    cause: DelayCause,
+    why: string,
     skippedOf: SkippedOf | undefined,
   ) {
     const reason = {
       errorType: 'MaxReceiveCountExceeded',
-      errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${cause})`,
+      errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${why})`,
     };
     const { accessorIds, spaceId } = item.chunk;
     let skippedIds = skippedOf?.(accessorIds) ?? [];
@@ -349,11 +351,13 @@ export async function deliverChunks(
           throttledFor = outcome.delaySeconds;
           await handBack(call.chunks, outcome.delaySeconds, 'throttled', skippedOf);
           break;
-        case 'retry':
-          await handBack(call.chunks, outcome.delaySeconds, 'retry', skippedOf);
+        case 'retry': {
+          const lastError = `${outcome.errorType}: ${outcome.errorMessage}`;
+          await handBack(call.chunks, outcome.delaySeconds, 'retry', skippedOf, lastError);
           break;
+        }
         case 'park': {
-          if (call.chunks.length > 1) {
+          if (call.chunks.length > 1 && !outcome.wholeCall) {
             // One chunk may be what the service refuses: each is tried alone before any is parked.
             calls.splice(index + 1, 0, ...call.chunks.map(singleCall));
             break;

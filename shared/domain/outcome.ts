@@ -7,9 +7,18 @@ export type Outcome =
   /** The service is throttling: wait `delaySeconds`, and make no more calls this batch. */
   | { kind: 'throttled'; delaySeconds: number }
   /** A fault that may pass: try again after `delaySeconds`. */
-  | { kind: 'retry'; delaySeconds: number; errorType: string }
-  /** The chunk can never succeed as it is: park it with the reason. */
-  | { kind: 'park'; errorType: string; errorMessage: string; serviceRequestId?: string };
+  | { kind: 'retry'; delaySeconds: number; errorType: string; errorMessage: string }
+  /**
+   * The chunk can never succeed as it is: park it with the reason. `wholeCall` when the refusal
+   * holds for the call whatever chunks it holds (the space, the caller's rights, the signature).
+   */
+  | {
+      kind: 'park';
+      errorType: string;
+      errorMessage: string;
+      serviceRequestId?: string;
+      wholeCall: boolean;
+    };
 
 export const RETRY_DEFAULTS = {
   /** Delay after a 429 that carries no `Retry-After`. */
@@ -25,6 +34,15 @@ const NOT_RETRYABLE = new Set([
   'AccessDeniedException',
   'ResourceNotFoundException',
 ]);
+/**
+ * HTTP statuses that no retry fixes whatever the error's name, as the brief has it: a 400 or a
+ * 403 the service names otherwise (a signature AWS refused, `MissingAuthenticationTokenException`)
+ * or a 404 from the endpoint itself. Not those of credentials that a later call renews.
+ */
+const NOT_RETRYABLE_STATUSES = new Set([400, 403, 404]);
+const RENEWED_BY_RETRY = new Set(['ExpiredTokenException', 'ExpiredToken', 'RequestExpired']);
+/** Refusals of the space or of the caller, not of what a call holds. */
+const WHOLE_CALL = new Set(['AccessDeniedException', 'ResourceNotFoundException']);
 
 export interface ClassifyOptions {
   /** `ApproximateReceiveCount` of the message: 1 on its first delivery. */
@@ -44,6 +62,12 @@ function field(error: unknown, name: string): unknown {
     : undefined;
 }
 
+/** The HTTP status the error came with, when the client recorded one (`$metadata`). */
+function httpStatus(error: unknown): number | undefined {
+  const status = field(field(error, '$metadata'), 'httpStatusCode');
+  return typeof status === 'number' ? status : undefined;
+}
+
 function retryAfter(error: unknown): number | undefined {
   const value = field(error, 'retryAfterSeconds');
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -57,20 +81,29 @@ export function classifyOutcome(error: unknown, options: ClassifyOptions): Outco
   if (error === undefined) return { kind: 'delivered' };
   const name = field(error, 'name');
   const errorType = typeof name === 'string' && name !== '' ? name : 'Error';
-  if (errorType === 'ThrottlingException') {
+  const message = field(error, 'message');
+  const errorMessage = typeof message === 'string' && message !== '' ? message : errorType;
+  const status = httpStatus(error);
+  // Any 429 is a throttle, whatever the service calls it.
+  if (errorType === 'ThrottlingException' || status === 429) {
     return {
       kind: 'throttled',
       delaySeconds: clampVisibility(retryAfter(error) ?? RETRY_DEFAULTS.throttleDelaySeconds),
     };
   }
-  if (NOT_RETRYABLE.has(errorType)) {
-    const message = field(error, 'message');
+  const permanent =
+    NOT_RETRYABLE.has(errorType) ||
+    (status !== undefined &&
+      NOT_RETRYABLE_STATUSES.has(status) &&
+      !RENEWED_BY_RETRY.has(errorType));
+  if (permanent) {
     const requestId = field(error, 'requestId');
     return {
       kind: 'park',
       errorType,
-      errorMessage: typeof message === 'string' && message !== '' ? message : errorType,
+      errorMessage,
       ...(typeof requestId === 'string' ? { serviceRequestId: requestId } : {}),
+      wholeCall: WHOLE_CALL.has(errorType) || status === 403 || status === 404,
     };
   }
   const given = retryAfter(error);
@@ -81,5 +114,5 @@ export function classifyOutcome(error: unknown, options: ClassifyOptions): Outco
       max: RETRY_DEFAULTS.backoffMaxSeconds,
       ...(options.random ? { random: options.random } : {}),
     });
-  return { kind: 'retry', delaySeconds: clampVisibility(seconds), errorType };
+  return { kind: 'retry', delaySeconds: clampVisibility(seconds), errorType, errorMessage };
 }

@@ -14,6 +14,8 @@ export interface RepostspaceServiceExceptionOptions {
   $fault: RepostspaceFault;
   $metadata: RepostspaceResponseMetadata;
   cause?: unknown;
+  /** From the `Retry-After` header, on any error that has one. */
+  retryAfterSeconds?: number | undefined;
 }
 
 /** What every error-type specific exception takes. */
@@ -38,6 +40,8 @@ export class RepostspaceServiceException extends Error {
   /** Set on errors the service model marks retryable. */
   declare readonly $retryable?: { throttling?: boolean };
   readonly requestId?: string;
+  /** From the `Retry-After` header: when the service said to come back. */
+  readonly retryAfterSeconds?: number | undefined;
 
   constructor(options: RepostspaceServiceExceptionOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,14 +49,13 @@ export class RepostspaceServiceException extends Error {
     this.$fault = options.$fault;
     this.$metadata = options.$metadata;
     this.requestId = options.$metadata.requestId;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
 /** 429: the call was refused by the service's rate limit. */
 export class ThrottlingException extends RepostspaceServiceException {
   override readonly $retryable = { throttling: true };
-  /** From the `Retry-After` header. */
-  readonly retryAfterSeconds?: number;
   readonly serviceCode?: string;
   readonly quotaCode?: string;
 
@@ -65,7 +68,6 @@ export class ThrottlingException extends RepostspaceServiceException {
   ) {
     super({ ...options, name: 'ThrottlingException', $fault: 'client' });
     this.name = 'ThrottlingException';
-    this.retryAfterSeconds = options.retryAfterSeconds;
     this.serviceCode = options.serviceCode;
     this.quotaCode = options.quotaCode;
   }
@@ -74,13 +76,10 @@ export class ThrottlingException extends RepostspaceServiceException {
 /** 500: the service failed; the call may be retried. */
 export class InternalServerException extends RepostspaceServiceException {
   override readonly $retryable = {};
-  /** From the `Retry-After` header. */
-  readonly retryAfterSeconds?: number;
 
   constructor(options: RepostspaceExceptionOptions & { retryAfterSeconds?: number }) {
     super({ ...options, name: 'InternalServerException', $fault: 'server' });
     this.name = 'InternalServerException';
-    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -277,6 +277,8 @@ function serviceError(
     default:
       return new RepostspaceServiceException({
         ...base,
+        // A 429 or 503 the service names otherwise may still say when to come back.
+        retryAfterSeconds: retryAfter(response),
         name: type ?? 'UnknownError',
         message:
           type === undefined && parsed === undefined && body.trim() !== ''

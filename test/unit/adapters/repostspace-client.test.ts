@@ -22,6 +22,7 @@ import {
   ThrottlingException,
   ValidationException,
 } from '../../../shared/adapters/repostspace/index.ts';
+import { classifyOutcome } from '../../../shared/domain/outcome.ts';
 import type { SendInvitesInput } from '../../../shared/domain/ports.ts';
 import { rejectionOf } from '../../helpers/rejection-of.ts';
 
@@ -314,6 +315,27 @@ test('rejects a 429 with ThrottlingException carrying Retry-After and the quota,
   assert.deepEqual(error.$metadata, { httpStatusCode: 429, requestId: 'req-1' });
   assert.equal(error.requestId, 'req-1');
   assert.equal(server.received.length, 1);
+});
+
+test('keeps Retry-After on an error of a type it does not know, and the worker throttles on its 429', async (t) => {
+  // Prepare
+  const server = await startServer(
+    t,
+    jsonError(429, 'TooManyRequestsException', { message: 'Slow down' }, { 'retry-after': '30' }),
+  );
+  const client = clientFor(t, server.url);
+
+  // Act
+  const error = await rejectionOf(client.sendInvites(INPUT));
+
+  // Assess
+  assert.ok(error instanceof RepostspaceServiceException);
+  assert.equal(error.name, 'TooManyRequestsException');
+  assert.equal(error.retryAfterSeconds, 30);
+  assert.deepEqual(classifyOutcome(error, { receiveCount: 1 }), {
+    kind: 'throttled',
+    delaySeconds: 30,
+  });
 });
 
 test('rejects a 429 without Retry-After with ThrottlingException and no retryAfterSeconds', async (t) => {

@@ -305,7 +305,10 @@ describe('deliverChunks with the request ledger', () => {
     assert.equal(ledger.outcomes.has('req-1#1'), false);
     const outcome = ledger.outcomes.get('req-1#2');
     assert.equal(outcome?.errorType, 'MaxReceiveCountExceeded');
-    assert.match(outcome?.errorMessage ?? '', /100 receives \(last: retry\)/);
+    assert.match(
+      outcome?.errorMessage ?? '',
+      /100 receives \(last: retry, InternalServerException: InternalServerException from the service\)/,
+    );
     assert.deepEqual(keep, [first.messageId]);
     assert.deepEqual(
       visibility.delays.map((delay) => delay.receiptHandle),

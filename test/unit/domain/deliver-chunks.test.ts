@@ -292,6 +292,23 @@ describe('deliverChunks', () => {
     );
   });
 
+  it('parks every chunk of a merged call refused for its space, without trying each alone', async () => {
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { dependencies, deadLetters } = setup(sender);
+
+    const keep = await deliverChunks(
+      [1, 2, 3].map((part) => message(chunk(part, { title: 'same' }))),
+      dependencies,
+    );
+
+    assert.deepEqual(keep, []);
+    assert.equal(sender.calls.length, 1, 'one refusal of the space is enough');
+    assert.deepEqual(
+      deadLetters.parked.map((entry) => JSON.parse(entry.body).part),
+      [1, 2, 3],
+    );
+  });
+
   it('tries a part that is in the batch twice alone once, and deletes its copy, when a merged call is refused', async () => {
     // A standard queue delivered part 1 twice; part 2 is what the service refuses.
     const sender = new ScriptedSender((input) =>

@@ -55,6 +55,8 @@ describe('classifyOutcome', () => {
         errorType: name,
         errorMessage: `${name} happened`,
         serviceRequestId: 'svc-req-1',
+        // Only a refused input may be one chunk's doing.
+        wholeCall: name !== 'ValidationException',
       });
     });
   }
@@ -71,6 +73,7 @@ describe('classifyOutcome', () => {
         kind: 'retry',
         delaySeconds: 4,
         errorType: name,
+        errorMessage: `${name} happened`,
       });
     });
   }
@@ -98,16 +101,34 @@ describe('classifyOutcome', () => {
       random: () => 0,
     });
 
-    assert.deepEqual(late, {
+    const retry = {
       kind: 'retry',
-      delaySeconds: 900,
       errorType: 'InternalServerException',
+      errorMessage: 'InternalServerException happened',
+    };
+    assert.deepEqual(late, { ...retry, delaySeconds: 900 });
+    assert.deepEqual(unlucky, { ...retry, delaySeconds: 1 });
+  });
+
+  it('throttles on any 429 and parks any 400, 403 or 404, whatever the service names the error', () => {
+    const answered = (name: string, httpStatusCode: number, fields = {}) =>
+      classifyOutcome(serviceError(name, { $metadata: { httpStatusCode }, ...fields }), first);
+
+    assert.deepEqual(answered('TooManyRequestsException', 429, { retryAfterSeconds: 30 }), {
+      kind: 'throttled',
+      delaySeconds: 30,
     });
-    assert.deepEqual(unlucky, {
-      kind: 'retry',
-      delaySeconds: 1,
-      errorType: 'InternalServerException',
-    });
+    for (const [name, status] of [
+      ['MissingAuthenticationTokenException', 403],
+      ['InvalidSignatureException', 403],
+      ['UnknownError', 404],
+      ['SerializationException', 400],
+    ] as const) {
+      assert.equal(answered(name, status).kind, 'park', name);
+    }
+    // Credentials that have run out are renewed for a later call.
+    assert.equal(answered('ExpiredTokenException', 400).kind, 'retry');
+    assert.equal(answered('ServiceUnavailableException', 503).kind, 'retry');
   });
 
   it('retries values that are not errors at all', () => {

@@ -42,7 +42,12 @@ describe("the worker's call log lines", () => {
       observer.called?.(call([3]), { kind: 'throttled', delaySeconds: 2 }, undefined, 80);
       observer.called?.(
         call([4]),
-        { kind: 'retry', delaySeconds: 4, errorType: 'InternalServerException' },
+        {
+          kind: 'retry',
+          delaySeconds: 4,
+          errorType: 'InternalServerException',
+          errorMessage: 'Internal server error',
+        },
         new Error('InternalServerException'),
         95,
       );
