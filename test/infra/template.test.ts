@@ -584,6 +584,8 @@ describe('IAM', () => {
         onLedger(
           'RecordRequests',
           [
+            // A retry that finds its request recorded reads it back.
+            'dynamodb:GetItem',
             'dynamodb:PutItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
