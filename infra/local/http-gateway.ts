@@ -140,7 +140,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     pending.add(work);
-    work.finally(() => pending.delete(work));
+    // Whoever awaits `work` handles its failure; this only forgets it, and never rejects.
+    const forget = () => pending.delete(work);
+    work.then(forget, forget);
   };
   const timeoutMs = options.intakeTimeoutSeconds * 1000;
   const connections = new ConnectionTracker({

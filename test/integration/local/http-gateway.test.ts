@@ -101,6 +101,28 @@ describe('the local HTTP gateway', () => {
     assert.equal(JSON.parse(alone.responses[0]?.body ?? '').message, 'Method Not Allowed');
   });
 
+  it('answers 500 when the function throws, and leaves no promise rejected unheard', async () => {
+    const unheard: unknown[] = [];
+    const listen = (reason: unknown) => unheard.push(reason);
+    process.on('unhandledRejection', listen);
+    const failing = await startStubGateway({
+      intake: async () => {
+        throw new Error('the intake failed');
+      },
+    });
+    try {
+      const exchange = await sendRaw(failing.gateway.port, [inviteRequest()]);
+      // An unhandled rejection is reported after the turn of the event loop it happened in.
+      await new Promise((resolve) => setImmediate(resolve));
+
+      assert.deepEqual(statuses(exchange), [500]);
+      assert.deepEqual(unheard, []);
+    } finally {
+      process.off('unhandledRejection', listen);
+      await failing.gateway.stop();
+    }
+  });
+
   it('reports the method a refused request used', async () => {
     const response = await fetch(`${stub.gateway.url}/spaces/SP1/invite`);
 
