@@ -43,11 +43,21 @@ function statusLocation(event: APIGatewayProxyEventV2, requestId: string) {
   return { path, url: `${scheme}://${domainName}${path}` };
 }
 
-function bodyText(event: APIGatewayProxyEventV2): { text: string; bytes: number } {
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as text, and its size in bytes. A base64 body that is not UTF-8 reads as undefined:
+ * decoding it would put U+FFFD in place of what the caller sent.
+ */
+function bodyText(event: APIGatewayProxyEventV2): { text: string | undefined; bytes: number } {
   const raw = event.body ?? '';
   if (event.isBase64Encoded) {
     const buffer = Buffer.from(raw, 'base64');
-    return { text: buffer.toString('utf8'), bytes: buffer.length };
+    try {
+      return { text: UTF8.decode(buffer), bytes: buffer.length };
+    } catch {
+      return { text: undefined, bytes: buffer.length };
+    }
   }
   return { text: raw, bytes: Buffer.byteLength(raw) };
 }
@@ -108,7 +118,13 @@ function dryRunOf(dependencies: HttpInviteDependencies) {
 }
 
 /** The body as JSON. Throws `InviteValidationError` (`cannotParse`) when it is not JSON. */
-function parseJson(text: string): unknown {
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) {
+    throw new InviteValidationError(
+      'Request body is not UTF-8 text',
+      VALIDATION_REASONS.cannotParse,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -143,7 +159,7 @@ export async function handleHttpInvite(
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
     const payload = parseJson(text);
     const request = parseInviteRequest(event.pathParameters?.spaceId, payload, {
-      plainText: isPlainJsonText(text),
+      plainText: text !== undefined && isPlainJsonText(text),
     });
     if (isDryRun(payload)) {
       const answer = await previewInviteRequest(request, {

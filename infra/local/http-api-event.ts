@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -37,8 +38,10 @@ export function httpApiEvent(
 ): APIGatewayProxyEventV2 {
   const { url, routeKey, pathParameters, body } = options;
   const contentType = request.headers['content-type'] ?? '';
+  // Text that is not UTF-8 goes as bytes too, so the function sees what was sent, not U+FFFD.
   const textual =
-    body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '';
+    (body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '') &&
+    isUtf8(body);
   const now = new Date();
   const query = queryParameters(url);
   return {

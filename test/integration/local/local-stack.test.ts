@@ -151,8 +151,18 @@ describe('local stack end to end', () => {
       body: 'x'.repeat(10 * 1024 * 1024 + 1),
     });
     const invalid = await postInvite(stack, [''], 'bad%2Fspace');
+    const notUtf8 = await fetch(`${stack.httpUrl}/spaces/${SPACE}/invite`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([
+        Buffer.from('{"accessorIds":["caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"],"title":"t","body":"b"}'),
+      ]),
+    });
 
     assert.equal(oversized.status, 413);
+    assert.equal(notUtf8.status, 400, 'the byte is not turned into U+FFFD and invited');
     assert.equal(invalid.status, 400);
     assert.deepEqual(
       (invalid.body.fieldList as { name: string }[]).map((field) => field.name),

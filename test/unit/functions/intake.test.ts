@@ -205,6 +205,25 @@ describe('intake over HTTP', () => {
     assert.equal(queue.sent.length, 1);
   });
 
+  it('answers 400 to a body that is not UTF-8, instead of inviting an ID it never sent', async () => {
+    const { queue, handler } = setup();
+    const bytes = Buffer.concat([
+      Buffer.from('{"accessorIds":["a'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"],"title":"t","body":"b"}'),
+    ]);
+
+    const response = (await handler(
+      httpInviteEvent({ rawBody: bytes.toString('base64'), isBase64Encoded: true }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+
+    assert.equal(response.statusCode, 400);
+    assert.equal(jsonBody(response).reason, 'cannotParse');
+    assert.match(String(jsonBody(response).message), /not UTF-8/);
+    assert.equal(queue.sent.length, 0);
+  });
+
   it('answers 503 with the queued and failed parts when some chunks cannot be queued', async () => {
     const { queue, handler } = setup();
     queue.refuse.add('2');
