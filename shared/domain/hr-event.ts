@@ -63,17 +63,13 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
   switch (event['detail-type']) {
     case HR_DETAIL_TYPES.inviteRequested: {
       const detail = detailObject(event);
-      if (detail.dryRun !== undefined) {
-        // Nobody would read the answer, and going ahead would invite people meant to be asked about.
-        const problems = new FieldProblems();
-        problems.add('dryRun', 'A dry run is for the HTTP API only; an HR event always invites');
-        throw problems.toError();
-      }
+      refuseDryRun(detail, new FieldProblems());
       return parseInviteRequest(detail.spaceId, detail);
     }
     case HR_DETAIL_TYPES.employeeOnboarded: {
       const detail = detailObject(event);
       const problems = new FieldProblems();
+      refuseDryRun(detail, problems);
       checkFieldSpelling(detail, ['accessorId', 'spaceId'], problems);
       const idProblem = accessorIdProblem(detail.accessorId);
       if (idProblem !== undefined) problems.add('accessorId', idProblem);
@@ -96,4 +92,14 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
         VALIDATION_REASONS.unknownOperation,
       );
   }
+}
+
+/**
+ * Throws for a detail that asks for a dry run, of either event type: nobody would read the
+ * answer, and going ahead would invite people meant only to be asked about.
+ */
+function refuseDryRun(detail: Record<string, unknown>, problems: FieldProblems): void {
+  if (detail.dryRun === undefined) return;
+  problems.add('dryRun', 'A dry run is for the HTTP API only; an HR event always invites');
+  throw problems.toError();
 }

@@ -110,17 +110,23 @@ describe('parseHrEvent', () => {
     });
   });
 
-  it('refuses an Invite Requested that asks for a dry run, whatever the flag says', () => {
+  it('refuses an event of either type that asks for a dry run, whatever the flag says', () => {
     for (const dryRun of [true, false, 'yes']) {
-      const detail = { spaceId: 'SPX', accessorIds: ['a'], title: 'T', body: 'B', dryRun };
+      const details = [
+        ['Invite Requested', { spaceId: 'SPX', accessorIds: ['a'], title: 'T', body: 'B', dryRun }],
+        ['Employee Onboarded', { accessorId: 'a', spaceId: 'SPX', dryRun }],
+      ] as const;
 
-      assert.throws(
-        () => parseHrEvent(event('Invite Requested', detail), rules),
-        (error: InviteValidationError) =>
-          error.fieldList.length === 1 &&
-          error.fieldList[0]?.name === 'dryRun' &&
-          /HTTP API only/.test(error.fieldList[0].message),
-      );
+      for (const [type, detail] of details) {
+        assert.throws(
+          () => parseHrEvent(event(type, detail), rules),
+          (error: InviteValidationError) =>
+            error.fieldList.length === 1 &&
+            error.fieldList[0]?.name === 'dryRun' &&
+            /HTTP API only/.test(error.fieldList[0].message),
+          `${type}, dryRun ${dryRun}`,
+        );
+      }
     }
   });
 
