@@ -85,7 +85,7 @@ export async function handleHrEvent(
     if (!(error instanceof PipelineError) || error instanceof IdempotencyKeyInUseError) throw error;
     observer.rejected?.('event', error, detailType);
     const reason = parkReasonFor(error);
-    await park(parkedEvent(event), reason);
+    await park(parkedEvent(event, dependencies.maxMessageBytes), reason);
     const { ledger, retention } = dependencies;
     const { record, outcome } = rejectedEventRecord(
       event,
@@ -106,13 +106,19 @@ export async function handleHrEvent(
 
 /**
  * The event as the DLQ keeps it: JSON that SQS accepts whatever the detail holds. A detail
- * nested too deeply to serialise (it can never be valid) is left out, with a note saying so.
+ * nested too deeply to serialise, or too large for a message once escaped for SQS (it can
+ * never be valid either way), is left out, with a note saying so; the ledger's record of the
+ * event still lists the accessors it named.
  */
-function parkedEvent(event: EventBridgeEvent<string, unknown>): string {
+function parkedEvent(event: EventBridgeEvent<string, unknown>, maxBytes: number): string {
+  const omitted = (why: string) => toQueueJson({ ...event, detail: null, detailOmitted: why });
+  let text: string;
   try {
-    return toQueueJson(event);
+    text = toQueueJson(event);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    return toQueueJson({ ...event, detail: null, detailOmitted: 'nested too deeply to serialise' });
+    return omitted('nested too deeply to serialise');
   }
+  const bytes = Buffer.byteLength(text);
+  return bytes <= maxBytes ? text : omitted(`${bytes} bytes, over the ${maxBytes} a message holds`);
 }

@@ -720,6 +720,27 @@ describe('intake of HR events', () => {
     );
   });
 
+  it('parks an invalid event too large for a message once escaped, without its detail, and records its accessors', async () => {
+    const { deadLetters, ledger, handler } = setup();
+    // 1,700 IDs of 60 emoji: 4 bytes each in the event, 12 once escaped for SQS.
+    const accessorIds = Array.from({ length: 1_700 }, (_, index) => `${'😀'.repeat(60)}${index}`);
+    const event = hrEvent('Invite Requested', {
+      spaceId: SPACE,
+      accessorIds,
+      title: 'x'.repeat(201),
+      body: 'B',
+    });
+
+    await handler(event, lambdaContext());
+
+    assert.equal(deadLetters.parked.length, 1);
+    const parked = JSON.parse(deadLetters.parked[0]?.body ?? '{}');
+    assert.equal(parked.id, event.id);
+    assert.equal(parked.detail, null);
+    assert.match(parked.detailOmitted, /bytes, over the \d+ a message holds/);
+    assert.equal(ledger.outcomes.get(`${event.id}#1`)?.failedIds.length, 1_700);
+  });
+
   it('parks events for spaces outside the allowed list', async () => {
     const { queue, deadLetters, handler } = setup();
 
