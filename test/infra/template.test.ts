@@ -794,7 +794,12 @@ describe('the queue policies', () => {
     assert.deepEqual(queuePolicyStatements(defaults, 'InvitesQueuePolicy'), [
       denyInsecureTransport('InvitesQueue'),
       onlyRoles('OnlyPipelineSends', 'InvitesQueue', 'sqs:SendMessage', [intake, worker]),
-      onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker]),
+      onlyRoles(
+        'OnlyWorkerConsumes',
+        'InvitesQueue',
+        [...consumeActions, 'sqs:PurgeQueue'],
+        [worker],
+      ),
     ]);
     assert.deepEqual(queuePolicyStatements(custom, 'InvitesQueuePolicy'), [
       denyInsecureTransport('InvitesQueue'),
@@ -803,11 +808,17 @@ describe('the queue policies', () => {
         worker,
         OPERATOR_ROLE,
       ]),
-      onlyRoles('OnlyWorkerConsumes', 'InvitesQueue', consumeActions, [worker, OPERATOR_ROLE]),
+      onlyRoles(
+        'OnlyWorkerConsumes',
+        'InvitesQueue',
+        [...consumeActions, 'sqs:PurgeQueue'],
+        [worker, OPERATOR_ROLE],
+      ),
     ]);
   });
 
-  it("keep the DLQ's reads, deletes and redrives to the worker role and the operator role", () => {
+  it("keep the DLQ's sends to the pipeline, and its reads, deletes and redrives to the worker role and the operator role", () => {
+    const intake = getAtt('IntakeRole', 'Arn');
     const worker = getAtt('WorkerRole', 'Arn');
     const readActions = [
       ...consumeActions,
@@ -823,10 +834,20 @@ describe('the queue policies', () => {
       const statements = queuePolicyStatements(template, 'DeadLetterQueuePolicy');
       assert.deepEqual(
         statements.map((statement) => statement.Sid),
-        ['HrEventsRuleDeadLetters', 'DenyInsecureTransport', 'OnlyOperatorReadsDeadLetters'],
+        [
+          'HrEventsRuleDeadLetters',
+          'DenyInsecureTransport',
+          'OnlyPipelineParks',
+          'OnlyOperatorReadsDeadLetters',
+        ],
       );
+      // A message forged into the DLQ would reach the invites queue with the next redrive.
       assert.deepEqual(
         statements[2],
+        onlyRoles('OnlyPipelineParks', 'DeadLetterQueue', 'sqs:SendMessage', [intake, worker]),
+      );
+      assert.deepEqual(
+        statements[3],
         onlyRoles('OnlyOperatorReadsDeadLetters', 'DeadLetterQueue', readActions, [...roles]),
       );
     }
