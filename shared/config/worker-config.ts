@@ -35,7 +35,9 @@ const BOOKKEEPING_MS = 2_000;
  */
 export function readWorkerConfig(env: Environment): WorkerConfig {
   const read = new SettingsReader(env);
-  const timeout = read.integer('SEND_INVITES_TIMEOUT_MS', 10_000, 100, 60_000);
+  // At most half the worker's 60 s timeout: a call, and two seconds of bookkeeping, must still
+  // fit after a wait for its start, or none would ever begin.
+  const timeout = read.integer('SEND_INVITES_TIMEOUT_MS', 10_000, 100, 30_000);
   const region = configuredRegion(env);
   if (region === undefined) {
     read.problems.push('AWS_REGION (or AWS_DEFAULT_REGION) is required to call re:Post Private');

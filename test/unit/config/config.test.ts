@@ -98,6 +98,19 @@ describe('readWorkerConfig', () => {
     }
   });
 
+  it("refuses a SendInvites timeout that would leave no call room in the worker's 60 s", () => {
+    assert.throws(
+      () =>
+        readWorkerConfig({ ...QUEUES, AWS_REGION: 'us-east-1', SEND_INVITES_TIMEOUT_MS: '59000' }),
+      { name: 'ConfigurationError', message: /SEND_INVITES_TIMEOUT_MS/ },
+    );
+    assert.equal(
+      readWorkerConfig({ ...QUEUES, AWS_REGION: 'us-east-1', SEND_INVITES_TIMEOUT_MS: '30000' })
+        .sendInvitesTimeoutMs,
+      30_000,
+    );
+  });
+
   it('leaves the call budget one timeout plus two seconds of bookkeeping', () => {
     // Act
     const config = readWorkerConfig({
