@@ -147,6 +147,7 @@ export async function startLocalStack(
         throttle: { ratePerSecond, burst, retryAfterSeconds },
         faults: { internalErrorRate, dropConnectionRate },
         credentials: aws.credentials,
+        region: config.region,
         ...(knownSpaceIds ? { knownSpaceIds } : {}),
       }).catch(rethrowPortInUse(PORT_VARIABLES.repostspacePort, config.repostspacePort));
       simulator = started;

@@ -202,7 +202,7 @@ test('knows a space from the call after setKnownSpaceIds names it', async (t) =>
   assert.equal(simulator.deliveries.count('space-2', 'alice'), 1);
 });
 
-test('refuses an unsigned request with 403 AccessDeniedException', async (t) => {
+test('refuses an unsigned request with 403 MissingAuthenticationTokenException, as AWS does', async (t) => {
   // Prepare
   const simulator = await startSimulator(t);
 
@@ -215,24 +215,25 @@ test('refuses an unsigned request with 403 AccessDeniedException', async (t) => 
 
   // Assess
   assert.equal(response.status, 403);
-  assert.equal(response.headers.get('x-amzn-errortype'), 'AccessDeniedException');
+  assert.equal(response.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
   assert.match(response.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
   assert.deepEqual(await response.json(), { message: 'Missing Authentication Token' });
   assert.equal(simulator.stats().rejected, 1);
   assert.equal(simulator.stats().deliveries, 0);
 });
 
-test('refuses a signature scoped to another service or missing the host', async (t) => {
+test('refuses a signature scoped to another service or region, or missing the host, with the type AWS gives', async (t) => {
   // Prepare
-  const simulator = await startSimulator(t);
+  const simulator = await startSimulator(t, { region: 'us-east-1' });
   const url = `${simulator.url}/spaces/space-1/invite`;
   const body = JSON.stringify(INPUT);
   const otherService = SIGNED_LOOKING_HEADERS.authorization.replace('/repostspace/', '/sqs/');
+  const otherRegion = SIGNED_LOOKING_HEADERS.authorization.replace('/us-east-1/', '/eu-west-1/');
   const noHost = SIGNED_LOOKING_HEADERS.authorization.replace(';host', '');
 
   // Act
   const statuses = await Promise.all(
-    [otherService, noHost, 'Bearer token'].map(async (authorization) => {
+    [otherService, otherRegion, noHost, 'Bearer token'].map(async (authorization) => {
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...SIGNED_LOOKING_HEADERS, authorization },
@@ -244,9 +245,10 @@ test('refuses a signature scoped to another service or missing the host', async 
 
   // Assess
   assert.deepEqual(statuses, [
-    [403, 'AccessDeniedException'],
-    [403, 'AccessDeniedException'],
-    [403, 'AccessDeniedException'],
+    [403, 'InvalidSignatureException'],
+    [403, 'InvalidSignatureException'],
+    [403, 'IncompleteSignatureException'],
+    [403, 'IncompleteSignatureException'],
   ]);
 });
 

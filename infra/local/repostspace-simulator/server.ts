@@ -80,10 +80,8 @@ export async function startRepostspaceSimulator(
     const requestId = randomUUID();
     response.setHeader('x-amzn-requestid', requestId);
     const raw = await readBody(request);
-    const refusal = authorizationProblem(request);
-    if (refusal !== undefined) {
-      return reject(response, { status: 403, type: 'AccessDeniedException', message: refusal });
-    }
+    const refusal = authorizationProblem(request, options.region);
+    if (refusal !== undefined) return reject(response, { status: 403, ...refusal });
     // A body too large to read whole cannot be hashed; it is refused below as too large.
     if (options.credentials !== undefined && raw !== undefined) {
       const credentials =
@@ -97,7 +95,12 @@ export async function startRepostspaceSimulator(
           headers: request.headers,
           body: raw,
         },
-        { credentials, service: 'repostspace', now: now() },
+        {
+          credentials,
+          service: 'repostspace',
+          now: now(),
+          ...(options.region ? { region: options.region } : {}),
+        },
       );
       if (problem !== undefined) return reject(response, { status: 403, ...problem });
     }

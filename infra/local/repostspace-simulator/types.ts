@@ -13,6 +13,8 @@ export interface RepostspaceSimulatorOptions {
    * `UnrecognizedClientException`. When undefined only the signature's shape and scope are checked.
    */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** The region callers must sign for (403 `InvalidSignatureException` otherwise); any when undefined. */
+  region?: string;
   /** Every well-formed space exists when undefined; others answer 404 when given. */
   knownSpaceIds?: readonly string[];
   throttle?: SimulatorThrottle;
