@@ -59,6 +59,12 @@ function isDayItemKey(after: string, day: string): boolean {
   return itemDay === day && requestId !== undefined && isRequestId(requestId);
 }
 
+/** Whether `day` is a real calendar day (`2026-02-30` is not). */
+function isCalendarDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && dayOf(ms) === day;
+}
+
 function parseCursor(text: string): Cursor {
   let value: Partial<Cursor> | undefined;
   try {
@@ -69,6 +75,7 @@ function parseCursor(text: string): Cursor {
   if (
     typeof value?.day !== 'string' ||
     !/^\d{4}-\d{2}-\d{2}$/.test(value.day) ||
+    !isCalendarDay(value.day) ||
     (value.after !== undefined &&
       (typeof value.after !== 'string' || !isDayItemKey(value.after, value.day)))
   ) {
@@ -103,12 +110,16 @@ export class LedgerRequestList {
     const now = this.#now();
     const oldest = dayOf(now - (LISTED_DAYS - 1) * DAY_MS);
     let cursor: Cursor = query.cursor ? parseCursor(query.cursor) : { day: dayOf(now) };
+    // No list is kept for a day to come: a cursor that names one was not handed out here.
+    if (cursor.day > dayOf(now)) throw new InvalidCursorError();
     const rows: RequestStatus[] = [];
     let examined = 0;
     while (cursor.day >= oldest) {
       const want = query.limit - rows.length;
-      const { items, last } = await this.#dayItems(cursor, want, query.spaceId);
-      examined += items.length;
+      const { items, last, read } = await this.#dayItems(cursor, want, query.spaceId);
+      // What the table read, not what the space filter let through: a filter that matches
+      // nothing must not read every item of 31 days for one page.
+      examined += read;
       const records = items.map(requestRecordOf).filter((record) => record.expiresAt > now);
       const statuses = await this.#summaries(records);
       rows.push(...statuses.filter((row) => !query.status || row.status === query.status));
@@ -126,7 +137,11 @@ export class LedgerRequestList {
   /** Up to `limit` of a day's items after `cursor.after`; `last` is set when the day has more. */
   async #dayItems(cursor: Cursor, limit: number, spaceId: string | undefined) {
     const { pk } = LEDGER_KEYS.day(Date.parse(`${cursor.day}T00:00:00Z`), '');
-    const { Items = [], LastEvaluatedKey } = await this.#client.send(
+    const {
+      Items = [],
+      LastEvaluatedKey,
+      ScannedCount,
+    } = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
         KeyConditionExpression: 'pk = :pk',
@@ -141,7 +156,7 @@ export class LedgerRequestList {
       }),
     );
     const last = LastEvaluatedKey === undefined ? undefined : str(LastEvaluatedKey, 'sk');
-    return { items: Items, last };
+    return { items: Items, last, read: ScannedCount ?? Items.length };
   }
 
   async #summaries(records: readonly RequestRecord[]): Promise<RequestStatus[]> {
