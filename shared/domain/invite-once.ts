@@ -26,10 +26,12 @@ export async function recentlyInvited(
   // Invited by an earlier call of the same invocation, whose record may still be on its way.
   const earlier = call.accessorIds.filter((id) => invitedEarlier.has(id));
   try {
+    const now = options.now();
     const found = await options.history.invitedSince(
       call.spaceId,
       call.accessorIds,
-      options.now() - options.windowMs,
+      now - options.windowMs,
+      now,
     );
     for (const id of earlier) found.add(id);
     return found;

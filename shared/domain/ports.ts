@@ -334,11 +334,15 @@ export interface LedgerReader {
 
 /** When accessors were last invited to a space: what makes the pipeline invite each person once. */
 export interface InviteHistory {
-  /** The accessors of `accessorIds` invited to the space at or after `since` (epoch ms). */
+  /**
+   * The accessors of `accessorIds` invited to the space at or after `since` (epoch ms) whose
+   * record has not expired by `now`: an expired one counts as gone, whenever TTL deletes it.
+   */
   invitedSince(
     spaceId: string,
     accessorIds: readonly string[],
     since: number,
+    now: number,
   ): Promise<Set<string>>;
   /**
    * Remembers that these accessors were invited at `at`, until `expiresAt` (epoch ms), and by

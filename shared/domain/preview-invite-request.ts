@@ -40,7 +40,7 @@ export async function previewInviteRequest(
     try {
       const since = now - dependencies.windowMs;
       alreadyInvited = (
-        await dependencies.history.invitedSince(request.spaceId, request.accessorIds, since)
+        await dependencies.history.invitedSince(request.spaceId, request.accessorIds, since, now)
       ).size;
     } catch (error) {
       throw new LedgerUnavailableError({ cause: error });

@@ -316,13 +316,13 @@ async function historyPerCall(rounds: number) {
       const at = Date.now();
       const sample = round < 0 ? { lookupNoneFound: [], remember: [], lookupAllFound: [] } : times;
       await timed(sample.lookupNoneFound, () =>
-        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000),
+        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000, at),
       );
       await timed(sample.remember, () =>
         history.remember(LOCAL_DEMO_SPACE_ID, callIds, at, at + 86_400_000),
       );
       await timed(sample.lookupAllFound, () =>
-        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000),
+        history.invitedSince(LOCAL_DEMO_SPACE_ID, callIds, at - 86_400_000, at),
       );
     }
   } finally {

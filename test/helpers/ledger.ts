@@ -157,12 +157,12 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
     }
   }
 
-  async invitedSince(spaceId: string, accessorIds: readonly string[], since: number) {
+  async invitedSince(spaceId: string, accessorIds: readonly string[], since: number, now: number) {
     this.#check();
     return new Set(
       accessorIds.filter((id) => {
         const record = this.invited.get(`${spaceId}#${id}`);
-        return record !== undefined && record.at >= since && record.expiresAt > since;
+        return record !== undefined && record.at >= since && record.expiresAt > now;
       }),
     );
   }

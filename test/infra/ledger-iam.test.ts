@@ -184,7 +184,7 @@ describe("the functions' roles allow every ledger call their code makes", () => 
     await ledger.recordOutcome(failedPart('req-iam-1', 2, NOW + 1), NOW + DAY_MS);
     await ledger.clearOutcomes('req-iam-1', [2]);
     // A dry run asks who was invited recently.
-    await history.invitedSince('SPIAM', ['a', 'b'], NOW - DAY_MS);
+    await history.invitedSince('SPIAM', ['a', 'b'], NOW - DAY_MS, NOW);
     client.destroy();
 
     assert.deepEqual(refused(accesses, roles.get('IntakeRole') ?? []), []);
@@ -210,7 +210,7 @@ describe("the functions' roles allow every ledger call their code makes", () => 
     await outcomes.recordOutcome({ ...delivered, at: NOW + 1 }, NOW + DAY_MS);
     await outcomes.deliveredParts([{ requestId: 'req-iam-2', part: 1 }]);
     await history.remember('SPIAM', ['a'], NOW, NOW + DAY_MS, () => 'req-iam-2');
-    await history.invitedSince('SPIAM', ['a'], NOW - DAY_MS);
+    await history.invitedSince('SPIAM', ['a'], NOW - DAY_MS, NOW);
     const reservation = { now: NOW, latestStart: NOW + 1_000, intervalMs: 200, restartBefore: 0 };
     const { state } = await rate.reserve({ ...reservation, expected: undefined });
     // A stale view: the update's condition fails and the schedule is read again.

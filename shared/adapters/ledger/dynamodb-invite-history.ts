@@ -28,6 +28,7 @@ export class DynamoDbInviteHistory implements InviteHistory {
     spaceId: string,
     accessorIds: readonly string[],
     since: number,
+    now: number,
   ): Promise<Set<string>> {
     if (accessorIds.length === 0) return new Set();
     const items = await batchGet(
@@ -35,11 +36,12 @@ export class DynamoDbInviteHistory implements InviteHistory {
       this.#tableName,
       accessorIds.map((id) => key(LEDGER_KEYS.invited(spaceId, historyShardOf(id), id))),
     );
-    // TTL deletes late (dynalite never): a record past its window counts as gone.
+    // TTL deletes late (dynalite never): a record past its expiry counts as gone at once, so
+    // the answer never hangs on when TTL runs (a window raised since, say).
     return new Set(
       items
         .filter(
-          (item) => (num(item, 'invitedAt') ?? 0) >= since && (num(item, 'expiresAt') ?? 0) > since,
+          (item) => (num(item, 'invitedAt') ?? 0) >= since && (num(item, 'expiresAt') ?? 0) > now,
         )
         .map((item) => str(item, 'sk') ?? ''),
     );

@@ -82,7 +82,7 @@ describe('npm run forget', () => {
       new RegExp(`Forgot 130 records: the next requests for ${SPACE} invite everyone again`),
     );
     assert.equal(await history.countSpace(SPACE), 0);
-    assert.equal((await history.invitedSince(SPACE, accessors, NOW)).size, 0);
+    assert.equal((await history.invitedSince(SPACE, accessors, NOW, NOW)).size, 0);
     assert.equal(await history.countSpace(OTHER), 4);
 
     const again = await run(['--space', SPACE, '--table', db.tableName, '--yes'], env);

@@ -50,6 +50,18 @@ describe('npm run invited', () => {
     assert.match(bob.stdout, /by request req-bob;/);
   });
 
+  it('agrees with the worker: a record past its expiry is gone, whatever window asks for it', async () => {
+    // The window was raised from 7 to 30 days after alice's invitation expired.
+    const now = LATER + 3 * 86_400_000;
+    const since = now - 30 * 86_400_000;
+
+    const worker = await history.invitedSince(SPACE, ['alice@example.com'], since, now);
+    const invited = await run('alice@example.com', now);
+
+    assert.deepEqual([...worker], []);
+    assert.match(invited.stdout, /no record|not invited/i);
+  });
+
   it('says when without a request for a record that has none', async () => {
     const carol = await run('carol@example.com');
 

@@ -271,7 +271,7 @@ describe('writing down what was delivered', () => {
       sender.calls.map((call) => call.spaceId),
       ['SPACE1', 'SPACE2'],
     );
-    assert.equal((await ledger.invitedSince('SPACE1', ['alice'], NOW - DAY)).size, 1);
+    assert.equal((await ledger.invitedSince('SPACE1', ['alice'], NOW - DAY, NOW)).size, 1);
     assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
     assert.equal(ledger.outcomes.get('req-1#2')?.outcome, 'delivered');
   });
