@@ -220,13 +220,14 @@ export class SqsEventSourceMapping {
     const event: SQSEvent = {
       Records: batch.map((message) => toSqsRecord(message, queueArn, region)),
     };
-    let response: SQSBatchResponse | undefined;
+    let failed: Set<string>;
     try {
-      response = await invokeWithTimeout(handler, event, {
+      const response = await invokeWithTimeout(handler, event, {
         functionName,
         timeoutMs: timeoutSeconds * 1000,
         region,
       });
+      failed = reportBatchItemFailures ? failedItems(response, batch) : new Set();
     } catch (error) {
       // A failed invocation deletes nothing: every message reappears after its visibility
       // timeout, as with Lambda; when stopping, nobody would be left to wait for it, so at once.
@@ -239,11 +240,6 @@ export class SqsEventSourceMapping {
       });
       return;
     }
-    const failed = new Set(
-      reportBatchItemFailures
-        ? (response?.batchItemFailures ?? []).map((item) => item.itemIdentifier)
-        : [],
-    );
     const done = batch.filter((message) => !failed.has(message.MessageId ?? ''));
     // A handle whose visibility timeout passed can no longer delete: the message will be
     // delivered again, as Lambda's would be, and the report says so.
@@ -264,4 +260,27 @@ export class SqsEventSourceMapping {
         : {}),
     });
   }
+}
+
+/**
+ * The message IDs a batch response reports failed. As Lambda does, a response that names an ID
+ * not in the batch (empty, null, another message's) or is not shaped as one fails the whole
+ * batch: it throws, and nothing is deleted.
+ */
+function failedItems(
+  response: SQSBatchResponse | undefined,
+  batch: readonly Message[],
+): Set<string> {
+  const failures: unknown = response?.batchItemFailures ?? [];
+  if (!Array.isArray(failures)) throw new Error('batchItemFailures is not a list');
+  const inBatch = new Set(batch.map((message) => message.MessageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !inBatch.has(id)) {
+      throw new Error(`batchItemFailures names ${JSON.stringify(id)}, which is not in the batch`);
+    }
+    failed.add(id);
+  }
+  return failed;
 }

@@ -366,6 +366,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       await Promise.allSettled([...pending]);
       connections.closeLingering();
       await closed;
+      // A PutEvents answered while stopping (its body still arriving, or on a kept-alive
+      // connection) is owed its delivery: the events it acknowledged are not dropped.
+      while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
 }

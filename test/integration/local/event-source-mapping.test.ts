@@ -100,6 +100,35 @@ describe('SqsEventSourceMapping', () => {
     assert.deepEqual(left.map((message) => message.Body).sort(), ['fail-2', 'fail-4']);
   });
 
+  it('deletes nothing, as Lambda, when the response names a message not in the batch or is malformed', async () => {
+    const answers: unknown[] = [
+      { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] },
+      { batchItemFailures: [{ itemIdentifier: '' }] },
+      { batchItemFailures: [null] },
+      { batchItemFailures: 'm1' },
+    ];
+    for (const answer of answers) {
+      const settled = Promise.withResolvers<unknown>();
+      const esm = await mapping(
+        async () => answer as SQSBatchResponse,
+        (report) => settled.resolve(report.error),
+      );
+      await send(sqs, ['a', 'b']);
+
+      esm.start();
+      const error = await settled.promise;
+      await esm.stop();
+      const left = await sqs.drain(sqs.invitesUrl, 30, 3);
+
+      assert.match(String(error), /batchItemFailures/, JSON.stringify(answer));
+      assert.deepEqual(
+        left.map((message) => message.Body).sort(),
+        ['a', 'b'],
+        JSON.stringify(answer),
+      );
+    }
+  });
+
   it('deletes nothing when the handler throws', async () => {
     const settled = Promise.withResolvers<unknown>();
     const esm = await mapping(

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
 import { sendRaw } from '../../helpers/raw-http.ts';
@@ -121,6 +123,45 @@ describe('the local HTTP gateway', () => {
       process.off('unhandledRejection', listen);
       await failing.gateway.stop();
     }
+  });
+
+  it('delivers, before it stops, the events of a PutEvents it acknowledged while stopping', async () => {
+    const delivered: unknown[] = [];
+    const stopping = await startStubGateway({
+      intake: async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!('requestContext' in event)) delivered.push(event);
+        return undefined;
+      },
+    });
+    const body = JSON.stringify({
+      Entries: [
+        { Source: 'hr.events', DetailType: 'Employee Onboarded', Detail: '{"accessorId":"a"}' },
+      ],
+    });
+    const head = [
+      'POST / HTTP/1.1',
+      'Host: 127.0.0.1',
+      'X-Amz-Target: AWSEvents.PutEvents',
+      'Content-Type: application/x-amz-json-1.1',
+      `Content-Length: ${body.length}`,
+      '',
+      '',
+    ].join('\r\n');
+    const socket = connect(stopping.gateway.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const answered = once(socket, 'data');
+    // The body is still arriving when the stack is told to stop.
+    socket.write(head + body.slice(0, 10));
+    const stopped = stopping.gateway.stop();
+    socket.write(body.slice(10));
+    const [answer] = (await answered) as [Buffer];
+    socket.end();
+
+    await stopped;
+
+    assert.match(answer.toString(), /^HTTP\/1\.1 200/);
+    assert.equal(delivered.length, 1, 'the acknowledged event reached the intake before stop');
   });
 
   it('reports the method a refused request used', async () => {
