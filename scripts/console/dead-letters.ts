@@ -66,6 +66,14 @@ const MAYBE_ADVICE: Readonly<Record<string, string>> = {
     'The space was not found: a redrive succeeds only once the space exists in this account and region.',
 };
 
+/** Failures that pass by themselves: chunks parked for them should go through on a redrive. */
+const PASSING = new Set([
+  NO_ERROR_TYPE,
+  'EnqueueFailed',
+  'InternalServerException',
+  'ThrottlingException',
+]);
+
 const HR_EVENT_ADVICE =
   'HR events are not invite chunks: the worker parks them again as InvalidMessage. Publish the event again instead.';
 
@@ -143,9 +151,17 @@ function verdictOf(errorType: string, letters: readonly DeadLetter[]) {
   if (hopeless !== undefined) return { verdict: REDRIVE_VERDICTS.hopeless, advice: hopeless };
   const maybe = MAYBE_ADVICE[errorType];
   if (maybe !== undefined) return { verdict: REDRIVE_VERDICTS.maybe, advice: maybe };
+  if (PASSING.has(errorType)) {
+    return {
+      verdict: REDRIVE_VERDICTS.retry,
+      advice: 'A passing failure: a redrive should deliver these.',
+    };
+  }
+  // The worker parks only what a retry cannot help (a refused signature, say): an error it does
+  // not know may not pass by itself either.
   return {
-    verdict: REDRIVE_VERDICTS.retry,
-    advice: 'A passing failure: a redrive should deliver these.',
+    verdict: REDRIVE_VERDICTS.maybe,
+    advice: `${errorType} is not one this console knows: find out what it means before a redrive.`,
   };
 }
 

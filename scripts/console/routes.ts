@@ -104,7 +104,12 @@ async function accessorListing(
       return {
         kind,
         items: items.slice(0, SEARCH_LIMITS.matches),
-        search: { q, scanned, truncated: found.nextToken !== undefined },
+        // Cut short: more pages to read, or more matches than are shown.
+        search: {
+          q,
+          scanned,
+          truncated: found.nextToken !== undefined || items.length > SEARCH_LIMITS.matches,
+        },
       };
     }
   }

@@ -86,7 +86,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       );
       return;
     }
-    const url = new URL(request.url?.startsWith('/') ? request.url : '/', `http://${CONSOLE_HOST}`);
+    // The path appended, not resolved: `//x:99999/` is a path here, not another host.
+    const target = request.url?.startsWith('/') ? request.url : '/';
+    const url = URL.parse(`http://${CONSOLE_HOST}${target}`) ?? new URL(`http://${CONSOLE_HOST}/`);
     const route = routeFor(method, url.pathname);
     if (route === undefined) {
       request.resume();

@@ -9,6 +9,7 @@ import {
   startConsoleContext,
   UNKNOWN_SPACE,
 } from '../../helpers/console.ts';
+import { sendRaw } from '../../helpers/raw-http.ts';
 
 /** More failed accessors than one page of the status API holds. */
 const FAILED_IDS = Array.from({ length: 1_205 }, (_, index) => `person-${index}@example.com`);
@@ -118,6 +119,19 @@ describe('the console server', () => {
       const answer = await fetch(`${context.server.url}/requests?cursor=${cursor(value)}`);
       assert.equal(answer.status, 400, JSON.stringify(value).slice(0, 80));
       await answer.text();
+    }
+  });
+
+  it('answers 404 to a path that reads as another host, instead of dropping the connection', async () => {
+    for (const path of ['//x:99999/', '//[']) {
+      const exchange = await sendRaw(context.server.port, [
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${context.server.port}\r\nConnection: close\r\n\r\n`,
+      ]);
+      assert.deepEqual(
+        exchange.responses.map((response) => response.status),
+        [404],
+        path,
+      );
     }
   });
 

@@ -112,6 +112,8 @@ describe('groupDeadLetters', () => {
       message(CHUNK, { ErrorType: 'AccessDeniedException', ErrorMessage: 'no' }),
       message(CHUNK, { ErrorType: 'EnqueueFailed', ErrorMessage: 'SQS down' }),
       message(EVENT, { ErrorType: 'EnqueueFailed', ErrorMessage: 'SQS down' }),
+      // Parked for a 403 the console has no advice for: not to be redriven blindly.
+      message(CHUNK, { ErrorType: 'InvalidSignatureException', ErrorMessage: 'bad' }),
     ].map(describeDeadLetter);
 
     // Act
@@ -130,6 +132,7 @@ describe('groupDeadLetters', () => {
         ['AccessDeniedException', 'hopeless', 1, 3],
         ['EnqueueFailed', 'retry', 1, 3],
         ['HR event: EnqueueFailed', 'hopeless', 1, 2],
+        ['InvalidSignatureException', 'maybe', 1, 3],
       ],
     );
   });
