@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConsoleBackend } from '../../../scripts/console/console-backend.ts';
-import { failureReply } from '../../../scripts/console/routes.ts';
+import type { CsrfToken } from '../../../scripts/console/guards.ts';
+import { failureReply, routeFor } from '../../../scripts/console/routes.ts';
 
 /** What the error page reads of a backend: where it points. */
 function backend(local: boolean): ConsoleBackend {
@@ -35,5 +36,46 @@ describe('failureReply', () => {
       /local stack at http:\/\/127\.0\.0\.1:3000: connect ECONNREFUSED 127\.0\.0\.1:3000\./,
     );
     assert.doesNotMatch(reply.body ?? '', /TypeError|fetch failed/);
+  });
+});
+
+describe('the accessor search', () => {
+  it('says it stopped early when one page holds more matches than it shows', async () => {
+    const items = Array.from({ length: 1_000 }, (_, index) => ({ accessorId: `match-${index}` }));
+    const answered = {
+      requestId: 'req-1',
+      spaceId: 'SP1',
+      source: 'http',
+      status: 'CompletedWithErrors',
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      expiresAt: '2026-12-31T00:00:00.000Z',
+      accessors: { total: 1_000, invited: 0, skipped: 0, pending: 0, failed: 1_000 },
+      failures: [],
+    };
+    const searched = {
+      label: 'stack s in us-east-1',
+      local: false,
+      api: {
+        status: async () => ({ status: answered, json: JSON.stringify(answered) }),
+        async *allAccessors() {
+          yield { items };
+        },
+      },
+    } as unknown as ConsoleBackend;
+    const route = routeFor('GET', '/requests/req-1');
+    assert.ok(route);
+
+    const reply = await route({
+      backend: searched,
+      csrf: {} as CsrfToken,
+      url: new URL('http://127.0.0.1/requests/req-1?q=match'),
+    });
+
+    assert.equal(reply.status, 200);
+    assert.match(
+      reply.body ?? '',
+      /500 matches among 1,000 failed accessors \(search stopped early/,
+    );
   });
 });
