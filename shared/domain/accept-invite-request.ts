@@ -148,7 +148,12 @@ export async function acceptInviteRequest(
 
   const requestId = claim?.record.requestId ?? options.requestId;
   const alreadyQueued = new Set(claim?.record.queuedParts ?? []);
-  const chunks = planInviteChunks(request, requestId, dependencies.maxMessageBytes);
+  // A resumed request keeps the split its first attempt made, so its parts name the same people.
+  const chunks = planInviteChunks(
+    request,
+    requestId,
+    claim?.record.maxMessageBytes ?? dependencies.maxMessageBytes,
+  );
   const expiresAt = now + retention.requestMs;
   const recording = whileLedgerUp('record', async () => {
     await ledger.recordRequest({
@@ -291,6 +296,7 @@ async function claimKey(
     accessorCount: request.accessorIds.length,
     messageCount: 0,
     queuedParts: [],
+    maxMessageBytes: dependencies.maxMessageBytes,
   };
   const existing = await beforeQueueing(() =>
     ledger.claim(key, record, now + retention.idempotencyMs, now),

@@ -25,4 +25,10 @@ export interface IdempotencyRecord {
   messageCount: number;
   /** Parts already queued (partial). */
   queuedParts: number[];
+  /**
+   * The largest chunk message the first attempt split the request by: a resumed request is split
+   * the same way, so its part numbers still name the same accessors whatever
+   * `QUEUE_MAX_MESSAGE_BYTES` says now. Absent on keys written before it was kept.
+   */
+  maxMessageBytes?: number;
 }

@@ -206,11 +206,13 @@ function idempotencyAttributes(record: IdempotencyRecord): Item {
     messageCount: n(record.messageCount),
     // A compact list: a request of a million accessors has a thousand parts.
     queuedParts: s(record.queuedParts.join(',')),
+    ...(record.maxMessageBytes === undefined ? {} : { maxMessageBytes: n(record.maxMessageBytes) }),
   };
 }
 
 function readIdempotency(item: Item): IdempotencyRecord {
   const parts = str(item, 'queuedParts') ?? '';
+  const maxMessageBytes = num(item, 'maxMessageBytes');
   return {
     fingerprint: str(item, 'fingerprint') ?? '',
     requestId: str(item, 'requestId') ?? '',
@@ -221,5 +223,6 @@ function readIdempotency(item: Item): IdempotencyRecord {
     accessorCount: num(item, 'accessorCount') ?? 0,
     messageCount: num(item, 'messageCount') ?? 0,
     queuedParts: parts === '' ? [] : parts.split(',').map(Number),
+    ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
   };
 }

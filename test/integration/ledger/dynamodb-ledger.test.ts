@@ -62,6 +62,7 @@ function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): Idempote
     fingerprint: 'fingerprint-1',
     requestId: 'request-1',
     attempt: `attempt-${++attempts}`,
+    maxMessageBytes: 262_144,
     state: IDEMPOTENCY_STATES.inProgress,
     lockedUntil: NOW + 35_000,
     accessorCount: 3,

@@ -252,6 +252,27 @@ describe('acceptInviteRequest with the ledger', () => {
     assert.equal(again.replayed, true);
   });
 
+  it('splits a resumed request as its first attempt did, though the chunk size changed between them', async () => {
+    // Prepare: IDs long enough that bytes, not the count, decide the split.
+    const { queue, dependencies } = setup();
+    const ids = Array.from({ length: 12 }, (_, index) => `${'é'.repeat(40)}-${index}`);
+    const wide = { ...request(0), accessorIds: ids };
+    const first = { ...dependencies, maxMessageBytes: 700 };
+    queue.refuse = new Set(['2']);
+    await assert.rejects(acceptInviteRequest(wide, http('req-1', 'key-1'), first), EnqueueError);
+    queue.refuse = new Set();
+
+    // Act: the retry runs where QUEUE_MAX_MESSAGE_BYTES is smaller.
+    await acceptInviteRequest(wide, http('req-2', 'key-1'), {
+      ...dependencies,
+      maxMessageBytes: 450,
+    });
+
+    // Assess: every accessor is queued exactly once.
+    const queued = queue.sent.flatMap((message) => decodeInviteChunk(message.body).accessorIds);
+    assert.deepEqual(queued.toSorted(), ids.toSorted());
+  });
+
   it('records the parts SQS refused as failed with their accessors, so the status says why they wait', async () => {
     // Prepare
     const { queue, ledger, dependencies } = setup();
