@@ -162,10 +162,11 @@ export async function handleHttpInvite(
       plainText: text !== undefined && isPlainJsonText(text),
     });
     if (isDryRun(payload)) {
-      const answer = await previewInviteRequest(request, {
-        ...dependencies,
-        ...dryRunOf(dependencies),
-      });
+      const answer = await previewInviteRequest(
+        request,
+        { ...dependencies, ...dryRunOf(dependencies) },
+        requestId,
+      );
       observer.previewed?.(request.spaceId, answer.accessorCount);
       return jsonResponse(200, answer);
     }

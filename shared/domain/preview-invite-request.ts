@@ -32,6 +32,8 @@ export interface PreviewDependencies {
 export async function previewInviteRequest(
   request: InviteRequest,
   dependencies: PreviewDependencies,
+  /** This call's own request ID: sized as the real request's would be, the chunks count alike. */
+  requestId = 'dry-run',
 ): Promise<DryRunAnswer> {
   assertSpaceAllowed(request.spaceId, dependencies.allowedSpaceIds);
   const now = (dependencies.now ?? Date.now)();
@@ -52,6 +54,6 @@ export async function previewInviteRequest(
     accessorCount,
     alreadyInvited,
     wouldInvite: request.resend ? accessorCount : accessorCount - alreadyInvited,
-    messageCount: planInviteChunks(request, 'dry-run', dependencies.maxMessageBytes).length,
+    messageCount: planInviteChunks(request, requestId, dependencies.maxMessageBytes).length,
   };
 }
