@@ -60,7 +60,10 @@ ${filters.status || filters.spaceId ? html`<a class="button secondary" href="/re
 ${legend()}
 ${
   page.rows.length === 0
-    ? html`<p>No requests${filters.status || filters.spaceId ? ' match these filters' : ''} in the last 31 days${filters.cursor ? ' before this page' : ''}.</p>`
+    ? page.nextCursor !== undefined
+      ? // The page stopped at its read limit: older requests are still to be looked at.
+        html`<p>No requests${filters.status || filters.spaceId ? ' match these filters' : ''} among the ones looked at so far; see older requests.</p>`
+      : html`<p>No requests${filters.status || filters.spaceId ? ' match these filters' : ''} in the last 31 days${filters.cursor ? ' before this page' : ''}.</p>`
     : html`<div class="table-wrap"><table class="stack">
 <caption class="note">${formatCount(page.rows.length)} request${page.rows.length === 1 ? '' : 's'}, newest first${running ? '; refreshing while any is Running' : ''}</caption>
 <thead><tr><th scope="col">Request</th><th scope="col">Space</th><th scope="col">Source</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Created</th><th scope="col">Updated</th></tr></thead>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConsoleBackend } from '../../../scripts/console/console-backend.ts';
 import type { CsrfToken } from '../../../scripts/console/guards.ts';
+import { requestsMain } from '../../../scripts/console/pages/requests-page.ts';
 import { failureReply, routeFor } from '../../../scripts/console/routes.ts';
 
 /** What the error page reads of a backend: where it points. */
@@ -77,5 +78,18 @@ describe('the accessor search', () => {
       reply.body ?? '',
       /500 matches among 1,000 failed accessors \(search stopped early/,
     );
+  });
+});
+
+describe('the requests page', () => {
+  it('says the filter matched nothing so far, not in 31 days, when it stopped at its read limit', () => {
+    const filters = { status: undefined, spaceId: 'SP1', cursor: undefined };
+
+    const stopped = requestsMain({ rows: [], nextCursor: 'more' }, filters).text;
+    const done = requestsMain({ rows: [] }, filters).text;
+
+    assert.match(stopped, /among the ones looked at so far/);
+    assert.doesNotMatch(stopped, /in the last 31 days/);
+    assert.match(done, /No requests match these filters in the last 31 days\./);
   });
 });
