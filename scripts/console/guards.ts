@@ -10,7 +10,9 @@ export function refusal(request: IncomingMessage, port: number): string | undefi
   if (!isLoopbackHost(request.headers.host)) return 'This console answers only on 127.0.0.1';
   if (SAFE_METHODS.has(request.method ?? 'GET')) return undefined;
   const origin = request.headers.origin;
-  const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
+  // Browsers leave HTTP's default port out of an origin.
+  const suffix = port === 80 ? '' : `:${port}`;
+  const own = [`http://127.0.0.1${suffix}`, `http://localhost${suffix}`, `http://[::1]${suffix}`];
   if (origin === undefined || !own.includes(origin)) {
     return 'A request that changes something must come from the console’s own pages';
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import type { ConsoleBackend } from '../../../scripts/console/console-backend.ts';
-import type { CsrfToken } from '../../../scripts/console/guards.ts';
+import { type CsrfToken, refusal } from '../../../scripts/console/guards.ts';
 import { requestsMain } from '../../../scripts/console/pages/requests-page.ts';
 import { failureReply, routeFor } from '../../../scripts/console/routes.ts';
 
@@ -91,5 +92,18 @@ describe('the requests page', () => {
     assert.match(stopped, /among the ones looked at so far/);
     assert.doesNotMatch(stopped, /in the last 31 days/);
     assert.match(done, /No requests match these filters in the last 31 days\./);
+  });
+});
+
+describe('the console guard', () => {
+  /** A request as the console's server receives it. */
+  const post = (origin: string, host: string) =>
+    ({ method: 'POST', headers: { origin, host } }) as unknown as IncomingMessage;
+
+  it('takes its own origin on port 80, which browsers write without the port, and no other', () => {
+    assert.equal(refusal(post('http://127.0.0.1', '127.0.0.1'), 80), undefined);
+    assert.equal(refusal(post('http://127.0.0.1:8080', '127.0.0.1:8080'), 8080), undefined);
+    assert.ok(refusal(post('http://127.0.0.1', '127.0.0.1:8080'), 8080));
+    assert.ok(refusal(post('http://evil.example', '127.0.0.1'), 80));
   });
 });
