@@ -9,6 +9,13 @@ import {
 } from './message-mover.ts';
 import { formatBar, formatCount, type ScriptOutput, StatusDisplay } from './progress.ts';
 
+/** Checks of the move task that may fail in a row before the watch gives up. */
+const MAX_FAILED_CHECKS = 3;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export const REDRIVE_DEFAULTS = {
   service: 'repost-invite-pipeline',
   pollIntervalMs: 5_000,
@@ -212,6 +219,7 @@ export async function runRedrive(
     (inProcess ? REDRIVE_DEFAULTS.inProcessPollIntervalMs : REDRIVE_DEFAULTS.pollIntervalMs);
   let last = '';
   let task: MoveTask | undefined;
+  let failedChecks = 0;
   for (;;) {
     try {
       await sleep(pollIntervalMs, signal);
@@ -229,7 +237,17 @@ export async function runRedrive(
       }
       return result('interrupted', task);
     }
-    task = findTask(await mover.list(dlq.arn), handle, newestBefore);
+    let tasks: MoveTask[];
+    try {
+      tasks = await mover.list(dlq.arn);
+      failedChecks = 0;
+    } catch (error) {
+      // A failed check is not a failed move: the task goes on. Given up after a few in a row.
+      if (++failedChecks >= MAX_FAILED_CHECKS) throw error;
+      display.log(`Could not check the move task (${errorMessage(error)}); checking again.`);
+      continue;
+    }
+    task = findTask(tasks, handle, newestBefore);
     if (task === undefined) continue;
     dependencies.onProgress?.(task);
     const total = task.toMove ?? depth(dlq);

@@ -109,6 +109,42 @@ function io(isTTY = false) {
 }
 
 describe('runRedrive', () => {
+  it('checks the task again after a check that fails, and gives up after three in a row', async () => {
+    const flaky = (failures: number) => {
+      const mover = new FakeMover([
+        { moved: 2, toMove: 5 },
+        { moved: 5, toMove: 5, status: 'COMPLETED' },
+      ]);
+      const list = mover.list.bind(mover);
+      let calls = 0;
+      mover.list = async (sourceArn: string) => {
+        calls++;
+        // The check before start finds no task; the next `failures` checks fail.
+        if (calls > 1 && calls <= 1 + failures) throw new Error('ListMessageMoveTasks: throttled');
+        return list(sourceArn);
+      };
+      return mover;
+    };
+    const once = io();
+    const twice = io();
+
+    const recovered = await runRedrive(
+      { stage: 'dev', pollIntervalMs: 1 },
+      { queues: new FakeQueues(5), mover: flaky(2), ...once },
+    );
+    const gaveUp = runRedrive(
+      { stage: 'dev', pollIntervalMs: 1 },
+      { queues: new FakeQueues(5), mover: flaky(3), ...twice },
+    );
+
+    assert.equal(recovered.outcome, 'completed');
+    assert.match(
+      once.out(),
+      /Could not check the move task \(ListMessageMoveTasks: throttled\); checking again\./,
+    );
+    await assert.rejects(gaveUp, /ListMessageMoveTasks: throttled/);
+  });
+
   it('moves the DLQ to the invites queue, found by name, and reports until COMPLETED', async () => {
     const queues = new FakeQueues(5);
     const mover = new FakeMover([
