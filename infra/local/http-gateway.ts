@@ -82,6 +82,11 @@ export interface HttpGatewayOptions {
   /** Told about each request the intake answered and each event it was given. */
   onRequest?: (report: { method: string; statusCode: number; body: unknown; path: string }) => void;
   onEvent?: (report: { detailType: string; error?: unknown }) => void;
+  /**
+   * Given an event the intake failed on three times (Lambda's two retries spent), as the
+   * function's on-failure destination is: the stack puts its record in the DLQ.
+   */
+  onEventFailed?: (event: EventBridgeEvent<string, unknown>, error: unknown) => Promise<void>;
   /** Told about errors the gateway did not expect; they are written to stderr when not given. */
   onError?: (error: unknown) => void;
   timeouts?: Partial<GatewayTimeouts>;
@@ -203,6 +208,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       }
     }
     options.onEvent?.({ detailType: entry.DetailType, error });
+    try {
+      await options.onEventFailed?.(event, error);
+    } catch (parkError) {
+      onError(parkError);
+    }
   }
 
   async function putEvents(exchange: Exchange) {

@@ -61,3 +61,29 @@ export async function invokeWithTimeout<E, R>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * The record Lambda's on-failure destination gets for an asynchronous invocation whose retries
+ * were all spent: the event as `requestPayload`, the last error as `responsePayload`.
+ */
+export function failedInvocationRecord(
+  event: unknown,
+  error: unknown,
+  region: string,
+  functionName = 'intake',
+): Record<string, unknown> {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 3,
+    },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: { errorType: failure.name, errorMessage: failure.message },
+  };
+}

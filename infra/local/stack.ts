@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { buildIntakeHandler } from '../../functions/intake/build.ts';
 import { buildStatusHandler } from '../../functions/status/build.ts';
@@ -10,11 +10,12 @@ import { createSqsClient } from '../../shared/adapters/sqs-client.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { readStatusConfig } from '../../shared/config/status-config.ts';
 import { readWorkerConfig } from '../../shared/config/worker-config.ts';
+import { toQueueJson } from '../../shared/domain/json-size.ts';
 import type { DeliveryObserver, IntakeObserver } from '../../shared/domain/ports.ts';
 import { loadStackDefinitions, type StackDefinitions } from './definitions.ts';
 import { SqsEventSourceMapping, type SqsHandler } from './event-source-mapping.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
-import { LOCAL_ACCOUNT_ID } from './lambda-context.ts';
+import { failedInvocationRecord, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 import { type LocalStackConfig, PORT_VARIABLES } from './local-config.ts';
 import { ensureTable, startLocalDynamoDb } from './local-dynamodb.ts';
 import { ensureLocalQueues, type LocalQueue } from './local-queues.ts';
@@ -272,6 +273,15 @@ export async function startLocalStack(
         : {}),
       onEvent({ detailType, error }) {
         if (error) events.notice?.(`intake failed on a "${detailType}" event: ${String(error)}`);
+      },
+      // The intake's on-failure destination: the invocation's record goes to the DLQ.
+      async onEventFailed(event, error) {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queues.deadLetter.url,
+            MessageBody: toQueueJson(failedInvocationRecord(event, error, config.region)),
+          }),
+        );
       },
     }).catch(rethrowPortInUse(PORT_VARIABLES.port, config.port));
     mapping.start();

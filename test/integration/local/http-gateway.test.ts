@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
+import { failedInvocationRecord } from '../../../infra/local/lambda-context.ts';
+import { describeDeadLetter, type PeekedMessage } from '../../../scripts/console/dead-letters.ts';
 import { sendRaw } from '../../helpers/raw-http.ts';
 import {
   HEALTH_REQUEST,
@@ -162,6 +164,49 @@ describe('the local HTTP gateway', () => {
 
     assert.match(answer.toString(), /^HTTP\/1\.1 200/);
     assert.equal(delivered.length, 1, 'the acknowledged event reached the intake before stop');
+  });
+
+  it('hands an event the intake failed on three times to the on-failure destination, as a record the console reads', async () => {
+    let attempts = 0;
+    const failed = Promise.withResolvers<{ event: unknown; error: unknown }>();
+    const failing = await startStubGateway({
+      intake: async () => {
+        attempts++;
+        throw new Error('the DLQ and the queue are both down');
+      },
+      onEventFailed: async (event, error) => failed.resolve({ event, error }),
+    });
+    const body = JSON.stringify({
+      Entries: [
+        { Source: 'hr.events', DetailType: 'Employee Onboarded', Detail: '{"accessorId":"a"}' },
+      ],
+    });
+    try {
+      await sendRaw(failing.gateway.port, [
+        [
+          'POST / HTTP/1.1',
+          'Host: 127.0.0.1',
+          'X-Amz-Target: AWSEvents.PutEvents',
+          'Content-Type: application/x-amz-json-1.1',
+          `Content-Length: ${body.length}`,
+          'Connection: close',
+          '',
+          body,
+        ].join('\r\n'),
+      ]);
+      const { event, error } = await failed.promise;
+      const letter = describeDeadLetter({
+        messageId: 'm1',
+        body: JSON.stringify(failedInvocationRecord(event, error, 'us-east-1')),
+        attributes: {},
+      } as PeekedMessage);
+
+      assert.equal(attempts, 3, "Lambda's two retries, then the destination");
+      assert.equal(letter.kind, 'hr-event');
+      assert.equal(letter.requestId, (event as { id: string }).id);
+    } finally {
+      await failing.gateway.stop();
+    }
   });
 
   it('reports the method a refused request used', async () => {
