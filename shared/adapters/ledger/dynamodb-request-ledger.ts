@@ -69,65 +69,64 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
 
   async takeOver(hash: string, expected: IdempotencyRecord, taken: KeyTakeOver): Promise<boolean> {
     const { attempt, lockedUntil, expiresAt } = taken;
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: key(LEDGER_KEYS.idempotency(hash)),
-          UpdateExpression:
-            'SET #state = :inProgress, lockedUntil = :lockedUntil, attempt = :attempt, ' +
-            'expiresAt = :expiresAt, #ttl = :ttl',
-          // Exactly as read: the same attempt left it in the same state, so two take-overs of
-          // one read cannot both pass. A key written before attempts were recorded has none. Or
-          // this very take-over, landed before its answer was lost and the SDK sent it again.
-          ConditionExpression:
-            `(${expected.attempt === '' ? 'attribute_not_exists(attempt)' : 'attempt = :expectedAttempt'} ` +
-            'AND #state = :state AND lockedUntil = :expectedLock AND queuedParts = :expectedParts) ' +
-            'OR attempt = :attempt',
-          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':inProgress': s('inProgress'),
-            ':lockedUntil': n(lockedUntil),
-            ':attempt': s(attempt),
-            ':expiresAt': n(expiresAt),
-            ':ttl': ttl(expiresAt),
-            ':state': s(expected.state),
-            ':expectedLock': n(expected.lockedUntil),
-            ':expectedParts': s(expected.queuedParts.join(',')),
-            ...(expected.attempt === '' ? {} : { ':expectedAttempt': s(expected.attempt) }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.#updateIf(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.idempotency(hash)),
+        UpdateExpression:
+          'SET #state = :inProgress, lockedUntil = :lockedUntil, attempt = :attempt, ' +
+          'expiresAt = :expiresAt, #ttl = :ttl',
+        // Exactly as read: the same attempt left it in the same state, so two take-overs of
+        // one read cannot both pass. A key written before attempts were recorded has none. Or
+        // this very take-over, landed before its answer was lost and the SDK sent it again.
+        ConditionExpression:
+          `(${expected.attempt === '' ? 'attribute_not_exists(attempt)' : 'attempt = :expectedAttempt'} ` +
+          'AND #state = :state AND lockedUntil = :expectedLock AND queuedParts = :expectedParts) ' +
+          'OR attempt = :attempt',
+        ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':inProgress': s('inProgress'),
+          ':lockedUntil': n(lockedUntil),
+          ':attempt': s(attempt),
+          ':expiresAt': n(expiresAt),
+          ':ttl': ttl(expiresAt),
+          ':state': s(expected.state),
+          ':expectedLock': n(expected.lockedUntil),
+          ':expectedParts': s(expected.queuedParts.join(',')),
+          ...(expected.attempt === '' ? {} : { ':expectedAttempt': s(expected.attempt) }),
+        },
+      }),
+    );
   }
 
   async settle(hash: string, record: IdempotencyRecord): Promise<boolean> {
     const attributes = idempotencyAttributes(record);
+    return this.#updateIf(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.idempotency(hash)),
+        UpdateExpression:
+          'SET #state = :state, lockedUntil = :lockedUntil, accessorCount = :accessorCount, ' +
+          'messageCount = :messageCount, queuedParts = :queuedParts',
+        // Only while this attempt holds the key: never over the attempt that took it over.
+        ConditionExpression: 'attempt = :attempt',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':attempt': attributes.attempt as AttributeValue,
+          ':state': attributes.state as AttributeValue,
+          ':lockedUntil': attributes.lockedUntil as AttributeValue,
+          ':accessorCount': attributes.accessorCount as AttributeValue,
+          ':messageCount': attributes.messageCount as AttributeValue,
+          ':queuedParts': attributes.queuedParts as AttributeValue,
+        },
+      }),
+    );
+  }
+
+  /** Sends a conditional update; false, with nothing written, when its condition fails. */
+  async #updateIf(command: UpdateItemCommand): Promise<boolean> {
     try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: key(LEDGER_KEYS.idempotency(hash)),
-          UpdateExpression:
-            'SET #state = :state, lockedUntil = :lockedUntil, accessorCount = :accessorCount, ' +
-            'messageCount = :messageCount, queuedParts = :queuedParts',
-          // Only while this attempt holds the key: never over the attempt that took it over.
-          ConditionExpression: 'attempt = :attempt',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':attempt': attributes.attempt as AttributeValue,
-            ':state': attributes.state as AttributeValue,
-            ':lockedUntil': attributes.lockedUntil as AttributeValue,
-            ':accessorCount': attributes.accessorCount as AttributeValue,
-            ':messageCount': attributes.messageCount as AttributeValue,
-            ':queuedParts': attributes.queuedParts as AttributeValue,
-          },
-        }),
-      );
+      await this.#client.send(command);
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

@@ -28,6 +28,21 @@ function setup(sender: ScriptedSender, overrides: Partial<DeliveryDependencies> 
   return { visibility, deadLetters, dependencies };
 }
 
+/** A pacer that lets every call start at once and notes the longest wait each start allows. */
+function askedPacer() {
+  const asked: number[] = [];
+  const pacer = {
+    waitMs: async (maxWaitMs: number) => {
+      asked.push(maxWaitMs);
+      return 0;
+    },
+    take: async () => true,
+    succeeded: async () => undefined,
+    throttled: async () => undefined,
+  };
+  return { asked, pacer };
+}
+
 describe('deliverChunks', () => {
   it('sends each chunk once with only the SendInvites fields and keeps nothing on success', async () => {
     const sender = new ScriptedSender();
@@ -431,16 +446,7 @@ describe('deliverChunks', () => {
   });
 
   it('asks the pacer for no start later than the time left for a call allows', async () => {
-    const asked: number[] = [];
-    const pacer = {
-      waitMs: async (maxWaitMs: number) => {
-        asked.push(maxWaitMs);
-        return 0;
-      },
-      take: async () => true,
-      succeeded: async () => undefined,
-      throttled: async () => undefined,
-    };
+    const { asked, pacer } = askedPacer();
     const { dependencies } = setup(new ScriptedSender(), {
       pacer,
       remainingMs: () => 12_500,
@@ -453,16 +459,7 @@ describe('deliverChunks', () => {
   });
 
   it('asks the pacer for no start at all when no time is left for a call', async () => {
-    const asked: number[] = [];
-    const pacer = {
-      waitMs: async (maxWaitMs: number) => {
-        asked.push(maxWaitMs);
-        return 0;
-      },
-      take: async () => true,
-      succeeded: async () => undefined,
-      throttled: async () => undefined,
-    };
+    const { asked, pacer } = askedPacer();
     const sender = new ScriptedSender();
     const { dependencies } = setup(sender, {
       pacer,
