@@ -35,7 +35,15 @@ export async function deployChecks({ resolveVariable }) {
   const param = (name) => resolveVariable(`param:${name}`);
   integer('intakeReservedConcurrency', await param('intakeReservedConcurrency'), 1, 10_000);
   integer('workerMaximumConcurrency', await param('workerMaximumConcurrency'), 2, 1000);
-  integer('workerBatchSize', await param('workerBatchSize'), 1, 10_000);
+  const batchSize = integer('workerBatchSize', await param('workerBatchSize'), 1, 10_000);
+  // The invites queue's visibility timeout (infra/queues.yml) covers 6 x the worker's timeout and
+  // a window of 1 s at most, as Lambda advises: a longer window needs a longer timeout there.
+  const window = integer('workerBatchingWindow', await param('workerBatchingWindow'), 0, 1);
+  if (batchSize > 10 && window < 1) {
+    throw new Error(
+      `workerBatchSize ${batchSize} needs a workerBatchingWindow of 1 (an SQS mapping takes more than 10 only with a window), got ${window}`,
+    );
+  }
   await defaultRouteSettings({ resolveVariable });
   const retention = Number(await param('logRetentionInDays'));
   if (!LOG_RETENTION_DAYS.has(retention)) {

@@ -2,6 +2,10 @@ import {
   type AwsClientOptions,
   FUNCTION_CLIENT_TIMEOUTS,
 } from '../../shared/adapters/aws-client-options.ts';
+import {
+  CALL_GROUP_TIMEOUTS,
+  DynamoDbCallGroups,
+} from '../../shared/adapters/ledger/dynamodb-call-groups.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
@@ -55,6 +59,12 @@ export function buildWorkerHandler(
     endpoint: config.ledger.endpoint,
     timeouts: RATE_STORE_TIMEOUTS,
   });
+  // Never retried blindly: a join sent twice could land in two groups.
+  const groups = createDynamoDbClient({
+    ...options.aws,
+    endpoint: config.ledger.endpoint,
+    timeouts: CALL_GROUP_TIMEOUTS,
+  });
   const credentials = options.aws?.credentials;
   const telemetry = createTelemetry(config.telemetry, options);
   return createWorkerHandler({
@@ -87,6 +97,10 @@ export function buildWorkerHandler(
         : {
             ledger: new DynamoDbOutcomes({ client: dynamodb, tableName: config.ledger.tableName }),
             requeue: new SqsDeliveredRequeue({ client: sqs, queueUrl: config.invitesQueueUrl }),
+            groups: new DynamoDbCallGroups({
+              client: groups,
+              tableName: config.ledger.tableName,
+            }),
             history: new DynamoDbInviteHistory({
               client: dynamodb,
               tableName: config.ledger.tableName,

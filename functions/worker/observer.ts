@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PlannedCall, ReceivedMessage } from '../../shared/domain/delivery.ts';
 import type { InviteChunk } from '../../shared/domain/invite.ts';
+import { decodeInviteChunk } from '../../shared/domain/invite-chunk.ts';
 import type { DeliveryObserver } from '../../shared/domain/ports.ts';
 
 export const METRIC_NAMES = {
@@ -24,6 +25,15 @@ function keys(message: ReceivedMessage, chunk?: InviteChunk) {
     receiveCount: message.receiveCount,
     ...(chunk ? { requestId: chunk.requestId, part: chunk.part, parts: chunk.parts } : {}),
   };
+}
+
+/** The chunk a message holds, for its log keys; none when it does not decode. */
+function chunkOf(message: ReceivedMessage): InviteChunk | undefined {
+  try {
+    return decodeInviteChunk(message.body);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -104,6 +114,32 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
     ledgerFailed(action, error) {
       metrics?.addMetric(METRIC_NAMES.ledgerErrors, MetricUnit.Count, 1);
       logger.error('The request ledger could not be used; delivery goes on', { action, error });
+    },
+    handedOff(messages, accessors, joined) {
+      const line = {
+        group: joined.group,
+        accessorCount: accessors,
+        chunks: messages.map((message) => keys(message, chunkOf(message))),
+      };
+      if (joined.error === undefined) {
+        logger.info(
+          'Batch handed to the call another worker is gathering; it settles the messages',
+          line,
+        );
+      } else {
+        // The join's answer was lost: if it did not land, the messages come back after their
+        // visibility timeout; sending them here could send them twice.
+        logger.warn(
+          'Batch handed to a call group that did not answer; if it did not take it, the messages come back after their visibility timeout',
+          { ...line, error: joined.error },
+        );
+      }
+    },
+    handedIn(messages, group) {
+      logger.info('Messages handed in by other workers, to go in this call', {
+        group,
+        chunks: messages.map((message) => keys(message, chunkOf(message))),
+      });
     },
     topUpFailed(error) {
       logger.warn('Could not top the batch up from the queue; it goes as it is', { error });

@@ -8,11 +8,13 @@ import { receivedMessageOfRecord } from '../../shared/adapters/sqs-batch-source.
 import { acceptedAtOf } from '../../shared/adapters/sqs-invite-queue.ts';
 import { LEDGER_DEFAULTS } from '../../shared/config/settings-reader.ts';
 import type { WorkerConfig } from '../../shared/config/worker-config.ts';
+import { gather } from '../../shared/domain/call-group.ts';
 import { deliverChunks } from '../../shared/domain/deliver-chunks.ts';
 import type { ReceivedMessage } from '../../shared/domain/delivery.ts';
 import { DeliveryRecorder } from '../../shared/domain/delivery-recorder.ts';
 import type {
   BatchSource,
+  CallGroups,
   CallPacer,
   DeadLetterQueue,
   DeliveredRequeue,
@@ -23,7 +25,7 @@ import type {
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
 import { failuresOf } from '../../shared/domain/receipt-failures.ts';
-import { topUp } from '../../shared/domain/top-up.ts';
+import { gatheringMs } from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
@@ -41,6 +43,8 @@ export interface WorkerPorts {
   history?: InviteHistory;
   /** The invites queue read directly, to top up a small batch (`TOP_UP_WINDOW_MS`). */
   batchSource?: BatchSource;
+  /** Small batches pooled into one call across environments, while topping up. */
+  groups?: CallGroups;
 }
 
 export interface WorkerDependencies {
@@ -75,31 +79,36 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     });
 
   /**
-   * More messages for a batch of fewer accessors than a call takes, received until the window has
-   * passed since the oldest of its requests was accepted (since it was queued, for a message
-   * without `AcceptedAt`): a burst of one-person requests then shares calls as a larger batch size
+   * More messages for a batch of fewer accessors than a call takes, received until its call must
+   * start for the window to hold (`gatheringMs`) since the oldest of its requests was accepted
+   * (since it was queued, for a message without `AcceptedAt`): a burst of one-person requests then shares calls as a larger batch size
    * would, and a bulk batch (a call's worth already) or a message handed back (accepted long ago)
-   * is not held at all.
+   * is not held at all. With `groups`, the burst shares calls across environments too: a small
+   * batch joins the call another environment gathers, or gathers one others join (`gather`).
    */
-  async function topUpOf(event: SQSEvent, messages: ReceivedMessage[], context: Context) {
-    const { batchSource } = ports;
+  async function gatherOf(event: SQSEvent, messages: ReceivedMessage[], context: Context) {
+    const { batchSource, groups } = ports;
     const windowMs = config.topUpWindowMs ?? 0;
-    if (!batchSource || windowMs <= 0) return [];
+    const alone = { handedOff: false, extra: [] } as const;
+    if (!batchSource || windowMs <= 0) return alone;
     const oldest = Math.min(
       ...event.Records.map(
         (record) =>
           acceptedAtOf(record.messageAttributes) ?? Number(record.attributes.SentTimestamp),
       ),
     );
-    if (!Number.isFinite(oldest)) return [];
+    if (!Number.isFinite(oldest)) return alone;
     const now = Date.now();
     const lastStart = now + context.getRemainingTimeInMillis() - config.callBudgetMs;
     // A clock ahead of this one does not stretch the window.
-    const until = Math.min(Math.min(oldest, now) + windowMs, lastStart);
-    return topUp(messages, {
+    const until = Math.min(Math.min(oldest, now) + gatheringMs(windowMs), lastStart);
+    return gather(messages, {
       source: batchSource,
       until,
+      ...(groups ? { groups } : {}),
       onError: (error) => observer.topUpFailed?.(error),
+      onGroupError: (action, error) => observer.ledgerFailed?.(`${action} a call group`, error),
+      onHandedIn: (handed, group) => observer.handedIn?.(handed, group),
     });
   }
 
@@ -128,7 +137,15 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       now: Date.now,
       onError: (action: string, error: unknown) => observer.ledgerFailed?.(action, error),
     };
-    const extra = await topUpOf(event, messages, context);
+    const gathered = await gatherOf(event, messages, context);
+    if (gathered.handedOff) {
+      // Kept on the queue, invisible: the leader of the group settles them.
+      observer.handedOff?.(messages, gathered.accessors, gathered.joined);
+      return {
+        batchItemFailures: messages.map((message) => ({ itemIdentifier: message.messageId })),
+      };
+    }
+    const { extra } = gathered;
     const keep = await deliverChunks([...messages, ...extra], {
       sender,
       visibility,

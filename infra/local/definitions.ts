@@ -13,6 +13,8 @@ export interface StackDefinitions {
     maximumBatchingWindowSeconds: number;
     maximumConcurrency: number;
     reportBatchItemFailures: boolean;
+    /** The worker's `TOP_UP_WINDOW_MS` as deployed (0: no top-up). */
+    topUpWindowMs: number;
   };
   intake: {
     timeoutSeconds: number;
@@ -213,6 +215,7 @@ export function loadStackDefinitions(
       maximumBatchingWindowSeconds: Number(sqs.maximumBatchingWindow ?? 0),
       maximumConcurrency: Number(sqs.maximumConcurrency ?? 1000),
       reportBatchItemFailures: sqs.functionResponseType === 'ReportBatchItemFailures',
+      topUpWindowMs: Number(at(worker, 'environment.TOP_UP_WINDOW_MS') ?? 0),
     },
     intake: {
       timeoutSeconds: Number(intake.timeout ?? providerTimeout),

@@ -166,10 +166,9 @@ export async function startLocalStack(
       LEDGER_TABLE_NAME: definitions.ledger.name,
       MAX_RECEIVE_COUNT: String(definitions.queues.invites.maxReceiveCount ?? ''),
       INVITES_QUEUE_URL: queues.invites.url,
-      // As deployed, the mapping's batching window, unless set (0 turns the top-up off).
+      // As deployed, unless set (0 turns the top-up off).
       TOP_UP_WINDOW_MS:
-        config.functionEnvironment.TOP_UP_WINDOW_MS ??
-        String(definitions.worker.maximumBatchingWindowSeconds * 1000),
+        config.functionEnvironment.TOP_UP_WINDOW_MS ?? String(definitions.worker.topUpWindowMs),
       DEAD_LETTER_QUEUE_URL: queues.deadLetter.url,
       QUEUE_MAX_MESSAGE_BYTES: definitions.queues.invites.attributes.MaximumMessageSize ?? '',
       HR_EVENT_SOURCE: definitions.intake.rule.source[0] ?? '',

@@ -103,6 +103,41 @@ export interface BatchSource {
   delete(receiptHandles: readonly string[]): Promise<ReceiptFailure[]>;
 }
 
+/** A small batch handed to the call another worker gathers (`CallGroups.join`). */
+export interface HandOff {
+  messages: readonly ReceivedMessage[];
+  /** What the messages take of the group's room: accessors, and their bodies' bytes. */
+  accessors: number;
+  bytes: number;
+  /** Epoch ms: only a group that closes by then takes them, or they would wait past their window. */
+  latestClose: number;
+}
+
+/**
+ * Small batches of one call's content pooled across worker environments (`GROUP#` items): one
+ * worker leads a group and settles what the others hand it; what it never settles comes back
+ * after its visibility timeout.
+ */
+export interface CallGroups {
+  /** Opens a group the caller leads until `closesAt`; false when another of the content is open. */
+  open(
+    contentKey: string,
+    group: { token: string; closesAt: number; room: number; bytesLeft: number },
+    now: number,
+  ): Promise<boolean>;
+  /** Hands the messages to the open group of the content; false when none has time and room. */
+  join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false>;
+  /** Closes the caller's group: resolves to the messages handed to it. */
+  close(contentKey: string, token: string): Promise<ReceivedMessage[]>;
+}
+
+/** A hand-off a group took: its leader's token, unknown when the join's answer was lost. */
+export interface Joined {
+  group: string | undefined;
+  /** Why the answer was lost: the join counts as made, its messages wait for the leader. */
+  error?: unknown;
+}
+
 /** Paces calls to the rate the service allows; see `SharedCallPacer` and `AdaptiveRateLimiter`. */
 export interface CallPacer {
   /**
@@ -216,6 +251,10 @@ export interface DeliveryObserver {
   ledgerFailed?(action: string, error: unknown): void;
   /** Receiving more to top a small batch up failed; the batch went as it was. */
   topUpFailed?(error: unknown): void;
+  /** A small batch was handed to the call another worker gathers; it settles the messages. */
+  handedOff?(messages: readonly ReceivedMessage[], accessors: number, joined: Joined): void;
+  /** A gathering worker was handed messages by others, to send in its call. */
+  handedIn?(messages: readonly ReceivedMessage[], group: string): void;
 }
 
 /** A request the intake accepted, for logs and metrics. */

@@ -11,6 +11,18 @@ export const TOP_UP_POLL_STEP_MS = 50;
  * queue is never cut off (messages handed to a cut-off poll stay invisible until their timeout).
  */
 export const TOP_UP_MAX_POLL_SECONDS = 1;
+/**
+ * How long before the window ends gathering stops, so that the call starts by then: closing a
+ * call group, reading what it was handed and pacing the call take this long under load (a
+ * quarter of the window at most).
+ */
+export const TOP_UP_CALL_LEAD_MS = 200;
+
+/** How long a top-up gathers, of a window (`TOP_UP_WINDOW_MS`) by which its call should start. */
+export function gatheringMs(windowMs: number): number {
+  return windowMs - Math.min(TOP_UP_CALL_LEAD_MS, windowMs / 4);
+}
+
 /** Lambda's invocation payload limit: a topped-up batch holds no more than a batch could. */
 export const TOP_UP_MAX_BATCH_BYTES = 6 * 1024 * 1024;
 

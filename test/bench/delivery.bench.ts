@@ -30,7 +30,7 @@ const { values } = parseArgs({
     // Experiments only: replace serverless.yml's event source mapping settings.
     'batch-size': { type: 'string' },
     'batching-window': { type: 'string' },
-    // Experiments only: the worker's TOP_UP_WINDOW_MS (0: no top-up), else the window's.
+    // Experiments only: the worker's TOP_UP_WINDOW_MS (0: no top-up), else serverless.yml's.
     'top-up-window': { type: 'string' },
   },
 });
@@ -79,7 +79,11 @@ async function withStack(
     const observed = await drive(context);
     const stats = context.simulator.stats();
     const rate = await context.dynamodb.calls();
-    const window = context.stack.definitions.worker.maximumBatchingWindowSeconds;
+    // Small batches are gathered by the mapping's window, or by the worker's top-up window,
+    // which counts from the request's acceptance: the longer of the two.
+    const { worker } = context.stack.definitions;
+    const topUpMs = Number(values['top-up-window'] ?? worker.topUpWindowMs);
+    const window = Math.max(worker.maximumBatchingWindowSeconds, topUpMs / 1000);
     return {
       scenario,
       workers,

@@ -17,7 +17,8 @@ function resolver(values: Record<string, string>) {
 const PARAMS = {
   'param:intakeReservedConcurrency': '2',
   'param:workerMaximumConcurrency': '2',
-  'param:workerBatchSize': '25',
+  'param:workerBatchSize': '10',
+  'param:workerBatchingWindow': '0',
   'param:apiThrottlingBurstLimit': '20',
   'param:apiThrottlingRateLimit': '10',
   'param:logRetentionInDays': '90',
@@ -50,6 +51,20 @@ describe('the deploy checks', () => {
     await assert.rejects(
       deployChecks(resolver({ ...PARAMS, 'param:kmsKeyArn': alias })),
       /kmsKeyArn must be a KMS key ARN \(…:key\/<key-id>; an alias ARN does not work/,
+    );
+  });
+
+  it('refuse a batch size above 10 without a batching window, as the SQS mapping would', async () => {
+    assert.equal(await check({ workerBatchSize: '10', workerBatchingWindow: '0' }), 'checked');
+    assert.equal(await check({ workerBatchSize: '60', workerBatchingWindow: '1' }), 'checked');
+    await assert.rejects(
+      check({ workerBatchSize: '11', workerBatchingWindow: '0' }),
+      /workerBatchSize 11 needs a workerBatchingWindow of 1/,
+    );
+    // The invites queue's visibility timeout covers a window of 1 s at most.
+    await assert.rejects(
+      check({ workerBatchingWindow: '2' }),
+      /workerBatchingWindow must be a whole number from 0 to 1/,
     );
   });
 

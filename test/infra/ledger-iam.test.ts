@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse } from 'yaml';
 import { CLOUDFORMATION_TAGS } from '../../infra/local/definitions.ts';
+import { DynamoDbCallGroups } from '../../shared/adapters/ledger/dynamodb-call-groups.ts';
 import { DynamoDbInviteHistory } from '../../shared/adapters/ledger/dynamodb-invite-history.ts';
 import { DynamoDbLedgerReader } from '../../shared/adapters/ledger/dynamodb-ledger-reader.ts';
 import { DynamoDbOutcomes } from '../../shared/adapters/ledger/dynamodb-outcomes.ts';
@@ -190,7 +191,7 @@ describe("the functions' roles allow every ledger call their code makes", () => 
     assert.deepEqual(refused(accesses, roles.get('IntakeRole') ?? []), []);
   });
 
-  it('the worker: parts recorded and found, invites remembered, the shared rate', async () => {
+  it('the worker: parts recorded and found, invites remembered, the shared rate, call groups', async () => {
     const { accesses, options, client } = asRole();
     const outcomes = new DynamoDbOutcomes(options);
     const history = new DynamoDbInviteHistory(options);
@@ -217,6 +218,18 @@ describe("the functions' roles allow every ledger call their code makes", () => 
     await rate.reserve({ ...reservation, expected: { ...state, epoch: state.epoch + 5 } });
     await rate.cut({ epoch: state.epoch, now: NOW, lastMaxRate: 5, pausedUntil: NOW + 1_000 });
     await rate.read();
+    // A group opened, joined, refused a late join (its hand-off deleted), closed and read.
+    const groups = new DynamoDbCallGroups(options);
+    const handed = { messageId: 'm', receiptHandle: 'h', body: '{}', receiveCount: 1 };
+    const handOff = { messages: [handed], accessors: 1, bytes: 2, latestClose: NOW + 1_000 };
+    await groups.open(
+      'content',
+      { token: 't', closesAt: NOW + 1_000, room: 9, bytesLeft: 99 },
+      NOW,
+    );
+    await groups.join('content', handOff, NOW);
+    await groups.join('content', { ...handOff, latestClose: NOW }, NOW);
+    assert.equal((await groups.close('content', 't')).length, 1);
     client.destroy();
 
     assert.deepEqual(refused(accesses, roles.get('WorkerRole') ?? []), []);

@@ -45,6 +45,7 @@ const CUSTOM_PARAMS = {
   alarmEmail: 'oncall@example.com',
   workerMaximumConcurrency: '5',
   workerBatchSize: '60',
+  workerBatchingWindow: '1',
   intakeReservedConcurrency: '4',
   apiThrottlingRateLimit: '2.5',
   apiThrottlingBurstLimit: '5',
@@ -448,14 +449,18 @@ describe("the worker's event source mapping", () => {
       EventSourceArn: getAtt('InvitesQueue', 'Arn'),
       FunctionName: getAtt('WorkerLambdaFunction', 'Arn'),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 25,
-      MaximumBatchingWindowInSeconds: 1,
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 0,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
     assert.deepEqual(customMapping.Properties.ScalingConfig, {
       MaximumConcurrency: Number(CUSTOM_PARAMS.workerMaximumConcurrency),
     });
     assert.equal(customMapping.Properties.BatchSize, Number(CUSTOM_PARAMS.workerBatchSize));
+    assert.equal(
+      customMapping.Properties.MaximumBatchingWindowInSeconds,
+      Number(CUSTOM_PARAMS.workerBatchingWindow),
+    );
   });
 });
 
@@ -511,6 +516,11 @@ describe('IAM', () => {
     'ShareSendInvitesRate',
     ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     ['RATE#*'],
+  );
+  const poolSmallBatches = onLedger(
+    'PoolSmallBatches',
+    ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
+    ['GROUP#*', 'HANDOFF#*'],
   );
   const workerStatements = (spaceResources: unknown[]) => [
     writeOwnLogs('WorkerLogGroup'),
@@ -607,11 +617,12 @@ describe('IAM', () => {
     }
   });
 
-  it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, share the rate, and invite to any space of the account when no list is given", () => {
+  it("lets the worker consume the invites queue, park in the DLQ, record requests' outcomes, share the rate, pool small batches, and invite to any space of the account when no list is given", () => {
     assert.deepEqual(policyStatements(defaults, 'WorkerRole'), [
       ...workerStatements([spaceArn('*')]),
       ...recordOutcomes,
       shareSendInvitesRate,
+      poolSmallBatches,
     ]);
   });
 
@@ -622,6 +633,7 @@ describe('IAM', () => {
       useLedgerKey(readWriteKey),
       ...recordOutcomes,
       shareSendInvitesRate,
+      poolSmallBatches,
     ]);
   });
 
@@ -694,23 +706,25 @@ describe('the queues', () => {
     assert.equal(deadLetterQueue().QueueName, `${SERVICE}-${STAGE}-invites-dlq`);
   });
 
-  it('hide a received chunk for 6 x the worker timeout plus the batching window', () => {
+  it('hide a received chunk for 6 x the worker timeout plus the longest batching window allowed', () => {
     const workerTimeout = functionResource(defaults, 'worker').Properties.Timeout as number;
     const [, mapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
     const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
 
-    assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout + window);
+    assert.equal(window, 0);
+    // infra/deploy-checks.js allows a window of 1 s at most.
+    assert.equal(invitesQueue().VisibilityTimeout, 6 * workerTimeout + 1);
   });
 
-  it("top a small batch up for as long as the mapping's batching window", () => {
+  it('gather small batches in the worker, for a second from acceptance, and none in the mapping', () => {
     const [, mapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
-    const window = mapping.Properties.MaximumBatchingWindowInSeconds as number;
-
     const { Variables } = functionResource(defaults, 'worker').Properties.Environment as {
       Variables: Record<string, unknown>;
     };
 
-    assert.equal(Variables.TOP_UP_WINDOW_MS, String(window * 1000));
+    assert.equal(mapping.Properties.MaximumBatchingWindowInSeconds, 0);
+    assert.equal(mapping.Properties.BatchSize, 10);
+    assert.equal(Variables.TOP_UP_WINDOW_MS, '1000');
   });
 
   it('keep chunks for 7 days and dead letters for 14, the SQS maximum', () => {

@@ -18,6 +18,9 @@ import type { AccessorResultKind } from '../../domain/request-record.ts';
  * - `RATE#<scope>` / `RATE`: the shared pace of one rate-limited operation (`SendInvites`) for
  *   every worker environment: the schedule's end, the rate learned from throttles, its epoch.
  *   No TTL: it is what the deployment has learned about its quota.
+ * - `GROUP#<hash of call content>` / `GROUP`: the call one worker is gathering small batches of
+ *   that content for (its token, when it closes, its room, the hand-offs it took).
+ * - `HANDOFF#<token>` / `HANDOFF`: the messages one worker handed to a gathering call.
  */
 export const LEDGER_KEYS = {
   request: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
@@ -44,6 +47,8 @@ export const LEDGER_KEYS = {
   }),
   invitedShard: (spaceId: string, shard: number) => `INVITED#${spaceId}#${pad(shard, 2)}`,
   rate: (scope: string) => ({ pk: `RATE#${scope}`, sk: 'RATE' }),
+  group: (contentHash: string) => ({ pk: `GROUP#${contentHash}`, sk: 'GROUP' }),
+  handOff: (token: string) => ({ pk: `HANDOFF#${token}`, sk: 'HANDOFF' }),
   day: (createdAt: number, requestId: string) => {
     const iso = new Date(createdAt).toISOString();
     return { pk: `REQUESTS#${iso.slice(0, 10)}`, sk: `${iso}#${requestId}` };

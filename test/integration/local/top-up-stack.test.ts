@@ -11,12 +11,15 @@ describe('local stack: a burst of onboarding events with batches of 5', () => {
   let stack: LocalStack;
 
   before(async () => {
-    // Batches close at 5 messages: without the top-up, 60 events cost at least 12 calls.
+    // Batches close at 5 messages: without the top-up, 60 events cost at least 12 calls. A
+    // window of 3 s, not serverless.yml's 1 s, so that a machine busy with other tests still
+    // accepts the burst within one window.
     stack = await startTestStack({
       LOCAL_STATE_DIR: state.path,
       LOCAL_THROTTLE_RATE: '50',
       LOCAL_THROTTLE_BURST: '10',
       LOCAL_WORKER_BATCH_SIZE: '5',
+      TOP_UP_WINDOW_MS: '3000',
     });
   });
   after(async () => {
@@ -24,7 +27,7 @@ describe('local stack: a burst of onboarding events with batches of 5', () => {
     state.cleanup();
   });
 
-  it('shares calls through the top-up the stack turns on, and invites everyone once', async () => {
+  it('shares calls between both workers through the top-up and call groups, and invites everyone once', async () => {
     const simulator = stack.simulator;
     assert.ok(simulator);
     const events = new EventBridgeClient({
@@ -54,9 +57,10 @@ describe('local stack: a burst of onboarding events with batches of 5', () => {
     assert.equal(stats.duplicateAccessors, 0);
     for (const id of hires)
       assert.equal(simulator.deliveries.count(LOCAL_DEMO_SPACE_ID, id), 1, id);
-    // Batches of 5 alone make at least 12 calls. The top-up makes 2 on an idle machine; on a busy
-    // one the intake accepts the events over more than the window, and a few more calls go out.
-    assert.ok(stats.calls < 12, `${stats.calls} calls for 60 one-person events`);
+    // Batches of 5 alone make at least 12 calls, and each of the two workers topping up alone at
+    // least 2. Pooled, one call takes them all on an idle machine; on a busy one the intake
+    // accepts the events over more than the window, and another call or two go out.
+    assert.ok(stats.calls <= 3, `${stats.calls} calls for 60 one-person events`);
     assert.equal((await stack.summary()).queued, 0);
   });
 });

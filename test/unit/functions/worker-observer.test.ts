@@ -82,3 +82,30 @@ describe("the worker's call log lines", () => {
     );
   });
 });
+
+describe("the worker's call group log lines", () => {
+  it('name the group and each chunk handed over or in, and warn when a join got no answer', async () => {
+    const messages = [1, 2].map((part) => receivedMessage(testChunk(part, { requestId: 'req-g' })));
+    const lines = await logged((observer) => {
+      observer.handedOff?.(messages, 2, { group: 'leader-1' });
+      observer.handedOff?.(messages, 2, { group: undefined, error: new Error('socket hang up') });
+      observer.handedIn?.(messages, 'leader-1');
+    });
+
+    assert.deepEqual(
+      lines.map(({ level, group, chunks }) => ({
+        level,
+        group,
+        requests: (chunks as { requestId: string; part: number }[]).map(
+          ({ requestId, part }) => `${requestId}/${part}`,
+        ),
+      })),
+      [
+        { level: 'INFO', group: 'leader-1', requests: ['req-g/1', 'req-g/2'] },
+        { level: 'WARN', group: undefined, requests: ['req-g/1', 'req-g/2'] },
+        { level: 'INFO', group: 'leader-1', requests: ['req-g/1', 'req-g/2'] },
+      ],
+    );
+    assert.match(String(lines[1]?.message), /did not answer/);
+  });
+});

@@ -9,7 +9,7 @@ import { OUT_OF_TIME_DELAY_SECONDS } from '../../../shared/domain/deliver-chunks
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
 import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
-import type { BatchSource } from '../../../shared/domain/ports.ts';
+import type { BatchSource, CallGroups } from '../../../shared/domain/ports.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/events.ts';
 import {
   RecordingDeadLetters,
@@ -47,12 +47,13 @@ function setup(
     logger?: Logger;
     callBudgetMs?: number;
     batchSource?: BatchSource;
+    groups?: CallGroups;
     topUpWindowMs?: number;
   } = {},
 ) {
   const visibility = new RecordingVisibility();
   const deadLetters = new RecordingDeadLetters();
-  const { batchSource } = options;
+  const { batchSource, groups } = options;
   const handler = createWorkerHandler({
     config: {
       callBudgetMs: options.callBudgetMs ?? 5_000,
@@ -61,7 +62,13 @@ function setup(
     logger: options.logger ?? silentLogger(),
     metrics: quietMetrics(),
     random: () => 0.999,
-    ports: { sender, visibility, deadLetters, ...(batchSource ? { batchSource } : {}) },
+    ports: {
+      sender,
+      visibility,
+      deadLetters,
+      ...(batchSource ? { batchSource } : {}),
+      ...(groups ? { groups } : {}),
+    },
   });
   return { handler, visibility, deadLetters };
 }
@@ -246,6 +253,68 @@ describe('worker handler', () => {
       assert.equal(more.length, 0);
       assert.equal(line?.message, 'Could not delete the message; it stays on the queue');
       assert.equal(line?.messageId, 'extra-3');
+    });
+
+    /** Groups that answer as scripted, noting what was asked. */
+    function scriptedGroups(answers: {
+      open: boolean;
+      join?: boolean;
+      handed?: ReceivedMessage[];
+    }) {
+      const asked: string[] = [];
+      const groups: CallGroups = {
+        async open() {
+          asked.push('open');
+          return answers.open;
+        },
+        async join(_content, handOff) {
+          asked.push(`join ${handOff.messages.length}`);
+          return answers.join ? { group: 'leader-1' } : false;
+        },
+        async close() {
+          asked.push('close');
+          return answers.handed ?? [];
+        },
+      };
+      return { groups, asked };
+    }
+
+    it('hands a small batch to the call another worker gathers: no call, no top-up, every message kept for it', async () => {
+      const sender = new ScriptedSender();
+      const source = new OneTopUp([extraOf(2, 'shared')]);
+      const { groups, asked } = scriptedGroups({ open: false, join: true });
+      const { handler, visibility } = setup(sender, { batchSource: source, groups });
+      const batch = [1, 3].map((part) =>
+        sqsRecord(encodeInviteChunk(chunk(part, { body: 'shared' }))),
+      );
+
+      const result = await handler(sqsEvent(batch), lambdaContext());
+
+      assert.deepEqual(asked, ['open', 'join 2']);
+      assert.deepEqual(
+        failures(result),
+        batch.map((record) => record.messageId),
+      );
+      assert.equal(sender.calls.length, 0);
+      assert.equal(source.receives, 0);
+      assert.deepEqual(visibility.delays, [], 'left invisible for the leader to settle');
+    });
+
+    it('sends what other workers handed it with its batch, and deletes those messages itself', async () => {
+      const sender = new ScriptedSender();
+      const source = new OneTopUp([]);
+      const handed = [extraOf(5, 'shared'), extraOf(6, 'shared')];
+      const { groups, asked } = scriptedGroups({ open: true, handed });
+      const { handler } = setup(sender, { batchSource: source, groups });
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+
+      const result = await handler(sqsEvent([batch]), lambdaContext());
+
+      assert.deepEqual(asked, ['open', 'close']);
+      assert.deepEqual(failures(result), []);
+      assert.equal(sender.calls.length, 1, 'one call for its chunk and the two handed in');
+      assert.equal(sender.calls[0]?.accessorIds.length, 6);
+      assert.deepEqual(source.deleted, ['extra-handle-5', 'extra-handle-6']);
     });
 
     it('does not wait longer for a request accepted ahead of its clock, nor past the last call start', async () => {

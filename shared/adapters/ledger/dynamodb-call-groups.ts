@@ -1,0 +1,219 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { ReceivedMessage } from '../../domain/delivery.ts';
+import type { CallGroups, HandOff, Joined } from '../../domain/ports.ts';
+import { batchGet } from './batch-calls.ts';
+import { isConditionFailure, key, LEDGER_KEYS, n, s, str, ttl } from './ledger-items.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The client the groups need: one attempt a call, a second at most. A join the SDK sent again
+ * after its first attempt landed could land in the next group of the content as well, and the
+ * batch would be sent twice; so a call is never repeated blindly, and one whose outcome is
+ * unknown is read as it is safest to (see `join` and `close`).
+ */
+export const CALL_GROUP_TIMEOUTS = { requestTimeoutMs: 1_000, maxAttempts: 1 } as const;
+/** A hand-off item holds at most 400 KB: a batch larger than this goes alone. */
+export const MAX_HAND_OFF_BYTES = 300 * 1024;
+/**
+ * How long after it should have closed a group stays its leader's: only then may another worker
+ * open one in its place, if its leader never marked it closed (it failed while closing).
+ */
+export const GROUP_GRACE_MS = 60_000;
+/** Group and hand-off items outlive their call by this much, then TTL removes them. */
+const ITEM_LIFETIME_MS = 60 * 60_000;
+
+/** The leader of a group could not close it: another group had replaced it. */
+export class CallGroupLostError extends Error {
+  constructor() {
+    super('The call group was replaced before its leader closed it');
+    this.name = 'CallGroupLostError';
+  }
+}
+
+/** The key part naming a content's group: its SHA-256. */
+export function groupHash(contentKey: string): string {
+  return createHash('sha256').update(contentKey).digest('base64url');
+}
+
+/**
+ * Call groups as ledger items: `GROUP#<content hash>` names the open group, its leader's token,
+ * when it closes, the room it has left and the tokens of the hand-offs it took (a string set).
+ * Each hand-off's messages are an item of their own, `HANDOFF#<token>`, written before it is
+ * added to the group, so a leader that reads the group once closed finds every one of them.
+ * Closing goes through `closing`, a state no other worker may replace, so a leader can read its
+ * hand-offs again; only once it has them is the group `closed` and open to the next leader.
+ */
+export class DynamoDbCallGroups implements CallGroups {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  /** `client`: one attempt a call (`CALL_GROUP_TIMEOUTS`). */
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async open(
+    contentKey: string,
+    group: { token: string; closesAt: number; room: number; bytesLeft: number },
+    now: number,
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...key(LEDGER_KEYS.group(groupHash(contentKey))),
+            state: s('open'),
+            token: s(group.token),
+            closesAt: n(group.closesAt),
+            room: n(group.room),
+            bytesLeft: n(group.bytesLeft),
+            ttl: ttl(group.closesAt + ITEM_LIFETIME_MS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #state = :closed OR closesAt < :stale',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':closed': s('closed'),
+            ':stale': n(now - GROUP_GRACE_MS),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error) && !mayHaveLanded(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the hand-off, then adds it to the group if the group is open, closes in time and has
+   * room. A join whose outcome is unknown (no answer, a 5xx) counts as made, its group unknown:
+   * the messages then wait out their visibility timeout at worst, where sending them here could
+   * send them twice.
+   */
+  async join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false> {
+    const messages = JSON.stringify(handOff.messages);
+    if (Buffer.byteLength(messages) > MAX_HAND_OFF_BYTES) return false;
+    const member = randomUUID();
+    const memberKey = key(LEDGER_KEYS.handOff(member));
+    await this.#client.send(
+      new PutItemCommand({
+        TableName: this.#tableName,
+        Item: { ...memberKey, messages: s(messages), ttl: ttl(now + ITEM_LIFETIME_MS) },
+      }),
+    );
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(LEDGER_KEYS.group(groupHash(contentKey))),
+          UpdateExpression: 'ADD members :member SET room = room - :n, bytesLeft = bytesLeft - :b',
+          ConditionExpression:
+            '#state = :open AND closesAt > :now AND closesAt <= :latest AND room >= :n AND bytesLeft >= :b',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':member': { SS: [member] },
+            ':open': s('open'),
+            ':now': n(now),
+            ':latest': n(handOff.latestClose),
+            ':n': n(handOff.accessors),
+            ':b': n(handOff.bytes),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { group: str(Attributes, 'token') };
+    } catch (error) {
+      if (mayHaveLanded(error)) return { group: undefined, error };
+      await this.#forget(memberKey);
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes a hand-off no group took (no leader will read it); TTL does if this fails. */
+  async #forget(memberKey: Item): Promise<void> {
+    await this.#client
+      .send(new DeleteItemCommand({ TableName: this.#tableName, Key: memberKey }))
+      .catch(() => undefined);
+  }
+
+  /**
+   * Closes the group and reads what was handed to it: marks it `closing` (no join is taken after,
+   * and no other worker may replace it), reads its hand-offs, and marks it `closed`. A mark
+   * whose outcome is unknown is made again, once. Throws `CallGroupLostError` when another group
+   * has replaced this one (its leader came back after `GROUP_GRACE_MS`).
+   */
+  async close(contentKey: string, token: string): Promise<ReceivedMessage[]> {
+    const groupKey = key(LEDGER_KEYS.group(groupHash(contentKey)));
+    const mark = (state: 'closing' | 'closed') =>
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: groupKey,
+        UpdateExpression: 'SET #state = :state',
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
+        ExpressionAttributeValues: { ':state': s(state), ':token': s(token) },
+        ReturnValues: 'ALL_NEW',
+      });
+    let group: Item | undefined;
+    try {
+      ({ Attributes: group } = await this.#client.send(mark('closing')).catch((error: unknown) => {
+        if (mayHaveLanded(error)) return this.#client.send(mark('closing'));
+        throw error;
+      }));
+    } catch (error) {
+      if (isConditionFailure(error)) throw new CallGroupLostError();
+      throw error;
+    }
+    const members = group?.members?.SS ?? [];
+    const [items] = await Promise.all([
+      members.length === 0
+        ? []
+        : batchGet(
+            this.#client,
+            this.#tableName,
+            members.map((member) => key(LEDGER_KEYS.handOff(member))),
+            { consistentRead: true },
+          ),
+      // Left `closing` if this fails: the next group of the content opens after the grace.
+      this.#client.send(mark('closed')).catch(() => undefined),
+    ]);
+    return items.flatMap((item) => messagesOf(str(item, 'messages')));
+  }
+}
+
+/** The messages of a hand-off item; what is not shaped as one is left out. */
+function messagesOf(json: string | undefined): ReceivedMessage[] {
+  if (json === undefined) return [];
+  const parsed: unknown = JSON.parse(json);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter(
+    (message): message is ReceivedMessage =>
+      typeof message?.messageId === 'string' &&
+      typeof message.receiptHandle === 'string' &&
+      typeof message.body === 'string' &&
+      typeof message.receiveCount === 'number',
+  );
+}
+
+/**
+ * Whether a failed write may still have landed: no answer came (a timeout, a dropped
+ * connection), the service failed (5xx), or the SDK sent it more than once (the refusal is the
+ * last attempt's). A 4xx refusal of a single attempt, a throttle included, changed nothing.
+ */
+function mayHaveLanded(error: unknown): boolean {
+  const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null)
+    ?.$metadata;
+  const status = metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || (metadata?.attempts ?? 1) > 1;
+}

@@ -1,0 +1,491 @@
+/**
+ * Call groups on dynalite: small batches of one content pooled into one call across worker
+ * environments (`gather` with `DynamoDbCallGroups`).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CallGroupLostError,
+  DynamoDbCallGroups,
+  GROUP_GRACE_MS,
+  groupHash,
+  MAX_HAND_OFF_BYTES,
+} from '../../../shared/adapters/ledger/dynamodb-call-groups.ts';
+import { createDynamoDbClient } from '../../../shared/adapters/ledger/dynamodb-client.ts';
+import { key, LEDGER_KEYS } from '../../../shared/adapters/ledger/ledger-items.ts';
+import { type GatherOptions, gather } from '../../../shared/domain/call-group.ts';
+import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import type { BatchSource, CallGroups, HandOff } from '../../../shared/domain/ports.ts';
+import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
+
+const NOW = 1_800_000_000_000;
+let sequence = 0;
+
+/** A received one-chunk message of `accessors` people; `body` sets the call's content. */
+function message(accessors: number, options: { body?: string; delivered?: boolean } = {}) {
+  sequence++;
+  const chunk = {
+    v: 1 as const,
+    requestId: `req-${sequence}`,
+    part: 1,
+    parts: 1,
+    spaceId: 'SPACE1',
+    title: 'Welcome',
+    body: options.body ?? 'Join us',
+    accessorIds: Array.from({ length: accessors }, (_, index) => `p-${sequence}-${index}`),
+  };
+  const received: ReceivedMessage = {
+    messageId: `m-${sequence}`,
+    receiptHandle: `h-${sequence}`,
+    body: encodeInviteChunk(chunk),
+    receiveCount: 2,
+    ...(options.delivered ? { delivered: { at: NOW, skippedIds: [] } } : {}),
+  };
+  return received;
+}
+
+/**
+ * A queue with nothing more on it, on a fake clock: each receive waits its time out, after
+ * running what the test has queued for that moment (another worker's `gather`).
+ */
+class EmptyQueue implements BatchSource {
+  readonly clock = { now: NOW };
+  readonly #meanwhile: (() => Promise<unknown>)[] = [];
+
+  meanwhile(action: () => Promise<unknown>) {
+    this.#meanwhile.push(action);
+  }
+
+  async receive(_max: number, waitSeconds: number) {
+    await this.#meanwhile.shift()?.();
+    this.clock.now += Math.max(waitSeconds * 1000, 50);
+    return [];
+  }
+
+  async delete() {
+    return [];
+  }
+
+  options(groups: CallGroups, until: number, extra: Partial<GatherOptions> = {}): GatherOptions {
+    return {
+      source: this,
+      until,
+      groups,
+      now: () => this.clock.now,
+      sleep: async (ms: number) => {
+        this.clock.now += ms;
+      },
+      ...extra,
+    };
+  }
+}
+
+/** `groups`, noting in `tried` each open and join asked of it. */
+function recording(groups: CallGroups, tried: string[]): CallGroups {
+  return {
+    open(...args) {
+      tried.push('open');
+      return groups.open(...args);
+    },
+    join(...args) {
+      tried.push('join');
+      return groups.join(...args);
+    },
+    close(...args) {
+      tried.push('close');
+      return groups.close(...args);
+    },
+  };
+}
+
+describe('call groups in the ledger table (dynalite)', () => {
+  let dynamodb: DynamoDbContext;
+  let groups: DynamoDbCallGroups;
+
+  before(async () => {
+    dynamodb = await startDynamoDb();
+    groups = new DynamoDbCallGroups({ client: dynamodb.client, tableName: dynamodb.tableName });
+  });
+  after(() => dynamodb.stop());
+
+  async function handOffItems(): Promise<number> {
+    const { Items = [] } = await dynamodb.client.send(
+      new ScanCommand({ TableName: dynamodb.tableName, ConsistentRead: true }),
+    );
+    return Items.filter((item) => item.pk?.S?.startsWith('HANDOFF#')).length;
+  }
+
+  it('a small batch joins the call another worker gathers; the leader sends what it was handed', async () => {
+    const queue = new EmptyQueue();
+    const leaderBatch = [message(1)];
+    const followerBatch = [message(2), message(1)];
+    let follower: Awaited<ReturnType<typeof gather>> | undefined;
+    // Its own gathering ends 50 ms before the group closes: within the slack, so it joins.
+    queue.meanwhile(async () => {
+      follower = await gather(followerBatch, queue.options(groups, NOW + 850));
+    });
+    const handedIn: ReceivedMessage[][] = [];
+
+    const leader = await gather(
+      leaderBatch,
+      queue.options(groups, NOW + 900, {
+        token: () => 'leader-1',
+        onHandedIn: (messages, group) => {
+          assert.equal(group, 'leader-1');
+          handedIn.push([...messages]);
+        },
+      }),
+    );
+
+    assert.deepEqual(follower, { handedOff: true, accessors: 3, joined: { group: 'leader-1' } });
+    const { Items = [] } = await dynamodb.client.send(
+      new ScanCommand({ TableName: dynamodb.tableName, ConsistentRead: true }),
+    );
+    const stored = JSON.stringify(Items);
+    assert.match(stored, /HANDOFF#/);
+    assert.doesNotMatch(stored, /Welcome|Join us/, 'no title or body in the ledger');
+    assert.equal(leader.handedOff, false);
+    assert.deepEqual(leader.handedOff === false && leader.extra, followerBatch, 'every field');
+    assert.deepEqual(handedIn, [followerBatch]);
+    assert.ok(queue.clock.now >= NOW + 900, 'the leader held its batch until the group closed');
+  });
+
+  it('does not hand a batch to a group that closes after its own window, nor to a closed one', async () => {
+    const queue = new EmptyQueue();
+    const outcomes: Awaited<ReturnType<typeof gather>>[] = [];
+    // Accepted before the leader's batch: waiting for the leader's call would make it wait longer.
+    queue.meanwhile(async () => {
+      outcomes.push(await gather([message(1)], queue.options(groups, NOW + 500)));
+    });
+    const leader = await gather([message(1)], queue.options(groups, NOW + 1_000));
+    // The leader's group has closed: a late batch leads a group of its own.
+    const late = await gather([message(1)], queue.options(groups, queue.clock.now + 300));
+
+    assert.equal(outcomes[0]?.handedOff, false);
+    assert.deepEqual(leader, { handedOff: false, extra: [] });
+    assert.deepEqual(late, { handedOff: false, extra: [] });
+  });
+
+  it('leaves out a batch the group has no room for, and batches it cannot send for others', async () => {
+    const queue = new EmptyQueue();
+    const tried: string[] = [];
+    const seen = recording(groups, tried);
+    const before = await handOffItems();
+    const handed: boolean[] = [];
+    queue.meanwhile(async () => {
+      // 600 accessors do not fit beside the leader's 500.
+      const big = await gather([message(600)], queue.options(seen, NOW + 1_000));
+      // Two contents, a chunk re-queued as delivered, a call's worth: no group is asked.
+      const mixed = await gather(
+        [message(1), message(1, { body: 'Other' })],
+        queue.options(seen, NOW + 1_000),
+      );
+      const delivered = await gather(
+        [message(1, { delivered: true })],
+        queue.options(seen, NOW + 1_000),
+      );
+      const full = await gather([message(1000)], queue.options(seen, NOW + 1_000));
+      handed.push(...[big, mixed, delivered, full].map((gathered) => gathered.handedOff));
+    });
+
+    const leader = await gather([message(500)], queue.options(groups, NOW + 900));
+
+    assert.deepEqual(handed, [false, false, false, false]);
+    assert.deepEqual(tried, ['open', 'join'], 'only the 600 asked, and went alone');
+    assert.deepEqual(leader, { handedOff: false, extra: [] });
+    assert.equal(await handOffItems(), before, 'a hand-off no group took is deleted');
+  });
+
+  it('takes no group for a batch whose window has passed', async () => {
+    const queue = new EmptyQueue();
+    const tried: string[] = [];
+    const always: CallGroups = {
+      open: async () => true,
+      join: async () => ({ group: 'g' }),
+      close: async () => [],
+    };
+    const seen = recording(always, tried);
+
+    const gathered = await gather([message(1)], queue.options(seen, NOW));
+
+    assert.deepEqual(gathered, { handedOff: false, extra: [] });
+    assert.deepEqual(tried, []);
+  });
+
+  it('leaves out a handed message that does not read back as a chunk: SQS brings it back', async () => {
+    const queue = new EmptyQueue();
+    const good = message(1);
+    const { title: _title, body: _body, ...rest } = JSON.parse(good.body);
+    const groupsHanding: CallGroups = {
+      open: async () => true,
+      join: async () => false,
+      close: async () => [
+        { ...good, body: JSON.stringify(rest) },
+        { ...message(1), messageId: 'broken', body: '{"v":1,' },
+      ],
+    };
+
+    const gathered = await gather([message(1)], queue.options(groupsHanding, NOW + 300));
+
+    assert.deepEqual(gathered, { handedOff: false, extra: [good] });
+  });
+
+  it('tops up alone when the groups cannot be reached, and says so', async () => {
+    const down = new DynamoDbCallGroups({
+      client: createDynamoDbClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+        timeouts: { requestTimeoutMs: 500, maxAttempts: 1 },
+      }),
+      tableName: dynamodb.tableName,
+    });
+    const queue = new EmptyQueue();
+    const errors: string[] = [];
+
+    const gathered = await gather(
+      [message(1)],
+      queue.options(down, NOW + 300, { onGroupError: (action) => errors.push(action) }),
+    );
+
+    assert.deepEqual(gathered, { handedOff: false, extra: [] });
+    // The open's outcome is unknown: a group it opened would be closed.
+    assert.deepEqual(errors, ['open', 'close']);
+    assert.ok(queue.clock.now >= NOW + 300, 'it still topped up');
+  });
+
+  describe('DynamoDbCallGroups', () => {
+    const content = 'adapter-content';
+    const handOff = (messages: ReceivedMessage[], latestClose: number): HandOff => ({
+      messages,
+      accessors: messages.length,
+      bytes: 100,
+      latestClose,
+    });
+    const group = (token: string, closesAt: number) => ({
+      token,
+      closesAt,
+      room: 10,
+      bytesLeft: 10_000,
+    });
+
+    it('opens once per content until the group is closed or goes stale, and not while it closes', async () => {
+      const key1 = `${content}-1`;
+      assert.equal(await groups.open(key1, group('a', NOW + 1_000), NOW), true);
+      assert.equal(await groups.open(key1, group('a', NOW + 1_000), NOW), false);
+      assert.equal(await groups.open(key1, group('b', NOW + 2_000), NOW + 500), false);
+      // Past its close, still its leader's within the grace.
+      assert.equal(
+        await groups.open(key1, group('b', NOW + 5_000), NOW + 1_000 + GROUP_GRACE_MS),
+        false,
+      );
+      assert.equal(
+        await groups.open(key1, group('b', NOW + 5_000), NOW + 1_001 + GROUP_GRACE_MS),
+        true,
+      );
+      await assert.rejects(groups.close(key1, 'a'), CallGroupLostError);
+      assert.equal(await groups.open(`${content}-2`, group('c', NOW + 1_000), NOW), true);
+      await groups.close(`${content}-2`, 'c');
+      assert.equal(await groups.open(`${content}-2`, group('d', NOW + 2_000), NOW + 10), true);
+      // A leader that failed while closing (the group left `closing`): not replaced before the grace.
+      await dynamodb.client.send(
+        new UpdateItemCommand({
+          TableName: dynamodb.tableName,
+          Key: key(LEDGER_KEYS.group(groupHash(`${content}-2`))),
+          UpdateExpression: 'SET #state = :closing',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':closing': { S: 'closing' } },
+        }),
+      );
+      assert.equal(await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_500), false);
+      assert.equal(
+        await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_001 + GROUP_GRACE_MS),
+        true,
+      );
+    });
+
+    it('joins while the group is open, in time and with room, and hands over each batch once', async () => {
+      const key3 = `${content}-3`;
+      const first = [message(1)];
+      const second = [message(1)];
+      assert.equal(await groups.join(key3, handOff(first, NOW + 2_000), NOW), false, 'no group');
+      await groups.open(key3, { ...group('e', NOW + 1_000), room: 2 }, NOW);
+      assert.equal(await groups.join(key3, handOff(first, NOW + 999), NOW), false, 'too late');
+      assert.deepEqual(await groups.join(key3, handOff(first, NOW + 1_000), NOW + 999), {
+        group: 'e',
+      });
+      assert.equal(
+        await groups.join(key3, handOff([message(1), message(1)], NOW + 2_000), NOW),
+        false,
+        'no room',
+      );
+      assert.deepEqual(await groups.join(key3, handOff(second, NOW + 2_000), NOW + 10), {
+        group: 'e',
+      });
+      assert.equal(
+        await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 1_000),
+        false,
+        'closing',
+      );
+
+      const handed = await groups.close(key3, 'e');
+
+      const ids = (messages: ReceivedMessage[]) => messages.map((m) => m.messageId).sort();
+      assert.deepEqual(ids(handed), ids([...first, ...second]));
+      assert.deepEqual(
+        ids(await groups.close(key3, 'e')),
+        ids(handed),
+        'a repeated close reads the same',
+      );
+      assert.equal(await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 20), false);
+    });
+
+    it('keeps a batch too large for one item out of the table', async () => {
+      const key4 = `${content}-4`;
+      await groups.open(key4, { ...group('f', NOW + 1_000), bytesLeft: 10_000_000 }, NOW);
+      const huge = message(1);
+      huge.body = 'x'.repeat(MAX_HAND_OFF_BYTES);
+      const before = await handOffItems();
+
+      assert.equal(await groups.join(key4, handOff([huge], NOW + 1_000), NOW), false);
+      assert.equal(await handOffItems(), before);
+      assert.deepEqual(await groups.close(key4, 'f'), []);
+    });
+
+    it('counts a join whose answer was lost, or that the SDK sent twice, as made; a single refusal as not', async () => {
+      const key5 = `${content}-5`;
+      /** A client that makes `attempts` attempts, whose UpdateItem calls `fault` shapes. */
+      const faulty = (
+        attempts: number,
+        fault: (landed: () => Promise<unknown>) => Promise<unknown>,
+      ) => {
+        const client = createDynamoDbClient({
+          endpoint: dynamodb.endpoint,
+          region: TEST_REGION,
+          credentials: TEST_CREDENTIALS,
+          timeouts: { requestTimeoutMs: 5_000, maxAttempts: attempts },
+        });
+        client.middlewareStack.add(
+          (next, context) => async (args) =>
+            context.commandName === 'UpdateItemCommand'
+              ? (fault(() => next(args)) as ReturnType<typeof next>)
+              : next(args),
+          // Inside the SDK's retries: each attempt goes through it.
+          { step: 'deserialize', name: 'fault' },
+        );
+        return client;
+      };
+      await groups.open(key5, { ...group('g', NOW + 1_000), room: 2 }, NOW);
+      const lost = [message(1)];
+      const retried = [message(1)];
+
+      // Landed, and the answer never came.
+      const losing = faulty(1, async (send) => {
+        await send();
+        throw Object.assign(new Error('socket hang up'), { $metadata: {} });
+      });
+      const joined = await new DynamoDbCallGroups({
+        client: losing,
+        tableName: dynamodb.tableName,
+      }).join(key5, handOff(lost, NOW + 1_000), NOW);
+      assert.ok(joined && joined.group === undefined && joined.error instanceof Error);
+      // Landed (taking the last room), answered 503; the SDK's second attempt finds no room.
+      let answers = 0;
+      const retrying = faulty(2, async (send) => {
+        const answer = await send();
+        if (answers++ > 0) return answer;
+        throw Object.assign(new Error('Service unavailable'), {
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+        });
+      });
+      const again = await new DynamoDbCallGroups({
+        client: retrying,
+        tableName: dynamodb.tableName,
+      }).join(key5, handOff(retried, NOW + 1_000), NOW);
+      assert.equal(answers, 2, 'the SDK sent it twice');
+      assert.ok(again && again.group === undefined, 'the refusal was of the second attempt');
+      // Refused outright: nothing was written.
+      const refusing = faulty(1, async () => {
+        throw Object.assign(new Error('The security token is invalid'), {
+          name: 'UnrecognizedClientException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      });
+      const before = await handOffItems();
+      await assert.rejects(
+        new DynamoDbCallGroups({ client: refusing, tableName: dynamodb.tableName }).join(
+          key5,
+          handOff([message(1)], NOW + 1_000),
+          NOW,
+        ),
+        /security token/,
+      );
+      assert.equal(await handOffItems(), before, 'a refused join leaves no hand-off behind');
+      for (const client of [losing, retrying, refusing]) client.destroy();
+
+      const handed = await groups.close(key5, 'g');
+      assert.deepEqual(
+        handed.map((m) => m.messageId).sort(),
+        [...lost, ...retried].map((m) => m.messageId).sort(),
+      );
+    });
+
+    it('closes again after an answer lost while closing, and reads the same hand-offs', async () => {
+      const key6 = `${content}-6`;
+      const client = createDynamoDbClient({
+        endpoint: dynamodb.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+      });
+      let lose = 1;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const answer = await next(args);
+          if (context.commandName === 'UpdateItemCommand' && lose-- > 0) {
+            throw Object.assign(new Error('socket hang up'), { $metadata: {} });
+          }
+          return answer;
+        },
+        { step: 'finalizeRequest', name: 'loseFirstAnswer' },
+      );
+      const leader = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
+      await groups.open(key6, group('h', NOW + 1_000), NOW);
+      const handedOver = [message(1)];
+      await groups.join(key6, handOff(handedOver, NOW + 1_000), NOW);
+
+      const handed = await leader.close(key6, 'h');
+      client.destroy();
+
+      assert.deepEqual(
+        handed.map((m) => m.messageId),
+        handedOver.map((m) => m.messageId),
+      );
+      assert.equal(await groups.open(key6, group('i', NOW + 2_000), NOW + 1_500), true, 'closed');
+    });
+
+    it('a leader whose open got no answer closes all the same, so what was handed to it goes', async () => {
+      const queue = new EmptyQueue();
+      const tried: string[] = [];
+      const unanswered: CallGroups = {
+        open: async () => {
+          throw Object.assign(new Error('socket hang up'), { $metadata: {} });
+        },
+        join: async () => false,
+        close: async () => [],
+      };
+
+      const gathered = await gather(
+        [message(1)],
+        queue.options(recording(unanswered, tried), NOW + 300),
+      );
+
+      assert.deepEqual(tried, ['open', 'close']);
+      assert.deepEqual(gathered, { handedOff: false, extra: [] });
+    });
+  });
+});
