@@ -25,7 +25,7 @@ import type {
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
 import { failuresOf } from '../../shared/domain/receipt-failures.ts';
-import { gatheringMs } from '../../shared/domain/top-up.ts';
+import { gatheringMs, TOP_UP_LATE_GATHERING_MS } from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
@@ -100,8 +100,9 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     if (!Number.isFinite(oldest)) return alone;
     const now = Date.now();
     const lastStart = now + context.getRemainingTimeInMillis() - config.callBudgetMs;
-    // A clock ahead of this one does not stretch the window.
-    const until = Math.min(Math.min(oldest, now) + gatheringMs(windowMs), lastStart);
+    // A clock ahead of this one does not stretch the window; a late batch still gathers a little.
+    const windowEnd = Math.min(oldest, now) + gatheringMs(windowMs);
+    const until = Math.min(Math.max(windowEnd, now + TOP_UP_LATE_GATHERING_MS), lastStart);
     return gather(messages, {
       source: batchSource,
       until,

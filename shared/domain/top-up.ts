@@ -23,6 +23,13 @@ export function gatheringMs(windowMs: number): number {
   return windowMs - Math.min(TOP_UP_CALL_LEAD_MS, windowMs / 4);
 }
 
+/**
+ * The least a small batch gathers, however long ago its requests were accepted (handed back after
+ * a throttle, redriven, behind a backlog): late batches that several workers receive at once
+ * then share a call, rather than each making its own and falling further behind.
+ */
+export const TOP_UP_LATE_GATHERING_MS = 100;
+
 /** Lambda's invocation payload limit: a topped-up batch holds no more than a batch could. */
 export const TOP_UP_MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
@@ -89,7 +96,8 @@ export function accessorsToSend(
  * events) shares calls without a larger batch size, which would make every bulk request's first
  * batches wait out the window. Gathers until `until` passes or the batch holds a call's worth of
  * accessors; a message that would need a call of its own (other content, or no room left) ends
- * it too, and so does Lambda's 6 MB payload. Polls wait a second at most; the last part of a
+ * it too, and so does Lambda's 6 MB payload. Past `until`, it waits for nothing, but takes what
+ * is already waiting while receives come back full (a backlog), up to a call's worth. Polls wait a second at most; the last part of a
  * second is polled in short steps. Resolves to the messages received here, which the caller
  * settles: the event source mapping does not know them. A failed receive ends the top-up, and
  * the batch goes as it is.
@@ -111,22 +119,28 @@ export async function topUp(
   const extra: ReceivedMessage[] = [];
   while (tally.accessors < capacity && tally.bytes < TOP_UP_MAX_BATCH_BYTES) {
     const left = until - now();
-    if (left <= 0) break;
-    const waitSeconds = Math.min(TOP_UP_MAX_POLL_SECONDS, Math.floor(left / 1000));
+    // Past the window nothing is waited for, but a backlog is taken (see below).
+    const late = left <= 0;
+    const waitSeconds = late ? 0 : Math.min(TOP_UP_MAX_POLL_SECONDS, Math.floor(left / 1000));
+    // Every chunk holds at least one accessor: no more messages than accessors still wanted.
+    const asked = Math.min(10, capacity - tally.accessors);
     let more: ReceivedMessage[];
     try {
-      // Every chunk holds at least one accessor: no more messages than accessors still wanted.
-      more = await source.receive(Math.min(10, capacity - tally.accessors), waitSeconds);
+      more = await source.receive(asked, waitSeconds);
     } catch (error) {
       options.onError?.(error);
       break;
     }
     if (more.length === 0) {
+      if (late) break;
       if (waitSeconds === 0) await sleep(Math.min(left, TOP_UP_POLL_STEP_MS));
       continue;
     }
     extra.push(...more);
     if (tally.add(more).calls(capacity) > calls) break;
+    // A receive that came back full found a backlog (after a throttle, an outage, a slow
+    // spell): it goes out in full calls, or small late batches could never catch up.
+    if (late && more.length < asked) break;
   }
   return extra;
 }

@@ -108,20 +108,43 @@ describe('topUp', () => {
       ],
     );
     const shortPolls = source.receives.slice(2);
-    assert.equal(shortPolls.length, Math.ceil(120 / TOP_UP_POLL_STEP_MS));
+    // And one once the window has passed, for a backlog.
+    assert.equal(shortPolls.length, Math.ceil(120 / TOP_UP_POLL_STEP_MS) + 1);
     assert.ok(shortPolls.every(({ waitSeconds }) => waitSeconds === 0));
     assert.ok(source.clock.now >= 2_120);
   });
 
-  it('leaves a batch alone that holds a call already, or whose window has passed', async () => {
+  it('leaves a batch alone that holds a call already', async () => {
     const full = new ScriptedSource([[message(1)]]);
     assert.deepEqual(await topUp([message(600), message(400)], full.options(1_000)), []);
     assert.equal(full.receives.length, 0);
+  });
 
-    const late = new ScriptedSource([[message(1)]]);
+  it('past its window waits for nothing, and takes only what is already waiting', async () => {
+    const waiting = message(1);
+    const late = new ScriptedSource([[waiting], [message(1)]]);
     late.clock.now = 5_000;
-    assert.deepEqual(await topUp([message(1)], late.options(5_000)), []);
-    assert.equal(late.receives.length, 0);
+
+    assert.deepEqual(await topUp([message(1)], late.options(5_000)), [waiting]);
+    assert.deepEqual(
+      late.receives.map(({ waitSeconds }) => waitSeconds),
+      [0],
+      'a receive that came back short ends it',
+    );
+    assert.equal(late.clock.now, 5_000);
+  });
+
+  it('past its window takes a backlog, receive after full receive, up to a call', async () => {
+    const full = () => Array.from({ length: 10 }, () => message(30));
+    const backlog = [full(), full(), [message(2), message(2)], [message(1)]];
+    const late = new ScriptedSource([...backlog]);
+    late.clock.now = 5_000;
+
+    const extra = await topUp([message(1)], late.options(4_000));
+
+    assert.deepEqual(extra, backlog.slice(0, 3).flat());
+    assert.equal(late.receives.length, 3);
+    assert.equal(late.clock.now, 5_000, 'without waiting');
   });
 
   it('ends at a failed receive with what it gathered before, and tells why', async () => {

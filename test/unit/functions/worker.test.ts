@@ -378,8 +378,27 @@ describe('worker handler', () => {
     });
 
     it('counts the window from when the request was accepted, not from when it was queued', async () => {
+      /** An empty queue that notes when each receive came, and how long it would wait. */
+      class EmptyQueue implements BatchSource {
+        receives: { at: number; waitSeconds: number }[] = [];
+        async receive(_max: number, waitSeconds: number) {
+          this.receives.push({ at: Date.now(), waitSeconds });
+          await new Promise((resolve) => setTimeout(resolve, Math.max(5, waitSeconds * 1000)));
+          return [];
+        }
+        async delete() {
+          return [];
+        }
+        /** How long the receives since `from` spanned, and whether one waited. */
+        since(from: number) {
+          const mine = this.receives.slice(from);
+          const span = (mine.at(-1)?.at ?? 0) - (mine[0]?.at ?? 0);
+          return { span, longPoll: mine.some(({ waitSeconds }) => waitSeconds > 0) };
+        }
+      }
       const sender = new ScriptedSender();
-      const { handler } = setup(sender, { batchSource: new OneTopUp([extraOf(2, 'shared')]) });
+      const source = new EmptyQueue();
+      const { handler } = setup(sender, { batchSource: source, topUpWindowMs: 2_000 });
       const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
       const acceptedLongAgo = {
         ...batch,
@@ -389,13 +408,19 @@ describe('worker handler', () => {
       };
 
       await handler(sqsEvent([acceptedLongAgo]), lambdaContext());
+      const late = source.since(0);
+      const lateReceives = source.receives.length;
       await handler(sqsEvent([batch]), lambdaContext());
+      const fresh = source.since(lateReceives);
 
-      assert.deepEqual(
-        sender.calls.map((call) => call.accessorIds.length),
-        [2, 4],
-        'held only the batch accepted just now',
-      );
+      // Accepted long ago: only the least gathering (100 ms), polled without waiting.
+      assert.equal(late.longPoll, false);
+      assert.ok(late.span < 1_000, `${late.span} ms`);
+      assert.ok(lateReceives > 1, 'it still gathered a little, for other late batches to join');
+      // Accepted just now: held for its window, long-polling first.
+      assert.equal(fresh.longPoll, true);
+      assert.ok(fresh.span >= 1_000, `${fresh.span} ms`);
+      assert.equal(sender.calls.length, 2);
     });
 
     it('deletes a delivered extra on the second try, and logs the reason SQS gave for one it cannot delete', async () => {
