@@ -57,6 +57,8 @@ interface Run {
   lost: number;
   /** DynamoDB calls on the shared rate item per SendInvites call, by operation. */
   rateCallsPerCall: Record<string, number>;
+  /** DynamoDB calls on call group and hand-off items per SendInvites call, all operations. */
+  groupCallsPerCall: number;
   loadAverage: number;
 }
 
@@ -97,6 +99,7 @@ async function withStack(
       duplicates: stats.duplicateAccessors,
       lost: observed.accessors - stats.distinctAccessors,
       rateCallsPerCall: rateCallsPer(rate, stats.calls),
+      groupCallsPerCall: groupCallsPer(rate, stats.calls),
       loadAverage,
     };
   } finally {
@@ -105,6 +108,11 @@ async function withStack(
     await context.dynamodb.stop();
     context.state.cleanup();
   }
+}
+
+function groupCallsPer(stats: DynaliteCallStats, calls: number): number {
+  const group = Object.entries(stats).filter(([operation]) => operation.endsWith('GROUP#'));
+  return group.reduce((sum, [, { count }]) => sum + count, 0) / Math.max(calls, 1);
 }
 
 function rateCallsPer(stats: DynaliteCallStats, calls: number): Record<string, number> {
@@ -250,6 +258,7 @@ const summary = configurations.map(({ scenario, workers }) => {
       'max wait s': scenario === 'trickle' ? spread(pick('maxWaitSeconds'), fixed(2)) : '-',
       'rate item: updates/call': spread(rateCalls('UpdateItem'), fixed(2)),
       'reads/call': spread(rateCalls('GetItem'), fixed(2)),
+      'group items: calls/call': spread(pick('groupCallsPerCall'), fixed(2)),
       duplicates: Math.max(...pick('duplicates')),
       lost: Math.max(...pick('lost')),
       load: spread(pick('loadAverage'), fixed(1)),

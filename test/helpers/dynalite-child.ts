@@ -1,5 +1,6 @@
 // Runs dynalite in its own process, as DynamoDB is a remote service, and reports its address;
-// asked over IPC, it reports the calls it answered: per operation, those on `RATE#` items apart.
+// asked over IPC, it reports the calls it answered: per operation, those on `RATE#` items and on
+// call groups (`GROUP#`, `HANDOFF#`) apart.
 // With `--capacity`, a proxy in front asks dynalite for each call's consumed capacity (which it
 // computes by DynamoDB's rules) and adds it up; the answers go back to the caller unchanged.
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -9,7 +10,8 @@ import dynalite from 'dynalite';
 
 export interface DynaliteCallStats {
   /**
-   * `<operation>` or `<operation> RATE#`: how many were answered, in how many ms in all, and
+   * `<operation>`, `<operation> RATE#` or `<operation> GROUP#` (call group and hand-off items):
+   * how many were answered, in how many ms in all, and
    * (with `--capacity`) the read or write capacity units they consumed.
    */
   [operation: string]: { count: number; totalMs: number; capacityUnits?: number };
@@ -18,8 +20,20 @@ export interface DynaliteCallStats {
 const calls: DynaliteCallStats = {};
 const withCapacity = process.argv.includes('--capacity');
 
-function count(operation: string, rate: boolean, started: number, capacityUnits?: number) {
-  const key = rate ? `${operation} RATE#` : operation;
+/** Which items a request touches, as far as the counts tell them apart. */
+function tagOf(body: Buffer): string | undefined {
+  if (body.includes('RATE#')) return 'RATE#';
+  if (body.includes('GROUP#') || body.includes('HANDOFF#')) return 'GROUP#';
+  return undefined;
+}
+
+function count(
+  operation: string,
+  tag: string | undefined,
+  started: number,
+  capacityUnits?: number,
+) {
+  const key = tag ? `${operation} ${tag}` : operation;
   const entry = calls[key] ?? { count: 0, totalMs: 0 };
   entry.count++;
   entry.totalMs += performance.now() - started;
@@ -65,7 +79,7 @@ if (withCapacity) {
       { agent, host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers },
       async (answer) => {
         const reply = await buffer(answer);
-        count(operationOf(incoming), body.includes('RATE#'), started, unitsOf(reply));
+        count(operationOf(incoming), tagOf(body), started, unitsOf(reply));
         outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
         outgoing.end(reply);
       },
@@ -76,11 +90,9 @@ if (withCapacity) {
 } else {
   database.on('request', (request, response) => {
     const started = performance.now();
-    let rate = false;
-    request.on('data', (chunk: Buffer) => {
-      rate ||= chunk.includes('RATE#');
-    });
-    response.on('finish', () => count(operationOf(request), rate, started));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('finish', () => count(operationOf(request), tagOf(Buffer.concat(chunks)), started));
   });
 }
 front.listen(0, '127.0.0.1', () => {
