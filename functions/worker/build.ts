@@ -100,6 +100,11 @@ export function buildWorkerHandler(
             groups: new DynamoDbCallGroups({
               client: groups,
               tableName: config.ledger.tableName,
+              onUnread: (count) =>
+                telemetry.logger.warn(
+                  'Hand-offs of a call group could not be read; their messages come back after their visibility timeout',
+                  { count },
+                ),
             }),
             history: new DynamoDbInviteHistory({
               client: dynamodb,

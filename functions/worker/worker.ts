@@ -25,7 +25,11 @@ import type {
   VisibilityControl,
 } from '../../shared/domain/ports.ts';
 import { failuresOf } from '../../shared/domain/receipt-failures.ts';
-import { gatheringMs, TOP_UP_LATE_GATHERING_MS } from '../../shared/domain/top-up.ts';
+import {
+  gatheringMs,
+  TOP_UP_CALL_LEAD_MS,
+  TOP_UP_LATE_GATHERING_MS,
+} from '../../shared/domain/top-up.ts';
 import { alongside } from '../../shared/lib/alongside.ts';
 import { createDeliveryObserver } from './observer.ts';
 
@@ -81,10 +85,11 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
   /**
    * More messages for a batch of fewer accessors than a call takes, received until its call must
    * start for the window to hold (`gatheringMs`) since the oldest of its requests was accepted
-   * (since it was queued, for a message without `AcceptedAt`): a burst of one-person requests then shares calls as a larger batch size
-   * would, and a bulk batch (a call's worth already) or a message handed back (accepted long ago)
-   * is not held at all. With `groups`, the burst shares calls across environments too: a small
-   * batch joins the call another environment gathers, or gathers one others join (`gather`).
+   * (since it was queued, for a message without `AcceptedAt`): a burst of one-person requests
+   * then shares calls as a larger batch size would. A bulk batch (a call's worth already) is not
+   * held at all, and a message handed back (accepted long ago) only `TOP_UP_LATE_GATHERING_MS`.
+   * With `groups`, the burst shares calls across environments too: a small batch joins the call
+   * another environment gathers, or gathers one others join (`gather`).
    */
   async function gatherOf(event: SQSEvent, messages: ReceivedMessage[], context: Context) {
     const { batchSource, groups } = ports;
@@ -99,13 +104,17 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
     );
     if (!Number.isFinite(oldest)) return alone;
     const now = Date.now();
-    const lastStart = now + context.getRemainingTimeInMillis() - config.callBudgetMs;
+    // Gathering ends in time for the call to start by the last moment one can.
+    const deadline =
+      now + context.getRemainingTimeInMillis() - config.callBudgetMs - TOP_UP_CALL_LEAD_MS;
+    if (deadline <= now) return alone;
     // A clock ahead of this one does not stretch the window; a late batch still gathers a little.
     const windowEnd = Math.min(oldest, now) + gatheringMs(windowMs);
-    const until = Math.min(Math.max(windowEnd, now + TOP_UP_LATE_GATHERING_MS), lastStart);
+    const until = Math.min(Math.max(windowEnd, now + TOP_UP_LATE_GATHERING_MS), deadline);
     return gather(messages, {
       source: batchSource,
       until,
+      deadline,
       ...(groups ? { groups } : {}),
       onError: (error) => observer.topUpFailed?.(error),
       onGroupError: (action, error) => observer.ledgerFailed?.(`${action} a call group`, error),

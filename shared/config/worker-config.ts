@@ -13,8 +13,8 @@ export interface WorkerConfig {
   /** The invites queue's `maxReceiveCount` (`MAX_RECEIVE_COUNT`, default 100). */
   maxReceiveCount: number;
   /**
-   * How long after its oldest message was queued a batch of fewer accessors than a call takes
-   * is topped up from the queue (`TOP_UP_WINDOW_MS`, the mapping's batching window; 0: never).
+   * How long after its oldest request was accepted the call of a batch of fewer accessors than a
+   * call takes should start: until then it is topped up and pooled (`TOP_UP_WINDOW_MS`; 0: never).
    */
   topUpWindowMs: number;
   /** Where the SendInvites client signs for and sends to. */

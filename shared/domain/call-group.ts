@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { ReceivedMessage } from './delivery.ts';
+import { UnknownOutcomeError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk, encodeInviteChunk } from './invite-chunk.ts';
 import { contentKeyOf } from './plan-calls.ts';
@@ -120,11 +121,13 @@ export async function gather(
       bytes: pool.bytes,
       latestClose: until + JOIN_SLACK_MS,
     };
+    let unknown = false;
     const step = async <T>(action: 'open' | 'join', run: () => Promise<T>) => {
       try {
         return await run();
       } catch (error) {
         options.onGroupError?.(action, error);
+        unknown = error instanceof UnknownOutcomeError;
         return undefined;
       }
     };
@@ -133,7 +136,7 @@ export async function gather(
     if (opened === false) {
       const joined = await step('join', () => groups.join(pool.contentKey, handOff, now()));
       if (joined) return { handedOff: true, accessors: pool.accessors, joined };
-    } else {
+    } else if (opened || unknown) {
       // Opened, or perhaps (no answer): others may be joining it, so it is closed all the same.
       led = group.token;
     }

@@ -141,3 +141,14 @@ export class RequestNotFoundError extends PipelineError {
     this.requestId = requestId;
   }
 }
+
+/**
+ * A write whose answer was lost (a timeout, a 5xx, a retried attempt): it may or may not have
+ * landed, and the caller acts as if it had wherever that is the safe reading.
+ */
+export class UnknownOutcomeError extends Error {
+  constructor(action: string, cause: unknown) {
+    super(`Could not tell whether ${action} landed`, { cause });
+    this.name = 'UnknownOutcomeError';
+  }
+}

@@ -35,8 +35,10 @@ export const TOP_UP_MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 export interface TopUpOptions {
   source: BatchSource;
-  /** Epoch milliseconds: nothing more is gathered after this. */
+  /** Epoch milliseconds: nothing more is waited for after this. */
   until: number;
+  /** Epoch milliseconds: not even a backlog is taken after this (the last call start, less its lead). */
+  deadline?: number;
   /** Accessors to gather in all, the batch included: one SendInvites call's worth by default. */
   capacity?: number;
   now?: () => number;
@@ -137,10 +139,13 @@ export async function topUp(
       continue;
     }
     extra.push(...more);
+    const before = tally.accessors;
     if (tally.add(more).calls(capacity) > calls) break;
-    // A receive that came back full found a backlog (after a throttle, an outage, a slow
-    // spell): it goes out in full calls, or small late batches could never catch up.
-    if (late && more.length < asked) break;
+    // A receive that came back full of chunks to send found a backlog (after a throttle, an
+    // outage, a slow spell): it goes out in full calls, or small late batches could never catch
+    // up. Chunks with nothing to send (re-queued as delivered, or not chunks) end it.
+    if (late && (more.length < asked || tally.accessors - before < more.length)) break;
+    if (late && now() >= (options.deadline ?? Number.POSITIVE_INFINITY)) break;
   }
   return extra;
 }

@@ -220,7 +220,7 @@ describe('the functions', () => {
         ...ledger(template),
         // Equal to the invites queue's maxReceiveCount (infra/queues.yml).
         MAX_RECEIVE_COUNT: '100',
-        // Equal to the mapping's batching window (checked below).
+        // The worker gathers small batches itself; the mapping has no window (checked below).
         TOP_UP_WINDOW_MS: '1000',
         ...powertools,
       });

@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ReceivedMessage } from '../../domain/delivery.ts';
+import { UnknownOutcomeError } from '../../domain/errors.ts';
 import type { CallGroups, HandOff, Joined } from '../../domain/ports.ts';
 import { batchGet } from './batch-calls.ts';
 import { isConditionFailure, key, LEDGER_KEYS, n, s, str, ttl } from './ledger-items.ts';
@@ -54,11 +55,21 @@ export function groupHash(contentKey: string): string {
 export class DynamoDbCallGroups implements CallGroups {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
+  readonly #onUnread: ((count: number) => void) | undefined;
 
-  /** `client`: one attempt a call (`CALL_GROUP_TIMEOUTS`). */
-  constructor(options: { client: DynamoDBClient; tableName: string }) {
+  /**
+   * `client`: one attempt a call (`CALL_GROUP_TIMEOUTS`). `onUnread`: told of hand-offs a closed
+   * group listed but whose messages could not be read (gone, or not shaped as messages); they
+   * come back after their visibility timeout.
+   */
+  constructor(options: {
+    client: DynamoDBClient;
+    tableName: string;
+    onUnread?: (count: number) => void;
+  }) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+    this.#onUnread = options.onUnread;
   }
 
   async open(
@@ -89,8 +100,11 @@ export class DynamoDbCallGroups implements CallGroups {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error) && !mayHaveLanded(error)) return false;
-      throw error;
+      if (!mayHaveLanded(error)) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+      throw new UnknownOutcomeError('open a call group', error);
     }
   }
 
@@ -167,9 +181,10 @@ export class DynamoDbCallGroups implements CallGroups {
       });
     let group: Item | undefined;
     try {
+      // Safe to make again: after a throttle, or an answer lost after the mark landed.
       ({ Attributes: group } = await this.#client.send(mark('closing')).catch((error: unknown) => {
-        if (mayHaveLanded(error)) return this.#client.send(mark('closing'));
-        throw error;
+        if (isConditionFailure(error) && !mayHaveLanded(error)) throw error;
+        return this.#client.send(mark('closing'));
       }));
     } catch (error) {
       if (isConditionFailure(error)) throw new CallGroupLostError();
@@ -188,7 +203,10 @@ export class DynamoDbCallGroups implements CallGroups {
       // Left `closing` if this fails: the next group of the content opens after the grace.
       this.#client.send(mark('closed')).catch(() => undefined),
     ]);
-    return items.flatMap((item) => messagesOf(str(item, 'messages')));
+    const handed = items.map((item) => messagesOf(str(item, 'messages')));
+    const unread = members.length - handed.filter((messages) => messages.length > 0).length;
+    if (unread > 0) this.#onUnread?.(unread);
+    return handed.flat();
   }
 }
 
@@ -208,12 +226,13 @@ function messagesOf(json: string | undefined): ReceivedMessage[] {
 
 /**
  * Whether a failed write may still have landed: no answer came (a timeout, a dropped
- * connection), the service failed (5xx), or the SDK sent it more than once (the refusal is the
- * last attempt's). A 4xx refusal of a single attempt, a throttle included, changed nothing.
+ * connection), an answer of success could not be read, the service failed (5xx), or the SDK sent
+ * it more than once (the refusal is the last attempt's). Only a 4xx refusal of a single attempt,
+ * a throttle included, proves nothing changed.
  */
 function mayHaveLanded(error: unknown): boolean {
   const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | null)
     ?.$metadata;
   const status = metadata?.httpStatusCode;
-  return status === undefined || status >= 500 || (metadata?.attempts ?? 1) > 1;
+  return status === undefined || status < 400 || status >= 500 || (metadata?.attempts ?? 1) > 1;
 }

@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   CallGroupLostError,
   DynamoDbCallGroups,
@@ -16,6 +21,7 @@ import { createDynamoDbClient } from '../../../shared/adapters/ledger/dynamodb-c
 import { key, LEDGER_KEYS } from '../../../shared/adapters/ledger/ledger-items.ts';
 import { type GatherOptions, gather } from '../../../shared/domain/call-group.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { UnknownOutcomeError } from '../../../shared/domain/errors.ts';
 import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import type { BatchSource, CallGroups, HandOff } from '../../../shared/domain/ports.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
@@ -409,6 +415,27 @@ describe('call groups in the ledger table (dynalite)', () => {
       }).join(key5, handOff(retried, NOW + 1_000), NOW);
       assert.equal(answers, 2, 'the SDK sent it twice');
       assert.ok(again && again.group === undefined, 'the refusal was of the second attempt');
+      // Landed, and the answer of success could not be read.
+      const unreadable = faulty(1, async (send) => {
+        await send();
+        throw Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+          $metadata: { httpStatusCode: 200 },
+        });
+      });
+      const read = [message(1)];
+      await groups.open(`${key5}-u`, group('gu', NOW + 1_000), NOW);
+      const unreadJoin = await new DynamoDbCallGroups({
+        client: unreadable,
+        tableName: dynamodb.tableName,
+      }).join(`${key5}-u`, handOff(read, NOW + 1_000), NOW);
+      assert.ok(
+        unreadJoin && unreadJoin.group === undefined,
+        'a 200 it could not read counts as made',
+      );
+      assert.deepEqual(
+        (await groups.close(`${key5}-u`, 'gu')).map((m) => m.messageId),
+        read.map((m) => m.messageId),
+      );
       // Refused outright: nothing was written.
       const refusing = faulty(1, async () => {
         throw Object.assign(new Error('The security token is invalid'), {
@@ -426,7 +453,7 @@ describe('call groups in the ledger table (dynalite)', () => {
         /security token/,
       );
       assert.equal(await handOffItems(), before, 'a refused join leaves no hand-off behind');
-      for (const client of [losing, retrying, refusing]) client.destroy();
+      for (const client of [losing, retrying, unreadable, refusing]) client.destroy();
 
       const handed = await groups.close(key5, 'g');
       assert.deepEqual(
@@ -473,19 +500,121 @@ describe('call groups in the ledger table (dynalite)', () => {
       const tried: string[] = [];
       const unanswered: CallGroups = {
         open: async () => {
-          throw Object.assign(new Error('socket hang up'), { $metadata: {} });
+          throw new UnknownOutcomeError('open a call group', new Error('socket hang up'));
         },
         join: async () => false,
         close: async () => [],
       };
+      // A refusal proves nothing was opened: nothing to close.
+      const refused: CallGroups = {
+        ...unanswered,
+        open: async () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        },
+      };
+      const refusedTried: string[] = [];
 
       const gathered = await gather(
         [message(1)],
         queue.options(recording(unanswered, tried), NOW + 300),
       );
+      await gather([message(1)], queue.options(recording(refused, refusedTried), NOW + 600));
 
       assert.deepEqual(tried, ['open', 'close']);
+      assert.deepEqual(refusedTried, ['open']);
       assert.deepEqual(gathered, { handedOff: false, extra: [] });
+    });
+
+    it('reads an open whose answer was lost as unknown, and a refused one as refused', async () => {
+      const key7 = `${content}-7`;
+      const client = createDynamoDbClient({
+        endpoint: dynamodb.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+        timeouts: { requestTimeoutMs: 5_000, maxAttempts: 1 },
+      });
+      let fault: 'unreadable' | 'throttle' = 'unreadable';
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'PutItemCommand') return next(args);
+          if (fault === 'throttle') {
+            throw Object.assign(new Error('Rate exceeded'), {
+              name: 'ThrottlingException',
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+          await next(args);
+          // A 200 whose body could not be read: the write landed.
+          throw Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+            $metadata: { httpStatusCode: 200 },
+          });
+        },
+        { step: 'deserialize', name: 'fault' },
+      );
+      const flaky = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
+
+      await assert.rejects(flaky.open(key7, group('j', NOW + 1_000), NOW), UnknownOutcomeError);
+      assert.deepEqual(await groups.close(key7, 'j'), [], 'it had landed: its leader can close it');
+      fault = 'throttle';
+      await assert.rejects(flaky.open(`${key7}b`, group('k', NOW + 1_000), NOW), /Rate exceeded/);
+      await assert.rejects(groups.close(`${key7}b`, 'k'), CallGroupLostError, 'it had not');
+      client.destroy();
+    });
+
+    it('marks a group closing again after a throttle, and says which hand-offs it could not read', async () => {
+      const key8 = `${content}-8`;
+      const client = createDynamoDbClient({
+        endpoint: dynamodb.endpoint,
+        region: TEST_REGION,
+        credentials: TEST_CREDENTIALS,
+        timeouts: { requestTimeoutMs: 5_000, maxAttempts: 1 },
+      });
+      let throttles = 1;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'UpdateItemCommand' && throttles-- > 0) {
+            throw Object.assign(new Error('Rate exceeded'), {
+              name: 'ThrottlingException',
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+          return next(args);
+        },
+        { step: 'deserialize', name: 'throttleOnce' },
+      );
+      const unread: number[] = [];
+      const leader = new DynamoDbCallGroups({
+        client,
+        tableName: dynamodb.tableName,
+        onUnread: (count) => unread.push(count),
+      });
+      await groups.open(key8, group('l', NOW + 1_000), NOW);
+      const kept = [message(1)];
+      await groups.join(key8, handOff(kept, NOW + 1_000), NOW);
+      await groups.join(key8, handOff([message(1)], NOW + 1_000), NOW);
+      // The second hand-off's item is gone (deleted by hand, or expired).
+      const { Items = [] } = await dynamodb.client.send(
+        new ScanCommand({ TableName: dynamodb.tableName, ConsistentRead: true }),
+      );
+      const newest = Items.filter((item) => item.pk?.S?.startsWith('HANDOFF#')).find((item) =>
+        item.messages?.S?.includes(`"m-${sequence}"`),
+      );
+      assert.ok(newest);
+      await dynamodb.client.send(
+        new DeleteItemCommand({
+          TableName: dynamodb.tableName,
+          Key: { pk: newest.pk as AttributeValue, sk: newest.sk as AttributeValue },
+        }),
+      );
+
+      const handed = await leader.close(key8, 'l');
+      client.destroy();
+
+      assert.deepEqual(
+        handed.map((m) => m.messageId),
+        kept.map((m) => m.messageId),
+      );
+      assert.deepEqual(unread, [1]);
     });
   });
 });

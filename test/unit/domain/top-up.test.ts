@@ -134,6 +134,22 @@ describe('topUp', () => {
     assert.equal(late.clock.now, 5_000);
   });
 
+  it('past its window stops at chunks with nothing to send, and at its deadline', async () => {
+    const delivered = () =>
+      Array.from({ length: 10 }, () => message(1, { delivered: { at: 1, skippedIds: [] } }));
+    const full = () => Array.from({ length: 10 }, () => message(1));
+    const marked = new ScriptedSource([delivered(), full(), full()]);
+    marked.clock.now = 5_000;
+    const due = new ScriptedSource([full(), full(), full()]);
+    due.clock.now = 5_000;
+
+    await topUp([message(1)], marked.options(4_000));
+    await topUp([message(1)], { ...due.options(4_000), deadline: 5_000 });
+
+    assert.equal(marked.receives.length, 1, 'a full receive of re-queued chunks is no backlog');
+    assert.equal(due.receives.length, 1, 'none after the last moment a call can start');
+  });
+
   it('past its window takes a backlog, receive after full receive, up to a call', async () => {
     const full = () => Array.from({ length: 10 }, () => message(30));
     const backlog = [full(), full(), [message(2), message(2)], [message(1)]];

@@ -344,6 +344,21 @@ describe('worker handler', () => {
       assert.ok(shortMs < 1_500, `held ${Math.round(shortMs)} ms, not 10 s`);
     });
 
+    it('receives nothing more when its call could not start in time, not even a backlog', async () => {
+      const sender = new ScriptedSender();
+      const source = new OneTopUp([extraOf(2, 'shared')]);
+      const { handler } = setup(sender, { batchSource: source });
+      const batch = sqsRecord(encodeInviteChunk(chunk(1, { body: 'shared' })));
+
+      // 5.1 s left against a 5 s call budget: less than the 200 ms a gathering leaves its call.
+      await handler(
+        sqsEvent([batch]),
+        lambdaContext(() => 5_100),
+      );
+
+      assert.equal(source.receives, 0);
+    });
+
     it('does not top up a batch with nothing to send, and logs a receive that fails', async () => {
       const sender = new ScriptedSender();
       const idle = new OneTopUp([extraOf(2, 'shared')]);
