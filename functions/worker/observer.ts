@@ -27,13 +27,15 @@ function keys(message: ReceivedMessage, chunk?: InviteChunk) {
   };
 }
 
-/** The chunk a message holds, for its log keys; none when it does not decode. */
-function chunkOf(message: ReceivedMessage): InviteChunk | undefined {
-  try {
-    return decodeInviteChunk(message.body);
-  } catch {
-    return undefined;
-  }
+/** Each message's log keys, with those of the chunk it holds when it decodes. */
+function chunkKeys(messages: readonly ReceivedMessage[]) {
+  return messages.map((message) => {
+    try {
+      return keys(message, decodeInviteChunk(message.body));
+    } catch {
+      return keys(message);
+    }
+  });
 }
 
 /**
@@ -119,7 +121,7 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
       const line = {
         group: joined.group,
         accessorCount: accessors,
-        chunks: messages.map((message) => keys(message, chunkOf(message))),
+        chunks: chunkKeys(messages),
       };
       if (joined.error === undefined) {
         logger.info(
@@ -138,7 +140,7 @@ export function createDeliveryObserver(logger: Logger, metrics?: Metrics): Deliv
     handedIn(messages, group) {
       logger.info('Messages handed in by other workers, to go in this call', {
         group,
-        chunks: messages.map((message) => keys(message, chunkOf(message))),
+        chunks: chunkKeys(messages),
       });
     },
     topUpFailed(error) {

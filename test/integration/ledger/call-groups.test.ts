@@ -89,6 +89,20 @@ class EmptyQueue implements BatchSource {
   }
 }
 
+/** No answer came: a write that may have landed. */
+const lostAnswer = () => Object.assign(new Error('socket hang up'), { $metadata: {} });
+/** A 200 whose body could not be read: the write landed. */
+const unreadableAnswer = () =>
+  Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+    $metadata: { httpStatusCode: 200 },
+  });
+/** A refusal of a single attempt: nothing was written. */
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
+
 /** `groups`, noting in `tried` each open and join asked of it. */
 function recording(groups: CallGroups, tried: string[]): CallGroups {
   return {
@@ -122,6 +136,31 @@ describe('call groups in the ledger table (dynalite)', () => {
       new ScanCommand({ TableName: dynamodb.tableName, ConsistentRead: true }),
     );
     return Items.filter((item) => item.pk?.S?.startsWith('HANDOFF#')).length;
+  }
+
+  /**
+   * A client of `attempts` attempts whose `command` calls go through `fault`, inside the SDK's
+   * retries (each attempt does); `send` makes the call.
+   */
+  function faultyClient(
+    command: string,
+    attempts: number,
+    fault: (send: () => Promise<unknown>) => Promise<unknown>,
+  ) {
+    const client = createDynamoDbClient({
+      endpoint: dynamodb.endpoint,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      timeouts: { requestTimeoutMs: 5_000, maxAttempts: attempts },
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) =>
+        context.commandName === command
+          ? (fault(() => next(args)) as ReturnType<typeof next>)
+          : next(args),
+      { step: 'deserialize', name: 'fault' },
+    );
+    return client;
   }
 
   it('a small batch joins the call another worker gathers; the leader sends what it was handed', async () => {
@@ -363,27 +402,10 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('counts a join whose answer was lost, or that the SDK sent twice, as made; a single refusal as not', async () => {
       const key5 = `${content}-5`;
-      /** A client that makes `attempts` attempts, whose UpdateItem calls `fault` shapes. */
       const faulty = (
         attempts: number,
-        fault: (landed: () => Promise<unknown>) => Promise<unknown>,
-      ) => {
-        const client = createDynamoDbClient({
-          endpoint: dynamodb.endpoint,
-          region: TEST_REGION,
-          credentials: TEST_CREDENTIALS,
-          timeouts: { requestTimeoutMs: 5_000, maxAttempts: attempts },
-        });
-        client.middlewareStack.add(
-          (next, context) => async (args) =>
-            context.commandName === 'UpdateItemCommand'
-              ? (fault(() => next(args)) as ReturnType<typeof next>)
-              : next(args),
-          // Inside the SDK's retries: each attempt goes through it.
-          { step: 'deserialize', name: 'fault' },
-        );
-        return client;
-      };
+        fault: (send: () => Promise<unknown>) => Promise<unknown>,
+      ) => faultyClient('UpdateItemCommand', attempts, fault);
       await groups.open(key5, { ...group('g', NOW + 1_000), room: 2 }, NOW);
       const lost = [message(1)];
       const retried = [message(1)];
@@ -391,7 +413,7 @@ describe('call groups in the ledger table (dynalite)', () => {
       // Landed, and the answer never came.
       const losing = faulty(1, async (send) => {
         await send();
-        throw Object.assign(new Error('socket hang up'), { $metadata: {} });
+        throw lostAnswer();
       });
       const joined = await new DynamoDbCallGroups({
         client: losing,
@@ -418,9 +440,7 @@ describe('call groups in the ledger table (dynalite)', () => {
       // Landed, and the answer of success could not be read.
       const unreadable = faulty(1, async (send) => {
         await send();
-        throw Object.assign(new SyntaxError('Unexpected end of JSON input'), {
-          $metadata: { httpStatusCode: 200 },
-        });
+        throw unreadableAnswer();
       });
       const read = [message(1)];
       await groups.open(`${key5}-u`, group('gu', NOW + 1_000), NOW);
@@ -464,22 +484,12 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('closes again after an answer lost while closing, and reads the same hand-offs', async () => {
       const key6 = `${content}-6`;
-      const client = createDynamoDbClient({
-        endpoint: dynamodb.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-      });
       let lose = 1;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const answer = await next(args);
-          if (context.commandName === 'UpdateItemCommand' && lose-- > 0) {
-            throw Object.assign(new Error('socket hang up'), { $metadata: {} });
-          }
-          return answer;
-        },
-        { step: 'finalizeRequest', name: 'loseFirstAnswer' },
-      );
+      const client = faultyClient('UpdateItemCommand', 1, async (send) => {
+        const answer = await send();
+        if (lose-- > 0) throw lostAnswer();
+        return answer;
+      });
       const leader = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
       await groups.open(key6, group('h', NOW + 1_000), NOW);
       const handedOver = [message(1)];
@@ -527,30 +537,12 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('reads an open whose answer was lost as unknown, and a refused one as refused', async () => {
       const key7 = `${content}-7`;
-      const client = createDynamoDbClient({
-        endpoint: dynamodb.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-        timeouts: { requestTimeoutMs: 5_000, maxAttempts: 1 },
-      });
       let fault: 'unreadable' | 'throttle' = 'unreadable';
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName !== 'PutItemCommand') return next(args);
-          if (fault === 'throttle') {
-            throw Object.assign(new Error('Rate exceeded'), {
-              name: 'ThrottlingException',
-              $metadata: { httpStatusCode: 400 },
-            });
-          }
-          await next(args);
-          // A 200 whose body could not be read: the write landed.
-          throw Object.assign(new SyntaxError('Unexpected end of JSON input'), {
-            $metadata: { httpStatusCode: 200 },
-          });
-        },
-        { step: 'deserialize', name: 'fault' },
-      );
+      const client = faultyClient('PutItemCommand', 1, async (send) => {
+        if (fault === 'throttle') throw throttled();
+        await send();
+        throw unreadableAnswer();
+      });
       const flaky = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
 
       await assert.rejects(flaky.open(key7, group('j', NOW + 1_000), NOW), UnknownOutcomeError);
@@ -563,25 +555,11 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('marks a group closing again after a throttle, and says which hand-offs it could not read', async () => {
       const key8 = `${content}-8`;
-      const client = createDynamoDbClient({
-        endpoint: dynamodb.endpoint,
-        region: TEST_REGION,
-        credentials: TEST_CREDENTIALS,
-        timeouts: { requestTimeoutMs: 5_000, maxAttempts: 1 },
-      });
       let throttles = 1;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'UpdateItemCommand' && throttles-- > 0) {
-            throw Object.assign(new Error('Rate exceeded'), {
-              name: 'ThrottlingException',
-              $metadata: { httpStatusCode: 400 },
-            });
-          }
-          return next(args);
-        },
-        { step: 'deserialize', name: 'throttleOnce' },
-      );
+      const client = faultyClient('UpdateItemCommand', 1, async (send) => {
+        if (throttles-- > 0) throw throttled();
+        return send();
+      });
       const unread: number[] = [];
       const leader = new DynamoDbCallGroups({
         client,
