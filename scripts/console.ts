@@ -24,7 +24,8 @@ Without --stack it points at the local stack npm start runs, found with the same
 Options:
   --stack <name>      A deployed stack (repost-invite-pipeline-<stage>): its API, queues and
                       table come from the stack's outputs
-  --region <region>   The stack's region (default: AWS_REGION, then the AWS profile's)
+  --region <region>   The stack's region (default: AWS_REGION, then AWS_DEFAULT_REGION, then
+                      the AWS profile's)
   --service <name>    The metrics' service dimension (default: the stack's name)
   -h, --help          Show this help
 

@@ -66,9 +66,10 @@ IDs are; the one exception is a one-column file whose first row is not a header-
 (email, name, user, username, userid, login, member, …): it is read as a list of IDs.
 
 Requests are signed with SigV4 for execute-api (the API's IAM authorization) with credentials
-from the default AWS chain. Throttling (429), server errors (5xx) and lost connections are
-retried, up to 5 attempts, with jittered backoff that honours Retry-After; any other error,
-a host name that does not resolve included, fails that request, and the summary shows why.
+from the default AWS chain. Throttling (429), server errors (5xx), a request still being
+accepted under the same key (409) and lost connections are retried, up to 5 attempts, with
+jittered backoff that honours Retry-After; any other error fails that request, and the summary
+shows why. A host name that does not resolve fails at once until the API has answered once.
 
 Each request carries an Idempotency-Key unique to this run, so a retry after a lost answer,
 a 409 or a 503 never queues the same accessors twice.
