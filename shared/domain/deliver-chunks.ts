@@ -8,7 +8,13 @@ import type {
   ReceivedChunk,
   ReceivedMessage,
 } from './delivery.ts';
-import type { DeliveryDependencies } from './delivery-dependencies.ts';
+import {
+  DEFAULT_MAX_PACE_WAIT_MS,
+  type DeliveryDependencies,
+  LEDGER_WRITES_AT_ONCE,
+  OUT_OF_TIME_DELAY_SECONDS,
+  SETTLE_RESERVE_MS,
+} from './delivery-dependencies.ts';
 import { partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
@@ -26,23 +32,6 @@ import type { ParkReason } from './ports.ts';
 import { failuresOf } from './receipt-failures.ts';
 
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
-
-/** Seconds a message waits when the invocation runs out of time before its call. */
-export const OUT_OF_TIME_DELAY_SECONDS = 1;
-/**
- * A hand-back spends a receive of each chunk in it: with one start every few seconds, handing
- * back whatever waits longer than a moment would have a large request's last chunks received a
- * hundred times before their turn, and parked. Waiting inside the invocation spends none.
- */
-const DEFAULT_MAX_PACE_WAIT_MS = 30_000;
-/** Ledger writes for the chunks of one call in flight at once. */
-const LEDGER_WRITES_AT_ONCE = 16;
-/**
- * Time kept at the end of an invocation to put back, marked delivered, the delivered chunks the
- * ledger has not recorded yet: killed at its time limit, the invocation would leave them to come
- * back unmarked and be sent again.
- */
-export const SETTLE_RESERVE_MS = 1_500;
 
 /** Who of these accessors a call left out as invited recently. */
 type SkippedOf = (ids: readonly string[]) => string[];

@@ -9,6 +9,23 @@ import type {
   VisibilityControl,
 } from './ports.ts';
 
+/** Seconds a message waits when the invocation runs out of time before its call. */
+export const OUT_OF_TIME_DELAY_SECONDS = 1;
+/**
+ * A hand-back spends a receive of each chunk in it: with one start every few seconds, handing
+ * back whatever waits longer than a moment would have a large request's last chunks received a
+ * hundred times before their turn, and parked. Waiting inside the invocation spends none.
+ */
+export const DEFAULT_MAX_PACE_WAIT_MS = 30_000;
+/** Ledger writes for the chunks of one call in flight at once. */
+export const LEDGER_WRITES_AT_ONCE = 16;
+/**
+ * Time kept at the end of an invocation to put back, marked delivered, the delivered chunks the
+ * ledger has not recorded yet: killed at its time limit, the invocation would leave them to come
+ * back unmarked and be sent again.
+ */
+export const SETTLE_RESERVE_MS = 1_500;
+
 /** What `deliverChunks` works with: the ports it settles messages through, and its limits. */
 export interface DeliveryDependencies {
   sender: InviteSender;

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type DeliveryDependencies,
-  deliverChunks,
-  SETTLE_RESERVE_MS,
-} from '../../../shared/domain/deliver-chunks.ts';
+import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
+import { SETTLE_RESERVE_MS } from '../../../shared/domain/delivery-dependencies.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
 import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
