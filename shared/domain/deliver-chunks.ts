@@ -11,6 +11,7 @@ import type {
 import {
   DEFAULT_MAX_PACE_WAIT_MS,
   type DeliveryDependencies,
+  LEDGER_WAIT_RESERVE_MS,
   LEDGER_WRITES_AT_ONCE,
   OUT_OF_TIME_DELAY_SECONDS,
   SETTLE_RESERVE_MS,
@@ -67,6 +68,12 @@ export async function deliverChunks(
   const putBack = new Map<ReceivedChunk, Promise<void>>();
   // What went wrong settling delivered chunks: the batch then comes back whole.
   const settleFailures: unknown[] = [];
+
+  /** A ledger read or write, or `failed` (what it answers when it fails) once its time is up. */
+  async function inTime<T>(work: Promise<T>, failed: T): Promise<T> {
+    const ms = dependencies.remainingMs() - LEDGER_WAIT_RESERVE_MS;
+    return (await beforeDeadline(work, ms)) ?? failed;
+  }
 
   /**
    * Hands chunks back to the queue for `seconds`. `skippedOf` names who of a chunk was left out
@@ -139,14 +146,13 @@ export async function deliverChunks(
     if (recorder) {
       if (!skippedOf) {
         const call = singleCall(item);
-        const found = await recentlyInvited(
-          call,
-          dependencies.inviteOnce,
-          invitedHere.get(spaceId),
+        const found = await inTime(
+          recentlyInvited(call, dependencies.inviteOnce, invitedHere.get(spaceId)),
+          new Set<string>(),
         );
         skippedIds = [...found];
       }
-      await recorder.failed(item, reason, skippedIds);
+      await inTime(recorder.failed(item, reason, skippedIds), false);
     }
     if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
   }
@@ -227,7 +233,9 @@ export async function deliverChunks(
   // needs nothing. Neither is sent again, and nor is a second copy of a part in the batch.
   const marked = received.filter(({ message }) => message.delivered !== undefined);
   const unmarked = received.filter((item) => !marked.includes(item));
-  const deliveredParts = recorder ? await recorder.alreadyDelivered(unmarked) : new Set<string>();
+  const deliveredParts = recorder
+    ? await inTime(recorder.alreadyDelivered(unmarked), new Set<string>())
+    : new Set<string>();
   for (const item of marked) deliveredParts.add(partKey(item));
   const { send, delivered, copies } = chunksToSend(unmarked, deliveredParts);
   for (const item of delivered) observer.alreadyDelivered?.(item.message, item.chunk);
@@ -235,8 +243,9 @@ export async function deliverChunks(
   const unrecorded: ReceivedChunk[] = [];
   await runConcurrently(marked, LEDGER_WRITES_AT_ONCE, async (item) => {
     const { at, skippedIds } = item.message.delivered as DeliveredMark;
-    if (recorder && !(await recorder.delivered(item, skippedIds, at))) unrecorded.push(item);
-    else skippedSettled(item, skippedIds);
+    if (recorder && !(await inTime(recorder.delivered(item, skippedIds, at), false))) {
+      unrecorded.push(item);
+    } else skippedSettled(item, skippedIds);
   });
   await handBackForLedger(unrecorded);
   const calls = planCalls(send);
@@ -254,13 +263,18 @@ export async function deliverChunks(
         );
         break;
       }
+      if (dependencies.remainingMs() < dependencies.callBudgetMs) {
+        // No call can start any more: the rest go back at once, none waiting for a lookup.
+        const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
+        await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+        break;
+      }
       // Looked up once per planned call, so a call paced again is not counted twice.
       let skipped = skippedBy.get(planned);
       if (skipped === undefined) {
-        skipped = await recentlyInvited(
-          planned,
-          dependencies.inviteOnce,
-          invitedHere.get(planned.spaceId),
+        skipped = await inTime(
+          recentlyInvited(planned, dependencies.inviteOnce, invitedHere.get(planned.spaceId)),
+          new Set<string>(),
         );
         skippedBy.set(planned, skipped);
       }
@@ -357,12 +371,11 @@ export async function deliverChunks(
             : { errorType, errorMessage };
           for (const item of call.chunks) {
             // Recorded first: a park the ledger does not know of would leave the part pending.
+            const skippedIds = skippedOf(item.chunk.accessorIds);
             const failed =
-              recorder && (await recorder.failed(item, reason, skippedOf(item.chunk.accessorIds)));
+              recorder && (await inTime(recorder.failed(item, reason, skippedIds), false));
             if (failed === false) await handBackForLedger([item]);
-            else if (await park(item.message, reason, item.chunk)) {
-              skippedSettled(item, skippedOf(item.chunk.accessorIds));
-            }
+            else if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
           }
           break;
         }

@@ -25,6 +25,13 @@ export const LEDGER_WRITES_AT_ONCE = 16;
  * back unmarked and be sent again.
  */
 export const SETTLE_RESERVE_MS = 1_500;
+/**
+ * The ledger reads and writes a batch waits for give up this long before its time limit, each
+ * answered as if it had failed: a table that stops answering must not hold the invocation until
+ * it is killed, or what it delivered comes back unmarked and is sent again. What is left is for
+ * handing back what was not sent and putting back what was (`SETTLE_RESERVE_MS`).
+ */
+export const LEDGER_WAIT_RESERVE_MS = 2 * SETTLE_RESERVE_MS;
 
 /** What `deliverChunks` works with: the ports it settles messages through, and its limits. */
 export interface DeliveryDependencies {

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
-import { SETTLE_RESERVE_MS } from '../../../shared/domain/delivery-dependencies.ts';
+import {
+  LEDGER_WAIT_RESERVE_MS,
+  OUT_OF_TIME_DELAY_SECONDS,
+  SETTLE_RESERVE_MS,
+} from '../../../shared/domain/delivery-dependencies.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
 import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
@@ -269,6 +273,137 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(keep, []);
     assert.equal(requeuesAtDeadline, 1);
     assert.equal(requeues, 1);
+  });
+
+  it('stops waiting for a ledger that no longer answers in time to put back what it delivered', async () => {
+    // Prepare: every read and write of the ledger hangs; two calls' worth of chunks.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    const hang = () => new Promise<never>(() => {});
+    ledger.deliveredParts = hang;
+    ledger.invitedSince = hang;
+    ledger.remember = hang;
+    ledger.recordOutcome = hang;
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
+    const killedAt = Promise.withResolvers<'killed'>();
+    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
+    const batch = [message(chunk(1)), message(chunk(2, { title: 'Another title' }))];
+
+    // Act
+    const keep = await Promise.race([
+      deliverChunks(batch, {
+        ...dependencies,
+        inviteOnce,
+        remainingMs: () => endsAt - Date.now(),
+        callBudgetMs: 50,
+      }),
+      killedAt.promise,
+    ]);
+    const returnedWithMs = endsAt - Date.now();
+    clearTimeout(kill);
+
+    // Assess: both calls went out, and both chunks went back marked delivered before the end.
+    assert.deepEqual(keep, []);
+    assert.ok(returnedWithMs > SETTLE_RESERVE_MS / 2, `returned with ${returnedWithMs} ms left`);
+    assert.equal(sender.calls.length, 2);
+    assert.deepEqual(requeue.requeued.map(({ body }) => JSON.parse(body).part).sort(), [1, 2]);
+  });
+
+  for (const [refusal, receiveCount, settled] of [
+    ['a refusal', 1, 'handed back to be recorded later'],
+    ['a last receive with no time left to call', 100, 'parked all the same'],
+  ] as const) {
+    it(`settles ${refusal} in time when the ledger no longer answers: ${settled}`, async () => {
+      // Prepare: lookups and outcome writes hang; the service refuses the chunk, or there is no
+      // time left to call for it on its last receive.
+      const sender = new ScriptedSender(() => serviceError('ValidationException'));
+      const { ledger, visibility, deadLetters, dependencies } = environment(sender);
+      const hang = () => new Promise<never>(() => {});
+      ledger.invitedSince = hang;
+      ledger.recordOutcome = hang;
+      const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+      const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
+      const killedAt = Promise.withResolvers<'killed'>();
+      const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
+
+      // Act
+      const keep = await Promise.race([
+        deliverChunks([message(chunk(1), receiveCount)], {
+          ...dependencies,
+          inviteOnce,
+          remainingMs: () => endsAt - Date.now(),
+          callBudgetMs: receiveCount === 1 ? 50 : 60_000,
+        }),
+        killedAt.promise,
+      ]);
+      clearTimeout(kill);
+
+      // Assess
+      assert.notEqual(keep, 'killed');
+      if (receiveCount === 1) {
+        assert.deepEqual(keep, ['m1']);
+        assert.equal(visibility.delays.length, 1);
+        assert.equal(deadLetters.parked.length, 0);
+      } else {
+        assert.deepEqual(keep, []);
+        assert.equal(deadLetters.parked[0]?.reason.errorType, 'MaxReceiveCountExceeded');
+      }
+    });
+  }
+
+  it('keeps a chunk marked delivered for later when the ledger no longer answers its record', async () => {
+    // Prepare
+    const sender = new ScriptedSender();
+    const { ledger, visibility, dependencies } = environment(sender);
+    ledger.recordOutcome = () => new Promise<never>(() => {});
+    const marked = { ...message(chunk(1)), delivered: { at: 4_000, skippedIds: [] } };
+    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
+    const killedAt = Promise.withResolvers<'killed'>();
+    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
+
+    // Act
+    const keep = await Promise.race([
+      deliverChunks([marked], { ...dependencies, remainingMs: () => endsAt - Date.now() }),
+      killedAt.promise,
+    ]);
+    clearTimeout(kill);
+
+    // Assess: no call, and the message stays to be recorded on a later receive.
+    assert.deepEqual(keep, ['m1']);
+    assert.equal(sender.calls.length, 0);
+    assert.equal(visibility.delays.length, 1);
+  });
+
+  it('hands back every call it has no time left for at once, without looking anyone up', async () => {
+    // Prepare: three calls' worth of chunks, and less time left than one call needs.
+    const sender = new ScriptedSender();
+    const { ledger, visibility, dependencies } = environment(sender);
+    let lookups = 0;
+    const invitedSince = ledger.invitedSince.bind(ledger);
+    ledger.invitedSince = (...args) => {
+      lookups++;
+      return invitedSince(...args);
+    };
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const batch = ['T1', 'T2', 'T3'].map((title, index) => message(chunk(index + 1, { title })));
+
+    // Act
+    const keep = await deliverChunks(batch, {
+      ...dependencies,
+      inviteOnce,
+      remainingMs: () => 5_000,
+      callBudgetMs: 12_000,
+    });
+
+    // Assess
+    assert.equal(keep.length, 3);
+    assert.equal(sender.calls.length, 0);
+    assert.equal(lookups, 0);
+    assert.deepEqual(
+      visibility.delays.map(({ seconds }) => seconds),
+      [OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS],
+    );
   });
 
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
