@@ -291,7 +291,7 @@ export async function deliverChunks(
       );
       const paceMs = pacer && usableWaitMs >= 0 ? await pacer.waitMs(usableWaitMs) : 0;
       if (paceMs > maxPaceWaitMs) {
-        await handBack(call.chunks, Math.ceil(paceMs / 1000), 'paced', skippedOf);
+        await handBack(call.chunks, clampVisibility(paceMs / 1000), 'paced', skippedOf);
         continue;
       }
       /** Hands the call back when, after `waitMs`, too little time would be left for it. */

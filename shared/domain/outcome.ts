@@ -50,10 +50,18 @@ export interface ClassifyOptions {
   random?: () => number;
 }
 
-/** Clamps a delay to what `ChangeMessageVisibility` accepts and the worker wants: 1..43,200 s. */
+/**
+ * Longest a hand-back asks for. SQS keeps a message in flight at most 12 hours (43,200 s) from
+ * its receive, and refuses a change that would go past them; a message the worker holds was
+ * received at most one queue visibility timeout ago (6× the function's timeout: under 1.5 hours
+ * even at Lambda's 15 minutes), so 10 hours always fit.
+ */
+export const MAX_HAND_BACK_SECONDS = SQS_LIMITS.maxVisibilitySeconds - 7_200;
+
+/** Clamps a delay to what `ChangeMessageVisibility` accepts and the worker wants: 1..36,000 s. */
 export function clampVisibility(seconds: number): number {
   if (!Number.isFinite(seconds)) return RETRY_DEFAULTS.throttleDelaySeconds;
-  return Math.min(SQS_LIMITS.maxVisibilitySeconds, Math.max(1, Math.ceil(seconds)));
+  return Math.min(MAX_HAND_BACK_SECONDS, Math.max(1, Math.ceil(seconds)));
 }
 
 function field(error: unknown, name: string): unknown {

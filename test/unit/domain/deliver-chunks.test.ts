@@ -98,7 +98,7 @@ describe('deliverChunks', () => {
     await deliverChunks([message(chunk(1))], huge.dependencies);
     await deliverChunks([message(chunk(1))], none.dependencies);
 
-    assert.equal(huge.visibility.delays[0]?.seconds, 43_200);
+    assert.equal(huge.visibility.delays[0]?.seconds, 36_000);
     assert.equal(none.visibility.delays[0]?.seconds, 5);
   });
 
@@ -547,6 +547,24 @@ describe('deliverChunks', () => {
     assert.equal(sender.calls.length, 10);
     assert.equal(keep.length, 15);
     assert.deepEqual(new Set(visibility.delays.map((delay) => delay.seconds)), new Set([1]));
+  });
+
+  it('hands the batch back for at most 10 hours when the pacer would have it wait longer', async () => {
+    const sender = new ScriptedSender();
+    const pacer = {
+      waitMs: async () => 50_000_000,
+      take: async () => true,
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const { dependencies, visibility } = setup(sender, { pacer });
+
+    await deliverChunks([message(chunk(1))], dependencies);
+
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.seconds),
+      [36_000],
+    );
   });
 
   it('hands the batch back instead of waiting long for the pacer', async () => {

@@ -33,12 +33,12 @@ describe('classifyOutcome', () => {
     });
   });
 
-  it('clamps Retry-After to 1..43,200 seconds', () => {
+  it('clamps Retry-After to 1..36,000 seconds', () => {
     const delay = (retryAfterSeconds: number) =>
       classifyOutcome(serviceError('ThrottlingException', { retryAfterSeconds }), first);
     assert.deepEqual(delay(0), { kind: 'throttled', delaySeconds: 1 });
     assert.deepEqual(delay(-5), { kind: 'throttled', delaySeconds: 1 });
-    assert.deepEqual(delay(100_000), { kind: 'throttled', delaySeconds: 43_200 });
+    assert.deepEqual(delay(100_000), { kind: 'throttled', delaySeconds: 36_000 });
     assert.deepEqual(delay(2.2), { kind: 'throttled', delaySeconds: 3 });
   });
 
@@ -138,13 +138,18 @@ describe('classifyOutcome', () => {
 });
 
 describe('clampVisibility', () => {
-  it('property: always an integer in 1..43,200', () => {
+  it('property: always an integer in 1..36,000, so 12 hours in flight since the receive hold it', () => {
     fc.assert(
       fc.property(fc.double(), (seconds) => {
         const clamped = clampVisibility(seconds);
-        assert.ok(Number.isInteger(clamped) && clamped >= 1 && clamped <= 43_200);
+        assert.ok(Number.isInteger(clamped) && clamped >= 1 && clamped <= 36_000);
       }),
     );
+  });
+
+  it('asks for at most 10 hours, even when the service asks for 12', () => {
+    assert.equal(clampVisibility(43_200), 36_000);
+    assert.equal(clampVisibility(35_999.2), 36_000);
   });
 });
 
