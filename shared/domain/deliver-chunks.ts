@@ -21,6 +21,7 @@ import { InvalidChunkMessageError } from './errors.ts';
 import type { InviteChunk } from './invite.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
 import {
+  type InvitedRecently,
   recentlyInvited,
   rememberInvited,
   requestOfAccessor,
@@ -35,7 +36,7 @@ import { failuresOf } from './receipt-failures.ts';
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
 
 /** Who of these accessors a call left out as invited recently. */
-type SkippedOf = (ids: readonly string[]) => string[];
+type SkippedOf = (chunk: InviteChunk) => string[];
 
 function sendInvitesInput(call: PlannedCall) {
   const { spaceId, accessorIds, title, body } = call;
@@ -141,16 +142,16 @@ export async function deliverChunks(
       errorType: 'MaxReceiveCountExceeded',
       errorMessage: `Not delivered after ${item.message.receiveCount} receives (last: ${why})`,
     };
-    const { accessorIds, spaceId } = item.chunk;
-    let skippedIds = skippedOf?.(accessorIds) ?? [];
+    const { spaceId } = item.chunk;
+    let skippedIds = skippedOf?.(item.chunk) ?? [];
     if (recorder) {
       if (!skippedOf) {
         const call = singleCall(item);
         const found = await inTime(
           recentlyInvited(call, dependencies.inviteOnce, invitedHere.get(spaceId)),
-          new Set<string>(),
+          new Map<string, string | undefined>(),
         );
-        skippedIds = [...found];
+        skippedIds = withoutSkipped(call, found).skippedOf(item.chunk);
       }
       await inTime(recorder.failed(item, reason, skippedIds), false);
     }
@@ -197,12 +198,9 @@ export async function deliverChunks(
    * onboarding events would otherwise hold the invocation (and the next batch) for a ledger
    * round trip per chunk.
    */
-  async function settleAllDelivered(
-    items: readonly ReceivedChunk[],
-    skippedOf: (ids: readonly string[]) => string[],
-  ) {
+  async function settleAllDelivered(items: readonly ReceivedChunk[], skippedOf: SkippedOf) {
     await runConcurrently(items, LEDGER_WRITES_AT_ONCE, (item) =>
-      settleDelivered(item, skippedOf(item.chunk.accessorIds)),
+      settleDelivered(item, skippedOf(item.chunk)),
     );
   }
 
@@ -249,7 +247,7 @@ export async function deliverChunks(
   });
   await handBackForLedger(unrecorded);
   const calls = planCalls(send);
-  const skippedBy = new Map<PlannedCall, ReadonlySet<string>>();
+  const skippedBy = new Map<PlannedCall, InvitedRecently>();
   const settling: Promise<void>[] = [];
   try {
     for (let index = 0; index < calls.length; index++) {
@@ -274,7 +272,7 @@ export async function deliverChunks(
       if (skipped === undefined) {
         skipped = await inTime(
           recentlyInvited(planned, dependencies.inviteOnce, invitedHere.get(planned.spaceId)),
-          new Set<string>(),
+          new Map<string, string | undefined>(),
         );
         skippedBy.set(planned, skipped);
       }
@@ -334,7 +332,7 @@ export async function deliverChunks(
           const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
           for (const id of call.accessorIds) invited.add(id);
           invitedHere.set(call.spaceId, invited);
-          for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk.accessorIds));
+          for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk));
           const settled = (async () => {
             await rememberInvited(
               call.spaceId,
@@ -371,7 +369,7 @@ export async function deliverChunks(
             : { errorType, errorMessage };
           for (const item of call.chunks) {
             // Recorded first: a park the ledger does not know of would leave the part pending.
-            const skippedIds = skippedOf(item.chunk.accessorIds);
+            const skippedIds = skippedOf(item.chunk);
             const failed =
               recorder && (await inTime(recorder.failed(item, reason, skippedIds), false));
             if (failed === false) await handBackForLedger([item]);

@@ -1,4 +1,5 @@
 import type { PlannedCall } from './delivery.ts';
+import type { InviteChunk } from './invite.ts';
 import type { InviteHistory } from './ports.ts';
 
 /** What inviting each person once needs: the history, and how long an invite counts. */
@@ -11,6 +12,9 @@ export interface InviteOnceOptions {
   onError?: (action: 'lookup' | 'remember', error: unknown) => void;
 }
 
+/** Accessors invited to a space recently, each with the request that invited them when known. */
+export type InvitedRecently = ReadonlyMap<string, string | undefined>;
+
 /**
  * The accessors of a call to leave out because they were invited to its space within the
  * window. None for a `resend` call, with the window at 0, or when the history cannot be read:
@@ -20,9 +24,9 @@ export async function recentlyInvited(
   call: PlannedCall,
   options: InviteOnceOptions | undefined,
   invitedEarlier: ReadonlySet<string> = new Set(),
-): Promise<Set<string>> {
+): Promise<InvitedRecently> {
   if (options === undefined || options.windowMs <= 0 || call.chunks[0]?.chunk.resend)
-    return new Set();
+    return new Map();
   // Invited by an earlier call of the same invocation, whose record may still be on its way.
   const earlier = call.accessorIds.filter((id) => invitedEarlier.has(id));
   try {
@@ -33,11 +37,11 @@ export async function recentlyInvited(
       now - options.windowMs,
       now,
     );
-    for (const id of earlier) found.add(id);
+    for (const id of earlier) if (!found.has(id)) found.set(id, undefined);
     return found;
   } catch (error) {
     options.onError?.('lookup', error);
-    return new Set(earlier);
+    return new Map(earlier.map((id) => [id, undefined]));
   }
 }
 
@@ -60,13 +64,17 @@ export async function rememberInvited(
   }
 }
 
-/** A call without the skipped accessors, and what each of its chunks skipped. */
-export function withoutSkipped(call: PlannedCall, skipped: ReadonlySet<string>) {
-  if (skipped.size === 0)
-    return { sent: call, skippedOf: (_ids: readonly string[]) => [] as string[] };
+/**
+ * A call without the accessors invited recently, and whom each of its chunks left out. Those the
+ * chunk's own request invited are not sent again, but count as invited, not skipped: the chunk was
+ * delivered before and its outcome lost (IDs are unique within a request).
+ */
+export function withoutSkipped(call: PlannedCall, invited: InvitedRecently) {
+  if (invited.size === 0) return { sent: call, skippedOf: (_chunk: InviteChunk) => [] as string[] };
   return {
-    sent: { ...call, accessorIds: call.accessorIds.filter((id) => !skipped.has(id)) },
-    skippedOf: (ids: readonly string[]) => ids.filter((id) => skipped.has(id)),
+    sent: { ...call, accessorIds: call.accessorIds.filter((id) => !invited.has(id)) },
+    skippedOf: ({ accessorIds, requestId }: InviteChunk) =>
+      accessorIds.filter((id) => invited.has(id) && invited.get(id) !== requestId),
   };
 }
 

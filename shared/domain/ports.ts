@@ -375,14 +375,15 @@ export interface LedgerReader {
 export interface InviteHistory {
   /**
    * The accessors of `accessorIds` invited to the space at or after `since` (epoch ms) whose
-   * record has not expired by `now`: an expired one counts as gone, whenever TTL deletes it.
+   * record has not expired by `now` (an expired one counts as gone, whenever TTL deletes it),
+   * each with the request that invited them when the record names it.
    */
   invitedSince(
     spaceId: string,
     accessorIds: readonly string[],
     since: number,
     now: number,
-  ): Promise<Set<string>>;
+  ): Promise<Map<string, string | undefined>>;
   /**
    * Remembers that these accessors were invited at `at`, until `expiresAt` (epoch ms), and by
    * which request (`requestIdOf`), so an operator can find out what became of one person.

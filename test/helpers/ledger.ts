@@ -159,12 +159,14 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
 
   async invitedSince(spaceId: string, accessorIds: readonly string[], since: number, now: number) {
     this.#check();
-    return new Set(
-      accessorIds.filter((id) => {
-        const record = this.invited.get(`${spaceId}#${id}`);
-        return record !== undefined && record.at >= since && record.expiresAt > now;
-      }),
-    );
+    const found = new Map<string, string | undefined>();
+    for (const id of accessorIds) {
+      const record = this.invited.get(`${spaceId}#${id}`);
+      if (record !== undefined && record.at >= since && record.expiresAt > now) {
+        found.set(id, record.requestId);
+      }
+    }
+    return found;
   }
 
   async remember(

@@ -29,8 +29,8 @@ export class DynamoDbInviteHistory implements InviteHistory {
     accessorIds: readonly string[],
     since: number,
     now: number,
-  ): Promise<Set<string>> {
-    if (accessorIds.length === 0) return new Set();
+  ): Promise<Map<string, string | undefined>> {
+    if (accessorIds.length === 0) return new Map();
     const items = await batchGet(
       this.#client,
       this.#tableName,
@@ -38,12 +38,12 @@ export class DynamoDbInviteHistory implements InviteHistory {
     );
     // TTL deletes late (dynalite never): a record past its expiry counts as gone at once, so
     // the answer never hangs on when TTL runs (a window raised since, say).
-    return new Set(
+    return new Map(
       items
         .filter(
           (item) => (num(item, 'invitedAt') ?? 0) >= since && (num(item, 'expiresAt') ?? 0) > now,
         )
-        .map((item) => str(item, 'sk') ?? ''),
+        .map((item) => [str(item, 'sk') ?? '', str(item, 'requestId')]),
     );
   }
 

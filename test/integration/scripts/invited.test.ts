@@ -50,6 +50,24 @@ describe('npm run invited', () => {
     assert.match(bob.stdout, /by request req-bob;/);
   });
 
+  it('gives the worker the request that invited each accessor, when the record names one', async () => {
+    const found = await history.invitedSince(
+      SPACE,
+      ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'],
+      NOW - 1,
+      NOW + 1_000,
+    );
+
+    assert.deepEqual(
+      new Map(found),
+      new Map([
+        ['alice@example.com', 'req-alice'],
+        ['bob@example.com', 'req-bob'],
+        ['carol@example.com', undefined],
+      ]),
+    );
+  });
+
   it('agrees with the worker: a record past its expiry is gone, whatever window asks for it', async () => {
     // The window was raised from 7 to 30 days after alice's invitation expired.
     const now = LATER + 3 * 86_400_000;

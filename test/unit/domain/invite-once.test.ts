@@ -76,6 +76,32 @@ describe('inviting each person once', () => {
     assert.equal(ledger.invited.get('SPACE1#carol')?.expiresAt, NOW + 7 * DAY);
   });
 
+  it('counts whom the chunk’s own request invited before as invited, not skipped, and sends them nothing', async () => {
+    // Prepare: the chunk was delivered, but its outcome was lost; carol came from another request.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = setup(sender);
+    const byRequest = new Map([
+      ['alice', 'req-1'],
+      ['bob', 'req-1'],
+      ['carol', 'req-0'],
+    ]);
+    await ledger.remember('SPACE1', ['alice', 'bob', 'carol'], NOW - DAY, NOW + DAY, (id) =>
+      byRequest.get(id),
+    );
+
+    // Act
+    await deliverChunks([message(chunk(1, ['alice', 'bob', 'carol', 'dave']))], dependencies);
+
+    // Assess
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['dave']],
+    );
+    const outcome = ledger.outcomes.get('req-1#1');
+    assert.equal(outcome?.invitedCount, 3);
+    assert.deepEqual(outcome?.skippedIds, ['carol']);
+  });
+
   it('counts skipped accessors once, when their chunk is settled, however often it was received', async () => {
     // Prepare: the first call is throttled, so the chunk comes back and is looked up again.
     const sender = new ScriptedSender((_input, call) =>
