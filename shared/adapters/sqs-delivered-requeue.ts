@@ -10,6 +10,7 @@ import type { DeliveredRequeue } from '../domain/ports.ts';
 export const DELIVERED_ATTRIBUTES = {
   deliveredAt: 'DeliveredAt',
   skippedIds: 'SkippedIds',
+  skippedMask: 'SkippedMask',
 } as const;
 
 // Chunks leave 8 KiB free for attributes; the skipped IDs use at most this much of it.
@@ -39,7 +40,8 @@ export function deliveredMarkOf(
   } catch {
     skippedIds = [];
   }
-  return { at, skippedIds };
+  const skippedMask = attributes?.[DELIVERED_ATTRIBUTES.skippedMask]?.stringValue;
+  return skippedMask === undefined ? { at, skippedIds } : { at, skippedIds, skippedMask };
 }
 
 /** Re-queues delivered chunks on the invites queue with `SendMessage`, marked by attributes. */
@@ -60,9 +62,12 @@ export class SqsDeliveredRequeue implements DeliveredRequeue {
       },
     };
     const skipped = JSON.stringify(mark.skippedIds);
-    // A longer list would not fit the room chunks keep: those accessors count as invited.
+    // A longer list would not fit the room chunks keep: the mask says the same in 168 characters.
     if (mark.skippedIds.length > 0 && Buffer.byteLength(skipped) <= MAX_SKIPPED_BYTES) {
       attributes[DELIVERED_ATTRIBUTES.skippedIds] = { DataType: 'String', StringValue: skipped };
+    } else if (mark.skippedMask !== undefined) {
+      const mask = mark.skippedMask;
+      attributes[DELIVERED_ATTRIBUTES.skippedMask] = { DataType: 'String', StringValue: mask };
     }
     await this.#client.send(
       new SendMessageCommand({

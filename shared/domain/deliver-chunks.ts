@@ -29,19 +29,15 @@ import {
 } from './invite-once.ts';
 import { clampVisibility, classifyOutcome, RETRY_DEFAULTS } from './outcome.ts';
 import { parkReasonFor } from './park-reason.ts';
-import { chunksToSend, planCalls, singleCall } from './plan-calls.ts';
+import { chunksToSend, planCalls, sendInvitesInput, singleCall } from './plan-calls.ts';
 import type { ParkReason } from './ports.ts';
 import { failuresOf } from './receipt-failures.ts';
+import { deliveredMark, skippedOfMark } from './skipped-mask.ts';
 
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
 
 /** Who of these accessors a call left out as invited recently. */
 type SkippedOf = (chunk: InviteChunk) => string[];
-
-function sendInvitesInput(call: PlannedCall) {
-  const { spaceId, accessorIds, title, body } = call;
-  return { spaceId, accessorIds, title, body };
-}
 
 /**
  * Delivers a batch: merges chunks that share space, title and body into as few SendInvites
@@ -167,7 +163,10 @@ export async function deliverChunks(
     const { requeue } = dependencies;
     try {
       if (requeue === undefined) throw new Error('No queue to put the delivered chunk back on');
-      await requeue.requeueDelivered(item.message.body, { at: now(), skippedIds });
+      await requeue.requeueDelivered(
+        item.message.body,
+        deliveredMark(now(), item.chunk, skippedIds),
+      );
       observer.requeued?.(item.message, item.chunk);
     } catch (error) {
       observer.actionFailed?.(item.message, 'requeue', error);
@@ -240,8 +239,9 @@ export async function deliverChunks(
   for (const item of copies) observer.copyInBatch?.(item.message, item.chunk);
   const unrecorded: ReceivedChunk[] = [];
   await runConcurrently(marked, LEDGER_WRITES_AT_ONCE, async (item) => {
-    const { at, skippedIds } = item.message.delivered as DeliveredMark;
-    if (recorder && !(await inTime(recorder.delivered(item, skippedIds, at), false))) {
+    const mark = item.message.delivered as DeliveredMark;
+    const skippedIds = skippedOfMark(mark, item.chunk);
+    if (recorder && !(await inTime(recorder.delivered(item, skippedIds, mark.at), false))) {
       unrecorded.push(item);
     } else skippedSettled(item, skippedIds);
   });

@@ -19,6 +19,11 @@ export interface DeliveredMark {
   /** Epoch milliseconds. */
   at: number;
   skippedIds: string[];
+  /**
+   * The skipped accessors as positions in the chunk (`encodeSkipped`): carried instead of
+   * `skippedIds` when that list is too long for a message attribute.
+   */
+  skippedMask?: string;
 }
 
 /** A decoded message: what one record contributes to a call. */

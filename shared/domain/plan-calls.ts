@@ -80,3 +80,9 @@ export function chunksToSend(
   }
   return sorted;
 }
+
+/** What SendInvites is asked for a planned call: its space, accessors, title and body. */
+export function sendInvitesInput(call: PlannedCall) {
+  const { spaceId, accessorIds, title, body } = call;
+  return { spaceId, accessorIds, title, body };
+}

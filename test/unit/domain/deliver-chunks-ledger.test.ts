@@ -200,6 +200,35 @@ describe('deliverChunks with the request ledger', () => {
     assert.ok(one.ledgerErrors.includes('write'));
   });
 
+  it('keeps whom a re-queued chunk skipped when only the mask travels with it (the list too long)', async () => {
+    // Prepare: one of the chunk's two accessors was invited by another request; then the ledger
+    // stops taking writes.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-b'], 4_000, 90_000_000, () => 'req-0');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const recordOutcome = ledger.recordOutcome.bind(ledger);
+    ledger.recordOutcome = () => Promise.reject(new Error('ledger down'));
+    await deliverChunks([message(chunk(1))], { ...dependencies, inviteOnce });
+    const copy = requeue.requeued[0];
+    assert.ok(copy?.mark.skippedMask);
+    ledger.recordOutcome = recordOutcome;
+
+    // Act: the copy comes back with the mask alone, as SQS carries a list too long for it.
+    await deliverChunks(
+      [remarked({ body: copy.body, mark: { ...copy.mark, skippedIds: [] } }, 'copy-1')],
+      dependencies,
+    );
+
+    // Assess
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1-a']],
+    );
+    assert.deepEqual(ledger.outcomes.get('req-1#1')?.skippedIds, ['user-1-b']);
+    assert.equal(ledger.outcomes.get('req-1#1')?.invitedCount, 1);
+  });
+
   it('keeps the message when it cannot be re-queued either, at the cost of a repeated call', async () => {
     // Prepare
     const sender = new ScriptedSender();
