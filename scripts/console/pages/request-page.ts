@@ -69,7 +69,7 @@ export function requestMain(answer: StatusAnswer, listing: AccessorListing): Saf
     // Shown as it came.
   }
   return html`<h1>Request ${id}</h1>
-<section id="live" aria-live="polite"${running ? html` data-refresh="${REQUEST_REFRESH_SECONDS}"` : ''}>
+<section id="live" aria-live="polite"${running ? html` data-refresh="${REQUEST_REFRESH_SECONDS}" data-refresh-from="${base}${query({ kind: listing.kind })}"` : ''}>
 <dl class="facts">
 <dt>Status</dt><dd>${statusBadge(status.status)}</dd>
 <dt>Space</dt><dd>${status.spaceId}</dd>

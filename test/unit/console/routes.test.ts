@@ -80,6 +80,46 @@ describe('the accessor search', () => {
       /500 matches among 1,000 failed accessors \(search stopped early/,
     );
   });
+  it('refreshes a running request without searching again: the live part comes from the page without the search', async () => {
+    const running = {
+      requestId: 'req-1',
+      spaceId: 'SP1',
+      source: 'http',
+      status: 'Running',
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      expiresAt: '2026-12-31T00:00:00.000Z',
+      accessors: { total: 2, invited: 0, skipped: 1, pending: 1, failed: 0 },
+      failures: [],
+    };
+    let searches = 0;
+    const backend = {
+      label: 'stack s in us-east-1',
+      local: false,
+      api: {
+        status: async () => ({ status: running, json: JSON.stringify(running) }),
+        async *allAccessors() {
+          searches++;
+          yield { items: [{ accessorId: 'someone@example.com' }] };
+        },
+        accessors: async () => ({ items: [] }),
+      },
+    } as unknown as ConsoleBackend;
+    const route = routeFor('GET', '/requests/req-1');
+    assert.ok(route);
+
+    const page = await route({
+      backend,
+      csrf: {} as CsrfToken,
+      url: new URL('http://127.0.0.1/requests/req-1?kind=skipped&q=someone'),
+    });
+    const from = /data-refresh-from="([^"]+)"/.exec(page.body ?? '')?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(from, 'the live part says where it refreshes from');
+    await route({ backend, csrf: {} as CsrfToken, url: new URL(from, 'http://127.0.0.1') });
+
+    assert.equal(searches, 1, 'only the page itself searched');
+    assert.equal(new URL(from, 'http://127.0.0.1').searchParams.get('kind'), 'skipped');
+  });
 });
 
 describe('the requests page', () => {
