@@ -1,6 +1,7 @@
 import { backoffDelay } from '../lib/backoff.ts';
 import { beforeDeadline } from '../lib/before-deadline.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
+import { deliveredSettling, type SkippedOf } from './delivered-settling.ts';
 import type {
   DelayCause,
   DeliveredMark,
@@ -11,6 +12,7 @@ import type {
 import {
   DEFAULT_MAX_PACE_WAIT_MS,
   type DeliveryDependencies,
+  LEDGER_MIN_WAIT_MS,
   LEDGER_WAIT_RESERVE_MS,
   LEDGER_WRITES_AT_ONCE,
   OUT_OF_TIME_DELAY_SECONDS,
@@ -32,12 +34,9 @@ import { parkReasonFor } from './park-reason.ts';
 import { chunksToSend, planCalls, sendInvitesInput, singleCall } from './plan-calls.ts';
 import type { ParkReason } from './ports.ts';
 import { failuresOf } from './receipt-failures.ts';
-import { deliveredMark, skippedOfMark } from './skipped-mask.ts';
+import { skippedOfMark } from './skipped-mask.ts';
 
 export type { DeliveryDependencies } from './delivery-dependencies.ts';
-
-/** Who of these accessors a call left out as invited recently. */
-type SkippedOf = (chunk: InviteChunk) => string[];
 
 /**
  * Delivers a batch: merges chunks that share space, title and body into as few SendInvites
@@ -59,17 +58,12 @@ export async function deliverChunks(
   let throttledFor: number | undefined;
   // What this invocation has delivered, by space, while its records are still being written.
   const invitedHere = new Map<string, Set<string>>();
-  // Delivered chunks whose records are being written (with whom each left out), and the re-queue,
-  // marked delivered, of each the ledger could not take or the invocation could not wait for.
-  const unsettled = new Map<ReceivedChunk, string[]>();
-  const putBack = new Map<ReceivedChunk, Promise<void>>();
-  // What went wrong settling delivered chunks: the batch then comes back whole.
-  const settleFailures: unknown[] = [];
 
   /** A ledger read or write, or `failed` (what it answers when it fails) once its time is up. */
-  async function inTime<T>(work: Promise<T>, failed: T): Promise<T> {
-    const ms = dependencies.remainingMs() - LEDGER_WAIT_RESERVE_MS;
-    return (await beforeDeadline(work, ms)) ?? failed;
+  async function inTime<T, F>(work: Promise<T>, failed: F): Promise<T | F> {
+    const left = dependencies.remainingMs();
+    const least = Math.min(LEDGER_MIN_WAIT_MS, left - SETTLE_RESERVE_MS);
+    return (await beforeDeadline(work, Math.max(left - LEDGER_WAIT_RESERVE_MS, least))) ?? failed;
   }
 
   /**
@@ -154,55 +148,6 @@ export async function deliverChunks(
     if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
   }
 
-  /**
-   * Puts a delivered chunk the ledger could not record back on the queue marked as delivered,
-   * so whichever environment receives it records it without calling; kept as it is when even
-   * that fails, at the cost of a repeated call should it return to another environment.
-   */
-  async function requeueDelivered(item: ReceivedChunk, skippedIds: string[]) {
-    const { requeue } = dependencies;
-    try {
-      if (requeue === undefined) throw new Error('No queue to put the delivered chunk back on');
-      await requeue.requeueDelivered(
-        item.message.body,
-        deliveredMark(now(), item.chunk, skippedIds),
-      );
-      observer.requeued?.(item.message, item.chunk);
-    } catch (error) {
-      observer.actionFailed?.(item.message, 'requeue', error);
-      await handBackForLedger([item]);
-    }
-  }
-
-  /** Re-queues a delivered chunk marked delivered, once however often it is asked to. */
-  function putBackDelivered(item: ReceivedChunk, skippedIds: string[]): Promise<void> {
-    const requeued = putBack.get(item) ?? requeueDelivered(item, skippedIds);
-    putBack.set(item, requeued);
-    return requeued;
-  }
-
-  /** Records a delivered chunk, or re-queues it marked delivered when the ledger cannot take it. */
-  async function settleDelivered(item: ReceivedChunk, skippedIds: string[]) {
-    try {
-      const recorded = !recorder || (await recorder.delivered(item, skippedIds));
-      if (recorded) skippedSettled(item, skippedIds);
-      else await putBackDelivered(item, skippedIds);
-    } finally {
-      unsettled.delete(item);
-    }
-  }
-
-  /**
-   * Settles every chunk of a delivered call, several at a time: a call merging dozens of
-   * onboarding events would otherwise hold the invocation (and the next batch) for a ledger
-   * round trip per chunk.
-   */
-  async function settleAllDelivered(items: readonly ReceivedChunk[], skippedOf: SkippedOf) {
-    await runConcurrently(items, LEDGER_WRITES_AT_ONCE, (item) =>
-      settleDelivered(item, skippedOf(item.chunk)),
-    );
-  }
-
   /** Keeps chunks whose outcome the ledger could not take, to record on a later receive. */
   async function handBackForLedger(received: readonly ReceivedChunk[]) {
     if (received.length === 0) return;
@@ -214,6 +159,15 @@ export async function deliverChunks(
     });
     await handBack(received, clampVisibility(seconds), 'ledger');
   }
+
+  const records = deliveredSettling({
+    ...(recorder ? { recorder } : {}),
+    ...(dependencies.requeue ? { requeue: dependencies.requeue } : {}),
+    observer,
+    now,
+    settled: skippedSettled,
+    keep: (item) => handBackForLedger([item]),
+  });
 
   const received: ReceivedChunk[] = [];
   for (const message of messages) {
@@ -248,7 +202,7 @@ export async function deliverChunks(
   await handBackForLedger(unrecorded);
   const calls = planCalls(send);
   const skippedBy = new Map<PlannedCall, InvitedRecently>();
-  const settling: Promise<void>[] = [];
+  const settledWithoutCall = new Set<ReceivedChunk>();
   try {
     for (let index = 0; index < calls.length; index++) {
       const planned = calls[index] as PlannedCall;
@@ -261,27 +215,29 @@ export async function deliverChunks(
         );
         break;
       }
-      if (dependencies.remainingMs() < dependencies.callBudgetMs) {
-        // No call can start any more: the rest go back at once, none waiting for a lookup.
-        const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
-        await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
-        break;
-      }
       // Looked up once per planned call, so a call paced again is not counted twice.
       let skipped = skippedBy.get(planned);
       if (skipped === undefined) {
-        skipped = await inTime(
-          recentlyInvited(planned, dependencies.inviteOnce, invitedHere.get(planned.spaceId)),
-          new Map<string, string | undefined>(),
+        const lookup = recentlyInvited(
+          planned,
+          dependencies.inviteOnce,
+          invitedHere.get(planned.spaceId),
         );
+        skipped = await inTime(lookup, undefined);
+        if (skipped === undefined) {
+          // No answer before the end: nothing goes out unlooked-up, and the rest go back at once.
+          const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
+          await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+          break;
+        }
         skippedBy.set(planned, skipped);
       }
-      const { sent: call, skippedOf } = withoutSkipped(planned, skipped);
-      if (call.accessorIds.length === 0) {
-        // Everyone was invited recently: the chunks are delivered without a call.
-        await settleAllDelivered(call.chunks, skippedOf);
-        continue;
-      }
+      const { sent: call, skippedOf, nothingToSend } = withoutSkipped(planned, skipped);
+      // Chunks whose accessors were all invited recently are delivered without a call.
+      const unsent = nothingToSend.filter((item) => !settledWithoutCall.has(item));
+      for (const item of unsent) settledWithoutCall.add(item);
+      if (unsent.length > 0) records.later(unsent, skippedOf);
+      if (call.accessorIds.length === 0) continue;
       // A shared pacer holds the start it reports: it is asked for none the call could not use.
       const usableWaitMs = Math.min(
         maxPaceWaitMs,
@@ -332,19 +288,11 @@ export async function deliverChunks(
           const invited = invitedHere.get(call.spaceId) ?? new Set<string>();
           for (const id of call.accessorIds) invited.add(id);
           invitedHere.set(call.spaceId, invited);
-          for (const item of call.chunks) unsettled.set(item, skippedOf(item.chunk));
-          const settled = (async () => {
-            await rememberInvited(
-              call.spaceId,
-              call.accessorIds,
-              dependencies.inviteOnce,
-              requestOfAccessor(call),
-            );
-            await settleAllDelivered(call.chunks, skippedOf);
-          })();
-          // Heard at once, so a failure waits for the end below instead of ending the process.
-          settled.catch((error: unknown) => settleFailures.push(error));
-          settling.push(settled);
+          const requestOf = requestOfAccessor(call);
+          const { spaceId, accessorIds } = call;
+          records.later(call.chunks, skippedOf, () =>
+            rememberInvited(spaceId, accessorIds, dependencies.inviteOnce, requestOf),
+          );
           break;
         }
         case 'throttled':
@@ -383,12 +331,7 @@ export async function deliverChunks(
     // Every record under way lands before the invocation ends, even when the loop failed: the
     // batch then comes back, and a delivered chunk found recorded is not sent again. What the
     // ledger has not recorded when time runs short goes back marked delivered instead.
-    const deadline = dependencies.remainingMs() - SETTLE_RESERVE_MS;
-    await beforeDeadline(Promise.allSettled(settling), deadline);
-    await runConcurrently([...unsettled], LEDGER_WRITES_AT_ONCE, ([item, skippedIds]) =>
-      putBackDelivered(item, skippedIds),
-    );
+    await records.finish(dependencies.remainingMs() - SETTLE_RESERVE_MS);
   }
-  if (settleFailures.length > 0) throw settleFailures[0];
   return keep;
 }

@@ -32,6 +32,8 @@ export const SETTLE_RESERVE_MS = 1_500;
  * handing back what was not sent and putting back what was (`SETTLE_RESERVE_MS`).
  */
 export const LEDGER_WAIT_RESERVE_MS = 2 * SETTLE_RESERVE_MS;
+/** A ledger call gets at least this long while the settle reserve allows: a healthy table answers in milliseconds. */
+export const LEDGER_MIN_WAIT_MS = 250;
 
 /** What `deliverChunks` works with: the ports it settles messages through, and its limits. */
 export interface DeliveryDependencies {

@@ -1,4 +1,4 @@
-import type { PlannedCall } from './delivery.ts';
+import type { PlannedCall, ReceivedChunk } from './delivery.ts';
 import type { InviteChunk } from './invite.ts';
 import type { InviteHistory } from './ports.ts';
 
@@ -65,17 +65,22 @@ export async function rememberInvited(
 }
 
 /**
- * A call without the accessors invited recently, and whom each of its chunks left out. Those the
- * chunk's own request invited are not sent again, but count as invited, not skipped: the chunk was
- * delivered before and its outcome lost (IDs are unique within a request).
+ * A call without the accessors invited recently; the chunks that add nobody to it, delivered
+ * whatever becomes of the call; and whom each chunk left out. Those a chunk's own request invited
+ * are not sent again, but count as invited, not skipped: the chunk was delivered before and its
+ * outcome lost (IDs are unique within a request).
  */
 export function withoutSkipped(call: PlannedCall, invited: InvitedRecently) {
-  if (invited.size === 0) return { sent: call, skippedOf: (_chunk: InviteChunk) => [] as string[] };
-  return {
-    sent: { ...call, accessorIds: call.accessorIds.filter((id) => !invited.has(id)) },
-    skippedOf: ({ accessorIds, requestId }: InviteChunk) =>
-      accessorIds.filter((id) => invited.has(id) && invited.get(id) !== requestId),
+  const skippedOf = ({ accessorIds, requestId }: InviteChunk) =>
+    accessorIds.filter((id) => invited.has(id) && invited.get(id) !== requestId);
+  if (invited.size === 0) return { sent: call, skippedOf, nothingToSend: [] as ReceivedChunk[] };
+  const adds = ({ chunk }: ReceivedChunk) => chunk.accessorIds.some((id) => !invited.has(id));
+  const sent = {
+    ...call,
+    chunks: call.chunks.filter(adds),
+    accessorIds: call.accessorIds.filter((id) => !invited.has(id)),
   };
+  return { sent, skippedOf, nothingToSend: call.chunks.filter((item) => !adds(item)) };
 }
 
 /** Which request of a call asked for each accessor (a call may merge several requests). */

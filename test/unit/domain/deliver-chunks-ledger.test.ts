@@ -304,13 +304,17 @@ describe('deliverChunks with the request ledger', () => {
     assert.equal(requeues, 1);
   });
 
-  it('stops waiting for a ledger that no longer answers in time to put back what it delivered', async () => {
+  it('sends nothing it could not look up when the ledger stops answering, and hands the rest back in time', async () => {
     // Prepare: every read and write of the ledger hangs; two calls' worth of chunks.
     const sender = new ScriptedSender();
-    const { ledger, requeue, dependencies } = environment(sender);
+    const { ledger, visibility, dependencies } = environment(sender);
     const hang = () => new Promise<never>(() => {});
+    let lookups = 0;
     ledger.deliveredParts = hang;
-    ledger.invitedSince = hang;
+    ledger.invitedSince = () => {
+      lookups++;
+      return hang();
+    };
     ledger.remember = hang;
     ledger.recordOutcome = hang;
     const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
@@ -329,14 +333,107 @@ describe('deliverChunks with the request ledger', () => {
       }),
       killedAt.promise,
     ]);
-    const returnedWithMs = endsAt - Date.now();
     clearTimeout(kill);
 
-    // Assess: both calls went out, and both chunks went back marked delivered before the end.
+    // Assess: one lookup waited for, no call, both back on the queue in one go.
+    assert.deepEqual(keep, ['m1', 'm2']);
+    assert.equal(lookups, 1);
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(
+      visibility.delays.map(({ seconds }) => seconds),
+      [OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS],
+    );
+  });
+
+  it('puts back marked delivered what it delivered when writes stop answering, chunks needing no call included', async () => {
+    // Prepare: reads answer, writes hang; the second chunk's accessors were invited recently.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
+    const hang = () => new Promise<never>(() => {});
+    ledger.remember = hang;
+    ledger.recordOutcome = hang;
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
+    const killedAt = Promise.withResolvers<'killed'>();
+    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
+    const batch = [message(chunk(2, { title: 'Another title' })), message(chunk(1))];
+
+    // Act
+    const keep = await Promise.race([
+      deliverChunks(batch, {
+        ...dependencies,
+        inviteOnce,
+        remainingMs: () => endsAt - Date.now(),
+        callBudgetMs: 50,
+      }),
+      killedAt.promise,
+    ]);
+    clearTimeout(kill);
+
+    // Assess
     assert.deepEqual(keep, []);
-    assert.ok(returnedWithMs > SETTLE_RESERVE_MS / 2, `returned with ${returnedWithMs} ms left`);
-    assert.equal(sender.calls.length, 2);
-    assert.deepEqual(requeue.requeued.map(({ body }) => JSON.parse(body).part).sort(), [1, 2]);
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1-a', 'user-1-b']],
+    );
+    assert.deepEqual(
+      requeue.requeued.map(({ body, mark }) => [JSON.parse(body).part, mark.skippedIds]).sort(),
+      [
+        [1, []],
+        [2, ['user-2-a', 'user-2-b']],
+      ],
+    );
+  });
+
+  it('records a chunk its own request invited before as delivered, even when the call it joined is refused', async () => {
+    // Prepare: req-1's part was delivered and its outcome lost; req-2's has the same content.
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { ledger, deadLetters, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-a', 'user-1-b'], 4_000, 90_000_000, () => 'req-1');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const other = chunk(1, { requestId: 'req-2', accessorIds: ['new-a'] });
+
+    // Act
+    await deliverChunks([message(chunk(1)), { ...message(other), messageId: 'm-other' }], {
+      ...dependencies,
+      inviteOnce,
+    });
+
+    // Assess
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['new-a']],
+    );
+    assert.deepEqual(
+      [ledger.outcomes.get('req-1#1')?.outcome, ledger.outcomes.get('req-1#1')?.invitedCount],
+      ['delivered', 2],
+    );
+    assert.equal(ledger.outcomes.get('req-2#1')?.outcome, 'failed');
+    assert.equal(deadLetters.parked.length, 1);
+  });
+
+  it('waits a moment for a healthy ledger even with little time left, so a refused chunk is parked', async () => {
+    // Prepare: the outcome write takes 20 ms; less time is left than the ledger's reserve.
+    const sender = new ScriptedSender(() => serviceError('ValidationException'));
+    const { ledger, deadLetters, dependencies } = environment(sender);
+    const recordOutcome = ledger.recordOutcome.bind(ledger);
+    ledger.recordOutcome = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return recordOutcome(...args);
+    };
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1))], {
+      ...dependencies,
+      remainingMs: () => LEDGER_WAIT_RESERVE_MS - 500,
+      callBudgetMs: 50,
+    });
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.equal(deadLetters.parked.length, 1);
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'failed');
   });
 
   for (const [refusal, receiveCount, settled] of [
@@ -402,37 +499,6 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(keep, ['m1']);
     assert.equal(sender.calls.length, 0);
     assert.equal(visibility.delays.length, 1);
-  });
-
-  it('hands back every call it has no time left for at once, without looking anyone up', async () => {
-    // Prepare: three calls' worth of chunks, and less time left than one call needs.
-    const sender = new ScriptedSender();
-    const { ledger, visibility, dependencies } = environment(sender);
-    let lookups = 0;
-    const invitedSince = ledger.invitedSince.bind(ledger);
-    ledger.invitedSince = (...args) => {
-      lookups++;
-      return invitedSince(...args);
-    };
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
-    const batch = ['T1', 'T2', 'T3'].map((title, index) => message(chunk(index + 1, { title })));
-
-    // Act
-    const keep = await deliverChunks(batch, {
-      ...dependencies,
-      inviteOnce,
-      remainingMs: () => 5_000,
-      callBudgetMs: 12_000,
-    });
-
-    // Assess
-    assert.equal(keep.length, 3);
-    assert.equal(sender.calls.length, 0);
-    assert.equal(lookups, 0);
-    assert.deepEqual(
-      visibility.delays.map(({ seconds }) => seconds),
-      [OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS, OUT_OF_TIME_DELAY_SECONDS],
-    );
   });
 
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
