@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { addAbortSignal } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Sha256 } from '@smithy/core/checksum';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest, type HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
