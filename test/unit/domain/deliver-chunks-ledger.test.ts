@@ -70,6 +70,30 @@ function environment(sender: ScriptedSender, ledger = new MemoryLedger()) {
   return { ledger, visibility, deadLetters, requeue, ledgerErrors, dependencies };
 }
 
+/** A ledger call that never answers. */
+const hang = () => new Promise<never>(() => {});
+
+/**
+ * Delivers `batch` in an invocation that ends `LEDGER_WAIT_RESERVE_MS` + 200 ms from now, as
+ * Lambda runs it: resolves to what delivery returned, or to `'killed'` at the time limit.
+ */
+async function beforeTimeLimit(
+  batch: ReceivedMessage[],
+  dependencies: DeliveryDependencies,
+): Promise<string[] | 'killed'> {
+  const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
+  const killed = Promise.withResolvers<'killed'>();
+  const kill = setTimeout(() => killed.resolve('killed'), endsAt - Date.now());
+  try {
+    return await Promise.race([
+      deliverChunks(batch, { ...dependencies, remainingMs: () => endsAt - Date.now() }),
+      killed.promise,
+    ]);
+  } finally {
+    clearTimeout(kill);
+  }
+}
+
 describe('deliverChunks with the request ledger', () => {
   it('records each delivered chunk as its part, with every accessor invited', async () => {
     // Prepare
@@ -308,7 +332,6 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: every read and write of the ledger hangs; two calls' worth of chunks.
     const sender = new ScriptedSender();
     const { ledger, visibility, dependencies } = environment(sender);
-    const hang = () => new Promise<never>(() => {});
     let lookups = 0;
     ledger.deliveredParts = hang;
     ledger.invitedSince = () => {
@@ -318,22 +341,10 @@ describe('deliverChunks with the request ledger', () => {
     ledger.remember = hang;
     ledger.recordOutcome = hang;
     const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
-    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
-    const killedAt = Promise.withResolvers<'killed'>();
-    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
     const batch = [message(chunk(1)), message(chunk(2, { title: 'Another title' }))];
 
     // Act
-    const keep = await Promise.race([
-      deliverChunks(batch, {
-        ...dependencies,
-        inviteOnce,
-        remainingMs: () => endsAt - Date.now(),
-        callBudgetMs: 50,
-      }),
-      killedAt.promise,
-    ]);
-    clearTimeout(kill);
+    const keep = await beforeTimeLimit(batch, { ...dependencies, inviteOnce, callBudgetMs: 50 });
 
     // Assess: one lookup waited for, no call, both back on the queue in one go.
     assert.deepEqual(keep, ['m1', 'm2']);
@@ -350,26 +361,13 @@ describe('deliverChunks with the request ledger', () => {
     const sender = new ScriptedSender();
     const { ledger, requeue, dependencies } = environment(sender);
     await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
-    const hang = () => new Promise<never>(() => {});
     ledger.remember = hang;
     ledger.recordOutcome = hang;
     const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
-    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
-    const killedAt = Promise.withResolvers<'killed'>();
-    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
     const batch = [message(chunk(2, { title: 'Another title' })), message(chunk(1))];
 
     // Act
-    const keep = await Promise.race([
-      deliverChunks(batch, {
-        ...dependencies,
-        inviteOnce,
-        remainingMs: () => endsAt - Date.now(),
-        callBudgetMs: 50,
-      }),
-      killedAt.promise,
-    ]);
-    clearTimeout(kill);
+    const keep = await beforeTimeLimit(batch, { ...dependencies, inviteOnce, callBudgetMs: 50 });
 
     // Assess
     assert.deepEqual(keep, []);
@@ -445,25 +443,16 @@ describe('deliverChunks with the request ledger', () => {
       // time left to call for it on its last receive.
       const sender = new ScriptedSender(() => serviceError('ValidationException'));
       const { ledger, visibility, deadLetters, dependencies } = environment(sender);
-      const hang = () => new Promise<never>(() => {});
       ledger.invitedSince = hang;
       ledger.recordOutcome = hang;
       const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
-      const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
-      const killedAt = Promise.withResolvers<'killed'>();
-      const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
 
       // Act
-      const keep = await Promise.race([
-        deliverChunks([message(chunk(1), receiveCount)], {
-          ...dependencies,
-          inviteOnce,
-          remainingMs: () => endsAt - Date.now(),
-          callBudgetMs: receiveCount === 1 ? 50 : 60_000,
-        }),
-        killedAt.promise,
-      ]);
-      clearTimeout(kill);
+      const keep = await beforeTimeLimit([message(chunk(1), receiveCount)], {
+        ...dependencies,
+        inviteOnce,
+        callBudgetMs: receiveCount === 1 ? 50 : 60_000,
+      });
 
       // Assess
       assert.notEqual(keep, 'killed');
@@ -482,18 +471,11 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare
     const sender = new ScriptedSender();
     const { ledger, visibility, dependencies } = environment(sender);
-    ledger.recordOutcome = () => new Promise<never>(() => {});
+    ledger.recordOutcome = hang;
     const marked = { ...message(chunk(1)), delivered: { at: 4_000, skippedIds: [] } };
-    const endsAt = Date.now() + LEDGER_WAIT_RESERVE_MS + 200;
-    const killedAt = Promise.withResolvers<'killed'>();
-    const kill = setTimeout(() => killedAt.resolve('killed'), endsAt - Date.now());
 
     // Act
-    const keep = await Promise.race([
-      deliverChunks([marked], { ...dependencies, remainingMs: () => endsAt - Date.now() }),
-      killedAt.promise,
-    ]);
-    clearTimeout(kill);
+    const keep = await beforeTimeLimit([marked], dependencies);
 
     // Assess: no call, and the message stays to be recorded on a later receive.
     assert.deepEqual(keep, ['m1']);
