@@ -59,11 +59,17 @@ export async function deliverChunks(
   // What this invocation has delivered, by space, while its records are still being written.
   const invitedHere = new Map<string, Set<string>>();
 
+  // Set once a ledger call went unanswered: later ones get no grace past the reserve.
+  let ledgerSilent = false;
+
   /** A ledger read or write, or `failed` (what it answers when it fails) once its time is up. */
   async function inTime<T, F>(work: Promise<T>, failed: F): Promise<T | F> {
     const left = dependencies.remainingMs();
-    const least = Math.min(LEDGER_MIN_WAIT_MS, left - SETTLE_RESERVE_MS);
-    return (await beforeDeadline(work, Math.max(left - LEDGER_WAIT_RESERVE_MS, least))) ?? failed;
+    const least = ledgerSilent ? 0 : Math.min(LEDGER_MIN_WAIT_MS, left - SETTLE_RESERVE_MS);
+    const answer = await beforeDeadline(work, Math.max(left - LEDGER_WAIT_RESERVE_MS, least));
+    if (answer !== undefined) return answer;
+    ledgerSilent = true;
+    return failed;
   }
 
   /**
@@ -203,6 +209,12 @@ export async function deliverChunks(
   const calls = planCalls(send);
   const skippedBy = new Map<PlannedCall, InvitedRecently>();
   const settledWithoutCall = new Set<ReceivedChunk>();
+  // A chunk with another message of its part in the batch shares its call's fate: recorded
+  // delivered on its own, it would have the other skipped as delivered on its next receive.
+  const parts = send.map(partKey);
+  const alone = (item: ReceivedChunk) =>
+    parts.indexOf(partKey(item)) === parts.lastIndexOf(partKey(item));
+  let settleFailures: unknown[] = [];
   try {
     for (let index = 0; index < calls.length; index++) {
       const planned = calls[index] as PlannedCall;
@@ -213,6 +225,12 @@ export async function deliverChunks(
           throttledFor,
           'batchThrottled',
         );
+        break;
+      }
+      if (dependencies.remainingMs() < dependencies.callBudgetMs) {
+        // No call can start any more: the rest go back at once, none waiting for a lookup.
+        const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
+        await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
         break;
       }
       // Looked up once per planned call, so a call paced again is not counted twice.
@@ -232,9 +250,11 @@ export async function deliverChunks(
         }
         skippedBy.set(planned, skipped);
       }
-      const { sent: call, skippedOf, nothingToSend } = withoutSkipped(planned, skipped);
+      const { sent: call, skippedOf, nothingToSend } = withoutSkipped(planned, skipped, alone);
       // Chunks whose accessors were all invited recently are delivered without a call.
-      const unsent = nothingToSend.filter((item) => !settledWithoutCall.has(item));
+      const noCall =
+        call.accessorIds.length === 0 ? [...nothingToSend, ...call.chunks] : nothingToSend;
+      const unsent = noCall.filter((item) => !settledWithoutCall.has(item));
       for (const item of unsent) settledWithoutCall.add(item);
       if (unsent.length > 0) records.later(unsent, skippedOf);
       if (call.accessorIds.length === 0) continue;
@@ -331,7 +351,8 @@ export async function deliverChunks(
     // Every record under way lands before the invocation ends, even when the loop failed: the
     // batch then comes back, and a delivered chunk found recorded is not sent again. What the
     // ledger has not recorded when time runs short goes back marked delivered instead.
-    await records.finish(dependencies.remainingMs() - SETTLE_RESERVE_MS);
+    settleFailures = await records.finish(dependencies.remainingMs() - SETTLE_RESERVE_MS);
   }
+  if (settleFailures.length > 0) throw settleFailures[0];
   return keep;
 }

@@ -70,11 +70,17 @@ export async function rememberInvited(
  * are not sent again, but count as invited, not skipped: the chunk was delivered before and its
  * outcome lost (IDs are unique within a request).
  */
-export function withoutSkipped(call: PlannedCall, invited: InvitedRecently) {
+export function withoutSkipped(
+  call: PlannedCall,
+  invited: InvitedRecently,
+  /** Whether a chunk that adds nobody may leave the call; it stays in it otherwise. */
+  mayLeave: (item: ReceivedChunk) => boolean = () => true,
+) {
   const skippedOf = ({ accessorIds, requestId }: InviteChunk) =>
     accessorIds.filter((id) => invited.has(id) && invited.get(id) !== requestId);
   if (invited.size === 0) return { sent: call, skippedOf, nothingToSend: [] as ReceivedChunk[] };
-  const adds = ({ chunk }: ReceivedChunk) => chunk.accessorIds.some((id) => !invited.has(id));
+  const adds = (item: ReceivedChunk) =>
+    !mayLeave(item) || item.chunk.accessorIds.some((id) => !invited.has(id));
   const sent = {
     ...call,
     chunks: call.chunks.filter(adds),

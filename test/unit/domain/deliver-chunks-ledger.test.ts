@@ -70,6 +70,19 @@ function environment(sender: ScriptedSender, ledger = new MemoryLedger()) {
   return { ledger, visibility, deadLetters, requeue, ledgerErrors, dependencies };
 }
 
+/** Counts the calls of `object[method]` from now on; resolves to the count so far. */
+function countCalls<T extends object>(object: T, method: keyof T & string): () => number {
+  let calls = 0;
+  const original = (object[method] as (...args: unknown[]) => unknown).bind(object);
+  Object.assign(object, {
+    [method]: (...args: unknown[]) => {
+      calls++;
+      return original(...args);
+    },
+  });
+  return () => calls;
+}
+
 /** A ledger call that never answers. */
 const hang = () => new Promise<never>(() => {});
 
@@ -332,6 +345,7 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: every read and write of the ledger hangs; two calls' worth of chunks.
     const sender = new ScriptedSender();
     const { ledger, visibility, dependencies } = environment(sender);
+    const delays = countCalls(visibility, 'delay');
     let lookups = 0;
     ledger.deliveredParts = hang;
     ledger.invitedSince = () => {
@@ -349,6 +363,7 @@ describe('deliverChunks with the request ledger', () => {
     // Assess: one lookup waited for, no call, both back on the queue in one go.
     assert.deepEqual(keep, ['m1', 'm2']);
     assert.equal(lookups, 1);
+    assert.equal(delays(), 1);
     assert.equal(sender.calls.length, 0);
     assert.deepEqual(
       visibility.delays.map(({ seconds }) => seconds),
@@ -411,28 +426,32 @@ describe('deliverChunks with the request ledger', () => {
     assert.equal(deadLetters.parked.length, 1);
   });
 
-  it('waits a moment for a healthy ledger even with little time left, so a refused chunk is parked', async () => {
-    // Prepare: the outcome write takes 20 ms; less time is left than the ledger's reserve.
-    const sender = new ScriptedSender(() => serviceError('ValidationException'));
-    const { ledger, deadLetters, dependencies } = environment(sender);
-    const recordOutcome = ledger.recordOutcome.bind(ledger);
-    ledger.recordOutcome = async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return recordOutcome(...args);
-    };
+  for (const [left, write, settled] of [
+    [LEDGER_WAIT_RESERVE_MS - 500, 20, 'parked'],
+    [SETTLE_RESERVE_MS + 100, 200, 'handed back'],
+  ] as const) {
+    it(`waits up to 250 ms for the ledger past its reserve, not into the last 1.5 s: ${left} ms left, a ${write} ms write, ${settled}`, async () => {
+      // Prepare: the service refuses the chunk; its outcome write takes `write` ms.
+      const sender = new ScriptedSender(() => serviceError('ValidationException'));
+      const { ledger, deadLetters, dependencies } = environment(sender);
+      const recordOutcome = ledger.recordOutcome.bind(ledger);
+      ledger.recordOutcome = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, write));
+        return recordOutcome(...args);
+      };
 
-    // Act
-    const keep = await deliverChunks([message(chunk(1))], {
-      ...dependencies,
-      remainingMs: () => LEDGER_WAIT_RESERVE_MS - 500,
-      callBudgetMs: 50,
+      // Act
+      const keep = await deliverChunks([message(chunk(1))], {
+        ...dependencies,
+        remainingMs: () => left,
+        callBudgetMs: 50,
+      });
+
+      // Assess
+      assert.deepEqual(keep, settled === 'parked' ? [] : ['m1']);
+      assert.equal(deadLetters.parked.length, settled === 'parked' ? 1 : 0);
     });
-
-    // Assess
-    assert.deepEqual(keep, []);
-    assert.equal(deadLetters.parked.length, 1);
-    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'failed');
-  });
+  }
 
   for (const [refusal, receiveCount, settled] of [
     ['a refusal', 1, 'handed back to be recorded later'],
@@ -481,6 +500,182 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(keep, ['m1']);
     assert.equal(sender.calls.length, 0);
     assert.equal(visibility.delays.length, 1);
+  });
+
+  it('hands back every call it has no time left for at once, without looking anyone up', async () => {
+    // Prepare: three calls' worth of chunks, and less time left than one call needs.
+    const sender = new ScriptedSender();
+    const { ledger, visibility, dependencies } = environment(sender);
+    const lookups = countCalls(ledger, 'invitedSince');
+    const delays = countCalls(visibility, 'delay');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const batch = ['T1', 'T2', 'T3'].map((title, index) => message(chunk(index + 1, { title })));
+
+    // Act
+    const keep = await deliverChunks(batch, {
+      ...dependencies,
+      inviteOnce,
+      remainingMs: () => 5_000,
+      callBudgetMs: 12_000,
+    });
+
+    // Assess
+    assert.deepEqual(keep, ['m1', 'm2', 'm3']);
+    assert.equal(sender.calls.length, 0);
+    assert.equal(lookups(), 0);
+    assert.equal(delays(), 1);
+  });
+
+  it('records a chunk that needs no call once, however often its call is paced again', async () => {
+    // Prepare: part 2's accessors were invited by another request; the first start is revoked.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
+    const writes = countCalls(ledger, 'recordOutcome');
+    let takes = 0;
+    const pacer = {
+      waitMs: async () => 0,
+      take: async () => ++takes > 1,
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+    const skipped: number[] = [];
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+
+    // Act
+    await deliverChunks([message(chunk(1)), message(chunk(2, { title: 'T1' }))], {
+      ...dependencies,
+      inviteOnce,
+      pacer,
+      observer: { skipped: (_call, count) => skipped.push(count) },
+    });
+
+    // Assess
+    assert.equal(takes, 2);
+    assert.deepEqual(
+      sender.calls.map((call) => call.accessorIds),
+      [['user-1-a', 'user-1-b']],
+    );
+    assert.equal(writes(), 2, 'one outcome for each part');
+    assert.deepEqual(skipped, [2]);
+  });
+
+  it('records a chunk that needs no call as delivered, and deletes it, when the call it was in is throttled', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() =>
+      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
+    );
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1)), message(chunk(2, { title: 'T1' }))], {
+      ...dependencies,
+      inviteOnce,
+    });
+
+    // Assess
+    assert.deepEqual(keep, ['m1']);
+    assert.deepEqual(ledger.outcomes.get('req-1#2')?.skippedIds, ['user-2-a', 'user-2-b']);
+    assert.equal(ledger.outcomes.get('req-1#1'), undefined);
+  });
+
+  it('waits for an unanswering ledger once: the calls after the first that went unanswered get no grace', async () => {
+    // Prepare: lookups and writes hang; three chunks on their last receive, and 2.5 s left.
+    const sender = new ScriptedSender();
+    const { ledger, deadLetters, dependencies } = environment(sender);
+    ledger.invitedSince = hang;
+    ledger.recordOutcome = hang;
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const batch = ['T1', 'T2', 'T3'].map((title, index) =>
+      message(chunk(index + 1, { title }), 100),
+    );
+    const started = Date.now();
+
+    // Act
+    await deliverChunks(batch, {
+      ...dependencies,
+      inviteOnce,
+      remainingMs: () => LEDGER_WAIT_RESERVE_MS - 500,
+      callBudgetMs: 50,
+    });
+
+    // Assess: all three parked after one 250 ms wait, not after six.
+    assert.equal(deadLetters.parked.length, 3);
+    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('keeps a chunk that needs no call with its call when another message of its part is in the batch', async () => {
+    // Prepare: two different messages of part 1; the first's accessors were all invited recently.
+    const sender = new ScriptedSender(() =>
+      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
+    );
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-a', 'user-1-b'], 4_000, 90_000_000, () => 'req-0');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const other = {
+      ...message(chunk(1, { accessorIds: ['user-1-a', 'user-1-c'] })),
+      messageId: 'm1-other',
+    };
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1)), other], { ...dependencies, inviteOnce });
+
+    // Assess: recorded delivered, the first would have the second dropped as delivered next time.
+    assert.deepEqual(keep.sort(), ['m1', 'm1-other']);
+    assert.equal(ledger.outcomes.get('req-1#1'), undefined);
+  });
+
+  it('fails when settling a delivered chunk went wrong, so the batch comes back whole', async () => {
+    // Prepare: telling of the skipped accessors fails after the call.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-a'], 4_000, 90_000_000, () => 'req-0');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const observer = {
+      skipped: () => {
+        throw new Error('settling');
+      },
+    };
+
+    // Act
+    const delivering = deliverChunks([message(chunk(1))], {
+      ...dependencies,
+      inviteOnce,
+      observer,
+    });
+
+    // Assess
+    await assert.rejects(delivering, /settling/);
+    assert.equal(sender.calls.length, 1);
+  });
+
+  it('fails with what went wrong in the batch, not with what went wrong settling it', async () => {
+    // Prepare: two calls; telling of the first call's skipped accessors fails, and so does
+    // telling of the second call.
+    const sender = new ScriptedSender();
+    const { ledger, dependencies } = environment(sender);
+    await ledger.remember('SPACE1', ['user-1-a'], 4_000, 90_000_000, () => 'req-0');
+    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    let calls = 0;
+    const observer = {
+      called: () => {
+        if (++calls === 2) throw new Error('in the batch');
+      },
+      skipped: () => {
+        throw new Error('settling');
+      },
+    };
+
+    // Act
+    const delivering = deliverChunks(
+      [message(chunk(1)), message(chunk(2, { title: 'Another title' }))],
+      { ...dependencies, inviteOnce, observer },
+    );
+
+    // Assess
+    await assert.rejects(delivering, /in the batch/);
   });
 
   it('delivers as if nothing was delivered before when the ledger cannot be read', async () => {
