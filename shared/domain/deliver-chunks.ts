@@ -211,9 +211,10 @@ export async function deliverChunks(
   const settledWithoutCall = new Set<ReceivedChunk>();
   // A chunk with another message of its part in the batch shares its call's fate: recorded
   // delivered on its own, it would have the other skipped as delivered on its next receive.
-  const parts = send.map(partKey);
-  const alone = (item: ReceivedChunk) =>
-    parts.indexOf(partKey(item)) === parts.lastIndexOf(partKey(item));
+  const seenParts = new Set<string>();
+  const twinParts = new Set<string>();
+  for (const key of send.map(partKey)) (seenParts.has(key) ? twinParts : seenParts).add(key);
+  const alone = (item: ReceivedChunk) => !twinParts.has(partKey(item));
   let settleFailures: unknown[] = [];
   try {
     for (let index = 0; index < calls.length; index++) {

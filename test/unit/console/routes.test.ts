@@ -18,6 +18,21 @@ const refused = new TypeError('fetch failed', {
   cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3000'), { code: 'ECONNREFUSED' }),
 });
 
+/** A status answer for request req-1 with these counts (the rest 0). */
+function statusAnswer(status: string, counts: Partial<Record<string, number>>) {
+  return {
+    requestId: 'req-1',
+    spaceId: 'SP1',
+    source: 'http',
+    status,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    expiresAt: '2026-12-31T00:00:00.000Z',
+    accessors: { total: 0, invited: 0, skipped: 0, pending: 0, failed: 0, ...counts },
+    failures: [],
+  };
+}
+
 describe('failureReply', () => {
   it('answers 502 and asks whether npm start is running when the local stack refuses', () => {
     const local = failureReply(refused, backend(true));
@@ -44,17 +59,7 @@ describe('failureReply', () => {
 describe('the accessor search', () => {
   it('says it stopped early when one page holds more matches than it shows', async () => {
     const items = Array.from({ length: 1_000 }, (_, index) => ({ accessorId: `match-${index}` }));
-    const answered = {
-      requestId: 'req-1',
-      spaceId: 'SP1',
-      source: 'http',
-      status: 'CompletedWithErrors',
-      createdAt: '2026-12-01T00:00:00.000Z',
-      updatedAt: '2026-12-01T00:00:00.000Z',
-      expiresAt: '2026-12-31T00:00:00.000Z',
-      accessors: { total: 1_000, invited: 0, skipped: 0, pending: 0, failed: 1_000 },
-      failures: [],
-    };
+    const answered = statusAnswer('CompletedWithErrors', { total: 1_000, failed: 1_000 });
     const searched = {
       label: 'stack s in us-east-1',
       local: false,
@@ -81,17 +86,7 @@ describe('the accessor search', () => {
     );
   });
   it('refreshes a running request without searching again: the live part comes from the page without the search', async () => {
-    const running = {
-      requestId: 'req-1',
-      spaceId: 'SP1',
-      source: 'http',
-      status: 'Running',
-      createdAt: '2026-12-01T00:00:00.000Z',
-      updatedAt: '2026-12-01T00:00:00.000Z',
-      expiresAt: '2026-12-31T00:00:00.000Z',
-      accessors: { total: 2, invited: 0, skipped: 1, pending: 1, failed: 0 },
-      failures: [],
-    };
+    const running = statusAnswer('Running', { total: 2, skipped: 1, pending: 1 });
     let searches = 0;
     const backend = {
       label: 'stack s in us-east-1',

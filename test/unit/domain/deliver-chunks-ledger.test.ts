@@ -83,6 +83,16 @@ function countCalls<T extends object>(object: T, method: keyof T & string): () =
   return () => calls;
 }
 
+/** Inviting each person once, with `ledger` as the history and a day's window. */
+function inviteOnceWith(ledger: MemoryLedger) {
+  return { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+}
+
+/** Records `accessorIds` as invited to SPACE1 just before, by `requestId`. */
+function invitedBefore(ledger: MemoryLedger, accessorIds: string[], requestId: string) {
+  return ledger.remember('SPACE1', accessorIds, 4_000, 90_000_000, () => requestId);
+}
+
 /** A ledger call that never answers. */
 const hang = () => new Promise<never>(() => {});
 
@@ -242,8 +252,8 @@ describe('deliverChunks with the request ledger', () => {
     // stops taking writes.
     const sender = new ScriptedSender();
     const { ledger, requeue, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-1-b'], 4_000, 90_000_000, () => 'req-0');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-1-b'], 'req-0');
+    const inviteOnce = inviteOnceWith(ledger);
     const recordOutcome = ledger.recordOutcome.bind(ledger);
     ledger.recordOutcome = () => Promise.reject(new Error('ledger down'));
     await deliverChunks([message(chunk(1))], { ...dependencies, inviteOnce });
@@ -354,7 +364,7 @@ describe('deliverChunks with the request ledger', () => {
     };
     ledger.remember = hang;
     ledger.recordOutcome = hang;
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
     const batch = [message(chunk(1)), message(chunk(2, { title: 'Another title' }))];
 
     // Act
@@ -375,10 +385,10 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: reads answer, writes hang; the second chunk's accessors were invited recently.
     const sender = new ScriptedSender();
     const { ledger, requeue, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
+    await invitedBefore(ledger, ['user-2-a', 'user-2-b'], 'req-0');
     ledger.remember = hang;
     ledger.recordOutcome = hang;
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
     const batch = [message(chunk(2, { title: 'Another title' })), message(chunk(1))];
 
     // Act
@@ -403,8 +413,8 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: req-1's part was delivered and its outcome lost; req-2's has the same content.
     const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
     const { ledger, deadLetters, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-1-a', 'user-1-b'], 4_000, 90_000_000, () => 'req-1');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-1-a', 'user-1-b'], 'req-1');
+    const inviteOnce = inviteOnceWith(ledger);
     const other = chunk(1, { requestId: 'req-2', accessorIds: ['new-a'] });
 
     // Act
@@ -464,7 +474,7 @@ describe('deliverChunks with the request ledger', () => {
       const { ledger, visibility, deadLetters, dependencies } = environment(sender);
       ledger.invitedSince = hang;
       ledger.recordOutcome = hang;
-      const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+      const inviteOnce = inviteOnceWith(ledger);
 
       // Act
       const keep = await beforeTimeLimit([message(chunk(1), receiveCount)], {
@@ -508,7 +518,7 @@ describe('deliverChunks with the request ledger', () => {
     const { ledger, visibility, dependencies } = environment(sender);
     const lookups = countCalls(ledger, 'invitedSince');
     const delays = countCalls(visibility, 'delay');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
     const batch = ['T1', 'T2', 'T3'].map((title, index) => message(chunk(index + 1, { title })));
 
     // Act
@@ -530,7 +540,7 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: part 2's accessors were invited by another request; the first start is revoked.
     const sender = new ScriptedSender();
     const { ledger, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
+    await invitedBefore(ledger, ['user-2-a', 'user-2-b'], 'req-0');
     const writes = countCalls(ledger, 'recordOutcome');
     let takes = 0;
     const pacer = {
@@ -540,7 +550,7 @@ describe('deliverChunks with the request ledger', () => {
       throttled: async () => undefined,
     };
     const skipped: number[] = [];
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
 
     // Act
     await deliverChunks([message(chunk(1)), message(chunk(2, { title: 'T1' }))], {
@@ -566,8 +576,8 @@ describe('deliverChunks with the request ledger', () => {
       serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
     );
     const { ledger, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-2-a', 'user-2-b'], 4_000, 90_000_000, () => 'req-0');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-2-a', 'user-2-b'], 'req-0');
+    const inviteOnce = inviteOnceWith(ledger);
 
     // Act
     const keep = await deliverChunks([message(chunk(1)), message(chunk(2, { title: 'T1' }))], {
@@ -587,7 +597,7 @@ describe('deliverChunks with the request ledger', () => {
     const { ledger, deadLetters, dependencies } = environment(sender);
     ledger.invitedSince = hang;
     ledger.recordOutcome = hang;
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
     const batch = ['T1', 'T2', 'T3'].map((title, index) =>
       message(chunk(index + 1, { title }), 100),
     );
@@ -612,8 +622,8 @@ describe('deliverChunks with the request ledger', () => {
       serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
     );
     const { ledger, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-1-a', 'user-1-b'], 4_000, 90_000_000, () => 'req-0');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-1-a', 'user-1-b'], 'req-0');
+    const inviteOnce = inviteOnceWith(ledger);
     const other = {
       ...message(chunk(1, { accessorIds: ['user-1-a', 'user-1-c'] })),
       messageId: 'm1-other',
@@ -631,8 +641,8 @@ describe('deliverChunks with the request ledger', () => {
     // Prepare: telling of the skipped accessors fails after the call.
     const sender = new ScriptedSender();
     const { ledger, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-1-a'], 4_000, 90_000_000, () => 'req-0');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-1-a'], 'req-0');
+    const inviteOnce = inviteOnceWith(ledger);
     const observer = {
       skipped: () => {
         throw new Error('settling');
@@ -656,8 +666,8 @@ describe('deliverChunks with the request ledger', () => {
     // telling of the second call.
     const sender = new ScriptedSender();
     const { ledger, dependencies } = environment(sender);
-    await ledger.remember('SPACE1', ['user-1-a'], 4_000, 90_000_000, () => 'req-0');
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    await invitedBefore(ledger, ['user-1-a'], 'req-0');
+    const inviteOnce = inviteOnceWith(ledger);
     let calls = 0;
     const observer = {
       called: () => {
@@ -763,7 +773,7 @@ describe('deliverChunks with the request ledger', () => {
     );
     const { ledger, dependencies } = environment(sender);
     await ledger.remember('SPACE1', ['user-1-a', 'user-2-b'], 4_000, 90_000_000);
-    const inviteOnce = { history: ledger, windowMs: 86_400_000, now: () => 5_000 };
+    const inviteOnce = inviteOnceWith(ledger);
     const other = chunk(2, { title: 'Another title' });
 
     // Act

@@ -43,6 +43,16 @@ function askedPacer() {
   return { asked, pacer };
 }
 
+/** A pacer that always asks for a wait of `ms` and grants every start. */
+function waitingPacer(ms: number) {
+  return {
+    waitMs: async () => ms,
+    take: async () => true,
+    succeeded: async () => undefined,
+    throttled: async () => undefined,
+  };
+}
+
 describe('deliverChunks', () => {
   it('sends each chunk once with only the SendInvites fields and keeps nothing on success', async () => {
     const sender = new ScriptedSender();
@@ -551,12 +561,7 @@ describe('deliverChunks', () => {
 
   it('hands the batch back for at most 10 hours when the pacer would have it wait longer', async () => {
     const sender = new ScriptedSender();
-    const pacer = {
-      waitMs: async () => 50_000_000,
-      take: async () => true,
-      succeeded: async () => undefined,
-      throttled: async () => undefined,
-    };
+    const pacer = waitingPacer(50_000_000);
     const { dependencies, visibility } = setup(sender, { pacer });
 
     await deliverChunks([message(chunk(1))], dependencies);
@@ -569,12 +574,7 @@ describe('deliverChunks', () => {
 
   it('hands the batch back instead of waiting long for the pacer', async () => {
     const sender = new ScriptedSender();
-    const pacer = {
-      waitMs: async () => 4_500,
-      take: async () => true,
-      succeeded: async () => undefined,
-      throttled: async () => undefined,
-    };
+    const pacer = waitingPacer(4_500);
     const { dependencies, visibility } = setup(sender, { pacer, maxPaceWaitMs: 2_000 });
 
     const keep = await deliverChunks(
