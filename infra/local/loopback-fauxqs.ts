@@ -40,18 +40,38 @@ async function fauxqsParts() {
 }
 
 /**
+ * fauxqs's persistence in `dataDir`, writing with SQLite's `synchronous = NORMAL`. fauxqs writes
+ * every message change through to SQLite, in WAL mode, on the stack's only thread; at SQLite's
+ * default (`FULL`) each of those commits waits for an fsync of the log, which held the stack's
+ * event loop for seconds under a steady trickle. With `NORMAL`, WAL mode syncs at checkpoints
+ * only: what the queues hold survives the stack stopping or crashing, and only a crash of the
+ * machine itself may take back the last changes.
+ */
+export async function openQueuePersistence(dataDir: string): Promise<PersistenceManager> {
+  const { PersistenceManager } = await fauxqsParts();
+  const persistence = new PersistenceManager(dataDir);
+  const { db } = persistence as unknown as { db?: { exec?: unknown } };
+  if (typeof db?.exec !== 'function') {
+    persistence.close();
+    throw new Error('fauxqs changed its layout: its persistence has no SQLite database');
+  }
+  db.exec('PRAGMA synchronous = NORMAL');
+  return persistence;
+}
+
+/**
  * Starts fauxqs with SQLite persistence in `dataDir`, listening on 127.0.0.1 only.
  * `startFauxqs` (2.4.1) binds 0.0.0.0 whatever host it is given, so this builds the same
  * app from fauxqs's exported `buildApp` and its stores, wired as `startFauxqs` wires them.
  */
 export async function startLoopbackFauxqs(options: LoopbackFauxqsOptions): Promise<LoopbackFauxqs> {
-  const { SqsStore, SnsStore, S3Store, PersistenceManager } = await fauxqsParts();
+  const { SqsStore, SnsStore, S3Store } = await fauxqsParts();
   const stores: Stores = {
     sqsStore: new SqsStore(),
     snsStore: new SnsStore(),
     s3Store: new S3Store(),
   };
-  const persistence = new PersistenceManager(options.dataDir);
+  const persistence = await openQueuePersistence(options.dataDir);
   // Loaded before the stores know their persistence, so loading does not write back.
   persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store);
   stores.sqsStore.persistence = persistence;
