@@ -14,6 +14,11 @@ import { TOP_UP_CALL_LEAD_MS, TOP_UP_MAX_BATCH_BYTES, type TopUpOptions, topUp }
  * starts within their window.
  */
 export const JOIN_SLACK_MS = TOP_UP_CALL_LEAD_MS / 2;
+/**
+ * How long a batch first waits to open or join again when the content's group is past its close
+ * but its leader has not closed it yet (a write or two away); each later wait is twice as long.
+ */
+export const GROUP_REOPEN_FIRST_WAIT_MS = 20;
 
 export interface GatherOptions extends TopUpOptions {
   /** Where small batches are pooled across workers; without it, each worker tops up alone. */
@@ -131,14 +136,26 @@ export async function gather(
         return undefined;
       }
     };
-    // Open first: when no group is open, that is one write; when one is, joining it is two.
-    const opened = await step('open', () => groups.open(pool.contentKey, group, now()));
-    if (opened === false) {
-      const joined = await step('join', () => groups.join(pool.contentKey, handOff, now()));
-      if (joined) return { handedOff: true, accessors: pool.accessors, joined };
-    } else if (opened || unknown) {
-      // Opened, or perhaps (no answer): others may be joining it, so it is closed all the same.
-      led = group.token;
+    const sleep = options.sleep ?? ((ms: number) => new Promise((done) => setTimeout(done, ms)));
+    // A group past its close whose leader is still closing it takes no batch, nor lets one open
+    // another: while its window allows, the batch tries again, rather than go alone.
+    for (let waitMs = GROUP_REOPEN_FIRST_WAIT_MS; ; waitMs *= 2) {
+      // Open first: when no group is open, that is one write; when one is, joining it is two.
+      const opened = await step('open', () => groups.open(pool.contentKey, group, now()));
+      if (opened === false) {
+        const joined = await step('join', () => groups.join(pool.contentKey, handOff, now()));
+        if (joined === 'closing' && now() + waitMs < until) {
+          await sleep(waitMs);
+          continue;
+        }
+        if (joined && joined !== 'closing') {
+          return { handedOff: true, accessors: pool.accessors, joined };
+        }
+      } else if (opened || unknown) {
+        // Opened, or perhaps (no answer): others may be joining it, so it is closed all the same.
+        led = group.token;
+      }
+      break;
     }
   }
   const extra = await topUp(batch, options);

@@ -519,7 +519,13 @@ describe('IAM', () => {
   );
   const poolSmallBatches = onLedger(
     'PoolSmallBatches',
-    ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
+    [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+    ],
     ['GROUP#*', 'HANDOFF#*'],
   );
   const workerStatements = (spaceResources: unknown[]) => [

@@ -3,6 +3,7 @@ import {
   type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -112,9 +113,14 @@ export class DynamoDbCallGroups implements CallGroups {
    * Writes the hand-off, then adds it to the group if the group is open, closes in time and has
    * room. A join whose outcome is unknown (no answer, a 5xx) counts as made, its group unknown:
    * the messages then wait out their visibility timeout at worst, where sending them here could
-   * send them twice.
+   * send them twice. A refused join reads the group once, to tell a group its leader is closing
+   * late (`'closing'`) from one that only has no time or room for this batch.
    */
-  async join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false> {
+  async join(
+    contentKey: string,
+    handOff: HandOff,
+    now: number,
+  ): Promise<Joined | false | 'closing'> {
     const messages = JSON.stringify(handOff.messages);
     if (Buffer.byteLength(messages) > MAX_HAND_OFF_BYTES) return false;
     const member = randomUUID();
@@ -149,8 +155,29 @@ export class DynamoDbCallGroups implements CallGroups {
     } catch (error) {
       if (mayHaveLanded(error)) return { group: undefined, error };
       await this.#forget(memberKey);
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return this.#refusal(contentKey, now);
       throw error;
+    }
+  }
+
+  /** Why the content's group refused a join at `now`: `'closing'` when it is past its close. */
+  async #refusal(contentKey: string, now: number): Promise<false | 'closing'> {
+    try {
+      const { Item } = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#tableName,
+          Key: key(LEDGER_KEYS.group(groupHash(contentKey))),
+          ConsistentRead: true,
+          ProjectionExpression: '#state, closesAt',
+          ExpressionAttributeNames: { '#state': 'state' },
+        }),
+      );
+      const state = str(Item, 'state');
+      const closesAt = Number(Item?.closesAt?.N ?? Number.NaN);
+      return state === 'closing' || (state === 'open' && closesAt <= now) ? 'closing' : false;
+    } catch {
+      // Unread, the refusal is taken as final: the batch goes without a group.
+      return false;
     }
   }
 

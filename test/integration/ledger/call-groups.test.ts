@@ -19,10 +19,15 @@ import {
 } from '../../../shared/adapters/ledger/dynamodb-call-groups.ts';
 import { createDynamoDbClient } from '../../../shared/adapters/ledger/dynamodb-client.ts';
 import { key, LEDGER_KEYS } from '../../../shared/adapters/ledger/ledger-items.ts';
-import { type GatherOptions, gather } from '../../../shared/domain/call-group.ts';
+import {
+  type GatherOptions,
+  GROUP_REOPEN_FIRST_WAIT_MS,
+  gather,
+} from '../../../shared/domain/call-group.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { UnknownOutcomeError } from '../../../shared/domain/errors.ts';
-import { encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { decodeInviteChunk, encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
+import { contentKeyOf } from '../../../shared/domain/plan-calls.ts';
 import type { BatchSource, CallGroups, HandOff } from '../../../shared/domain/ports.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
@@ -102,6 +107,13 @@ const throttled = () =>
     name: 'ThrottlingException',
     $metadata: { httpStatusCode: 400 },
   });
+
+/** The call content a batch of one content pools under. */
+function contentOf(batch: readonly ReceivedMessage[]): string {
+  const [first] = batch;
+  assert.ok(first);
+  return contentKeyOf(decodeInviteChunk(first.body));
+}
 
 /** `groups`, noting in `tried` each open and join asked of it. */
 function recording(groups: CallGroups, tried: string[]): CallGroups {
@@ -212,6 +224,77 @@ describe('call groups in the ledger table (dynalite)', () => {
     assert.equal(outcomes[0]?.handedOff, false);
     assert.deepEqual(leader, { handedOff: false, extra: [] });
     assert.deepEqual(late, { handedOff: false, extra: [] });
+  });
+
+  it('a batch that finds the group past its close, its leader still closing it, leads the next', async () => {
+    const queue = new EmptyQueue();
+    const late = [message(1, { body: 'Closing late' })];
+    const joiner = [message(1, { body: 'Closing late' })];
+    const content = contentOf(late);
+    const tried: string[] = [];
+    const seen = recording(groups, tried);
+    // The leader's group closed at NOW + 500; the batch comes 20 ms later, before the leader closes it.
+    const slow = { token: 'slow-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
+    assert.equal(await groups.open(content, slow, NOW), true);
+    queue.clock.now = NOW + 520;
+    const waits: number[] = [];
+    const handedIn: string[] = [];
+    const gathering = gather(
+      late,
+      queue.options(seen, NOW + 1_300, {
+        token: () => 'next-leader',
+        sleep: async (ms) => {
+          waits.push(ms);
+          queue.clock.now += ms;
+          // The slow leader closes its group while the batch waits the second time.
+          if (waits.length === 2) await groups.close(content, 'slow-leader');
+        },
+        onHandedIn: (messages) => handedIn.push(...messages.map((m) => m.messageId)),
+      }),
+    );
+    // Once the batch leads, another batch joins its group.
+    let joined: Awaited<ReturnType<typeof gather>> | undefined;
+    queue.meanwhile(async () => {
+      joined = await gather(joiner, queue.options(groups, NOW + 1_300));
+    });
+
+    const gathered = await gathering;
+
+    assert.deepEqual(tried, ['open', 'join', 'open', 'join', 'open', 'close']);
+    // Then the top-up's own polling steps.
+    assert.deepEqual(waits.slice(0, 2), [
+      GROUP_REOPEN_FIRST_WAIT_MS,
+      2 * GROUP_REOPEN_FIRST_WAIT_MS,
+    ]);
+    assert.deepEqual(joined, { handedOff: true, accessors: 1, joined: { group: 'next-leader' } });
+    assert.deepEqual(gathered, { handedOff: false, extra: joiner });
+    assert.deepEqual(handedIn, [joiner[0]?.messageId]);
+  });
+
+  it('a batch that finds the group past its close tries again only while its own window lasts', async () => {
+    const queue = new EmptyQueue();
+    const batch = [message(1, { body: 'Never closed' })];
+    const stuck = { token: 'stuck-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
+    await groups.open(contentOf(batch), stuck, NOW);
+    queue.clock.now = NOW + 520;
+    const tried: string[] = [];
+    const waits: number[] = [];
+
+    const gathered = await gather(
+      batch,
+      queue.options(recording(groups, tried), NOW + 600, {
+        sleep: async (ms) => {
+          waits.push(ms);
+          queue.clock.now += ms;
+        },
+      }),
+    );
+
+    // 520 + 20 + 40 = 580: a wait of 80 would end past 600, so it stops there and goes alone,
+    // topping up for the 20 ms left.
+    assert.deepEqual(waits, [20, 40, 20]);
+    assert.deepEqual(tried, ['open', 'join', 'open', 'join', 'open', 'join']);
+    assert.deepEqual(gathered, { handedOff: false, extra: [] });
   });
 
   it('leaves out a batch the group has no room for, and batches it cannot send for others', async () => {
@@ -347,6 +430,11 @@ describe('call groups in the ledger table (dynalite)', () => {
       );
       assert.equal(await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_500), false);
       assert.equal(
+        await groups.join(`${content}-2`, handOff([message(1)], NOW + 3_000), NOW + 1_500),
+        'closing',
+        'a join is refused as its leader closes it, before its close too',
+      );
+      assert.equal(
         await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_001 + GROUP_GRACE_MS),
         true,
       );
@@ -372,8 +460,8 @@ describe('call groups in the ledger table (dynalite)', () => {
       });
       assert.equal(
         await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 1_000),
-        false,
         'closing',
+        'past its close, not yet closed by its leader',
       );
 
       const handed = await groups.close(key3, 'e');
@@ -419,7 +507,8 @@ describe('call groups in the ledger table (dynalite)', () => {
         client: losing,
         tableName: dynamodb.tableName,
       }).join(key5, handOff(lost, NOW + 1_000), NOW);
-      assert.ok(joined && joined.group === undefined && joined.error instanceof Error);
+      assert.ok(typeof joined === 'object' && joined.group === undefined);
+      assert.ok(joined.error instanceof Error);
       // Landed (taking the last room), answered 503; the SDK's second attempt finds no room.
       let answers = 0;
       const retrying = faulty(2, async (send) => {
@@ -436,7 +525,10 @@ describe('call groups in the ledger table (dynalite)', () => {
         tableName: dynamodb.tableName,
       }).join(key5, handOff(retried, NOW + 1_000), NOW);
       assert.equal(answers, 2, 'the SDK sent it twice');
-      assert.ok(again && again.group === undefined, 'the refusal was of the second attempt');
+      assert.ok(
+        typeof again === 'object' && again.group === undefined,
+        'the refusal was of the second attempt',
+      );
       // Landed, and the answer of success could not be read.
       const unreadable = faulty(1, async (send) => {
         await send();
@@ -449,7 +541,7 @@ describe('call groups in the ledger table (dynalite)', () => {
         tableName: dynamodb.tableName,
       }).join(`${key5}-u`, handOff(read, NOW + 1_000), NOW);
       assert.ok(
-        unreadJoin && unreadJoin.group === undefined,
+        typeof unreadJoin === 'object' && unreadJoin.group === undefined,
         'a 200 it could not read counts as made',
       );
       assert.deepEqual(
