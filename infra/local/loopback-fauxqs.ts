@@ -50,13 +50,21 @@ async function fauxqsParts() {
 export async function openQueuePersistence(dataDir: string): Promise<PersistenceManager> {
   const { PersistenceManager } = await fauxqsParts();
   const persistence = new PersistenceManager(dataDir);
-  const { db } = persistence as unknown as { db?: { exec?: unknown } };
-  if (typeof db?.exec !== 'function') {
-    persistence.close();
-    throw new Error('fauxqs changed its layout: its persistence has no SQLite database');
+  try {
+    const { db } = persistence as unknown as { db?: { exec?: (sql: string) => void } };
+    if (typeof db?.exec !== 'function') {
+      throw new Error('fauxqs changed its layout: its persistence has no SQLite database');
+    }
+    db.exec('PRAGMA synchronous = NORMAL');
+    return persistence;
+  } catch (error) {
+    try {
+      persistence.close();
+    } catch {
+      // The error that stopped the start is the one to report.
+    }
+    throw error;
   }
-  db.exec('PRAGMA synchronous = NORMAL');
-  return persistence;
 }
 
 /**

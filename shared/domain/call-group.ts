@@ -15,10 +15,11 @@ import { TOP_UP_CALL_LEAD_MS, TOP_UP_MAX_BATCH_BYTES, type TopUpOptions, topUp }
  */
 export const JOIN_SLACK_MS = TOP_UP_CALL_LEAD_MS / 2;
 /**
- * How long a batch first waits to open or join again when the content's group is past its close
- * but its leader has not closed it yet (a write or two away); each later wait is twice as long.
+ * How long a batch first waits to open or join again when a join was refused with `'retry'`
+ * (most often: the group is past its close, and its leader a write or two from closing it);
+ * each later wait is twice as long.
  */
-export const GROUP_REOPEN_FIRST_WAIT_MS = 20;
+export const GROUP_RETRY_FIRST_WAIT_MS = 20;
 
 export interface GatherOptions extends TopUpOptions {
   /** Where small batches are pooled across workers; without it, each worker tops up alone. */
@@ -101,8 +102,10 @@ function poolable(batch: readonly ReceivedMessage[], capacity: number): Poolable
  * content (its messages handed over: this worker sends nothing and keeps them on the queue for
  * the leader to settle), or opens a group of its own and leads it: it tops up from the queue
  * until `until` (`topUp`), then closes the group and sends what it was handed with the rest.
- * Without `groups`, or for any other batch, it only tops up. A group that cannot be reached
- * changes nothing but that: the batch tops up and goes alone.
+ * A join refused with `'retry'` (the group past its close, its leader closing it) is tried again
+ * after 20 ms, 40, 80… while the window lasts. Without `groups`, or for any other batch, it only
+ * tops up. A group that cannot be reached changes nothing but that: the batch tops up and goes
+ * alone.
  */
 export async function gather(
   batch: readonly ReceivedMessage[],
@@ -138,17 +141,17 @@ export async function gather(
     };
     const sleep = options.sleep ?? ((ms: number) => new Promise((done) => setTimeout(done, ms)));
     // A group past its close whose leader is still closing it takes no batch, nor lets one open
-    // another: while its window allows, the batch tries again, rather than go alone.
-    for (let waitMs = GROUP_REOPEN_FIRST_WAIT_MS; ; waitMs *= 2) {
+    // another: while its window leaves time for a group after the wait, the batch tries again.
+    for (let waitMs = GROUP_RETRY_FIRST_WAIT_MS; ; waitMs *= 2) {
       // Open first: when no group is open, that is one write; when one is, joining it is two.
       const opened = await step('open', () => groups.open(pool.contentKey, group, now()));
       if (opened === false) {
         const joined = await step('join', () => groups.join(pool.contentKey, handOff, now()));
-        if (joined === 'closing' && now() + waitMs < until) {
+        if (joined === 'retry' && now() + waitMs + JOIN_SLACK_MS <= until) {
           await sleep(waitMs);
           continue;
         }
-        if (joined && joined !== 'closing') {
+        if (joined && joined !== 'retry') {
           return { handedOff: true, accessors: pool.accessors, joined };
         }
       } else if (opened || unknown) {

@@ -125,8 +125,8 @@ export interface CallGroups {
     group: { token: string; closesAt: number; room: number; bytesLeft: number },
     now: number,
   ): Promise<boolean>;
-  /** Hands the messages to the open group; refused: `'closing'` if it is past its close, or false. */
-  join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false | 'closing'>;
+  /** Hands the messages to the open group; refused: `'retry'` (try again soon) or false. */
+  join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false | 'retry'>;
   /** Closes the caller's group: resolves to the messages handed to it. */
   close(contentKey: string, token: string): Promise<ReceivedMessage[]>;
 }

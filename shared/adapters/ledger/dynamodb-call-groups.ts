@@ -11,7 +11,7 @@ import type { ReceivedMessage } from '../../domain/delivery.ts';
 import { UnknownOutcomeError } from '../../domain/errors.ts';
 import type { CallGroups, HandOff, Joined } from '../../domain/ports.ts';
 import { batchGet } from './batch-calls.ts';
-import { isConditionFailure, key, LEDGER_KEYS, n, s, str, ttl } from './ledger-items.ts';
+import { isConditionFailure, key, LEDGER_KEYS, n, num, s, str, ttl } from './ledger-items.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -29,6 +29,12 @@ export const MAX_HAND_OFF_BYTES = 300 * 1024;
  * open one in its place, if its leader never marked it closed (it failed while closing).
  */
 export const GROUP_GRACE_MS = 60_000;
+/**
+ * How long past its close a group's leader is taken to be closing it still: a batch it refuses
+ * meanwhile tries again in a moment (`'retry'`); later, the leader has most likely failed, and
+ * the batch goes alone at once.
+ */
+export const LATE_CLOSE_MS = 1_000;
 /** Group and hand-off items outlive their call by this much, then TTL removes them. */
 const ITEM_LIFETIME_MS = 60 * 60_000;
 
@@ -113,14 +119,10 @@ export class DynamoDbCallGroups implements CallGroups {
    * Writes the hand-off, then adds it to the group if the group is open, closes in time and has
    * room. A join whose outcome is unknown (no answer, a 5xx) counts as made, its group unknown:
    * the messages then wait out their visibility timeout at worst, where sending them here could
-   * send them twice. A refused join reads the group once, to tell a group its leader is closing
-   * late (`'closing'`) from one that only has no time or room for this batch.
+   * send them twice. A refused join reads the group once: `'retry'` when trying again in a moment
+   * may open or join one (see `takesSoon`), `false` when the batch had better go alone.
    */
-  async join(
-    contentKey: string,
-    handOff: HandOff,
-    now: number,
-  ): Promise<Joined | false | 'closing'> {
+  async join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false | 'retry'> {
     const messages = JSON.stringify(handOff.messages);
     if (Buffer.byteLength(messages) > MAX_HAND_OFF_BYTES) return false;
     const member = randomUUID();
@@ -154,31 +156,35 @@ export class DynamoDbCallGroups implements CallGroups {
       return { group: str(Attributes, 'token') };
     } catch (error) {
       if (mayHaveLanded(error)) return { group: undefined, error };
-      await this.#forget(memberKey);
-      if (isConditionFailure(error)) return this.#refusal(contentKey, now);
-      throw error;
+      if (!isConditionFailure(error)) {
+        await this.#forget(memberKey);
+        throw error;
+      }
+      // The read and the hand-off's deletion at once; a failed read is reported once both end.
+      const [refusal] = await Promise.allSettled([
+        this.#refusal(contentKey, handOff, now),
+        this.#forget(memberKey),
+      ]);
+      if (refusal.status === 'rejected') throw refusal.reason;
+      return refusal.value;
     }
   }
 
-  /** Why the content's group refused a join at `now`: `'closing'` when it is past its close. */
-  async #refusal(contentKey: string, now: number): Promise<false | 'closing'> {
-    try {
-      const { Item } = await this.#client.send(
-        new GetItemCommand({
-          TableName: this.#tableName,
-          Key: key(LEDGER_KEYS.group(groupHash(contentKey))),
-          ConsistentRead: true,
-          ProjectionExpression: '#state, closesAt',
-          ExpressionAttributeNames: { '#state': 'state' },
-        }),
-      );
-      const state = str(Item, 'state');
-      const closesAt = Number(Item?.closesAt?.N ?? Number.NaN);
-      return state === 'closing' || (state === 'open' && closesAt <= now) ? 'closing' : false;
-    } catch {
-      // Unread, the refusal is taken as final: the batch goes without a group.
-      return false;
-    }
+  /**
+   * Why the content's group refused `handOff` at `now`, as it reads just after: `'retry'` when
+   * trying again in a moment may open or join a group (`takesSoon`), else `false`.
+   */
+  async #refusal(contentKey: string, handOff: HandOff, now: number): Promise<false | 'retry'> {
+    const { Item } = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: key(LEDGER_KEYS.group(groupHash(contentKey))),
+        ConsistentRead: true,
+        ProjectionExpression: '#state, closesAt, room, bytesLeft',
+        ExpressionAttributeNames: { '#state': 'state' },
+      }),
+    );
+    return takesSoon(Item, handOff, now) ? 'retry' : false;
   }
 
   /** Deletes a hand-off no group took (no leader will read it); TTL does if this fails. */
@@ -248,6 +254,25 @@ function messagesOf(json: string | undefined): ReceivedMessage[] {
       typeof message.receiptHandle === 'string' &&
       typeof message.body === 'string' &&
       typeof message.receiveCount === 'number',
+  );
+}
+
+/**
+ * Whether a group item, read just after it refused `handOff` at `now`, may take it in a moment:
+ * there is none or it is closed (a group can open), it now has time and room for it (it changed
+ * since), or its close passed less than `LATE_CLOSE_MS` ago and its leader is closing it. A group
+ * open in time but without room, or closing after the batch's window, will not; nor one whose
+ * leader is later than that (most likely failed: others open after `GROUP_GRACE_MS`).
+ */
+function takesSoon(item: Item | undefined, handOff: HandOff, now: number): boolean {
+  const state = str(item, 'state');
+  if (state === undefined || state === 'closed') return true;
+  const closesAt = num(item, 'closesAt') ?? 0;
+  if (state !== 'open' || closesAt <= now) return closesAt > now - LATE_CLOSE_MS;
+  return (
+    closesAt <= handOff.latestClose &&
+    (num(item, 'room') ?? 0) >= handOff.accessors &&
+    (num(item, 'bytesLeft') ?? 0) >= handOff.bytes
   );
 }
 

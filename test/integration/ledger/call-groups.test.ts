@@ -15,14 +15,16 @@ import {
   DynamoDbCallGroups,
   GROUP_GRACE_MS,
   groupHash,
+  LATE_CLOSE_MS,
   MAX_HAND_OFF_BYTES,
 } from '../../../shared/adapters/ledger/dynamodb-call-groups.ts';
 import { createDynamoDbClient } from '../../../shared/adapters/ledger/dynamodb-client.ts';
 import { key, LEDGER_KEYS } from '../../../shared/adapters/ledger/ledger-items.ts';
 import {
   type GatherOptions,
-  GROUP_REOPEN_FIRST_WAIT_MS,
+  GROUP_RETRY_FIRST_WAIT_MS,
   gather,
+  JOIN_SLACK_MS,
 } from '../../../shared/domain/call-group.ts';
 import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import { UnknownOutcomeError } from '../../../shared/domain/errors.ts';
@@ -261,11 +263,8 @@ describe('call groups in the ledger table (dynalite)', () => {
     const gathered = await gathering;
 
     assert.deepEqual(tried, ['open', 'join', 'open', 'join', 'open', 'close']);
-    // Then the top-up's own polling steps.
-    assert.deepEqual(waits.slice(0, 2), [
-      GROUP_REOPEN_FIRST_WAIT_MS,
-      2 * GROUP_REOPEN_FIRST_WAIT_MS,
-    ]);
+    // The top-up's own polling steps follow.
+    assert.deepEqual(waits.slice(0, 2), [GROUP_RETRY_FIRST_WAIT_MS, 2 * GROUP_RETRY_FIRST_WAIT_MS]);
     assert.deepEqual(joined, { handedOff: true, accessors: 1, joined: { group: 'next-leader' } });
     assert.deepEqual(gathered, { handedOff: false, extra: joiner });
     assert.deepEqual(handedIn, [joiner[0]?.messageId]);
@@ -282,7 +281,7 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     const gathered = await gather(
       batch,
-      queue.options(recording(groups, tried), NOW + 600, {
+      queue.options(recording(groups, tried), NOW + 700, {
         sleep: async (ms) => {
           waits.push(ms);
           queue.clock.now += ms;
@@ -290,10 +289,28 @@ describe('call groups in the ledger table (dynalite)', () => {
       }),
     );
 
-    // 520 + 20 + 40 = 580: a wait of 80 would end past 600, so it stops there and goes alone,
-    // topping up for the 20 ms left.
-    assert.deepEqual(waits, [20, 40, 20]);
+    // At 580 a wait of 80 would leave less than the join slack before 700: it stops trying and
+    // goes alone, topping up for what is left.
+    assert.equal(JOIN_SLACK_MS, 100);
+    assert.deepEqual(waits.slice(0, 2), [20, 40]);
     assert.deepEqual(tried, ['open', 'join', 'open', 'join', 'open', 'join']);
+    assert.deepEqual(gathered, { handedOff: false, extra: [] });
+  });
+
+  it('a batch that finds a group whose leader is late by more than LATE_CLOSE_MS goes alone at once', async () => {
+    const queue = new EmptyQueue();
+    const batch = [message(1, { body: 'Leader gone' })];
+    const gone = { token: 'gone-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
+    await groups.open(contentOf(batch), gone, NOW);
+    queue.clock.now = NOW + 501 + LATE_CLOSE_MS;
+    const tried: string[] = [];
+
+    const gathered = await gather(
+      batch,
+      queue.options(recording(groups, tried), queue.clock.now + 800),
+    );
+
+    assert.deepEqual(tried, ['open', 'join']);
     assert.deepEqual(gathered, { handedOff: false, extra: [] });
   });
 
@@ -431,8 +448,17 @@ describe('call groups in the ledger table (dynalite)', () => {
       assert.equal(await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_500), false);
       assert.equal(
         await groups.join(`${content}-2`, handOff([message(1)], NOW + 3_000), NOW + 1_500),
-        'closing',
-        'a join is refused as its leader closes it, before its close too',
+        'retry',
+        'a join is refused while its leader closes it, before its close too',
+      );
+      assert.equal(
+        await groups.join(
+          `${content}-2`,
+          handOff([message(1)], NOW + 3_000),
+          NOW + 2_000 + LATE_CLOSE_MS,
+        ),
+        false,
+        'its leader is too late: most likely it failed',
       );
       assert.equal(
         await groups.open(`${content}-2`, group('e', NOW + 3_000), NOW + 2_001 + GROUP_GRACE_MS),
@@ -444,7 +470,11 @@ describe('call groups in the ledger table (dynalite)', () => {
       const key3 = `${content}-3`;
       const first = [message(1)];
       const second = [message(1)];
-      assert.equal(await groups.join(key3, handOff(first, NOW + 2_000), NOW), false, 'no group');
+      assert.equal(
+        await groups.join(key3, handOff(first, NOW + 2_000), NOW),
+        'retry',
+        'no group: one can open',
+      );
       await groups.open(key3, { ...group('e', NOW + 1_000), room: 2 }, NOW);
       assert.equal(await groups.join(key3, handOff(first, NOW + 999), NOW), false, 'too late');
       assert.deepEqual(await groups.join(key3, handOff(first, NOW + 1_000), NOW + 999), {
@@ -460,7 +490,7 @@ describe('call groups in the ledger table (dynalite)', () => {
       });
       assert.equal(
         await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 1_000),
-        'closing',
+        'retry',
         'past its close, not yet closed by its leader',
       );
 
@@ -473,7 +503,48 @@ describe('call groups in the ledger table (dynalite)', () => {
         ids(handed),
         'a repeated close reads the same',
       );
-      assert.equal(await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 20), false);
+      assert.equal(
+        await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 20),
+        'retry',
+        'closed: the next can open',
+      );
+    });
+
+    it('reads a group again after a refusal: one that changed since is tried again, a failed read throws', async () => {
+      const key9 = `${content}-9`;
+      await groups.open(key9, group('h', NOW + 1_000), NOW);
+      // Refused as if the group had had no room at that moment; it has room when read after.
+      const refusing = faultyClient('UpdateItemCommand', 1, async () => {
+        throw Object.assign(new Error('The conditional request failed'), {
+          name: 'ConditionalCheckFailedException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      });
+      const before = await handOffItems();
+      assert.equal(
+        await new DynamoDbCallGroups({ client: refusing, tableName: dynamodb.tableName }).join(
+          key9,
+          handOff([message(1)], NOW + 1_000),
+          NOW,
+        ),
+        'retry',
+      );
+      const unread = faultyClient('GetItemCommand', 1, async () => {
+        throw Object.assign(new Error('User is not authorized to perform: dynamodb:GetItem'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      });
+      await assert.rejects(
+        new DynamoDbCallGroups({ client: unread, tableName: dynamodb.tableName }).join(
+          key9,
+          handOff([message(1)], NOW + 1_000),
+          NOW + 1_000,
+        ),
+        /not authorized/,
+      );
+      assert.equal(await handOffItems(), before, 'neither left a hand-off behind');
+      for (const client of [refusing, unread]) client.destroy();
     });
 
     it('keeps a batch too large for one item out of the table', async () => {
