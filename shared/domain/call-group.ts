@@ -175,7 +175,7 @@ async function handedTo(
 ): Promise<ReceivedMessage[]> {
   let stored: ReceivedMessage[];
   try {
-    stored = await groups.close(pool.contentKey, token);
+    stored = await groups.close(pool.contentKey, token, (options.now ?? Date.now)());
   } catch (error) {
     // What was handed over comes back after its visibility timeout.
     options.onGroupError?.('close', error);

@@ -32,8 +32,8 @@ const FINGERPRINT_IDS_PER_UPDATE = 1_000;
 /**
  * A digest of everything that makes two requests the same: the space, the text, the options and
  * the accessors in order, each after a newline. Hashed a thousand IDs at a time, so 100,000 IDs
- * never become one string; the bytes are those of one update per ID, in a hundredth of the calls
- * into the hash (4.5 ms instead of 18 for 100,000 IDs).
+ * never become one string; the bytes are those of one update per ID and newline, in 100 calls
+ * into the hash instead of 200,000 for 100,000 IDs (4.5 ms instead of 18).
  */
 export function requestFingerprint(
   request: Invitation,

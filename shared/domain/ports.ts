@@ -127,8 +127,8 @@ export interface CallGroups {
   ): Promise<boolean>;
   /** Hands the messages to the open group; refused: `'retry'` (try again soon) or false. */
   join(contentKey: string, handOff: HandOff, now: number): Promise<Joined | false | 'retry'>;
-  /** Closes the caller's group: resolves to the messages handed to it. */
-  close(contentKey: string, token: string): Promise<ReceivedMessage[]>;
+  /** Closes the caller's group at `now` (epoch ms): resolves to the messages handed to it. */
+  close(contentKey: string, token: string, now?: number): Promise<ReceivedMessage[]>;
 }
 
 /** A hand-off a group took: its leader's token, unknown when the join's answer was lost. */

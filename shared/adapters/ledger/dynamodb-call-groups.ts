@@ -180,7 +180,7 @@ export class DynamoDbCallGroups implements CallGroups {
         TableName: this.#tableName,
         Key: key(LEDGER_KEYS.group(groupHash(contentKey))),
         ConsistentRead: true,
-        ProjectionExpression: '#state, closesAt, room, bytesLeft',
+        ProjectionExpression: '#state, closesAt, closingAt, room, bytesLeft',
         ExpressionAttributeNames: { '#state': 'state' },
       }),
     );
@@ -198,18 +198,24 @@ export class DynamoDbCallGroups implements CallGroups {
    * Closes the group and reads what was handed to it: marks it `closing` (no join is taken after,
    * and no other worker may replace it), reads its hand-offs, and marks it `closed`. A mark
    * whose outcome is unknown is made again, once. Throws `CallGroupLostError` when another group
-   * has replaced this one (its leader came back after `GROUP_GRACE_MS`).
+   * has replaced this one (its leader came back after `GROUP_GRACE_MS`). The `closing` mark notes
+   * `now` (`closingAt`): a group left `closing` longer than `LATE_CLOSE_MS` sends batches alone.
    */
-  async close(contentKey: string, token: string): Promise<ReceivedMessage[]> {
+  async close(contentKey: string, token: string, now = Date.now()): Promise<ReceivedMessage[]> {
     const groupKey = key(LEDGER_KEYS.group(groupHash(contentKey)));
     const mark = (state: 'closing' | 'closed') =>
       new UpdateItemCommand({
         TableName: this.#tableName,
         Key: groupKey,
-        UpdateExpression: 'SET #state = :state',
+        UpdateExpression:
+          state === 'closing' ? 'SET #state = :state, closingAt = :now' : 'SET #state = :state',
         ConditionExpression: '#token = :token',
         ExpressionAttributeNames: { '#state': 'state', '#token': 'token' },
-        ExpressionAttributeValues: { ':state': s(state), ':token': s(token) },
+        ExpressionAttributeValues: {
+          ':state': s(state),
+          ':token': s(token),
+          ...(state === 'closing' ? { ':now': n(now) } : {}),
+        },
         ReturnValues: 'ALL_NEW',
       });
     let group: Item | undefined;
@@ -260,15 +266,17 @@ function messagesOf(json: string | undefined): ReceivedMessage[] {
 /**
  * Whether a group item, read just after it refused `handOff` at `now`, may take it in a moment:
  * there is none or it is closed (a group can open), it now has time and room for it (it changed
- * since), or its close passed less than `LATE_CLOSE_MS` ago and its leader is closing it. A group
- * open in time but without room, or closing after the batch's window, will not; nor one whose
- * leader is later than that (most likely failed: others open after `GROUP_GRACE_MS`).
+ * since), or its leader is closing it: its close passed, or its leader marked it `closing`, less
+ * than `LATE_CLOSE_MS` ago. A group open in time but without room, or closing after the batch's
+ * window, will not; nor one whose leader is later than that (most likely failed: others open
+ * after `GROUP_GRACE_MS`).
  */
 function takesSoon(item: Item | undefined, handOff: HandOff, now: number): boolean {
   const state = str(item, 'state');
   if (state === undefined || state === 'closed') return true;
   const closesAt = num(item, 'closesAt') ?? 0;
-  if (state !== 'open' || closesAt <= now) return closesAt > now - LATE_CLOSE_MS;
+  if (state === 'closing') return (num(item, 'closingAt') ?? closesAt) > now - LATE_CLOSE_MS;
+  if (closesAt <= now) return closesAt > now - LATE_CLOSE_MS;
   return (
     closesAt <= handOff.latestClose &&
     (num(item, 'room') ?? 0) >= handOff.accessors &&

@@ -297,6 +297,36 @@ describe('call groups in the ledger table (dynalite)', () => {
     assert.deepEqual(gathered, { handedOff: false, extra: [] });
   });
 
+  it('a batch that tries again joins the group another batch opened meanwhile', async () => {
+    const queue = new EmptyQueue();
+    const batch = [message(2, { body: 'Reopened by another' })];
+    const content = contentOf(batch);
+    const slow = { token: 'slow-leader-2', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
+    await groups.open(content, slow, NOW);
+    queue.clock.now = NOW + 520;
+    const tried: string[] = [];
+
+    const gathered = await gather(
+      batch,
+      queue.options(recording(groups, tried), NOW + 1_300, {
+        sleep: async (ms) => {
+          queue.clock.now += ms;
+          // While it waits, the slow leader closes and another batch opens the next group.
+          await groups.close(content, 'slow-leader-2', queue.clock.now);
+          const next = { token: 'other-leader', closesAt: NOW + 1_300, room: 999, bytesLeft: 1e6 };
+          await groups.open(content, next, queue.clock.now);
+        },
+      }),
+    );
+
+    assert.deepEqual(tried, ['open', 'join', 'open', 'join']);
+    assert.deepEqual(gathered, {
+      handedOff: true,
+      accessors: 2,
+      joined: { group: 'other-leader' },
+    });
+  });
+
   it('a batch that finds a group whose leader is late by more than LATE_CLOSE_MS goes alone at once', async () => {
     const queue = new EmptyQueue();
     const batch = [message(1, { body: 'Leader gone' })];
@@ -507,6 +537,31 @@ describe('call groups in the ledger table (dynalite)', () => {
         await groups.join(key3, handOff([message(1)], NOW + 2_000), NOW + 20),
         'retry',
         'closed: the next can open',
+      );
+    });
+
+    it('sends batches alone once a group has been left closing longer than LATE_CLOSE_MS', async () => {
+      const key10 = `${content}-10`;
+      // Its leader filled the call early, marked it closing at NOW + 100, and the closed mark failed.
+      await groups.open(key10, group('i', NOW + 5_000), NOW);
+      let updates = 0;
+      const closedMarkFails = faultyClient('UpdateItemCommand', 1, async (send) => {
+        if (updates++ === 0) return send();
+        throw throttled();
+      });
+      const leader = new DynamoDbCallGroups({
+        client: closedMarkFails,
+        tableName: dynamodb.tableName,
+      });
+      assert.deepEqual(await leader.close(key10, 'i', NOW + 100), []);
+      closedMarkFails.destroy();
+      const late = handOff([message(1)], NOW + 5_000);
+
+      assert.equal(await groups.join(key10, late, NOW + 99 + LATE_CLOSE_MS), 'retry');
+      assert.equal(
+        await groups.join(key10, late, NOW + 100 + LATE_CLOSE_MS),
+        false,
+        'closing for longer than LATE_CLOSE_MS, though its close is still ahead',
       );
     });
 
