@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sleep as timerSleep } from '../lib/sleep.ts';
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { ReceivedMessage } from './delivery.ts';
 import { UnknownOutcomeError } from './errors.ts';
@@ -139,7 +140,7 @@ export async function gather(
         return undefined;
       }
     };
-    const sleep = options.sleep ?? ((ms: number) => new Promise((done) => setTimeout(done, ms)));
+    const sleep = options.sleep ?? timerSleep;
     // A group past its close whose leader is still closing it takes no batch, nor lets one open
     // another: while its window leaves time for a group after the wait, the batch tries again.
     for (let waitMs = GROUP_RETRY_FIRST_WAIT_MS; ; waitMs *= 2) {

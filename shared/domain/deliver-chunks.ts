@@ -1,6 +1,7 @@
 import { backoffDelay } from '../lib/backoff.ts';
 import { beforeDeadline } from '../lib/before-deadline.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
+import { sleep as timerSleep } from '../lib/sleep.ts';
 import { deliveredSettling, type SkippedOf } from './delivered-settling.ts';
 import type {
   DelayCause,
@@ -51,8 +52,7 @@ export async function deliverChunks(
 ): Promise<string[]> {
   const { sender, visibility, deadLetters, observer = {}, pacer, recorder } = dependencies;
   const now = dependencies.now ?? Date.now;
-  const sleep =
-    dependencies.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = dependencies.sleep ?? timerSleep;
   const maxPaceWaitMs = dependencies.maxPaceWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
   const keep: string[] = [];
   let throttledFor: number | undefined;

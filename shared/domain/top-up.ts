@@ -1,3 +1,4 @@
+import { sleep as timerSleep } from '../lib/sleep.ts';
 import { SEND_INVITES_LIMITS } from './constants.ts';
 import type { ReceivedMessage } from './delivery.ts';
 import { decodeInviteChunk } from './invite-chunk.ts';
@@ -111,8 +112,7 @@ export async function topUp(
   const { source, until } = options;
   const capacity = options.capacity ?? SEND_INVITES_LIMITS.maxAccessorsPerCall;
   const now = options.now ?? Date.now;
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? timerSleep;
   // A bulk batch is known full after its first chunk: the rest are not decoded here.
   const tally = new SendTally().add(batch, capacity);
   // A batch with nothing to send (only chunks re-queued as delivered) makes no call to share.

@@ -110,6 +110,11 @@ const throttled = () =>
     $metadata: { httpStatusCode: 400 },
   });
 
+/** A group `token` leads until `closesAt`, with room for any batch of these tests. */
+function roomy(token: string, closesAt: number) {
+  return { token, closesAt, room: 999, bytesLeft: 1e6 };
+}
+
 /** The call content a batch of one content pools under. */
 function contentOf(batch: readonly ReceivedMessage[]): string {
   const [first] = batch;
@@ -236,8 +241,7 @@ describe('call groups in the ledger table (dynalite)', () => {
     const tried: string[] = [];
     const seen = recording(groups, tried);
     // The leader's group closed at NOW + 500; the batch comes 20 ms later, before the leader closes it.
-    const slow = { token: 'slow-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
-    assert.equal(await groups.open(content, slow, NOW), true);
+    assert.equal(await groups.open(content, roomy('slow-leader', NOW + 500), NOW), true);
     queue.clock.now = NOW + 520;
     const waits: number[] = [];
     const handedIn: string[] = [];
@@ -273,8 +277,7 @@ describe('call groups in the ledger table (dynalite)', () => {
   it('a batch that finds the group past its close tries again only while its own window lasts', async () => {
     const queue = new EmptyQueue();
     const batch = [message(1, { body: 'Never closed' })];
-    const stuck = { token: 'stuck-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
-    await groups.open(contentOf(batch), stuck, NOW);
+    await groups.open(contentOf(batch), roomy('stuck-leader', NOW + 500), NOW);
     queue.clock.now = NOW + 520;
     const tried: string[] = [];
     const waits: number[] = [];
@@ -301,8 +304,7 @@ describe('call groups in the ledger table (dynalite)', () => {
     const queue = new EmptyQueue();
     const batch = [message(2, { body: 'Reopened by another' })];
     const content = contentOf(batch);
-    const slow = { token: 'slow-leader-2', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
-    await groups.open(content, slow, NOW);
+    await groups.open(content, roomy('slow-leader-2', NOW + 500), NOW);
     queue.clock.now = NOW + 520;
     const tried: string[] = [];
 
@@ -313,8 +315,7 @@ describe('call groups in the ledger table (dynalite)', () => {
           queue.clock.now += ms;
           // While it waits, the slow leader closes and another batch opens the next group.
           await groups.close(content, 'slow-leader-2', queue.clock.now);
-          const next = { token: 'other-leader', closesAt: NOW + 1_300, room: 999, bytesLeft: 1e6 };
-          await groups.open(content, next, queue.clock.now);
+          await groups.open(content, roomy('other-leader', NOW + 1_300), queue.clock.now);
         },
       }),
     );
@@ -330,8 +331,7 @@ describe('call groups in the ledger table (dynalite)', () => {
   it('a batch that finds a group whose leader is late by more than LATE_CLOSE_MS goes alone at once', async () => {
     const queue = new EmptyQueue();
     const batch = [message(1, { body: 'Leader gone' })];
-    const gone = { token: 'gone-leader', closesAt: NOW + 500, room: 999, bytesLeft: 1e6 };
-    await groups.open(contentOf(batch), gone, NOW);
+    await groups.open(contentOf(batch), roomy('gone-leader', NOW + 500), NOW);
     queue.clock.now = NOW + 501 + LATE_CLOSE_MS;
     const tried: string[] = [];
 
