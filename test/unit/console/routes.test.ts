@@ -33,6 +33,25 @@ function statusAnswer(status: string, counts: Partial<Record<string, number>>) {
   };
 }
 
+/**
+ * A deployed stack's backend: `answer` as the request's status, `allAccessors` as the accessor
+ * search, and an empty page of accessors otherwise.
+ */
+function deployedBackend(
+  answer: ReturnType<typeof statusAnswer>,
+  allAccessors: () => AsyncGenerator<{ items: { accessorId: string }[] }>,
+): ConsoleBackend {
+  return {
+    label: 'stack s in us-east-1',
+    local: false,
+    api: {
+      status: async () => ({ status: answer, json: JSON.stringify(answer) }),
+      allAccessors,
+      accessors: async () => ({ items: [] }),
+    },
+  } as unknown as ConsoleBackend;
+}
+
 describe('failureReply', () => {
   it('answers 502 and asks whether npm start is running when the local stack refuses', () => {
     const local = failureReply(refused, backend(true));
@@ -60,16 +79,9 @@ describe('the accessor search', () => {
   it('says it stopped early when one page holds more matches than it shows', async () => {
     const items = Array.from({ length: 1_000 }, (_, index) => ({ accessorId: `match-${index}` }));
     const answered = statusAnswer('CompletedWithErrors', { total: 1_000, failed: 1_000 });
-    const searched = {
-      label: 'stack s in us-east-1',
-      local: false,
-      api: {
-        status: async () => ({ status: answered, json: JSON.stringify(answered) }),
-        async *allAccessors() {
-          yield { items };
-        },
-      },
-    } as unknown as ConsoleBackend;
+    const searched = deployedBackend(answered, async function* () {
+      yield { items };
+    });
     const route = routeFor('GET', '/requests/req-1');
     assert.ok(route);
 
@@ -88,18 +100,10 @@ describe('the accessor search', () => {
   it('refreshes a running request without searching again: the live part comes from the page without the search', async () => {
     const running = statusAnswer('Running', { total: 2, skipped: 1, pending: 1 });
     let searches = 0;
-    const backend = {
-      label: 'stack s in us-east-1',
-      local: false,
-      api: {
-        status: async () => ({ status: running, json: JSON.stringify(running) }),
-        async *allAccessors() {
-          searches++;
-          yield { items: [{ accessorId: 'someone@example.com' }] };
-        },
-        accessors: async () => ({ items: [] }),
-      },
-    } as unknown as ConsoleBackend;
+    const backend = deployedBackend(running, async function* () {
+      searches++;
+      yield { items: [{ accessorId: 'someone@example.com' }] };
+    });
     const route = routeFor('GET', '/requests/req-1');
     assert.ok(route);
 

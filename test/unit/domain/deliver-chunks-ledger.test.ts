@@ -93,6 +93,14 @@ function invitedBefore(ledger: MemoryLedger, accessorIds: string[], requestId: s
   return ledger.remember('SPACE1', accessorIds, 4_000, 90_000_000, () => requestId);
 }
 
+/** An `environment` whose every SendInvites call is throttled (Retry-After 5 s). */
+function throttledEnvironment() {
+  const sender = new ScriptedSender(() =>
+    serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
+  );
+  return { sender, ...environment(sender) };
+}
+
 /** A ledger call that never answers. */
 const hang = () => new Promise<never>(() => {});
 
@@ -572,10 +580,7 @@ describe('deliverChunks with the request ledger', () => {
 
   it('records a chunk that needs no call as delivered, and deletes it, when the call it was in is throttled', async () => {
     // Prepare
-    const sender = new ScriptedSender(() =>
-      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
-    );
-    const { ledger, dependencies } = environment(sender);
+    const { ledger, dependencies } = throttledEnvironment();
     await invitedBefore(ledger, ['user-2-a', 'user-2-b'], 'req-0');
     const inviteOnce = inviteOnceWith(ledger);
 
@@ -618,10 +623,7 @@ describe('deliverChunks with the request ledger', () => {
 
   it('keeps a chunk that needs no call with its call when another message of its part is in the batch', async () => {
     // Prepare: two different messages of part 1; the first's accessors were all invited recently.
-    const sender = new ScriptedSender(() =>
-      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
-    );
-    const { ledger, dependencies } = environment(sender);
+    const { ledger, dependencies } = throttledEnvironment();
     await invitedBefore(ledger, ['user-1-a', 'user-1-b'], 'req-0');
     const inviteOnce = inviteOnceWith(ledger);
     const other = {
@@ -768,10 +770,7 @@ describe('deliverChunks with the request ledger', () => {
 
   it('counts whoever was invited recently as skipped, not failed, when a last receive is recorded', async () => {
     // Prepare: the first call is throttled, so the second chunk is handed back without a call.
-    const sender = new ScriptedSender(() =>
-      serviceError('ThrottlingException', { retryAfterSeconds: 5 }),
-    );
-    const { ledger, dependencies } = environment(sender);
+    const { sender, ledger, dependencies } = throttledEnvironment();
     await ledger.remember('SPACE1', ['user-1-a', 'user-2-b'], 4_000, 90_000_000);
     const inviteOnce = inviteOnceWith(ledger);
     const other = chunk(2, { title: 'Another title' });
