@@ -515,6 +515,11 @@ describe('call groups in the ledger table (dynalite)', () => {
         false,
         'no room',
       );
+      assert.equal(
+        await groups.join(key3, { ...handOff([message(1)], NOW + 2_000), bytes: 10_001 }, NOW),
+        false,
+        'room for the accessors, not for their bytes',
+      );
       assert.deepEqual(await groups.join(key3, handOff(second, NOW + 2_000), NOW + 10), {
         group: 'e',
       });
@@ -741,15 +746,28 @@ describe('call groups in the ledger table (dynalite)', () => {
         },
       };
       const refusedTried: string[] = [];
+      // The same, when the open that got no answer came after a join was refused with 'retry'.
+      let opens = 0;
+      const unansweredLater: CallGroups = {
+        ...unanswered,
+        open: async (...args) => (opens++ === 0 ? false : unanswered.open(...args)),
+        join: async () => 'retry',
+      };
+      const laterTried: string[] = [];
 
       const gathered = await gather(
         [message(1)],
         queue.options(recording(unanswered, tried), NOW + 300),
       );
       await gather([message(1)], queue.options(recording(refused, refusedTried), NOW + 600));
+      await gather(
+        [message(1)],
+        queue.options(recording(unansweredLater, laterTried), queue.clock.now + 800),
+      );
 
       assert.deepEqual(tried, ['open', 'close']);
       assert.deepEqual(refusedTried, ['open']);
+      assert.deepEqual(laterTried, ['open', 'join', 'open', 'close']);
       assert.deepEqual(gathered, { handedOff: false, extra: [] });
     });
 
