@@ -61,11 +61,18 @@ export async function main(
       ...server,
       async close() {
         await server.close();
-        owned.close();
+        // A redrive moving messages in this process finishes those in hand, so none is both
+        // sent on and left in the dead-letter queue; then it says how far it got.
+        if (owned.redrive.state().running) {
+          io.stderr.write('Stopping the redrive under way…\n');
+          const last = (await owned.redrive.stop()).lines.at(-1);
+          if (last !== undefined) io.stderr.write(`${last}\n`);
+        }
+        await owned.close();
       },
     };
   } catch (error) {
-    backend?.close();
+    await backend?.close();
     if (error instanceof UsageError) {
       io.stderr.write(`console: ${error.message}\nRun with --help for usage.\n`);
       return error.exitCode;

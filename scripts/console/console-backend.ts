@@ -20,7 +20,8 @@ export interface ConsoleBackend {
   deadLetters(): Promise<DeadLetterSnapshot>;
   redrive: ConsoleRedrive;
   rate: RateSource;
-  close(): void;
+  /** Stops a redrive under way (see `ConsoleRedrive.stop`), then closes the clients. */
+  close(): Promise<void>;
 }
 
 export interface BackendParts {
@@ -48,19 +49,21 @@ export function createConsoleBackend(parts: BackendParts): ConsoleBackend {
     });
     return urls;
   };
+  const redrive = new ConsoleRedrive({
+    queues: new SqsQueueDirectory(parts.sqs),
+    mover: createSqsMover(parts.sqs),
+    queueUrls,
+  });
   return {
     label: parts.label,
     local: parts.local,
     requests: new LedgerRequestList({ client: parts.dynamodb, tableName: parts.tableName }),
     api: new StatusApiClient({ baseUrl: parts.apiUrl, sign: parts.sign }),
     deadLetters: async () => peekDeadLetters(parts.sqs, (await queueUrls()).deadLetter),
-    redrive: new ConsoleRedrive({
-      queues: new SqsQueueDirectory(parts.sqs),
-      mover: createSqsMover(parts.sqs),
-      queueUrls,
-    }),
+    redrive,
     rate: parts.rate,
-    close() {
+    async close() {
+      await redrive.stop();
       parts.sqs.destroy();
       parts.dynamodb.destroy();
       parts.close?.();

@@ -40,6 +40,7 @@ export class ConsoleRedrive {
   readonly #options: ConsoleRedriveOptions;
   #state: RedriveState = { running: false, lines: [] };
   #done: Promise<void> = Promise.resolve();
+  #interrupt = new AbortController();
 
   constructor(options: ConsoleRedriveOptions) {
     this.#options = options;
@@ -57,6 +58,8 @@ export class ConsoleRedrive {
     const now = this.#options.now ?? Date.now;
     const state: RedriveState = { running: true, startedAt: now(), lines };
     this.#state = state;
+    const interrupt = new AbortController();
+    this.#interrupt = interrupt;
     this.#done = (async () => {
       try {
         const urls = await this.#options.queueUrls();
@@ -71,6 +74,7 @@ export class ConsoleRedrive {
             mover: this.#options.mover,
             stdout: sink,
             stderr: sink,
+            signal: interrupt.signal,
             onProgress: (task) => {
               state.task = task;
             },
@@ -90,5 +94,16 @@ export class ConsoleRedrive {
   /** Resolves when the redrive under way, if any, has ended. */
   settled(): Promise<void> {
     return this.#done;
+  }
+
+  /**
+   * Interrupts the redrive under way, as Ctrl-C interrupts `npm run redrive`, and resolves once
+   * it has ended. Moving in this process, it finishes the messages in hand (sent and deleted) and
+   * leaves the rest in the dead-letter queue; an SQS move task runs on without being watched.
+   */
+  async stop(): Promise<RedriveState> {
+    this.#interrupt.abort();
+    await this.#done;
+    return this.state();
   }
 }

@@ -62,7 +62,7 @@ export async function startConsoleContext(
     async stop() {
       await server.close();
       await backend.redrive.settled();
-      backend.close();
+      await backend.close();
       await stack.stop();
       state.cleanup();
     },
