@@ -260,6 +260,16 @@ export async function runRedrive(
     if (task.status === MOVE_TASK_STATUS.completed) {
       display.end();
       display.log(`Done: moved ${formatCount(task.moved)} messages to ${sourceName}`);
+      const unmoved = (task.toMove ?? 0) - task.moved;
+      // Moving here ends at the first empty receive: messages another reader held hidden then
+      // were not moved. (An SQS task's count to move is an estimate; it is not second-guessed.)
+      if (inProcess && unmoved > 0) {
+        dependencies.stderr.write(
+          `${formatCount(unmoved)} of the ${formatCount(task.toMove ?? 0)} messages ${dlqName} held ` +
+            'at the start were not moved: another reader held them (in flight). Any still there ' +
+            'show again when its hold ends; run this again then\n',
+        );
+      }
       return result('completed', task);
     }
     if (task.status === MOVE_TASK_STATUS.failed) {

@@ -379,6 +379,35 @@ describe('runRedrive', () => {
 
     assert.deepEqual(seen, ['1/2 RUNNING', '2/2 COMPLETED']);
     assert.deepEqual(out.sleeps, [500, 500]);
+    assert.equal(out.err(), '');
+  });
+
+  it('says how many messages a move it made itself left hidden in the DLQ; not for an SQS task', async () => {
+    const steps = () => [{ moved: 3, toMove: 5, status: 'COMPLETED' as const }];
+    const inProcess = io();
+    const task = io();
+
+    const result = await runRedrive(
+      { stage: 'dev' },
+      {
+        queues: new FakeQueues(5),
+        mover: Object.assign(new FakeMover(steps()), { inProcess: true }),
+        ...inProcess,
+      },
+    );
+    await runRedrive(
+      { stage: 'dev' },
+      { queues: new FakeQueues(5), mover: new FakeMover(steps()), ...task },
+    );
+
+    assert.equal(result.outcome, 'completed');
+    assert.match(inProcess.out(), /Done: moved 3 messages/);
+    assert.equal(
+      inProcess.err(),
+      `2 of the 5 messages ${DLQ_NAME} held at the start were not moved: another reader held ` +
+        'them (in flight). Any still there show again when its hold ends; run this again then\n',
+    );
+    assert.equal(task.err(), '');
   });
 
   it('needs a stage or queue URLs, and names a missing queue', async () => {
