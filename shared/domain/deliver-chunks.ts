@@ -90,7 +90,9 @@ export async function deliverChunks(
         ? []
         : received.filter((item) => item.message.receiveCount >= maxReceiveCount);
     const why = lastError === undefined ? cause : `${cause}, ${lastError}`.slice(0, 1_000);
-    for (const item of last) await parkLastReceive(item, why, skippedOf);
+    await runConcurrently(last, LEDGER_WRITES_AT_ONCE, (item) =>
+      parkLastReceive(item, why, skippedOf),
+    );
     const rest = received.filter((item) => !last.includes(item));
     if (rest.length === 0) return;
     for (const { message } of rest) keep.push(message.messageId);
@@ -336,14 +338,15 @@ export async function deliverChunks(
           const reason = serviceRequestId
             ? { errorType, errorMessage, serviceRequestId }
             : { errorType, errorMessage };
-          for (const item of call.chunks) {
+          // Several at once: a call of a thousand one-person chunks parks in seconds, not minutes.
+          await runConcurrently(call.chunks, LEDGER_WRITES_AT_ONCE, async (item) => {
             // Recorded first: a park the ledger does not know of would leave the part pending.
             const skippedIds = skippedOf(item.chunk);
             const failed =
               recorder && (await inTime(recorder.failed(item, reason, skippedIds), false));
             if (failed === false) await handBackForLedger([item]);
             else if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
-          }
+          });
           break;
         }
       }

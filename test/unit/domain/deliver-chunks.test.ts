@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DeliveryDependencies, deliverChunks } from '../../../shared/domain/deliver-chunks.ts';
+import { LEDGER_WRITES_AT_ONCE } from '../../../shared/domain/delivery-dependencies.ts';
+import type { ParkReason } from '../../../shared/domain/ports.ts';
 import { receivedMessage, testChunk } from '../../helpers/chunks.ts';
 import {
   RecordingDeadLetters,
@@ -331,6 +333,49 @@ describe('deliverChunks', () => {
     assert.deepEqual(
       deadLetters.parked.map((entry) => JSON.parse(entry.body).part),
       [1, 2, 3],
+    );
+  });
+
+  it('parks the chunks of a refused call, and those on their last receive, several at once', async () => {
+    // A DLQ that notes how many parks are under way at once.
+    class CountingDeadLetters extends RecordingDeadLetters {
+      underWay = 0;
+      most = 0;
+      override async park(body: string, reason: ParkReason) {
+        this.most = Math.max(this.most, ++this.underWay);
+        await new Promise((resolve) => setImmediate(resolve));
+        this.underWay--;
+        await super.park(body, reason);
+      }
+    }
+    const parts = Array.from({ length: 40 }, (_, index) => index + 1);
+    const refused = new CountingDeadLetters();
+    const lastReceive = new CountingDeadLetters();
+
+    await deliverChunks(
+      parts.map((part) => message(chunk(part, { title: 'same', parts: 40 }))),
+      setup(new ScriptedSender(() => serviceError('AccessDeniedException')), {
+        deadLetters: refused,
+      }).dependencies,
+    );
+    await deliverChunks(
+      parts.map((part) => message(chunk(part, { title: 'same', parts: 40 }), 100)),
+      setup(new ScriptedSender(() => serviceError('ThrottlingException')), {
+        deadLetters: lastReceive,
+        maxReceiveCount: 100,
+      }).dependencies,
+    );
+
+    for (const deadLetters of [refused, lastReceive]) {
+      assert.equal(deadLetters.most, LEDGER_WRITES_AT_ONCE);
+      assert.deepEqual(
+        deadLetters.parked.map((entry) => JSON.parse(entry.body).part).sort((a, b) => a - b),
+        parts,
+      );
+    }
+    assert.deepEqual(
+      new Set(lastReceive.parked.map((entry) => entry.reason.errorType)),
+      new Set(['MaxReceiveCountExceeded']),
     );
   });
 
