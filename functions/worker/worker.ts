@@ -116,6 +116,7 @@ export function createWorkerHandler(dependencies: WorkerDependencies) {
       until,
       deadline,
       ...(groups ? { groups } : {}),
+      ...(config.maxReceiveCount ? { maxReceiveCount: config.maxReceiveCount } : {}),
       onError: (error) => observer.topUpFailed?.(error),
       onGroupError: (action, error) => observer.ledgerFailed?.(`${action} a call group`, error),
       onHandedIn: (handed, group) => observer.handedIn?.(handed, group),

@@ -30,6 +30,11 @@ export interface GatherOptions extends TopUpOptions {
   /** Told of the messages handed to this worker's call by others, and its group's token. */
   onHandedIn?: (messages: readonly ReceivedMessage[], group: string) => void;
   token?: () => string;
+  /**
+   * The queue's `maxReceiveCount`: a batch on its last receive is not pooled, since a message
+   * handed over and not settled would come back only to be moved to the DLQ with no reason.
+   */
+  maxReceiveCount?: number;
 }
 
 /** What a batch gathered: messages to send besides its own, or nothing, having handed them on. */
@@ -115,7 +120,11 @@ export async function gather(
   const { groups, until } = options;
   const now = options.now ?? Date.now;
   const capacity = options.capacity ?? SEND_INVITES_LIMITS.maxAccessorsPerCall;
-  const pool = groups && until > now() ? poolable(batch, capacity) : undefined;
+  const lastReceive = options.maxReceiveCount ?? Number.POSITIVE_INFINITY;
+  const pool =
+    groups && until > now() && batch.every((message) => message.receiveCount < lastReceive)
+      ? poolable(batch, capacity)
+      : undefined;
   let led: string | undefined;
   if (groups && pool) {
     const group = {

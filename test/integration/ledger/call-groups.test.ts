@@ -374,6 +374,31 @@ describe('call groups in the ledger table (dynalite)', () => {
     assert.equal(await handOffItems(), before, 'a hand-off no group took is deleted');
   });
 
+  it('does not hand over a batch on its last receive: a leader that failed would leave it to the DLQ', async () => {
+    const queue = new EmptyQueue();
+    const batch = (receiveCount: number) => [
+      message(1, { body: 'Last receive' }),
+      { ...message(1, { body: 'Last receive' }), receiveCount },
+    ];
+    await groups.open(contentOf(batch(1)), roomy('open-leader', NOW + 900), NOW);
+    const tried: string[] = [];
+    const options = () =>
+      queue.options(recording(groups, tried), NOW + 1_000, { maxReceiveCount: 100 });
+
+    const last = await gather(batch(100), options());
+    const before = tried.length;
+    queue.clock.now = NOW;
+    const earlier = await gather(batch(99), options());
+
+    assert.equal(before, 0, 'no group asked');
+    assert.deepEqual(last, { handedOff: false, extra: [] });
+    assert.deepEqual(earlier, {
+      handedOff: true,
+      accessors: 2,
+      joined: { group: 'open-leader' },
+    });
+  });
+
   it('takes no group for a batch whose window has passed', async () => {
     const queue = new EmptyQueue();
     const tried: string[] = [];

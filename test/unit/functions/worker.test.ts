@@ -49,6 +49,7 @@ function setup(
     batchSource?: BatchSource;
     groups?: CallGroups;
     topUpWindowMs?: number;
+    maxReceiveCount?: number;
   } = {},
 ) {
   const visibility = new RecordingVisibility();
@@ -58,6 +59,7 @@ function setup(
     config: {
       callBudgetMs: options.callBudgetMs ?? 5_000,
       topUpWindowMs: options.topUpWindowMs ?? 200,
+      ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
     },
     logger: options.logger ?? silentLogger(),
     metrics: quietMetrics(),
@@ -298,6 +300,27 @@ describe('worker handler', () => {
       assert.equal(sender.calls.length, 0);
       assert.equal(source.receives, 0);
       assert.deepEqual(visibility.delays, [], 'left invisible for the leader to settle');
+    });
+
+    it('sends a batch on its last receive itself, handing it to no group', async () => {
+      const sender = new ScriptedSender();
+      const { groups, asked } = scriptedGroups({ open: false, join: true });
+      const { handler } = setup(sender, {
+        batchSource: new OneTopUp([]),
+        groups,
+        maxReceiveCount: 100,
+      });
+      const batch = [1, 3].map((part) =>
+        sqsRecord(encodeInviteChunk(chunk(part, { body: 'shared' })), {
+          receiveCount: part === 1 ? 100 : 7,
+        }),
+      );
+
+      const result = await handler(sqsEvent(batch), lambdaContext());
+
+      assert.deepEqual(asked, []);
+      assert.equal(sender.calls.length, 1);
+      assert.deepEqual(failures(result), []);
     });
 
     it('sends what other workers handed it with its batch, and deletes those messages itself', async () => {
