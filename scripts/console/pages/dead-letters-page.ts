@@ -19,7 +19,7 @@ const VERDICT_LABELS: Record<RedriveVerdict, string> = {
 };
 
 export const SAFE_READ_NOTE =
-  'Read with ReceiveMessage and VisibilityTimeout 0: every message is visible again at once, and the dead-letter queue has no redrive policy, so reading it moves or hides nothing (a redriven message starts with a fresh receive count).';
+  'Read with ReceiveMessage and VisibilityTimeout 0: every message is visible again at once, and the dead-letter queue has no redrive policy, so reading it moves or hides nothing (a redriven message starts with a fresh receive count). Each look is a receive, though: a message received three times no longer counts toward the DLQ age alarm (the not-empty alarm is unaffected).';
 
 function requestLink(letter: DeadLetter): SafeHtml | string {
   if (letter.requestId === undefined) return '–';

@@ -149,6 +149,25 @@ describe('the console server', () => {
     assert.equal(local.status, 200);
   });
 
+  it('answers a page asked for by its own pages or opened directly, not one another site asks for', async () => {
+    // Act: what browsers send as Sec-Fetch-Site; curl and other clients send none.
+    const statuses: Record<string, number> = {};
+    for (const site of ['cross-site', 'same-site', 'same-origin', 'none', undefined]) {
+      const headers: Record<string, string> = site === undefined ? {} : { 'sec-fetch-site': site };
+      const answer = await send(`${context.server.url}/dead-letters`, { headers });
+      statuses[site ?? 'not sent'] = answer.status;
+    }
+
+    // Assess
+    assert.deepEqual(statuses, {
+      'cross-site': 403,
+      'same-site': 403,
+      'same-origin': 200,
+      none: 200,
+      'not sent': 200,
+    });
+  });
+
   it('refuses a POST without its own Origin, and one without the form token', async () => {
     // Prepare
     const url = `${context.server.url}/dead-letters/redrive`;
