@@ -200,6 +200,10 @@ export function parseInviteRequest(
   const problems = new FieldProblems();
   checkFieldSpelling(payload, REQUEST_FIELDS, problems);
   const space = checkSpaceId(spaceId, problems);
+  // An HTTP body may repeat the path's space; one naming another would quietly invite elsewhere.
+  if (payload.spaceId !== undefined && payload.spaceId !== spaceId) {
+    problems.add('spaceId', 'spaceId in the body must be the space of the path, or left out');
+  }
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
   const accessors = checkAccessorList(

@@ -70,6 +70,21 @@ describe('parseInviteRequest', () => {
     assert.deepEqual(request.accessorIds, ['user-1']);
   });
 
+  it('takes a spaceId in the body only when it is the space it was given (the path’s)', () => {
+    assert.equal(parseInviteRequest(SPACE, { ...valid, spaceId: SPACE }).spaceId, SPACE);
+    for (const spaceId of ['SPother0000000000000000', null, 7]) {
+      assert.deepEqual(
+        problemsOf(() => parseInviteRequest(SPACE, { ...valid, spaceId })).fieldList,
+        [
+          {
+            name: 'spaceId',
+            message: 'spaceId in the body must be the space of the path, or left out',
+          },
+        ],
+      );
+    }
+  });
+
   it('tells whether every accessor ID is plain ASCII, and takes it from a plain JSON text unchecked', () => {
     const plain = parseInviteRequest(SPACE, { ...valid, accessorIds: ['a@example.com'] });
     const accented = parseInviteRequest(SPACE, { ...valid, accessorIds: ['zoë@example.com'] });
