@@ -252,7 +252,13 @@ export class DynamoDbCallGroups implements CallGroups {
 /** The messages of a hand-off item; what is not shaped as one is left out. */
 function messagesOf(json: string | undefined): ReceivedMessage[] {
   if (json === undefined) return [];
-  const parsed: unknown = JSON.parse(json);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    // Counted as unread: SQS brings its messages back in time, and the rest still go.
+    return [];
+  }
   if (!Array.isArray(parsed)) return [];
   return parsed.filter(
     (message): message is ReceivedMessage =>

@@ -829,20 +829,30 @@ describe('call groups in the ledger table (dynalite)', () => {
       });
       await groups.open(key8, group('l', NOW + 1_000), NOW);
       const kept = [message(1)];
-      await groups.join(key8, handOff(kept, NOW + 1_000), NOW);
-      await groups.join(key8, handOff([message(1)], NOW + 1_000), NOW);
-      // The second hand-off's item is gone (deleted by hand, or expired).
+      const [gone, garbled] = [[message(1)], [message(1)]];
+      for (const batch of [kept, gone, garbled]) {
+        await groups.join(key8, handOff(batch, NOW + 1_000), NOW);
+      }
       const { Items = [] } = await dynamodb.client.send(
         new ScanCommand({ TableName: dynamodb.tableName, ConsistentRead: true }),
       );
-      const newest = Items.filter((item) => item.pk?.S?.startsWith('HANDOFF#')).find((item) =>
-        item.messages?.S?.includes(`"m-${sequence}"`),
-      );
-      assert.ok(newest);
+      const itemOf = (batch: ReceivedMessage[]) => {
+        const item = Items.filter((each) => each.pk?.S?.startsWith('HANDOFF#')).find((each) =>
+          each.messages?.S?.includes(`"${batch[0]?.messageId}"`),
+        );
+        assert.ok(item);
+        return { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue };
+      };
+      // One hand-off's item is gone (deleted by hand, or expired); another's is not JSON.
       await dynamodb.client.send(
-        new DeleteItemCommand({
+        new DeleteItemCommand({ TableName: dynamodb.tableName, Key: itemOf(gone) }),
+      );
+      await dynamodb.client.send(
+        new UpdateItemCommand({
           TableName: dynamodb.tableName,
-          Key: { pk: newest.pk as AttributeValue, sk: newest.sk as AttributeValue },
+          Key: itemOf(garbled),
+          UpdateExpression: 'SET messages = :text',
+          ExpressionAttributeValues: { ':text': { S: '[{"messageId": "m-' } },
         }),
       );
 
@@ -853,7 +863,7 @@ describe('call groups in the ledger table (dynalite)', () => {
         handed.map((m) => m.messageId),
         kept.map((m) => m.messageId),
       );
-      assert.deepEqual(unread, [1]);
+      assert.deepEqual(unread, [2]);
     });
   });
 });
