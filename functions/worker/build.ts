@@ -105,6 +105,11 @@ export function buildWorkerHandler(
                   'Hand-offs of a call group could not be read; their messages come back after their visibility timeout',
                   { count },
                 ),
+              onLeftClosing: (error) =>
+                telemetry.logger.warn(
+                  'A call group could not be marked closed; small batches of its content go alone until it is a minute past its close',
+                  { error },
+                ),
             }),
             history: new DynamoDbInviteHistory({
               client: dynamodb,

@@ -63,20 +63,24 @@ export class DynamoDbCallGroups implements CallGroups {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #onUnread: ((count: number) => void) | undefined;
+  readonly #onLeftClosing: ((error: unknown) => void) | undefined;
 
   /**
    * `client`: one attempt a call (`CALL_GROUP_TIMEOUTS`). `onUnread`: told of hand-offs a closed
    * group listed but whose messages could not be read (gone, or not shaped as messages); they
-   * come back after their visibility timeout.
+   * come back after their visibility timeout. `onLeftClosing`: told when a group read could not
+   * be marked `closed`: small batches of its content go alone until it is stale.
    */
   constructor(options: {
     client: DynamoDBClient;
     tableName: string;
     onUnread?: (count: number) => void;
+    onLeftClosing?: (error: unknown) => void;
   }) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#onUnread = options.onUnread;
+    this.#onLeftClosing = options.onLeftClosing;
   }
 
   async open(
@@ -240,7 +244,7 @@ export class DynamoDbCallGroups implements CallGroups {
             { consistentRead: true },
           ),
       // Left `closing` if this fails: the next group of the content opens after the grace.
-      this.#client.send(mark('closed')).catch(() => undefined),
+      this.#client.send(mark('closed')).catch((error: unknown) => this.#onLeftClosing?.(error)),
     ]);
     const handed = items.map((item) => messagesOf(str(item, 'messages')));
     const unread = members.length - handed.filter((messages) => messages.length > 0).length;

@@ -579,12 +579,15 @@ describe('call groups in the ledger table (dynalite)', () => {
         if (updates++ === 0) return send();
         throw throttled();
       });
+      const leftClosing: string[] = [];
       const leader = new DynamoDbCallGroups({
         client: closedMarkFails,
         tableName: dynamodb.tableName,
+        onLeftClosing: (error) => leftClosing.push((error as Error).name),
       });
       assert.deepEqual(await leader.close(key10, 'i', NOW + 100), []);
       closedMarkFails.destroy();
+      assert.deepEqual(leftClosing, ['ThrottlingException'], 'the failed mark is told');
       const late = handOff([message(1)], NOW + 5_000);
 
       assert.equal(await groups.join(key10, late, NOW + 99 + LATE_CLOSE_MS), 'retry');
