@@ -217,23 +217,24 @@ export async function deliverChunks(
   const twinParts = new Set<string>();
   for (const key of send.map(partKey)) (seenParts.has(key) ? twinParts : seenParts).add(key);
   const alone = (item: ReceivedChunk) => !twinParts.has(partKey(item));
+  /** The chunks of the calls from `index` on, but those already settled without a call. */
+  const restFrom = (index: number) =>
+    calls
+      .slice(index)
+      .flatMap(({ chunks }) => chunks)
+      .filter((item) => !settledWithoutCall.has(item));
   let settleFailures: unknown[] = [];
   try {
     for (let index = 0; index < calls.length; index++) {
       const planned = calls[index] as PlannedCall;
       if (throttledFor !== undefined) {
         // Calls after a throttle would only be throttled too: the rest wait as long, in one go.
-        await handBack(
-          calls.slice(index).flatMap((rest) => rest.chunks),
-          throttledFor,
-          'batchThrottled',
-        );
+        await handBack(restFrom(index), throttledFor, 'batchThrottled');
         break;
       }
       if (dependencies.remainingMs() < dependencies.callBudgetMs) {
         // No call can start any more: the rest go back at once, none waiting for a lookup.
-        const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
-        await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+        await handBack(restFrom(index), OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
         break;
       }
       // Looked up once per planned call, so a call paced again is not counted twice.
@@ -247,8 +248,7 @@ export async function deliverChunks(
         skipped = await inTime(lookup, undefined);
         if (skipped === undefined) {
           // No answer before the end: nothing goes out unlooked-up, and the rest go back at once.
-          const rest = calls.slice(index).flatMap(({ chunks }) => chunks);
-          await handBack(rest, OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
+          await handBack(restFrom(index), OUT_OF_TIME_DELAY_SECONDS, 'outOfTime');
           break;
         }
         skippedBy.set(planned, skipped);

@@ -284,6 +284,45 @@ describe('deliverChunks with the request ledger', () => {
     assert.equal(ledger.outcomes.get('req-1#1')?.invitedCount, 1);
   });
 
+  it('hands back only what is left to send when a call paced again runs out of time', async () => {
+    // Prepare: part 1 adds nobody (both invited before); part 2, in the same call, is new. The
+    // start held for the call is revoked, and by then no time is left for another.
+    const sender = new ScriptedSender();
+    const { ledger, visibility, dependencies } = environment(sender);
+    await invitedBefore(ledger, ['user-1-a', 'user-1-b'], 'req-0');
+    let revoked = false;
+    const pacer = {
+      waitMs: async () => 0,
+      take: async () => {
+        revoked = true;
+        return false;
+      },
+      succeeded: async () => undefined,
+      throttled: async () => undefined,
+    };
+
+    // Act
+    const keep = await deliverChunks(
+      [1, 2].map((part) => message(chunk(part, { title: 'T' }))),
+      {
+        ...dependencies,
+        inviteOnce: inviteOnceWith(ledger),
+        pacer,
+        remainingMs: () => (revoked ? 4_000 : 60_000),
+        callBudgetMs: 5_000,
+      },
+    );
+
+    // Assess: part 1 is recorded delivered and left to be deleted; part 2 goes back unsent.
+    assert.equal(sender.calls.length, 0);
+    assert.deepEqual(keep, ['m2']);
+    assert.deepEqual(
+      visibility.delays.map((delay) => delay.receiptHandle),
+      ['rh-m2'],
+    );
+    assert.equal(ledger.outcomes.get('req-1#1')?.outcome, 'delivered');
+  });
+
   it('keeps the message when it cannot be re-queued either, at the cost of a repeated call', async () => {
     // Prepare
     const sender = new ScriptedSender();
