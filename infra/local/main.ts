@@ -28,6 +28,9 @@ function describe(summary: StackSummary): string {
   return parts.join(' | ');
 }
 
+/** A signal this soon after the first is taken for the same one, passed on by npm. */
+const SAME_SIGNAL_MS = 1_000;
+
 async function main() {
   const config = readLocalStackConfig(process.env);
   // Listening from the start: a signal during startup stops the stack as soon as it is up,
@@ -77,11 +80,20 @@ async function main() {
     tty ? 1000 : config.summaryEverySeconds * 1000,
   );
 
+  let stoppingAt = 0;
   async function shutdown(signal: string) {
-    if (stopping) return;
+    if (stopping) {
+      // `npm start` passes the terminal's Ctrl-C on as well, a moment after it arrived itself.
+      if (Date.now() - stoppingAt < SAME_SIGNAL_MS) return;
+      // Nothing is lost: the queues and the table are on disk, and what was in flight is
+      // received again on the next start (SendInvites takes a repeated invite in its stride).
+      print(`${signal} again: stopping at once; work in flight comes back on the next start`);
+      process.exit(130);
+    }
     stopping = true;
+    stoppingAt = Date.now();
     clearInterval(timer);
-    print(`\n${signal}: finishing in-flight work…`);
+    print(`\n${signal}: finishing in-flight work… (a second ${signal} stops at once)`);
     try {
       await stack.drain();
       // Counted once the work in flight has settled, while the queues still answer.

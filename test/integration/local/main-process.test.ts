@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { tempStateDir } from '../../helpers/local-stack.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -105,7 +106,9 @@ function assertStoppedCleanly(
 ) {
   const output = run.lines.join('\n');
   assert.deepEqual(ended, { code: 0, signal: null }, output);
-  const draining = run.lines.indexOf(`${signal}: finishing in-flight work…`);
+  const draining = run.lines.indexOf(
+    `${signal}: finishing in-flight work… (a second ${signal} stops at once)`,
+  );
   const status = run.lines.findLastIndex((line) => line.startsWith('status    '));
   const stopped = run.lines.indexOf('stopped; state kept for the next start');
   assert.ok(draining !== -1 && draining < status && status < stopped, output);
@@ -168,6 +171,55 @@ describe('the local stack as a process, stopped by a signal', { timeout: 60_000 
     assert.match(
       run.lines.findLast((line) => line.startsWith('status')) ?? '',
       /queued 0 \| in flight 0/,
+    );
+  });
+
+  it('stops at once on a second SIGINT while an invocation holds the drain', async (t) => {
+    // A SendInvites endpoint that never answers.
+    const called = Promise.withResolvers<void>();
+    const repostspace = createServer((request) => {
+      request.resume();
+      called.resolve();
+    });
+    repostspace.listen(0, '127.0.0.1');
+    await once(repostspace, 'listening');
+    t.after(() => {
+      repostspace.closeAllConnections();
+      repostspace.close();
+    });
+    const { port } = repostspace.address() as AddressInfo;
+    const run = runStack(t, process.execPath, ['infra/local/main.ts'], {
+      env: { AWS_ENDPOINT_URL_REPOSTSPACE: `http://127.0.0.1:${port}` },
+    });
+    await run.up;
+    const route = /POST (\S+\/invite)$/.exec(await run.line(/^ {2}HTTP API/))?.[1] ?? '';
+    const accepted = await fetch(route, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accessorIds: ['alice@example.com'], title: 'Hi', body: 'Join' }),
+    });
+    assert.equal(accepted.status, 202);
+    await called.promise;
+
+    process.kill(run.pid, 'SIGINT');
+    await run.line(/^SIGINT: finishing in-flight work/);
+    // One at once is taken for the same Ctrl-C (npm passes it on); one a second later is not.
+    let exited = false;
+    void run.ended.then(() => {
+      exited = true;
+    });
+    process.kill(run.pid, 'SIGINT');
+    await setTimeout(1_100);
+    assert.equal(exited, false, 'a signal at once is the same Ctrl-C');
+    process.kill(run.pid, 'SIGINT');
+    const ended = await run.ended;
+
+    assert.deepEqual(ended, { code: 130, signal: null }, run.lines.join('\n'));
+    assert.equal(run.lines.filter((line) => line.startsWith('SIGINT again')).length, 1);
+    assert.ok(
+      run.lines.includes(
+        'SIGINT again: stopping at once; work in flight comes back on the next start',
+      ),
     );
   });
 
