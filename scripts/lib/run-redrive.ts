@@ -195,6 +195,11 @@ export async function runRedrive(
     Number.NEGATIVE_INFINITY,
     ...earlier.map((task) => task.startedAt ?? Number.NEGATIVE_INFINITY),
   );
+  // Interrupted before anything moved: nothing is started.
+  if (signal?.aborted) {
+    display.log('Stopped before starting; nothing was moved.');
+    return result('interrupted');
+  }
   const handle = await mover.start({
     sourceArn: dlq.arn,
     destinationArn: source.arn,
@@ -232,7 +237,7 @@ export async function runRedrive(
         );
       } else {
         display.log(
-          'Stopped watching; the move task keeps running. Run the command again to see it, or with --cancel to stop it.',
+          'Stopped watching; the move task keeps running. Run `npm run redrive` again to see it, or with --cancel to stop it.',
         );
       }
       return result('interrupted', task);

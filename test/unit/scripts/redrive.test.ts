@@ -89,6 +89,17 @@ class FakeMover implements MessageMover {
   }
 }
 
+/** `mover`, whose start is followed by `interrupt` (Ctrl-C once the move has started). */
+function abortedOnStart<T extends FakeMover>(mover: T, interrupt: AbortController): T {
+  const start = mover.start.bind(mover);
+  mover.start = async (input) => {
+    const handle = await start(input);
+    interrupt.abort();
+    return handle;
+  };
+  return mover;
+}
+
 function io(isTTY = false) {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -313,16 +324,31 @@ describe('runRedrive', () => {
     assert.equal(result.task?.moved, 2);
   });
 
-  it('stops watching, leaving the task running, when interrupted', async () => {
+  it('starts nothing when interrupted before the move would start', async () => {
     const interrupt = new AbortController();
+    const mover = new FakeMover([]);
     const out = io();
     interrupt.abort();
 
     const result = await runRedrive(
       { stage: 'dev' },
+      { queues: new FakeQueues(2), mover, ...out, signal: interrupt.signal },
+    );
+
+    assert.equal(result.outcome, 'interrupted');
+    assert.deepEqual(mover.started, []);
+    assert.match(out.out(), /Stopped before starting; nothing was moved\.\n$/);
+  });
+
+  it('stops watching, leaving the task running, when interrupted', async () => {
+    const interrupt = new AbortController();
+    const out = io();
+
+    const result = await runRedrive(
+      { stage: 'dev' },
       {
         queues: new FakeQueues(2),
-        mover: new FakeMover([]),
+        mover: abortedOnStart(new FakeMover([]), interrupt),
         ...out,
         signal: interrupt.signal,
         sleep: async (_ms, signal) => signal?.throwIfAborted(),
@@ -335,9 +361,8 @@ describe('runRedrive', () => {
 
   it('stops a move this process makes itself when interrupted, and says what it moved', async () => {
     const interrupt = new AbortController();
-    const mover = Object.assign(new FakeMover([]), { inProcess: true });
+    const mover = abortedOnStart(Object.assign(new FakeMover([]), { inProcess: true }), interrupt);
     const out = io();
-    interrupt.abort();
 
     const result = await runRedrive(
       { stage: 'dev' },
