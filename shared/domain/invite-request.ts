@@ -201,7 +201,7 @@ export function parseInviteRequest(
   checkFieldSpelling(payload, REQUEST_FIELDS, problems);
   const space = checkSpaceId(spaceId, problems);
   // An HTTP body may repeat the path's space; one naming another would quietly invite elsewhere.
-  if (payload.spaceId !== undefined && payload.spaceId !== spaceId) {
+  if (space !== undefined && payload.spaceId !== undefined && payload.spaceId !== spaceId) {
     problems.add('spaceId', 'spaceId in the body must be the space of the path, or left out');
   }
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);

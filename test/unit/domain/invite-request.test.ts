@@ -83,6 +83,11 @@ describe('parseInviteRequest', () => {
         ],
       );
     }
+    // An invalid path space is the one problem named, not the body's too.
+    assert.deepEqual(
+      fieldNames(problemsOf(() => parseInviteRequest('bad/space', { ...valid, spaceId: SPACE }))),
+      ['spaceId'],
+    );
   });
 
   it('tells whether every accessor ID is plain ASCII, and takes it from a plain JSON text unchecked', () => {
