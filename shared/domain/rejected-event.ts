@@ -9,7 +9,11 @@ export interface RecordedEvent {
   detail: unknown;
 }
 
-/** A refused ID may be of any length; the ledger keeps the first 256 UTF-16 units. */
+/**
+ * A refused ID may be of any length and hold any text; the ledger keeps the first 256 UTF-16
+ * units, well-formed (a lone surrogate, or half a pair the cut split, becomes U+FFFD), since
+ * DynamoDB takes strings as UTF-8.
+ */
 const MAX_LISTED_ID_LENGTH = 256;
 
 /**
@@ -32,7 +36,10 @@ export function rejectedEventRecord(
     named.filter((id): id is string => typeof id === 'string' && id !== ''),
   );
   const listed = ids.map((id) =>
-    id.length > MAX_LISTED_ID_LENGTH ? `${id.slice(0, MAX_LISTED_ID_LENGTH)}…` : id,
+    (id.length > MAX_LISTED_ID_LENGTH
+      ? `${id.slice(0, MAX_LISTED_ID_LENGTH)}…`
+      : id
+    ).toWellFormed(),
   );
   return {
     record: {
