@@ -61,14 +61,14 @@ async function busArn(resolveVariable) {
   };
 }
 
-async function allowStatement(resolveVariable) {
+async function allowStatement(resolveVariable, sid = 'HrPublishersPutEvents') {
   const [{ principals }, source, resource] = await Promise.all([
     publishers(resolveVariable),
     resolveVariable('param:hrEventSource'),
     busArn(resolveVariable),
   ]);
   return {
-    Sid: 'HrPublishersPutEvents',
+    Sid: sid,
     Effect: 'Allow',
     Principal: { AWS: principals },
     Action: 'events:PutEvents',
@@ -114,12 +114,33 @@ export async function dedicatedBusStatements({ resolveVariable }) {
   return principals.length > 0 ? [await allowStatement(resolveVariable), deny] : [deny];
 }
 
+/**
+ * The IDs of the statements added to an existing bus, the stage in them: a statement ID names
+ * one statement of the bus's policy, so two stages guarding one bus each need their own (with
+ * one shared, the second deploy would fail, or removing one stage would drop the other's Deny).
+ */
+async function existingBusIds(resolveVariable) {
+  const stage = await resolveVariable('sls:stage');
+  return { allow: `HrPublishersPutEvents-${stage}`, deny: `OnlyHrPublishersPutHrEvents-${stage}` };
+}
+
+export async function publishersStatementId({ resolveVariable }) {
+  return (await existingBusIds(resolveVariable)).allow;
+}
+
+export async function othersStatementId({ resolveVariable }) {
+  return (await existingBusIds(resolveVariable)).deny;
+}
+
 /** The Allow statement added to an existing bus (only when publishers are configured). */
 export async function allowPublishersStatement({ resolveVariable }) {
-  return allowStatement(resolveVariable);
+  return allowStatement(resolveVariable, (await existingBusIds(resolveVariable)).allow);
 }
 
 /** The Deny statement added to an existing bus: other principals may not put HR-source events. */
 export async function denyOthersStatement({ resolveVariable }) {
-  return denyStatement(resolveVariable, { sid: 'OnlyHrPublishersPutHrEvents', hrSourceOnly: true });
+  return denyStatement(resolveVariable, {
+    sid: (await existingBusIds(resolveVariable)).deny,
+    hrSourceOnly: true,
+  });
 }

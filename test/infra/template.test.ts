@@ -408,9 +408,10 @@ describe('the HR event bus', () => {
     assert.equal(evaluateCondition(custom, deny.Condition as string), true);
     assert.deepEqual(allow.Properties, {
       EventBusName: name,
-      StatementId: 'HrPublishersPutEvents',
+      // Named for the stage: another stage guarding the same bus adds statements of its own.
+      StatementId: `HrPublishersPutEvents-${STAGE}`,
       Statement: {
-        Sid: 'HrPublishersPutEvents',
+        Sid: `HrPublishersPutEvents-${STAGE}`,
         Effect: 'Allow',
         Principal: { AWS: [HR_ROLE, HR_ACCOUNT] },
         Action: 'events:PutEvents',
@@ -421,9 +422,9 @@ describe('the HR event bus', () => {
     // On a bus others publish to, only events claiming the HR source are refused to them.
     assert.deepEqual(deny.Properties, {
       EventBusName: name,
-      StatementId: 'OnlyHrPublishersPutHrEvents',
+      StatementId: `OnlyHrPublishersPutHrEvents-${STAGE}`,
       Statement: {
-        Sid: 'OnlyHrPublishersPutHrEvents',
+        Sid: `OnlyHrPublishersPutHrEvents-${STAGE}`,
         Effect: 'Deny',
         Principal: '*',
         Action: 'events:PutEvents',
@@ -828,11 +829,12 @@ describe('the queue policies', () => {
         worker,
         OPERATOR_ROLE,
       ]),
+      // The operator's redrive only sends here: it may not read, hide, delete or purge chunks.
       onlyRoles(
         'OnlyWorkerConsumes',
         'InvitesQueue',
         [...consumeActions, 'sqs:PurgeQueue'],
-        [worker, OPERATOR_ROLE],
+        [worker],
       ),
     ]);
   });
