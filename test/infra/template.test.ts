@@ -518,17 +518,18 @@ describe('IAM', () => {
     ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     ['RATE#*'],
   );
-  const poolSmallBatches = onLedger(
-    'PoolSmallBatches',
-    [
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-    ],
-    ['GROUP#*', 'HANDOFF#*'],
-  );
+  const poolSmallBatches = [
+    onLedger(
+      'PoolSmallBatches',
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      ['GROUP#*'],
+    ),
+    onLedger(
+      'HandOffSmallBatches',
+      ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
+      ['HANDOFF#*'],
+    ),
+  ];
   const workerStatements = (spaceResources: unknown[]) => [
     writeOwnLogs('WorkerLogGroup'),
     {
@@ -629,7 +630,7 @@ describe('IAM', () => {
       ...workerStatements([spaceArn('*')]),
       ...recordOutcomes,
       shareSendInvitesRate,
-      poolSmallBatches,
+      ...poolSmallBatches,
     ]);
   });
 
@@ -640,7 +641,7 @@ describe('IAM', () => {
       useLedgerKey(readWriteKey),
       ...recordOutcomes,
       shareSendInvitesRate,
-      poolSmallBatches,
+      ...poolSmallBatches,
     ]);
   });
 
