@@ -13,10 +13,11 @@ const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILE
 /** SendInvites' limits on a title and a body, in Unicode code points. */
 const INVITE_TEXT_LIMITS = { defaultInviteTitle: 200, defaultInviteBody: 600 };
 /**
- * The most the onboarding title and body may take of the intake's environment, in UTF-8 bytes:
- * Lambda allows 4 KB for all of a function's variables, and the rest take about 1 KB.
+ * The most the onboarding title and body and the allowed spaces may take of the intake's
+ * environment, in UTF-8 bytes: Lambda allows 4 KB for all of a function's variables, and the
+ * rest take about 1 KB.
  */
-const INVITE_TEXT_MAX_BYTES = 3_000;
+const SIZED_PARAMS_MAX_BYTES = 3_000;
 
 function integer(name, value, min, max) {
   const number = Number(value);
@@ -71,9 +72,11 @@ export async function deployChecks({ resolveVariable }) {
     }
     inviteTextBytes += Buffer.byteLength(text);
   }
-  if (inviteTextBytes > INVITE_TEXT_MAX_BYTES) {
+  const sizedBytes =
+    inviteTextBytes + Buffer.byteLength(String((await param('allowedSpaceIds')) ?? ''));
+  if (sizedBytes > SIZED_PARAMS_MAX_BYTES) {
     throw new Error(
-      `defaultInviteTitle and defaultInviteBody take ${inviteTextBytes} bytes as UTF-8; at most ${INVITE_TEXT_MAX_BYTES} fit in Lambda's 4 KB of environment variables`,
+      `defaultInviteTitle, defaultInviteBody and allowedSpaceIds take ${sizedBytes} bytes as UTF-8; at most ${SIZED_PARAMS_MAX_BYTES} fit in Lambda's 4 KB of environment variables`,
     );
   }
   const logLevel = String((await param('logLevel')) ?? '');

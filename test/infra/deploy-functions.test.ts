@@ -102,15 +102,26 @@ describe('the deploy checks', () => {
     );
   });
 
-  it("refuse an onboarding title and body too large together for Lambda's 4 KB of environment", async () => {
+  it("refuse an onboarding title and body, with the allowed spaces, too large for Lambda's 4 KB of environment", async () => {
     // Each within SendInvites' limits, but 800 + 2,400 bytes of UTF-8.
+    const title = '🎉'.repeat(200);
     assert.equal(
-      await check({ defaultInviteTitle: '🎉'.repeat(200), defaultInviteBody: 'b'.repeat(600) }),
+      await check({ defaultInviteTitle: title, defaultInviteBody: 'b'.repeat(600) }),
       'checked',
     );
     await assert.rejects(
-      check({ defaultInviteTitle: '🎉'.repeat(200), defaultInviteBody: '🎉'.repeat(600) }),
+      check({ defaultInviteTitle: title, defaultInviteBody: '🎉'.repeat(600) }),
       /take 3200 bytes as UTF-8; at most 3000 fit in Lambda's 4 KB of environment variables/,
+    );
+    // 1,400 bytes of text, and 64 space IDs of 24 characters with their commas (1,599 bytes),
+    // or 65 (1,624 bytes).
+    const spaces = (count: number) =>
+      Array.from({ length: count }, (_, index) => `SP${String(index).padStart(22, '0')}`).join(',');
+    const text = { defaultInviteTitle: title, defaultInviteBody: 'b'.repeat(600) };
+    assert.equal(await check({ ...text, allowedSpaceIds: spaces(64) }), 'checked');
+    await assert.rejects(
+      check({ ...text, allowedSpaceIds: spaces(65) }),
+      /defaultInviteTitle, defaultInviteBody and allowedSpaceIds take 3024 bytes as UTF-8/,
     );
   });
 
