@@ -31,7 +31,7 @@ export function localStackBanner(facts: BannerFacts): string {
     {
       Source: source,
       DetailType: 'Employee Onboarded',
-      Detail: JSON.stringify({ accessorId: 'carol@example.com' }),
+      Detail: JSON.stringify({ accessorId: 'erin@example.com' }),
     },
   ]);
   return [

@@ -51,7 +51,7 @@ describe('localStackBanner', () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0]?.Source, 'hr.events');
     assert.equal(entries[0]?.DetailType, 'Employee Onboarded');
-    assert.deepEqual(JSON.parse(entries[0]?.Detail ?? ''), { accessorId: 'carol@example.com' });
+    assert.deepEqual(JSON.parse(entries[0]?.Detail ?? ''), { accessorId: 'erin@example.com' });
   });
 
   it('prints a receive-message example for the DLQ with every attribute', () => {
