@@ -18,6 +18,7 @@ import {
   LEDGER_WRITES_AT_ONCE,
   OUT_OF_TIME_DELAY_SECONDS,
   SETTLE_RESERVE_MS,
+  settleReserveMs,
 } from './delivery-dependencies.ts';
 import { partKey } from './delivery-recorder.ts';
 import { InvalidChunkMessageError } from './errors.ts';
@@ -355,7 +356,10 @@ export async function deliverChunks(
     // Every record under way lands before the invocation ends, even when the loop failed: the
     // batch then comes back, and a delivered chunk found recorded is not sent again. What the
     // ledger has not recorded when time runs short goes back marked delivered instead.
-    settleFailures = await records.finish(dependencies.remainingMs() - SETTLE_RESERVE_MS);
+    // The more chunks may need putting back, the sooner that starts.
+    settleFailures = await records.finish(
+      dependencies.remainingMs() - settleReserveMs(records.unsettled),
+    );
   }
   if (settleFailures.length > 0) throw settleFailures[0];
   return keep;

@@ -87,6 +87,11 @@ export function deliveredSettling(options: DeliveredSettlingOptions) {
       settling.push(settled);
     },
 
+    /** How many delivered chunks are not recorded yet: at most that many need putting back. */
+    get unsettled(): number {
+      return unsettled.size;
+    },
+
     /**
      * Waits for every record under way for at most `ms`, then puts back marked delivered what
      * the ledger has not recorded. Resolves to what went wrong settling, if anything did.

@@ -26,6 +26,17 @@ export const LEDGER_WRITES_AT_ONCE = 16;
  */
 export const SETTLE_RESERVE_MS = 1_500;
 /**
+ * What the reserve grows by for each further round of `LEDGER_WRITES_AT_ONCE` chunks to put
+ * back: a call of a thousand one-person chunks may have that many to re-queue.
+ */
+export const PUT_BACK_ROUND_MS = 100;
+
+/** Time to keep for putting back `count` delivered chunks: the reserve covers the first round. */
+export function settleReserveMs(count: number): number {
+  const rounds = Math.ceil(count / LEDGER_WRITES_AT_ONCE);
+  return SETTLE_RESERVE_MS + Math.max(0, rounds - 1) * PUT_BACK_ROUND_MS;
+}
+/**
  * The ledger reads and writes a batch waits for give up this long before its time limit, each
  * answered as if it had failed: a table that stops answering must not hold the invocation until
  * it is killed, or what it delivered comes back unmarked and is sent again. What is left is for

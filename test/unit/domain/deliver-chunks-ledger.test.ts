@@ -5,7 +5,9 @@ import type { ReceivedMessage } from '../../../shared/domain/delivery.ts';
 import {
   LEDGER_WAIT_RESERVE_MS,
   OUT_OF_TIME_DELAY_SECONDS,
+  PUT_BACK_ROUND_MS,
   SETTLE_RESERVE_MS,
+  settleReserveMs,
 } from '../../../shared/domain/delivery-dependencies.ts';
 import { DeliveryRecorder } from '../../../shared/domain/delivery-recorder.ts';
 import type { InviteChunk } from '../../../shared/domain/invite.ts';
@@ -365,6 +367,38 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(
       requeue.requeued.map(({ mark }) => mark),
       [{ at: 5_000, skippedIds: [] }],
+    );
+  });
+
+  it('starts putting back sooner the more delivered chunks wait for their records', async () => {
+    // Prepare: 200 chunks go out in one call; the ledger never answers for their records.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    ledger.recordOutcome = () => new Promise<never>(() => {});
+    const batch = Array.from({ length: 200 }, (_, index) =>
+      message(chunk(index + 1, { parts: 200, title: 'T' })),
+    );
+    const endsAt = Date.now() + SETTLE_RESERVE_MS + 2_000;
+    dependencies.remainingMs = () => endsAt - Date.now();
+    dependencies.callBudgetMs = 50;
+    let leftAtFirstPutBack: number | undefined;
+    const requeueDelivered = requeue.requeueDelivered.bind(requeue);
+    requeue.requeueDelivered = async (body, mark) => {
+      leftAtFirstPutBack ??= endsAt - Date.now();
+      return requeueDelivered(body, mark);
+    };
+
+    // Act
+    const keep = await deliverChunks(batch, dependencies);
+
+    // Assess: 13 rounds of 16 to put back keep 12 × PUT_BACK_ROUND_MS more than one round does.
+    assert.equal(sender.calls.length, 1);
+    assert.deepEqual(keep, []);
+    assert.equal(requeue.requeued.length, 200);
+    assert.equal(settleReserveMs(200), SETTLE_RESERVE_MS + 12 * PUT_BACK_ROUND_MS);
+    assert.ok(
+      (leftAtFirstPutBack ?? 0) > SETTLE_RESERVE_MS + 6 * PUT_BACK_ROUND_MS,
+      `put back from ${leftAtFirstPutBack} ms before the limit`,
     );
   });
 
