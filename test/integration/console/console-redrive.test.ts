@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createConsoleBackend } from '../../../scripts/console/console-backend.ts';
 import { sendUnsigned } from '../../../scripts/lib/sign-request.ts';
 import { createDynamoDbClient } from '../../../shared/adapters/ledger/dynamodb-client.ts';
@@ -20,23 +20,6 @@ describe('the console’s redrive when the console stops', () => {
     sqs = await startSqs();
   });
   after(() => sqs.stop());
-
-  /** The bodies `queueUrl` holds, every one received once (then visible again at once). */
-  async function bodies(queueUrl: string): Promise<string[]> {
-    const seen = new Map<string, string>();
-    for (let empty = 0; empty < 2; ) {
-      const { Messages = [] } = await sqs.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-        }),
-      );
-      for (const message of Messages) seen.set(message.MessageId ?? '', message.Body ?? '');
-      empty = Messages.length === 0 ? empty + 1 : 0;
-    }
-    return [...seen.values()];
-  }
 
   it('finishes the messages in hand and leaves the rest in the DLQ: none is in both queues', async () => {
     // Prepare: a backend on a client of its own, whose first SendMessage closes the backend
@@ -89,6 +72,8 @@ describe('the console’s redrive when the console stops', () => {
     );
     const moved = Number(said?.[1]);
     assert.ok(moved > 0 && moved < PARKED, `moved ${moved}: ${state.lines.join(' / ')}`);
+    const bodies = async (queueUrl: string) =>
+      (await sqs.drain(queueUrl)).map((received) => received.Body ?? '');
     const [sent, left] = [await bodies(sqs.invitesUrl), await bodies(sqs.deadLetterUrl)];
     assert.equal(sent.length, moved);
     assert.deepEqual(

@@ -136,50 +136,16 @@ describe('the local stack as a process, stopped by a signal', { timeout: 60_000 
     });
   }
 
-  it('counts the final status once the invocation running at the signal has settled', async (t) => {
-    // A SendInvites endpoint that holds every call until the test lets it answer 200.
+  /**
+   * The stack as a process, its SendInvites endpoint holding every call until `answer` resolves
+   * (never, without one), once a request has been accepted and its call is in flight.
+   */
+  async function stackWithCallInFlight(t: TestContext, answer?: Promise<void>) {
     const called = Promise.withResolvers<void>();
-    const answer = Promise.withResolvers<void>();
     const repostspace = createServer((request, response) => {
       request.resume();
       called.resolve();
-      answer.promise.then(() => response.writeHead(200).end());
-    });
-    repostspace.listen(0, '127.0.0.1');
-    await once(repostspace, 'listening');
-    t.after(() => repostspace.close());
-    const { port } = repostspace.address() as AddressInfo;
-    const run = runStack(t, process.execPath, ['infra/local/main.ts'], {
-      env: { AWS_ENDPOINT_URL_REPOSTSPACE: `http://127.0.0.1:${port}` },
-    });
-    await run.up;
-    const route = /POST (\S+\/invite)$/.exec(await run.line(/^ {2}HTTP API/))?.[1] ?? '';
-    const accepted = await fetch(route, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accessorIds: ['alice@example.com'], title: 'Hi', body: 'Join' }),
-    });
-    assert.equal(accepted.status, 202);
-    await called.promise;
-
-    process.kill(run.pid, 'SIGINT');
-    await run.line(/^SIGINT: finishing in-flight work/);
-    answer.resolve();
-    const ended = await run.ended;
-
-    assertStoppedCleanly(run, ended, 'SIGINT');
-    assert.match(
-      run.lines.findLast((line) => line.startsWith('status')) ?? '',
-      /queued 0 \| in flight 0/,
-    );
-  });
-
-  it('stops at once on a second SIGINT while an invocation holds the drain', async (t) => {
-    // A SendInvites endpoint that never answers.
-    const called = Promise.withResolvers<void>();
-    const repostspace = createServer((request) => {
-      request.resume();
-      called.resolve();
+      answer?.then(() => response.writeHead(200).end());
     });
     repostspace.listen(0, '127.0.0.1');
     await once(repostspace, 'listening');
@@ -200,6 +166,27 @@ describe('the local stack as a process, stopped by a signal', { timeout: 60_000 
     });
     assert.equal(accepted.status, 202);
     await called.promise;
+    return run;
+  }
+
+  it('counts the final status once the invocation running at the signal has settled', async (t) => {
+    const answer = Promise.withResolvers<void>();
+    const run = await stackWithCallInFlight(t, answer.promise);
+
+    process.kill(run.pid, 'SIGINT');
+    await run.line(/^SIGINT: finishing in-flight work/);
+    answer.resolve();
+    const ended = await run.ended;
+
+    assertStoppedCleanly(run, ended, 'SIGINT');
+    assert.match(
+      run.lines.findLast((line) => line.startsWith('status')) ?? '',
+      /queued 0 \| in flight 0/,
+    );
+  });
+
+  it('stops at once on a second SIGINT while an invocation holds the drain', async (t) => {
+    const run = await stackWithCallInFlight(t);
 
     process.kill(run.pid, 'SIGINT');
     await run.line(/^SIGINT: finishing in-flight work/);
