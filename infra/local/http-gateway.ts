@@ -306,8 +306,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       await putEvents(exchange);
       return;
     }
+    // A route is its method and its path, as the HTTP API's route keys are: any other method on
+    // a route's path finds no route there either, and API Gateway answers 404 without invoking.
     for (const candidate of routes) {
-      const match = candidate.pattern.exec(url.pathname);
+      const match = candidate.method === request.method && candidate.pattern.exec(url.pathname);
       if (match) return invokeRoute(exchange, url, candidate, match);
     }
     sendJson(exchange, 404, { message: 'Not Found' });

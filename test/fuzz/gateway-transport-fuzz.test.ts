@@ -38,7 +38,7 @@ const wholeRequest: fc.Arbitrary<Piece> = fc.oneof(
   fc.constant({ bytes: HEALTH_REQUEST, status: 200, invite: false }),
   fc.constant({
     bytes: 'GET /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\n\r\n',
-    status: 405,
+    status: 404,
     invite: false,
   }),
   fc.constant({

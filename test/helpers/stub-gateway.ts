@@ -17,7 +17,8 @@ export interface StubGateway {
 
 /**
  * The gateway on a free loopback port in front of a stub intake that answers a POST with 202
- * and any other method with 405, `latencyMs` later (5 ms unless given), as the real intake does.
+ * and any other method with 405, `latencyMs` later (5 ms unless given), as the real intake does
+ * (the gateway, as API Gateway, gives it only what matches its route: POSTs).
  * `overrides` replace any other option.
  */
 export async function startStubGateway(
