@@ -356,9 +356,12 @@ export async function deliverChunks(
     // Every record under way lands before the invocation ends, even when the loop failed: the
     // batch then comes back, and a delivered chunk found recorded is not sent again. What the
     // ledger has not recorded when time runs short goes back marked delivered instead.
-    // The more chunks may need putting back, the sooner that starts.
+    // The more chunks may need putting back, the sooner that starts; records still landing from
+    // a table that answers get a moment all the same, within the base reserve.
+    const left = dependencies.remainingMs();
+    const least = ledgerSilent ? 0 : Math.min(LEDGER_MIN_WAIT_MS, left - SETTLE_RESERVE_MS);
     settleFailures = await records.finish(
-      dependencies.remainingMs() - settleReserveMs(records.unsettled),
+      Math.max(left - settleReserveMs(records.unsettled), least),
     );
   }
   if (settleFailures.length > 0) throw settleFailures[0];

@@ -402,6 +402,34 @@ describe('deliverChunks with the request ledger', () => {
     );
   });
 
+  it('gives records still landing a moment when time is shorter than the reserve for putting them back', async () => {
+    // Prepare: 200 chunks in one call with 2 s left, less than the 2.7 s kept for putting 200
+    // back; the ledger answers each record 100 ms after it is asked.
+    const sender = new ScriptedSender();
+    const { ledger, requeue, dependencies } = environment(sender);
+    const recordOutcome = ledger.recordOutcome.bind(ledger);
+    ledger.recordOutcome = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return recordOutcome(...args);
+    };
+    const batch = Array.from({ length: 200 }, (_, index) =>
+      message(chunk(index + 1, { parts: 200, title: 'T' })),
+    );
+    const endsAt = Date.now() + 2_000;
+    dependencies.remainingMs = () => endsAt - Date.now();
+    dependencies.callBudgetMs = 50;
+
+    // Act
+    const keep = await deliverChunks(batch, dependencies);
+
+    // Assess: the first records land in that moment, and are not put back; none is left out.
+    const recorded = ledger.outcomes.size;
+    assert.deepEqual(keep, []);
+    assert.ok(recorded >= 16, `${recorded} recorded`);
+    assert.ok(requeue.requeued.length < 200, `${requeue.requeued.length} put back`);
+    assert.ok(requeue.requeued.length + recorded >= 200);
+  });
+
   it('waits for a re-queue under way when time runs short, instead of putting the chunk back twice', async () => {
     // Prepare: the ledger is down, so the chunk is being re-queued when the deadline comes.
     const sender = new ScriptedSender();
