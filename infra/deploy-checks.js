@@ -18,6 +18,15 @@ const INVITE_TEXT_LIMITS = { defaultInviteTitle: 200, defaultInviteBody: 600 };
  * rest take about 1 KB.
  */
 const SIZED_PARAMS_MAX_BYTES = 3_000;
+/**
+ * Characters of the worker role's inline policy left for the space ARNs its SendInvites
+ * statement lists: IAM allows 10,240 for all of a role's inline policies, and the rest of the
+ * worker's took about 2,900 with every optional statement (the KMS keys among them), packaged for
+ * the region with the longest name.
+ */
+const SPACE_ARNS_MAX_CHARS = 7_000;
+/** What a space's ARN adds to its ID in the policy, at the longest region name, quoted, with its comma. */
+const SPACE_ARN_OVERHEAD_CHARS = 60;
 
 function integer(name, value, min, max) {
   const number = Number(value);
@@ -72,8 +81,15 @@ export async function deployChecks({ resolveVariable }) {
     }
     inviteTextBytes += Buffer.byteLength(text);
   }
-  const sizedBytes =
-    inviteTextBytes + Buffer.byteLength(String((await param('allowedSpaceIds')) ?? ''));
+  const allowedSpaceIds = String((await param('allowedSpaceIds')) ?? '');
+  const spaces = [...spaceIdsOf(allowedSpaceIds)];
+  const arnChars = spaces.reduce((sum, id) => sum + id.length + SPACE_ARN_OVERHEAD_CHARS, 0);
+  if (arnChars > SPACE_ARNS_MAX_CHARS) {
+    throw new Error(
+      `allowedSpaceIds names ${spaces.length} spaces: their ARNs would take about ${arnChars} characters of the worker role's policy, more than the ${SPACE_ARNS_MAX_CHARS} left of IAM's 10,240 for a role's inline policies`,
+    );
+  }
+  const sizedBytes = inviteTextBytes + Buffer.byteLength(allowedSpaceIds);
   if (sizedBytes > SIZED_PARAMS_MAX_BYTES) {
     throw new Error(
       `defaultInviteTitle, defaultInviteBody and allowedSpaceIds take ${sizedBytes} bytes as UTF-8; at most ${SIZED_PARAMS_MAX_BYTES} fit in Lambda's 4 KB of environment variables`,

@@ -125,6 +125,18 @@ describe('the deploy checks', () => {
     );
   });
 
+  it("refuse more allowed spaces than the worker role's inline policy can list", async () => {
+    const spaces = (count: number) =>
+      Array.from({ length: count }, (_, index) => `SP${String(index).padStart(22, '0')}`).join(',');
+
+    // 83 × (24 + 60) = 6,972 characters of ARNs; 84 take 7,056.
+    assert.equal(await check({ allowedSpaceIds: spaces(83) }), 'checked');
+    await assert.rejects(
+      check({ allowedSpaceIds: spaces(84) }),
+      /allowedSpaceIds names 84 spaces: their ARNs would take about 7056 characters of the worker role's policy, more than the 7000 left/,
+    );
+  });
+
   it("take Powertools' log levels in any case and refuse others", async () => {
     assert.equal(await check({ logLevel: 'debug' }), 'checked');
     await assert.rejects(
