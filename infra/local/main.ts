@@ -88,7 +88,8 @@ async function main() {
       // Nothing is lost: the queues and the table are on disk, and what was in flight is
       // received again on the next start (SendInvites takes a repeated invite in its stride).
       print(`${signal} again: stopping at once; work in flight comes back on the next start`);
-      process.exit(130);
+      // As a shell reports a process the signal ended: 128 and the signal's number.
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
     }
     stopping = true;
     stoppingAt = Date.now();

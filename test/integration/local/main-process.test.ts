@@ -185,30 +185,35 @@ describe('the local stack as a process, stopped by a signal', { timeout: 60_000 
     );
   });
 
-  it('stops at once on a second SIGINT while an invocation holds the drain', async (t) => {
-    const run = await stackWithCallInFlight(t);
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`stops at once on a second ${signal} while an invocation holds the drain (exit ${code})`, async (t) => {
+      const run = await stackWithCallInFlight(t);
 
-    process.kill(run.pid, 'SIGINT');
-    await run.line(/^SIGINT: finishing in-flight work/);
-    // One at once is taken for the same Ctrl-C (npm passes it on); one a second later is not.
-    let exited = false;
-    void run.ended.then(() => {
-      exited = true;
+      process.kill(run.pid, signal);
+      await run.line(new RegExp(`^${signal}: finishing in-flight work`));
+      // One at once is taken for the same Ctrl-C (npm passes it on); one a second later is not.
+      let exited = false;
+      void run.ended.then(() => {
+        exited = true;
+      });
+      process.kill(run.pid, signal);
+      await setTimeout(1_100);
+      assert.equal(exited, false, 'a signal at once is the same Ctrl-C');
+      process.kill(run.pid, signal);
+      const ended = await run.ended;
+
+      assert.deepEqual(ended, { code, signal: null }, run.lines.join('\n'));
+      assert.equal(run.lines.filter((line) => line.startsWith(`${signal} again`)).length, 1);
+      assert.ok(
+        run.lines.includes(
+          `${signal} again: stopping at once; work in flight comes back on the next start`,
+        ),
+      );
     });
-    process.kill(run.pid, 'SIGINT');
-    await setTimeout(1_100);
-    assert.equal(exited, false, 'a signal at once is the same Ctrl-C');
-    process.kill(run.pid, 'SIGINT');
-    const ended = await run.ended;
-
-    assert.deepEqual(ended, { code: 130, signal: null }, run.lines.join('\n'));
-    assert.equal(run.lines.filter((line) => line.startsWith('SIGINT again')).length, 1);
-    assert.ok(
-      run.lines.includes(
-        'SIGINT again: stopping at once; work in flight comes back on the next start',
-      ),
-    );
-  });
+  }
 
   it('exits 0 through `npm start` on Ctrl-C, which signals the whole process group', async (t) => {
     const { command, args } = npm();
