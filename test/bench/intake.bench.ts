@@ -2,7 +2,7 @@
  * Intake benchmark: for 100,000 accessor IDs, times (a) validation, de-duplication and
  * chunking, (b) the whole intake handler against fauxqs with the request ledger on dynalite,
  * (b0) the same with an in-memory ledger, and (c) the same SendMessageBatch calls issued
- * directly with the SDK, interleaved in one run. fauxqs and dynalite each run in their own
+ * directly with the SDK (the intake's `AcceptedAt` attribute on each entry), interleaved in one run. fauxqs and dynalite each run in their own
  * process, as SQS and DynamoDB are remote to a Lambda function.
  * Usage: npm run bench:intake [-- --ids 100000 --rounds 15]
  */
@@ -13,7 +13,7 @@ import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs'
 import { createIntakeHandler, type IntakePorts } from '../../functions/intake/intake.ts';
 import { DynamoDbRequestLedger } from '../../shared/adapters/ledger/dynamodb-request-ledger.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
-import { SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
+import { ACCEPTED_AT_ATTRIBUTE, SqsInviteQueue } from '../../shared/adapters/sqs-invite-queue.ts';
 import { readIntakeConfig } from '../../shared/config/intake-config.ts';
 import { SQS_LIMITS } from '../../shared/domain/constants.ts';
 import { encodeInviteChunk, planInviteChunks } from '../../shared/domain/invite-chunk.ts';
@@ -135,18 +135,26 @@ for (let round = 0; round < rounds + 2; round++) {
   const ledger = await invite(withLedger);
   const memory = await invite(withoutLedger);
   await purge();
-  const raw = await timed(() =>
-    Promise.all(
+  const raw = await timed(() => {
+    // The attribute the intake puts on every entry, so that (c) sends what (b) sends.
+    const attributes = {
+      [ACCEPTED_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now()) },
+    };
+    return Promise.all(
       batches.map((batch) =>
         sqs.client.send(
           new SendMessageBatchCommand({
             QueueUrl: sqs.invitesUrl,
-            Entries: batch.map((message) => ({ Id: message.id, MessageBody: message.body })),
+            Entries: batch.map((message) => ({
+              Id: message.id,
+              MessageBody: message.body,
+              MessageAttributes: attributes,
+            })),
           }),
         ),
       ),
-    ),
-  );
+    );
+  });
   // The first two rounds warm up the JIT and the connections.
   if (round < 2) continue;
   samples.chunking.push(chunking);
