@@ -70,7 +70,8 @@ export function parseHrEvent(event: HrEvent, rules: HrEventRules): InviteRequest
       const detail = detailObject(event);
       const problems = new FieldProblems();
       refuseDryRun(detail, problems);
-      checkFieldSpelling(detail, ['accessorId', 'spaceId'], problems);
+      // `dryRun` too: a misspelt flag ignored would invite the person it meant only to ask about.
+      checkFieldSpelling(detail, ['accessorId', 'spaceId', 'dryRun'], problems);
       const idProblem = accessorIdProblem(detail.accessorId);
       if (idProblem !== undefined) problems.add('accessorId', idProblem);
       const requested = detail.spaceId ?? rules.defaultSpaceId;

@@ -97,6 +97,20 @@ describe('parseHrEvent', () => {
     );
   });
 
+  for (const misspelt of ['dryrun', 'DryRun', 'dry_run']) {
+    it(`refuses an Employee Onboarded whose dry-run flag is spelt ${misspelt}`, () => {
+      const detail = { accessorId: 'new.hire@example.com', [misspelt]: true };
+
+      assert.throws(
+        () => parseHrEvent(event('Employee Onboarded', detail), rules),
+        (error: InviteValidationError) =>
+          error.fieldList.length === 1 &&
+          error.fieldList[0]?.name === misspelt &&
+          /did you mean dryRun/.test(error.fieldList[0].message),
+      );
+    });
+  }
+
   it('treats Invite Requested as the HTTP request', () => {
     const detail = { spaceId: 'SPX', accessorIds: ['a', 'a', 'b'], title: 'T', body: 'B' };
 
