@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { IdempotencyKeyInUseError } from '../../shared/domain/errors.ts';
 import type { IntakeObserver, PipelineErrorLike } from '../../shared/domain/ports.ts';
 
 export const INTAKE_METRIC_NAMES = {
@@ -90,6 +91,13 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
       logger.error('The request ledger could not be written', { source, action, error });
     },
     failed(source, error) {
+      if (source === 'event' && error instanceof IdempotencyKeyInUseError) {
+        // A copy of the event that another invocation is accepting: expected, and retried.
+        logger.warn('HR event is being accepted by another invocation; Lambda retries this copy', {
+          error,
+        });
+        return;
+      }
       const message =
         source === 'event' ? 'HR event failed unexpectedly' : 'Invite request failed unexpectedly';
       logger.error(message, { error });

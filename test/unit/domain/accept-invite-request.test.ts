@@ -55,6 +55,18 @@ function queuedParts(queue: RecordingQueue): number[] {
   return queue.sent.map((message) => decodeInviteChunk(message.body).part);
 }
 
+/** A queue whose enqueue never ends; `reached` resolves once a request is in it, its key held. */
+function hungQueue() {
+  const reached = Promise.withResolvers<void>();
+  const queue = {
+    enqueue: () => {
+      reached.resolve();
+      return new Promise<never>(() => undefined);
+    },
+  };
+  return { queue, reached: reached.promise };
+}
+
 describe('acceptInviteRequest with the ledger', () => {
   it('records the request before queueing its chunks, with who sent it and when it expires', async () => {
     // Prepare
@@ -135,9 +147,12 @@ describe('acceptInviteRequest with the ledger', () => {
     // Prepare
     const { queue, ledger, clock, dependencies } = setup();
     // The first request claims its key, then never gets past queueing (its Lambda died).
-    const hung = { ...dependencies, queue: { enqueue: () => new Promise<never>(() => undefined) } };
-    void acceptInviteRequest(request(10), http('req-1', 'key-1'), hung);
-    await new Promise((resolve) => setImmediate(resolve));
+    const hung = hungQueue();
+    void acceptInviteRequest(request(10), http('req-1', 'key-1'), {
+      ...dependencies,
+      queue: hung.queue,
+    });
+    await hung.reached;
     assert.equal([...ledger.keys.values()][0]?.record.state, 'inProgress');
 
     // Act
@@ -168,9 +183,12 @@ describe('acceptInviteRequest with the ledger', () => {
   it('makes a retry wait (409, 1 s) and queues nothing when another retry took over the expired key first', async () => {
     // Prepare: the first request died holding its key; its lock has run out.
     const { queue, ledger, clock, dependencies } = setup();
-    const hung = { ...dependencies, queue: { enqueue: () => new Promise<never>(() => undefined) } };
-    void acceptInviteRequest(request(10), http('req-1', 'key-1'), hung);
-    await new Promise((resolve) => setImmediate(resolve));
+    const hung = hungQueue();
+    void acceptInviteRequest(request(10), http('req-1', 'key-1'), {
+      ...dependencies,
+      queue: hung.queue,
+    });
+    await hung.reached;
     clock.now += 35_001;
     // Another retry takes the key over between this one's read and its own take-over.
     const takeOver = ledger.takeOver.bind(ledger);
@@ -194,25 +212,25 @@ describe('acceptInviteRequest with the ledger', () => {
   it('leaves the key to the retry that took it over when a slow first attempt ends, and says so', async () => {
     // Prepare: the first attempt's queueing outlives its lock; a retry takes the key over.
     const { queue, ledger, clock, errors, dependencies } = setup();
-    let release: () => void = () => undefined;
+    const reached = Promise.withResolvers<void>();
+    const released = Promise.withResolvers<void>();
     const slow = {
       ...dependencies,
       queue: {
         enqueue: async (...args: Parameters<RecordingQueue['enqueue']>) => {
-          await new Promise<void>((resolve) => {
-            release = resolve;
-          });
+          reached.resolve();
+          await released.promise;
           return queue.enqueue(...args);
         },
       },
     };
     const first = acceptInviteRequest(request(10), http('req-1', 'key-1'), slow);
-    await new Promise((resolve) => setImmediate(resolve));
+    await reached.promise;
     clock.now += 35_001;
     const retried = await acceptInviteRequest(request(10), http('req-2', 'key-1'), dependencies);
 
     // Act
-    release();
+    released.resolve();
     await first;
 
     // Assess

@@ -31,6 +31,23 @@ function setup(overrides: Record<string, string> = {}, logger = silentLogger()) 
   return { queue, deadLetters, ledger, handler };
 }
 
+/**
+ * Holds the queue's next enqueue until `release` (the queue then works as before): `reached`
+ * resolves once a request is there, holding its idempotency key.
+ */
+function holdNextEnqueue(queue: RecordingQueue) {
+  const reached = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  const enqueue = queue.enqueue.bind(queue);
+  queue.enqueue = async (messages, options) => {
+    queue.enqueue = enqueue;
+    reached.resolve();
+    await released.promise;
+    return enqueue(messages, options);
+  };
+  return { reached: reached.promise, release: () => released.resolve() };
+}
+
 /** An HTTP invite event signed by `userArn`, as API Gateway's IAM authorizer describes it. */
 function signedInvite(
   body: unknown,
@@ -355,24 +372,29 @@ describe('intake over HTTP with an Idempotency-Key', () => {
   it('answers 409 with Retry-After to the same key while the first request still holds it, and queues nothing', async () => {
     // Prepare: the first request holds its key and never gets past queueing.
     const { queue, handler } = setup();
-    const enqueue = queue.enqueue.bind(queue);
-    queue.enqueue = () => new Promise<never>(() => undefined);
-    void handler(signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }), lambdaContext());
-    await new Promise((resolve) => setImmediate(resolve));
-    queue.enqueue = enqueue;
+    const held = holdNextEnqueue(queue);
+    const first = handler(
+      signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }),
+      lambdaContext(),
+    );
+    await held.reached;
 
     // Act
     const response = (await handler(
       signedInvite(invite(['a']), { 'idempotency-key': 'run-42' }),
       lambdaContext(),
     )) as APIGatewayProxyStructuredResultV2;
+    const queuedMeanwhile = queue.sent.length;
+    held.release();
+    await first;
 
     // Assess: told to come back once the first one's lock (35 s) has run out.
     assert.equal(response.statusCode, 409);
     assert.equal(response.headers?.['x-amzn-errortype'], 'ConflictException');
     assert.equal(response.headers?.['retry-after'], '35');
     assert.match(String(jsonBody(response).message), /still being accepted; retry in 35 s/);
-    assert.equal(queue.sent.length, 0);
+    assert.equal(queuedMeanwhile, 0);
+    assert.equal(queue.sent.length, 1);
   });
 
   it('answers 422 to the same key and accessors with another resend, and queues nothing', async () => {
@@ -578,6 +600,42 @@ describe('intake of HR events', () => {
 
     // Assess
     assert.equal(queue.sent.length, 1);
+  });
+
+  it('throws for a copy of an event another invocation is still accepting, so that Lambda retries it, and logs it as a warning', async () => {
+    // Prepare: the first copy holds the event's key and never gets past queueing.
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { queue, deadLetters, handler } = setup(
+      {},
+      new Logger({ serviceName: 'test', logLevel: 'INFO' }),
+    );
+    const event = hrEvent('Employee Onboarded', { accessorId: 'new-hire' });
+    const held = holdNextEnqueue(queue);
+    const first = handler(event, lambdaContext());
+    await held.reached;
+
+    // Act
+    let thrown: unknown;
+    const { output } = await captureOutput(async () => {
+      thrown = await handler({ ...event }, lambdaContext()).catch((error: unknown) => error);
+    });
+    const queuedMeanwhile = queue.sent.length;
+    held.release();
+    await first;
+
+    // Assess: nothing queued or parked for the copy, and no ERROR line to page anyone.
+    assert.equal((thrown as Error | undefined)?.name, 'IdempotencyKeyInUseError');
+    assert.equal(queuedMeanwhile, 0);
+    assert.equal(queue.sent.length, 1);
+    assert.equal(deadLetters.parked.length, 0);
+    const lines = output
+      .split('\n')
+      .filter((text) => text.startsWith('{'))
+      .map((text) => JSON.parse(text) as { level: string; message: string });
+    assert.deepEqual(
+      lines.map(({ level, message }) => [level, message]),
+      [['WARN', 'HR event is being accepted by another invocation; Lambda retries this copy']],
+    );
   });
 
   it('parks an event from an account other than HR_EVENT_ACCOUNT, and records it as failed under its ID', async () => {
