@@ -85,11 +85,7 @@ export async function deliverChunks(
     skippedOf?: SkippedOf,
     lastError?: string,
   ) {
-    const { maxReceiveCount } = dependencies;
-    const last =
-      maxReceiveCount === undefined || cause === 'ledger'
-        ? []
-        : received.filter((item) => item.message.receiveCount >= maxReceiveCount);
+    const last = cause === 'ledger' ? [] : received.filter(onLastReceive);
     const why = lastError === undefined ? cause : `${cause}, ${lastError}`.slice(0, 1_000);
     await runConcurrently(last, LEDGER_WRITES_AT_ONCE, (item) =>
       parkLastReceive(item, why, skippedOf),
@@ -104,6 +100,12 @@ export async function deliverChunks(
       if (error) observer.actionFailed?.(message, 'delay', error);
       else observer.delayed?.(message, seconds, cause, chunk);
     }
+  }
+
+  /** Whether SQS moves the chunk to the DLQ, with no reason on it, when it is next received. */
+  function onLastReceive(item: ReceivedChunk): boolean {
+    const { maxReceiveCount } = dependencies;
+    return maxReceiveCount !== undefined && item.message.receiveCount >= maxReceiveCount;
   }
 
   /** Parks a message; false when the DLQ refused it and it stays on the queue. */
@@ -345,7 +347,9 @@ export async function deliverChunks(
             const skippedIds = skippedOf(item.chunk);
             const failed =
               recorder && (await inTime(recorder.failed(item, reason, skippedIds), false));
-            if (failed === false) await handBackForLedger([item]);
+            // Kept for a later record, unless SQS would only move it to the DLQ next, with no
+            // reason on it: then parked all the same, and the DLQ says why.
+            if (failed === false && !onLastReceive(item)) await handBackForLedger([item]);
             else if (await park(item.message, reason, item.chunk)) skippedSettled(item, skippedIds);
           });
           break;

@@ -223,6 +223,24 @@ describe('deliverChunks with the request ledger', () => {
     assert.deepEqual(visibility.delays, [{ receiptHandle: 'rh-m1', seconds: 8 }]);
   });
 
+  it('parks a refused chunk on its last receive with the service reason even when the ledger cannot record it', async () => {
+    // Prepare
+    const sender = new ScriptedSender(() => serviceError('AccessDeniedException'));
+    const { ledger, deadLetters, visibility, dependencies } = environment(sender);
+    ledger.failWith = new Error('ledger down');
+
+    // Act
+    const keep = await deliverChunks([message(chunk(1), 100)], dependencies);
+
+    // Assess
+    assert.deepEqual(keep, []);
+    assert.deepEqual(visibility.delays, []);
+    assert.deepEqual(
+      deadLetters.parked.map(({ reason }) => reason.errorType),
+      ['AccessDeniedException'],
+    );
+  });
+
   it('delivers while the ledger is down, re-queues the chunk marked delivered, and only records it when it returns, wherever', async () => {
     // Prepare
     const ledger = new MemoryLedger();
