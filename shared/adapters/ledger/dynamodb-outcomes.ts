@@ -20,6 +20,7 @@ import {
   n,
   num,
   pagesOf,
+  reasonText,
   s,
   str,
   ttl,
@@ -73,8 +74,8 @@ export class DynamoDbOutcomes {
             ':invited': n(outcome.invitedCount),
             ':skipped': n(outcome.skippedIds.length),
             ':failed': n(outcome.failedIds.length),
-            ':errorType': s(outcome.errorType ?? ''),
-            ':errorMessage': s(outcome.errorMessage ?? ''),
+            ':errorType': reasonText(outcome.errorType),
+            ':errorMessage': reasonText(outcome.errorMessage),
             ':at': n(outcome.at),
             ':outcomeId': s(outcomeId),
             ':pages': s(pageCounts(outcome)),
@@ -87,12 +88,12 @@ export class DynamoDbOutcomes {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // Already delivered: the lists just written belong to no outcome.
-      await this.#deleteLists(requestId, part, outcomeId, pageCounts(outcome));
+      await this.#deleteStaleLists(requestId, part, outcomeId, pageCounts(outcome));
       return;
     }
     const old = str(previous, 'outcomeId');
     if (old !== undefined && old !== outcomeId)
-      await this.#deleteLists(requestId, part, old, str(previous, 'pages') ?? '');
+      await this.#deleteStaleLists(requestId, part, old, str(previous, 'pages') ?? '');
   }
 
   /** Which of these parts are delivered already, as `requestId#part`. */
@@ -131,7 +132,7 @@ export class DynamoDbOutcomes {
         );
         const old = str(Attributes, 'outcomeId');
         if (old !== undefined)
-          await this.#deleteLists(requestId, part, old, str(Attributes, 'pages') ?? '');
+          await this.#deleteStaleLists(requestId, part, old, str(Attributes, 'pages') ?? '');
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -152,8 +153,8 @@ export class DynamoDbOutcomes {
             part: n(part),
             outcomeId: s(outcomeId),
             ids: { L: page.map(s) },
-            errorType: s(outcome.errorType ?? ''),
-            errorMessage: s(outcome.errorMessage ?? ''),
+            errorType: reasonText(outcome.errorType),
+            errorMessage: reasonText(outcome.errorMessage),
             expiresAt: n(expiresAt),
             ttl: ttl(expiresAt),
           },
@@ -162,13 +163,19 @@ export class DynamoDbOutcomes {
     );
   }
 
-  async #deleteLists(requestId: string, part: number, outcomeId: string, pages: string) {
+  /**
+   * Deletes the lists of an outcome the part no longer points at. Best effort: the outcome has
+   * landed already, readers skip such lists, and their TTL removes them, so a failure here must
+   * not read as a failed record (the chunk would be handed back and sent again).
+   */
+  async #deleteStaleLists(requestId: string, part: number, outcomeId: string, pages: string) {
     const deletes = parsePageCounts(pages).flatMap(([kind, count]) =>
       Array.from({ length: count }, (_, page) => ({
         DeleteRequest: { Key: key(LEDGER_KEYS.list(requestId, kind, part, outcomeId, page)) },
       })),
     );
-    if (deletes.length > 0) await batchWrite(this.#client, this.#tableName, deletes);
+    if (deletes.length === 0) return;
+    await batchWrite(this.#client, this.#tableName, deletes).catch(() => undefined);
   }
 }
 

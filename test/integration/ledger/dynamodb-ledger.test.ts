@@ -6,13 +6,18 @@ import {
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
+  ProvisionedThroughputExceededException,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { DynamoDbLedgerReader } from '../../../shared/adapters/ledger/dynamodb-ledger-reader.ts';
 import { DynamoDbOutcomes } from '../../../shared/adapters/ledger/dynamodb-outcomes.ts';
 import { DynamoDbRequestLedger } from '../../../shared/adapters/ledger/dynamodb-request-ledger.ts';
-import { key, LEDGER_KEYS } from '../../../shared/adapters/ledger/ledger-items.ts';
+import {
+  key,
+  LEDGER_KEYS,
+  MAX_REASON_LENGTH,
+} from '../../../shared/adapters/ledger/ledger-items.ts';
 import { InviteValidationError } from '../../../shared/domain/errors.ts';
 import {
   IDEMPOTENCY_STATES,
@@ -680,6 +685,81 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.deepEqual(await accessorIds(requestId, 'skipped'), ['p2-s']);
       assert.equal((await listItems(requestId)).length, 2, "part 1's list is deleted");
       assert.deepEqual((await status(requestId)).accessors.pending, 2);
+    });
+
+    /** The ledger on a client whose batch writes of nothing but deletes are throttled. */
+    function throttlingDeletes() {
+      const client = ownClient();
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const { input } = args as { input: { RequestItems?: Record<string, object[]> } };
+          const writes = Object.values(input.RequestItems ?? {}).flat();
+          if (
+            context.commandName === 'BatchWriteItemCommand' &&
+            writes.every((write) => 'DeleteRequest' in write)
+          ) {
+            throw new ProvisionedThroughputExceededException({
+              message: 'The level of configured provisioned throughput was exceeded',
+              $metadata: {},
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'throttleDeletes' },
+      );
+      return new DynamoDbRequestLedger({ client, tableName: db.tableName });
+    }
+
+    it("records an outcome even when the older outcome's lists cannot be deleted", async () => {
+      const requestId = newRequestId('stale-delete-fails');
+      await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
+      await ledger.recordOutcome(failed(requestId, 1, ['x-1', 'x-2'], DENIED), EXPIRES);
+
+      await throttlingDeletes().recordOutcome(delivered(requestId, 1, 1, ['x-2']), EXPIRES);
+
+      const summary = await status(requestId);
+      assert.deepEqual(summary.accessors, {
+        total: 2,
+        invited: 1,
+        skipped: 1,
+        pending: 0,
+        failed: 0,
+      });
+      assert.deepEqual(await accessorIds(requestId, 'failed'), []);
+      assert.deepEqual(await accessorIds(requestId, 'skipped'), ['x-2']);
+      assert.equal((await listItems(requestId)).length, 2, 'the stale list is left to its TTL');
+    });
+
+    it('clears a failed part even when its lists cannot be deleted', async () => {
+      const requestId = newRequestId('clear-delete-fails');
+      await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
+      await ledger.recordOutcome(failed(requestId, 1, ['y-1', 'y-2'], DENIED), EXPIRES);
+
+      await throttlingDeletes().clearOutcomes(requestId, [1]);
+
+      assert.deepEqual(await reader.parts(requestId), []);
+      assert.deepEqual(await accessorIds(requestId, 'failed'), []);
+      assert.equal((await status(requestId)).accessors.pending, 2);
+    });
+
+    it('keeps at most 1024 characters of an error type and message, still well-formed', async () => {
+      const requestId = newRequestId('long-reason');
+      await ledger.recordRequest(requestRecord(requestId, { accessorCount: 1 }));
+      // A character beyond the BMP straddles the cut: half a surrogate pair would be kept.
+      const errorMessage = `${'m'.repeat(MAX_REASON_LENGTH - 1)}😀${'m'.repeat(200_000)}`;
+      const errorType = 'T'.repeat(5_000);
+
+      await ledger.recordOutcome(
+        failed(requestId, 1, ['z-1'], { errorType, errorMessage }),
+        EXPIRES,
+      );
+
+      const [failure] = (await status(requestId)).failures;
+      assert.equal(failure?.errorType, 'T'.repeat(MAX_REASON_LENGTH));
+      assert.equal(failure?.errorMessage.length, MAX_REASON_LENGTH);
+      assert.ok(failure?.errorMessage.isWellFormed());
+      const [list] = await listItems(requestId);
+      assert.equal(list?.errorMessage?.S, failure?.errorMessage);
     });
 
     it('never lists stale lists: an older outcome, or a part that was never written', async () => {
