@@ -12,6 +12,7 @@ import {
   PART_OUTCOMES,
   type PartOutcome,
 } from '../../domain/request-record.ts';
+import { runConcurrently } from '../../lib/run-concurrently.ts';
 import { batchGet, batchWrite } from './batch-calls.ts';
 import {
   isConditionFailure,
@@ -27,6 +28,9 @@ import {
 } from './ledger-items.ts';
 
 type Item = Record<string, AttributeValue>;
+
+/** Parts `clearOutcomes` forgets at once. */
+const CLEARS_AT_ONCE = 16;
 
 /**
  * Parts' outcomes in the ledger table, as the intake and the worker write them. Without
@@ -116,9 +120,13 @@ export class DynamoDbOutcomes {
     );
   }
 
-  /** Forgets the failed outcomes of parts queued again after SQS refused them. */
+  /**
+   * Forgets the failed outcomes of parts queued again after SQS refused them, several at once:
+   * a request resumed after an SQS outage may have a thousand, and nothing is queued until
+   * they are cleared.
+   */
   async clearOutcomes(requestId: string, parts: readonly number[]): Promise<void> {
-    for (const part of parts) {
+    await runConcurrently(parts, CLEARS_AT_ONCE, async (part) => {
       try {
         const { Attributes } = await this.#client.send(
           new DeleteItemCommand({
@@ -136,7 +144,7 @@ export class DynamoDbOutcomes {
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
-    }
+    });
   }
 
   #lists(outcome: PartOutcome, outcomeId: string, expiresAt: number): WriteRequest[] {

@@ -742,6 +742,38 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.equal((await status(requestId)).accessors.pending, 2);
     });
 
+    it('clears many parts several at a time', async () => {
+      const requestId = newRequestId('clear-many');
+      const parts = Array.from({ length: 40 }, (_, index) => index + 1);
+      await ledger.recordRequest(requestRecord(requestId, { accessorCount: 40, partCount: 40 }));
+      for (const part of parts)
+        await ledger.recordOutcome(failed(requestId, part, [`c-${part}`], DENIED), EXPIRES);
+      const client = ownClient();
+      let inFlight = 0;
+      let most = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'DeleteItemCommand') return next(args);
+          most = Math.max(most, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight--;
+          }
+        },
+        { step: 'initialize', name: 'countDeletes' },
+      );
+
+      await new DynamoDbRequestLedger({ client, tableName: db.tableName }).clearOutcomes(
+        requestId,
+        parts,
+      );
+
+      assert.deepEqual(await reader.parts(requestId), []);
+      assert.equal((await listItems(requestId)).length, 0);
+      assert.equal(most, 16);
+    });
+
     it('keeps at most 1024 characters of an error type and message, still well-formed', async () => {
       const requestId = newRequestId('long-reason');
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 1 }));
