@@ -21,6 +21,7 @@ import {
 import { REQUEST_STATUSES, summarizeRequest } from '../../shared/domain/request-status.ts';
 import { errorResponseFor } from '../../shared/http/error-response.ts';
 import { errorResponse, jsonResponse } from '../../shared/http/responses.ts';
+import { beforeDeadline } from '../../shared/lib/before-deadline.ts';
 
 export interface StatusDependencies {
   ports: { ledger: LedgerReader };
@@ -70,6 +71,9 @@ function pageOf(event: APIGatewayProxyEventV2): {
   return { kind, limit, ...(nextToken === undefined ? {} : { nextToken }) };
 }
 
+/** Time kept to answer once the ledger has had its turn, before the function's own timeout. */
+export const ANSWER_RESERVE_MS = 1_000;
+
 /**
  * The status function: `GET /requests/{requestId}` answers a request's counts and failures
  * (with `Retry-After` while it runs), `GET /requests/{requestId}/accessors` pages through the
@@ -105,22 +109,33 @@ export function createStatusHandler(dependencies: StatusDependencies) {
 
   async function statusHandler(
     event: APIGatewayProxyEventV2,
-    _context: Context,
+    context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> {
     logger.setCorrelationId(event.requestContext.requestId);
-    try {
-      return await answer(event);
-    } catch (error) {
-      if (error instanceof PipelineError) {
-        logger.info('Status request refused', {
-          errorType: error.errorType,
-          message: error.message,
-        });
-        return errorResponseFor(error, event.requestContext.requestId);
-      }
-      logger.error('Status request failed unexpectedly', { error });
+    const settled = await beforeDeadline(
+      answer(event).then(
+        (response) => ({ response }),
+        (error: unknown) => ({ error }),
+      ),
+      context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS,
+    );
+    if (settled === undefined) {
+      // A ledger retrying slow calls would outlast the function, and API Gateway's bare 500
+      // names no error type: the contract's 500 goes out while there is time.
+      logger.error('Status request ran out of time waiting for the ledger');
       return errorResponse(500, 'InternalServerException', { message: 'Internal error' });
     }
+    if ('response' in settled) return settled.response;
+    const { error } = settled;
+    if (error instanceof PipelineError) {
+      logger.info('Status request refused', {
+        errorType: error.errorType,
+        message: error.message,
+      });
+      return errorResponseFor(error, event.requestContext.requestId);
+    }
+    logger.error('Status request failed unexpectedly', { error });
+    return errorResponse(500, 'InternalServerException', { message: 'Internal error' });
   }
 
   return middy(statusHandler).use(

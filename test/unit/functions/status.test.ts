@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   ACCESSOR_PAGE_LIMITS,
+  ANSWER_RESERVE_MS,
   createStatusHandler,
   POLL_AFTER_SECONDS,
 } from '../../../functions/status/status.ts';
@@ -376,6 +377,28 @@ describe('GET /requests/{requestId}', () => {
     assert.equal(result.headers['x-amzn-errortype'], 'InternalServerException');
     assert.deepEqual(result.body, { message: 'Internal error' });
     assert.match(output, /Status request failed unexpectedly/);
+  });
+});
+
+describe('a ledger slower than the function', () => {
+  it('answers the contract 500 before the function times out, and logs why', async () => {
+    const logger = new Logger({ serviceName: 'status-test', logLevel: 'INFO' });
+    const ledger = new FakeLedgerReader();
+    ledger.request = () => new Promise<never>(() => undefined);
+    const handler = createStatusHandler({ ports: { ledger }, logger, now: () => NOW });
+    const remainingMs = ANSWER_RESERVE_MS + 50;
+
+    const { result, output } = await captureOutput(
+      () =>
+        handler(
+          statusEvent(),
+          lambdaContext(() => remainingMs),
+        ) as Promise<APIGatewayProxyStructuredResultV2>,
+    );
+
+    assert.equal(result.statusCode, 500);
+    assert.equal(result.headers?.['x-amzn-errortype'], 'InternalServerException');
+    assert.match(output, /Status request ran out of time waiting for the ledger/);
   });
 });
 
