@@ -1,3 +1,4 @@
+import { publisherAccounts } from './hr-event-bus-policy.js';
 import { SPACE_ID_PATTERN, spaceIdsOf } from './send-invites-resources.js';
 
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -104,6 +105,7 @@ export async function deployChecks({ resolveVariable }) {
   if (account !== `\${AWS::AccountId}` && !ACCOUNT_ID.test(account)) {
     throw new Error(`hrEventAccount must be a 12-digit account ID, got "${account}"`);
   }
+  await checkPublisherAccounts(resolveVariable, account);
 
   const warnings = [];
   if (String((await param('alarmEmail')) ?? '') === '') {
@@ -123,6 +125,26 @@ export async function deployChecks({ resolveVariable }) {
   }
   for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
   return 'checked';
+}
+
+/**
+ * The HR publishers must put events from the one account the HR rule passes, `hrEventAccount`:
+ * the bus would accept the others' events and the rule drop them, with no error, DLQ message
+ * or alarm. (The default, the deploying account, is only known to CloudFormation.)
+ */
+async function checkPublisherAccounts(resolveVariable, hrEventAccount) {
+  const accounts = [...(await publisherAccounts(resolveVariable))];
+  if (accounts.length > 1) {
+    throw new Error(
+      `hrPublisherPrincipals publish from ${accounts.length} accounts (${accounts.join(', ')}); the HR rule passes the events of one, hrEventAccount, and would drop the others' unseen`,
+    );
+  }
+  const [publisher] = accounts;
+  if (publisher !== undefined && ACCOUNT_ID.test(hrEventAccount) && publisher !== hrEventAccount) {
+    throw new Error(
+      `hrPublisherPrincipals publish from account ${publisher}, but hrEventAccount is ${hrEventAccount}: the HR rule would drop every event they put. Set hrEventAccount=${publisher}`,
+    );
+  }
 }
 
 /**

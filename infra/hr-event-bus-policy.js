@@ -31,6 +31,19 @@ async function publishers(resolveVariable) {
   };
 }
 
+/**
+ * The accounts the principals of `hrPublisherPrincipals` publish from: an event carries the
+ * account of whoever put it, and the HR rule passes only `hrEventAccount`'s.
+ */
+export async function publisherAccounts(resolveVariable) {
+  const { principals } = await publishers(resolveVariable);
+  return new Set(
+    principals.map((principal) =>
+      ACCOUNT_ID.test(principal) ? principal : principal.split(':')[4],
+    ),
+  );
+}
+
 /** The bus name the stack creates a bus under; any other name is an existing bus. */
 async function createdBusName(resolveVariable) {
   const [service, stage] = await Promise.all([

@@ -54,6 +54,30 @@ describe('the deploy checks', () => {
     );
   });
 
+  it('refuse HR publishers whose events the HR rule would drop: another account than hrEventAccount, or several', async () => {
+    const role = (account: string) => `arn:aws:iam::${account}:role/hr-publisher`;
+
+    assert.equal(
+      await check({ hrEventAccount: '210987654321', hrPublisherPrincipals: role('210987654321') }),
+      'checked',
+    );
+    assert.equal(
+      await check({
+        hrEventAccount: `\${AWS::AccountId}`,
+        hrPublisherPrincipals: `${role('210987654321')}, arn:aws:iam::210987654321:root`,
+      }),
+      'checked',
+    );
+    await assert.rejects(
+      check({ hrEventAccount: '123456789012', hrPublisherPrincipals: role('210987654321') }),
+      /publish from account 210987654321, but hrEventAccount is 123456789012: .* Set hrEventAccount=210987654321/,
+    );
+    await assert.rejects(
+      check({ hrPublisherPrincipals: `210987654321,${role('123456789012')}` }),
+      /publish from 2 accounts \(210987654321, 123456789012\)/,
+    );
+  });
+
   it('refuse a batch size above 10 without a batching window, as the SQS mapping would', async () => {
     assert.equal(await check({ workerBatchSize: '10', workerBatchingWindow: '0' }), 'checked');
     assert.equal(await check({ workerBatchSize: '60', workerBatchingWindow: '1' }), 'checked');

@@ -28,7 +28,8 @@ const QUEUE_MAX_MESSAGE_BYTES = 1024 * 1024;
 const DEFAULT_PARAMS = { allowAnySpace: 'true' };
 
 const HR_ROLE = 'arn:aws:iam::111122223333:role/hr-system';
-const HR_ACCOUNT = '444455556666';
+// The whole account the role is in: publishers of another account would need another hrEventAccount.
+const HR_ACCOUNT = '111122223333';
 const OPERATOR_ROLE = 'arn:aws:iam::123456789012:role/invite-operators';
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
