@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
@@ -24,7 +23,6 @@ import { RecordingDeadLetters, RecordingQueue, RecordingVisibility } from '../he
 import { MemoryLedger } from '../helpers/ledger.ts';
 import { tempStateDir } from '../helpers/local-stack.ts';
 import { quietMetrics } from '../helpers/logs.ts';
-import { freePort } from '../helpers/ports.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../helpers/sqs-fault-proxy.ts';
 
@@ -428,12 +426,13 @@ describe("the local stack's own console output", () => {
   async function runStack(level: Level) {
     const state = tempStateDir();
     const simulator = await startRepostspaceSimulator();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
+    // Every port the system's choice, as two test files or an `npm start` may run alongside.
     const env: Record<string, string | undefined> = {
       ...process.env,
-      PORT: String(port),
-      LOCAL_SQS_PORT: String(await freePort()),
+      PORT: '0',
+      LOCAL_SQS_PORT: '0',
+      LOCAL_DYNAMODB_PORT: '0',
+      LOCAL_REPOSTSPACE_PORT: '0',
       LOCAL_STATE_DIR: state.path,
       AWS_ENDPOINT_URL_REPOSTSPACE: simulator.url,
       ALLOWED_SPACE_IDS: SPACE,
@@ -461,15 +460,19 @@ describe("the local stack's own console output", () => {
       return made;
     };
     try {
-      let healthy = false;
-      for (let attempt = 0; attempt < 200 && !healthy && child.exitCode === null; attempt++) {
-        healthy = await fetch(`${url}/health`).then(
-          (response) => response.ok,
-          () => false,
-        );
-        if (!healthy) await delay(50);
+      // The banner names the gateway's address once the stack is up.
+      const started = AbortSignal.timeout(60_000);
+      const gone = once(child, 'exit');
+      let url: string | undefined;
+      while (url === undefined) {
+        url = /POST (http:\/\/[^/\s]+)\/spaces\//.exec(output)?.[1];
+        if (url !== undefined) break;
+        const ended = await Promise.race([
+          once(accepted, 'output', { signal: started }).then(() => false),
+          gone.then(() => true),
+        ]).catch(() => true);
+        assert.ok(!ended, `the stack did not start:\n${output}`);
       }
-      assert.ok(healthy, `the stack did not start:\n${output}`);
 
       const post = (spaceId: string, body: unknown) =>
         fetch(`${url}/spaces/${spaceId}/invite`, {
