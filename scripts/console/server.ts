@@ -124,9 +124,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     });
   });
   await listen(server, options.port, CONSOLE_HOST);
-  port = (server.address() as AddressInfo).port;
+  // Named from the address bound, so that what the console prints is where it really listens.
+  const bound = server.address() as AddressInfo;
+  port = bound.port;
   return {
-    url: `http://${CONSOLE_HOST}:${port}`,
+    url: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`,
     port,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

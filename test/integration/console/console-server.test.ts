@@ -75,7 +75,7 @@ describe('the console server', () => {
     // Act
     const answers = await Promise.all(elsewhere.map((host) => refused(host, port)));
 
-    // Assess
+    // Assess: the URL names the address the server is bound to.
     assert.equal(new URL(context.server.url).hostname, '127.0.0.1');
     assert.deepEqual(
       answers,
