@@ -249,8 +249,8 @@ describe('the local HTTP gateway', () => {
       `POST /spaces/SP1/invite HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${OVER_TEN_MB}\r\n\r\n`,
     ]);
 
+    // The body is never sent: a gateway waiting for it could only answer 408, once time ran out.
     assert.deepEqual(statuses(exchange), [413]);
-    assert.ok(exchange.elapsedMs < TIMEOUTS.headersMs, `answered after ${exchange.elapsedMs} ms`);
   });
 
   it('refuses a Host other than localhost, 127.0.0.1 or [::1] with 403, before the intake', async () => {
