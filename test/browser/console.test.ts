@@ -30,7 +30,11 @@ describe('the operator console in Chromium', () => {
   let failedRequestId: string;
 
   before(async () => {
-    [context, browser] = await Promise.all([startConsoleContext(), launchChromium()]);
+    // Settled both ways, so that the stack is stopped after even when Chromium fails to start.
+    const [started, launched] = await Promise.allSettled([startConsoleContext(), launchChromium()]);
+    if (started.status === 'fulfilled') context = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    for (const result of [started, launched]) if (result.status === 'rejected') throw result.reason;
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
   after(async () => {

@@ -30,8 +30,9 @@ describe('the ledger stopped in the middle of a run', { timeout: 90_000 }, () =>
     });
   });
   after(async () => {
-    await stack.stop();
-    await dynamodb.stop().catch(() => undefined);
+    // Each only if it started: a failed start must not leave the rest running.
+    await stack?.stop();
+    await dynamodb?.stop().catch(() => undefined);
     state.cleanup();
     ledgerState.cleanup();
   });

@@ -95,9 +95,10 @@ describe('re:Post Private faults during delivery, on the local stack', () => {
     });
   });
   after(async () => {
-    sqs.destroy();
-    await stack.stop();
-    await simulator.stop();
+    // Each only if it started: a failed start must not leave the rest running.
+    sqs?.destroy();
+    await stack?.stop();
+    await simulator?.stop();
     state.cleanup();
   });
 

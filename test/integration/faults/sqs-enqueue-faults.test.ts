@@ -110,12 +110,13 @@ describe('SQS faults while the intake queues a request, on the local stack', () 
     });
   });
   after(async () => {
-    events.destroy();
-    direct.destroy();
-    await stack.stop();
-    await fauxqs.stop();
-    await forwarder.stop();
-    await proxy.stop();
+    // Each only if it started: a failed start must not leave the rest running.
+    events?.destroy();
+    direct?.destroy();
+    await stack?.stop();
+    await fauxqs?.stop();
+    await forwarder?.stop();
+    await proxy?.stop();
     state.cleanup();
   });
 

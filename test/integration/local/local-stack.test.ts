@@ -187,16 +187,20 @@ describe('local stack restart', () => {
       LOCAL_WORKER_BATCH_SIZE: '1',
     };
     const ids = Array.from({ length: 8_000 }, (_, index) => `staff-${index}`);
+    const running: { stop(): Promise<void> }[] = [];
+    const signal = AbortSignal.timeout(120_000);
     try {
       const first = await startTestStack(env);
+      running.push(first);
       const accepted = await postInvite(first, ids);
-      await simulator.waitForDeliveredAccessors(1_000);
-      await first.stop();
+      await simulator.waitForDeliveredAccessors(1_000, { signal });
+      await running.pop()?.stop();
       const deliveredBeforeRestart = simulator.stats().deliveredAccessors;
 
       const second = await startTestStack(env);
-      const stats = await simulator.waitForDeliveredAccessors(ids.length);
-      await second.stop();
+      running.push(second);
+      const stats = await simulator.waitForDeliveredAccessors(ids.length, { signal });
+      await running.pop()?.stop();
 
       assert.equal(accepted.status, 202);
       assert.ok(
@@ -206,6 +210,8 @@ describe('local stack restart', () => {
       assert.equal(stats.deliveredAccessors, ids.length);
       assert.equal(stats.duplicateAccessors, 0);
     } finally {
+      // A stack a failed assertion or wait left running is stopped too.
+      for (const stack of running) await stack.stop();
       await simulator.stop();
       state.cleanup();
     }

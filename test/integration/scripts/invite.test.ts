@@ -160,8 +160,9 @@ describe('npm run invite against the local stack', () => {
     proxy = await startFrontProxy(stack.httpUrl);
   });
   after(async () => {
-    await proxy.stop();
-    await stack.stop();
+    // Each only if it started: a failed start must not leave the rest running.
+    await proxy?.stop();
+    await stack?.stop();
     state.cleanup();
   });
 
