@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -17,7 +18,7 @@ import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
 import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
 import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
 import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
-import { invokeWithTimeout, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
+import { InvocationTimeoutError, invokeWithTimeout, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
 import { listen } from './listen.ts';
 import {
   type EventRule,
@@ -59,6 +60,9 @@ export const GATEWAY_TIMEOUTS: GatewayTimeouts = {
   lingerMs: 1_000,
 };
 
+/** The waits before Lambda's two retries of a failed event: about a minute and two on AWS, seconds here. */
+export const EVENT_RETRY_DELAYS_MS = [1_000, 2_000] as const;
+
 /** A route of the HTTP API; without a function of its own, the intake answers it. */
 export interface HttpRoute {
   method: string;
@@ -87,6 +91,8 @@ export interface HttpGatewayOptions {
    * function's on-failure destination is: the stack puts its record in the DLQ.
    */
   onEventFailed?: (event: EventBridgeEvent<string, unknown>, error: unknown) => Promise<void>;
+  /** The waits before Lambda's two retries of a failed event; `EVENT_RETRY_DELAYS_MS` if not given. */
+  eventRetryDelaysMs?: readonly [number, number];
   /** Told about errors the gateway did not expect; they are written to stderr when not given. */
   onError?: (error: unknown) => void;
   timeouts?: Partial<GatewayTimeouts>;
@@ -150,6 +156,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     work.then(forget, forget);
   };
   const timeoutMs = options.intakeTimeoutSeconds * 1000;
+  const retryDelaysMs = options.eventRetryDelaysMs ?? EVENT_RETRY_DELAYS_MS;
   const connections = new ConnectionTracker({
     lingerMs: timeouts.lingerMs,
     // An owed answer comes within the intake's timeout, once it has the whole body.
@@ -192,9 +199,14 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       resources: entry.Resources ?? [],
       detail: JSON.parse(entry.Detail),
     };
-    // Lambda retries a failed asynchronous invocation twice.
+    // Lambda retries a failed asynchronous invocation twice, a while after each failure; an
+    // invocation that timed out has stopped by then, so a retry never runs beside it.
     let error: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) {
+        if (error instanceof InvocationTimeoutError) await error.ended;
+        await delay(retryDelaysMs[attempt - 1] ?? 0);
+      }
       try {
         await invokeWithTimeout(options.intake, event, {
           functionName: 'intake',

@@ -32,11 +32,17 @@ export function createLambdaContext(target: InvocationTarget): Context {
   };
 }
 
-/** The function did not finish within its timeout; Lambda would have stopped it. */
+/**
+ * The function did not finish within its timeout; Lambda would have stopped it. Nothing can stop
+ * it here: `ended` settles once it has finished after all.
+ */
 export class InvocationTimeoutError extends Error {
-  constructor(functionName: string, timeoutMs: number) {
+  readonly ended: Promise<void>;
+
+  constructor(functionName: string, timeoutMs: number, ended: Promise<void> = Promise.resolve()) {
     super(`${functionName} timed out after ${timeoutMs} ms`);
     this.name = 'InvocationTimeoutError';
+    this.ended = ended;
   }
 }
 
@@ -48,15 +54,20 @@ export async function invokeWithTimeout<E, R>(
 ): Promise<R> {
   const { functionName, timeoutMs } = target;
   const context = createLambdaContext(target);
+  const running = handler(event, context);
+  const ended = running.then(
+    () => undefined,
+    () => undefined,
+  );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new InvocationTimeoutError(functionName, timeoutMs)),
+      () => reject(new InvocationTimeoutError(functionName, timeoutMs, ended)),
       timeoutMs,
     );
   });
   try {
-    return await Promise.race([handler(event, context), timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
 import { failedInvocationRecord } from '../../../infra/local/lambda-context.ts';
 import { describeDeadLetter, type PeekedMessage } from '../../../scripts/console/dead-letters.ts';
@@ -17,6 +18,27 @@ const TIMEOUTS = { headersMs: 150, requestMs: 300, idleMs: 200, lingerMs: 200 };
 // Node checks its timeouts on an interval; anything within this of the limit is on time.
 const SLACK_MS = 400;
 const OVER_TEN_MB = 11 * 1024 * 1024;
+
+/** Puts one `Employee Onboarded` event through the gateway's PutEvents endpoint. */
+function putOnboardedEvent(port: number) {
+  const body = JSON.stringify({
+    Entries: [
+      { Source: 'hr.events', DetailType: 'Employee Onboarded', Detail: '{"accessorId":"a"}' },
+    ],
+  });
+  return sendRaw(port, [
+    [
+      'POST / HTTP/1.1',
+      'Host: 127.0.0.1',
+      'X-Amz-Target: AWSEvents.PutEvents',
+      'Content-Type: application/x-amz-json-1.1',
+      `Content-Length: ${body.length}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  ]);
+}
 
 describe('the local HTTP gateway', () => {
   let stub: StubGateway;
@@ -175,25 +197,10 @@ describe('the local HTTP gateway', () => {
         throw new Error('the DLQ and the queue are both down');
       },
       onEventFailed: async (event, error) => failed.resolve({ event, error }),
-    });
-    const body = JSON.stringify({
-      Entries: [
-        { Source: 'hr.events', DetailType: 'Employee Onboarded', Detail: '{"accessorId":"a"}' },
-      ],
+      eventRetryDelaysMs: [10, 20],
     });
     try {
-      await sendRaw(failing.gateway.port, [
-        [
-          'POST / HTTP/1.1',
-          'Host: 127.0.0.1',
-          'X-Amz-Target: AWSEvents.PutEvents',
-          'Content-Type: application/x-amz-json-1.1',
-          `Content-Length: ${body.length}`,
-          'Connection: close',
-          '',
-          body,
-        ].join('\r\n'),
-      ]);
+      await putOnboardedEvent(failing.gateway.port);
       const { event, error } = await failed.promise;
       const letter = describeDeadLetter({
         messageId: 'm1',
@@ -206,6 +213,34 @@ describe('the local HTTP gateway', () => {
       assert.equal(letter.requestId, (event as { id: string }).id);
     } finally {
       await failing.gateway.stop();
+    }
+  });
+
+  it('retries an event whose invocation timed out only once that invocation has ended', async () => {
+    const steps: string[] = [];
+    const retried = Promise.withResolvers<void>();
+    let attempts = 0;
+    const slow = await startStubGateway({
+      intakeTimeoutSeconds: 0.05,
+      eventRetryDelaysMs: [0, 0],
+      intake: async (_event, context) => {
+        const attempt = ++attempts;
+        steps.push(`start ${attempt}`);
+        if (attempt === 1) {
+          // Runs on past its timeout, as a function held up by a slow table would.
+          await delay(context.getRemainingTimeInMillis() + 50);
+          steps.push('end 1');
+        } else retried.resolve();
+        return undefined;
+      },
+    });
+    try {
+      await putOnboardedEvent(slow.gateway.port);
+      await retried.promise;
+
+      assert.deepEqual(steps, ['start 1', 'end 1', 'start 2']);
+    } finally {
+      await slow.gateway.stop();
     }
   });
 
