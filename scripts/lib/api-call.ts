@@ -121,6 +121,9 @@ export function describeFetchFailure(error: unknown, url: URL): string {
     hint = ` (nothing listens at ${url.origin}: is npm start running?)`;
   } else if (cause?.code === 'ENOTFOUND') {
     hint = ` (no host is named ${url.hostname}: check --url)`;
+  } else if (cause?.code === 'UND_ERR_SOCKET') {
+    // What fetch reports for a connection the other side closed or reset mid-exchange.
+    hint = ' (the connection closed before the whole answer came)';
   }
   return `network error: ${cause?.code ?? cause?.message ?? error.message}${hint}`;
 }

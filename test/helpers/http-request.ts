@@ -1,5 +1,7 @@
-import type { Agent, IncomingHttpHeaders } from 'node:http';
-import { request } from 'node:http';
+import { once } from 'node:events';
+import type { Agent, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** One answer to a request sent with `sendRequest`. */
 export interface HttpResponse {
@@ -52,4 +54,16 @@ export function sendRequest(
     });
     outgoing.end(options.body);
   });
+}
+
+/**
+ * A loopback server that closes every connection as soon as a request arrives: a real dropped
+ * connection, as fetch reports it. `url` is its base URL.
+ */
+export async function startDroppingServer(): Promise<{ server: Server; url: URL }> {
+  const server = createServer((incoming) => incoming.socket.destroy());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { server, url: new URL(`http://127.0.0.1:${port}`) };
 }
