@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { readLocalStackConfig } from '../../infra/local/local-config.ts';
 import { type LocalStack, type StackEvents, startLocalStack } from '../../infra/local/stack.ts';
 
+/** How long a test waits for deliveries before it fails, rather than hanging until CI's limit. */
+export const DELIVERY_WAIT_MS = 120_000;
+
 /** A fresh state directory for one test file, removed with `cleanup`. */
 export function tempStateDir(): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), 'invite-stack-'));

@@ -4,7 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
-import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { DELIVERY_WAIT_MS, startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 
@@ -63,7 +63,9 @@ describe('the ledger stopped in the middle of a run', { timeout: 90_000 }, () =>
     const accepted = await post(ids);
     assert.equal(accepted.status, 202);
     const requestId = String(accepted.body.requestId);
-    await simulator.waitForDeliveredAccessors(5_000);
+    await simulator.waitForDeliveredAccessors(5_000, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
 
     // Act: the ledger goes away while chunks are being delivered.
     await dynamodb.stop();
@@ -86,7 +88,9 @@ describe('the ledger stopped in the middle of a run', { timeout: 90_000 }, () =>
     );
     events.destroy();
     // Invites are not held back: every accessor goes out while the ledger is down.
-    await simulator.waitForDeliveredAccessors(ids.length + 1);
+    await simulator.waitForDeliveredAccessors(ids.length + 1, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
     dynamodb = await startDynamoDb({ port, path: ledgerState.path });
     let settled = await status(requestId);
     const deadline = Date.now() + 60_000;

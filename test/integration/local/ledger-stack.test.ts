@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
-import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { DELIVERY_WAIT_MS, startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 import { callStack, postInvite, settledStatus } from '../../helpers/stack-api.ts';
 
@@ -42,7 +42,9 @@ describe('the request ledger on the local stack', { timeout: 60_000 }, () => {
     const first = await invite(SPACE, ids, { 'idempotency-key': 'import-2026-12-01' });
     const repeat = await invite(SPACE, ids, { 'idempotency-key': 'import-2026-12-01' });
     const other = await invite(SPACE, ids.slice(1), { 'idempotency-key': 'import-2026-12-01' });
-    await stack.simulator?.waitForDeliveredAccessors(2_500);
+    await stack.simulator?.waitForDeliveredAccessors(2_500, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
     const status = await settled(String(first.body.requestId));
 
     // Assess
@@ -146,7 +148,9 @@ describe('the request ledger on the local stack', { timeout: 60_000 }, () => {
     );
     events.destroy();
     const eventId = String(Entries[0]?.EventId);
-    await stack.simulator?.waitForDeliveredAccessors(delivered + 1);
+    await stack.simulator?.waitForDeliveredAccessors(delivered + 1, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
     const status = await settled(eventId);
 
     // Assess

@@ -7,7 +7,7 @@ import { LOCAL_CREDENTIALS, LOCAL_DEMO_SPACE_ID } from '../../../infra/local/loc
 import { startRepostspaceSimulator } from '../../../infra/local/repostspace-simulator/index.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
 import { RepostspaceClient } from '../../../shared/adapters/repostspace/index.ts';
-import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { DELIVERY_WAIT_MS, startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { rejectionOf } from '../../helpers/rejection-of.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 
@@ -92,7 +92,9 @@ describe('local stack end to end', () => {
         ],
       }),
     );
-    const stats = await simulator.waitForDeliveredAccessors(2_503);
+    const stats = await simulator.waitForDeliveredAccessors(2_503, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
     events.destroy();
 
     assert.equal(http.status, 202);
@@ -188,7 +190,7 @@ describe('local stack restart', () => {
     };
     const ids = Array.from({ length: 8_000 }, (_, index) => `staff-${index}`);
     const running: { stop(): Promise<void> }[] = [];
-    const signal = AbortSignal.timeout(120_000);
+    const signal = AbortSignal.timeout(DELIVERY_WAIT_MS);
     try {
       const first = await startTestStack(env);
       running.push(first);

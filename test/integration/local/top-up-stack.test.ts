@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LOCAL_DEMO_SPACE_ID } from '../../../infra/local/local-config.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
-import { startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
+import { DELIVERY_WAIT_MS, startTestStack, tempStateDir } from '../../helpers/local-stack.ts';
 import { TEST_CREDENTIALS } from '../../helpers/sqs.ts';
 
 describe('local stack: a burst of onboarding events with batches of 5', () => {
@@ -50,7 +50,9 @@ describe('local stack: a burst of onboarding events with batches of 5', () => {
         ),
       ),
     );
-    const stats = await simulator.waitForDeliveredAccessors(hires.length);
+    const stats = await simulator.waitForDeliveredAccessors(hires.length, {
+      signal: AbortSignal.timeout(DELIVERY_WAIT_MS),
+    });
     events.destroy();
 
     assert.ok(answers.every((answer) => !answer.FailedEntryCount));
