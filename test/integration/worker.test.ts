@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   DeleteMessageBatchCommand,
@@ -10,6 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../../functions/worker/worker.ts';
 import { toSqsRecord } from '../../infra/local/event-source-mapping.ts';
+import { startRepostspaceSimulator } from '../../infra/local/repostspace-simulator/index.ts';
+import type { RepostspaceSimulator } from '../../infra/local/repostspace-simulator/types.ts';
 import { RepostspaceClient } from '../../shared/adapters/repostspace/index.ts';
 import { SqsBatchSource } from '../../shared/adapters/sqs-batch-source.ts';
 import {
@@ -24,70 +24,14 @@ import { SharedCallPacer } from '../../shared/domain/shared-call-pacer.ts';
 import { lambdaContext, sqsEvent } from '../helpers/events.ts';
 import { quietMetrics, silentLogger } from '../helpers/logs.ts';
 import { MemoryRateStore } from '../helpers/rate-store.ts';
+import {
+  type RepostspaceFaultProxy,
+  type ScriptedAnswer,
+  startRepostspaceFaultProxy,
+} from '../helpers/repostspace-fault-proxy.ts';
 import { type SqsContext, startSqs, TEST_CREDENTIALS, TEST_REGION } from '../helpers/sqs.ts';
 
 const SPACE_ID = 'SPWORKER0000000000000001';
-
-/** What the SendInvites server does with one call: answer it, or drop the connection. */
-type Answer =
-  | { status: number; headers?: Record<string, string>; body?: Record<string, unknown> }
-  | 'drop';
-
-interface SendInvitesCall {
-  path: string;
-  authorization: string;
-  accessorIds: string[];
-  answer: Answer;
-}
-
-interface SendInvitesServer {
-  endpoint: string;
-  calls: SendInvitesCall[];
-  /** Accessor IDs of the calls answered 200, in the order they arrived. */
-  invited: string[];
-  stop(): Promise<void>;
-}
-
-/** A SendInvites endpoint on loopback that answers the n-th call (from 1) as `script` says. */
-async function startSendInvitesServer(
-  script: (call: number) => Answer,
-): Promise<SendInvitesServer> {
-  const calls: SendInvitesCall[] = [];
-  const invited: string[] = [];
-  const server = createServer(async (request, response) => {
-    const parts: Buffer[] = [];
-    for await (const part of request) parts.push(part as Buffer);
-    const input = JSON.parse(Buffer.concat(parts).toString('utf8')) as { accessorIds: string[] };
-    const answer = script(calls.length + 1);
-    calls.push({
-      path: request.url ?? '',
-      authorization: request.headers.authorization ?? '',
-      accessorIds: input.accessorIds,
-      answer,
-    });
-    if (answer === 'drop') {
-      request.socket.destroy();
-      return;
-    }
-    if (answer.status === 200) invited.push(...input.accessorIds);
-    response.writeHead(answer.status, {
-      'content-type': 'application/json',
-      'x-amzn-requestid': `svc-${calls.length}`,
-      ...answer.headers,
-    });
-    response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    invited,
-    stop() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 function chunk(part: number, parts: number, accessorIds: string[]): InviteChunk {
   return {
@@ -104,9 +48,15 @@ function chunk(part: number, parts: number, accessorIds: string[]): InviteChunk 
 
 const INVITES_ARN = 'arn:aws:sqs:us-east-1:000000000000:invites';
 
-describe('worker against an embedded SQS and a SendInvites server', () => {
+/** Accessor IDs the simulator was sent in successful calls, in the order they came. */
+function invited(simulator: RepostspaceSimulator): string[] {
+  return simulator.deliveries.recent().flatMap((delivery) => delivery.accessorIds);
+}
+
+describe('worker against an embedded SQS and the re:Post Private simulator', () => {
   let sqs: SqsContext;
-  let server: SendInvitesServer | undefined;
+  let simulator: RepostspaceSimulator | undefined;
+  let proxy: RepostspaceFaultProxy | undefined;
   let sender: RepostspaceClient | undefined;
 
   beforeEach(async () => {
@@ -115,24 +65,35 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
   });
   afterEach(async () => {
     sender?.destroy();
-    await server?.stop();
+    await proxy?.stop();
+    await simulator?.stop();
     await sqs.stop();
   });
 
-  /** `topUpWindowMs`: top small batches up from the queue, as TOP_UP_WINDOW_MS does. */
+  /**
+   * The worker, calling the simulator (which checks each call's signature) through a proxy that
+   * answers as `script` says. `topUpWindowMs`: top small batches up from the queue, as
+   * TOP_UP_WINDOW_MS does; `knownSpaceIds`: the spaces the simulator knows (all when not given).
+   */
   async function worker(
-    script: (call: number) => Answer,
-    options: { topUpWindowMs?: number } = {},
+    script: (call: number) => ScriptedAnswer = () => 'forward',
+    options: { topUpWindowMs?: number; knownSpaceIds?: string[] } = {},
   ) {
-    server = await startSendInvitesServer(script);
+    simulator = await startRepostspaceSimulator({
+      credentials: TEST_CREDENTIALS,
+      region: TEST_REGION,
+      ...(options.knownSpaceIds ? { knownSpaceIds: options.knownSpaceIds } : {}),
+    });
+    proxy = await startRepostspaceFaultProxy(simulator.url, script);
     sender = new RepostspaceClient({
       region: TEST_REGION,
-      endpoint: server.endpoint,
+      endpoint: proxy.endpoint,
       credentials: TEST_CREDENTIALS,
       requestTimeoutMs: 2_000,
     });
     return {
-      server,
+      proxy,
+      simulator,
       handler: createWorkerHandler({
         config: { callBudgetMs: 3_000, topUpWindowMs: options.topUpWindowMs ?? 0 },
         logger: silentLogger(),
@@ -201,14 +162,14 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
   }
 
   it('hands a throttled chunk back for its Retry-After, then SQS delivers it again', async () => {
-    const { handler, server } = await worker((call) =>
+    const { handler, proxy, simulator } = await worker((call) =>
       call === 1
         ? {
             status: 429,
             headers: { 'x-amzn-errortype': 'ThrottlingException', 'retry-after': '2' },
             body: { message: 'Rate exceeded', serviceCode: 'repostspace', quotaCode: 'L-INVITES' },
           }
-        : { status: 200 },
+        : 'forward',
     );
     const accessorIds = ['throttled-1@example.com', 'throttled-2@example.com'];
     await send([encodeInviteChunk(chunk(1, 1, accessorIds))]);
@@ -236,8 +197,8 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       Date.now() - Number(again?.Attributes?.ApproximateFirstReceiveTimestamp);
     assert.ok(sinceFirstReceive >= 2_000, `${sinceFirstReceive} ms since SQS first delivered it`);
     assert.deepEqual(failedAgain, []);
-    assert.equal(server.calls.length, 2);
-    assert.deepEqual(server.invited, accessorIds);
+    assert.equal(proxy.calls.length, 2);
+    assert.deepEqual(invited(simulator), accessorIds);
     assert.equal(await sqs.depth(sqs.invitesUrl), 0);
   });
 
@@ -248,7 +209,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       );
 
     it('sends a batch of two one-person chunks with the ten waiting behind them in one call, and deletes every message', async () => {
-      const { handler, server } = await worker(() => ({ status: 200 }), { topUpWindowMs: 1_500 });
+      const { handler, proxy, simulator } = await worker(undefined, { topUpWindowMs: 1_500 });
       await send(oneEach(12).slice(0, 10));
       await send(oneEach(12).slice(10));
       const batch = await receive(1, 2);
@@ -257,16 +218,16 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
 
       assert.equal(batch.length, 2);
       assert.deepEqual(failed, []);
-      assert.equal(server.calls.length, 1);
+      assert.equal(proxy.calls.length, 1);
       assert.deepEqual(
-        [...server.invited].sort(),
+        invited(simulator).sort(),
         Array.from({ length: 12 }, (_, index) => `hire-${index + 1}@example.com`).sort(),
       );
       assert.equal(await sqs.depth(sqs.invitesUrl), 0, 'nothing left, in flight or not');
     });
 
     it('takes nothing more for a batch that holds a call already', async () => {
-      const { handler, server } = await worker(() => ({ status: 200 }), { topUpWindowMs: 5_000 });
+      const { handler, simulator } = await worker(undefined, { topUpWindowMs: 5_000 });
       const thousand = Array.from({ length: 1000 }, (_, index) => `bulk-${index}@example.com`);
       await send([encodeInviteChunk(chunk(1, 2, thousand))]);
       const batch = await receive(1);
@@ -277,12 +238,12 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
 
       assert.deepEqual(failed, []);
       assert.ok(performance.now() - started < 1_500, 'did not wait out the window');
-      assert.deepEqual(server.invited, thousand);
+      assert.deepEqual(invited(simulator), thousand);
       assert.equal(await sqs.depth(sqs.invitesUrl), 1);
     });
 
     it('hands what it received itself back for the Retry-After of a throttle, and reports only the batch', async () => {
-      const { handler, server } = await worker(
+      const { handler, proxy } = await worker(
         (call) =>
           call === 1
             ? {
@@ -290,7 +251,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
                 headers: { 'x-amzn-errortype': 'ThrottlingException', 'retry-after': '2' },
                 body: { message: 'Rate exceeded' },
               }
-            : { status: 200 },
+            : 'forward',
         { topUpWindowMs: 500 },
       );
       await send(oneEach(5));
@@ -306,8 +267,8 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       const elapsedMs = performance.now() - handedBack;
 
       assert.deepEqual(failed, [batch[0]?.MessageId]);
-      assert.equal(server.calls.length, 1);
-      assert.equal(server.calls[0]?.accessorIds.length, 5);
+      assert.equal(proxy.calls.length, 1);
+      assert.equal(proxy.calls[0]?.accessorIds.length, 5);
       assert.equal(immediately.length, 0, 'all five invisible after the throttle');
       assert.equal(again.length, 5);
       assert.ok(elapsedMs >= 1_500, `back ${Math.round(elapsedMs)} ms after the throttle`);
@@ -315,18 +276,8 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
   });
 
   it('parks a chunk for a missing space in the DLQ with the reason and deletes it', async () => {
-    const { handler, server } = await worker(() => ({
-      status: 404,
-      headers: {
-        'x-amzn-errortype': 'ResourceNotFoundException',
-        'x-amzn-requestid': 'svc-req-404',
-      },
-      body: {
-        message: `Space ${SPACE_ID} not found`,
-        resourceId: SPACE_ID,
-        resourceType: 'space',
-      },
-    }));
+    // The simulator knows another space only: it answers 404 ResourceNotFoundException.
+    const { handler, proxy } = await worker(undefined, { knownSpaceIds: ['SPOTHER'] });
     const accessorIds = ['lost-1@example.com', 'lost-2@example.com', 'lost-3@example.com'];
     await send([encodeInviteChunk(chunk(1, 1, accessorIds))]);
     const messages = await receive(1);
@@ -336,10 +287,11 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
 
     assert.equal(messages.length, 1);
     assert.deepEqual(failed, []);
-    assert.equal(server.calls.length, 1);
-    assert.equal(server.calls[0]?.path, `/spaces/${SPACE_ID}/invite`);
+    assert.equal(proxy.calls.length, 1);
+    assert.equal(proxy.calls[0]?.answer, 404);
+    assert.equal(proxy.calls[0]?.path, `/spaces/${SPACE_ID}/invite`);
     assert.match(
-      server.calls[0]?.authorization ?? '',
+      proxy.calls[0]?.authorization ?? '',
       /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/us-east-1\/repostspace\/aws4_request,/,
     );
     assert.equal(rest.length, 0);
@@ -349,7 +301,11 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       attributes[PARK_ATTRIBUTES.errorMessage]?.StringValue,
       `Space ${SPACE_ID} not found`,
     );
-    assert.equal(attributes[PARK_ATTRIBUTES.serviceRequestId]?.StringValue, 'svc-req-404');
+    assert.equal(
+      attributes[PARK_ATTRIBUTES.serviceRequestId]?.StringValue,
+      proxy.calls[0]?.requestId,
+    );
+    assert.ok(proxy.calls[0]?.requestId);
     assert.deepEqual(decodeInviteChunk(parked?.Body ?? '').accessorIds, accessorIds);
     assert.equal(await sqs.depth(sqs.invitesUrl), 0);
   });
@@ -358,7 +314,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     timeout: 15_000,
   }, async () => {
     const internal = { 'x-amzn-errortype': 'InternalServerException' };
-    const { handler, server } = await worker((call) => {
+    const { handler, proxy, simulator } = await worker((call) => {
       if (call === 1) {
         return {
           status: 500,
@@ -368,7 +324,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       }
       if (call === 2) return { status: 500, headers: internal, body: { message: 'Internal' } };
       if (call === 3) return 'drop';
-      return { status: 200 };
+      return 'forward';
     });
     const chunks = [1, 2, 3, 4].map((part) =>
       chunk(
@@ -381,7 +337,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
     await send(chunks.map(encodeInviteChunk));
     const lastReceiveCount = new Map<string, number>();
 
-    for (let round = 0; round < 30 && server.invited.length < everyone.length; round++) {
+    for (let round = 0; round < 30 && invited(simulator).length < everyone.length; round++) {
       const messages = await receive(3);
       for (const message of messages) {
         const { part } = decodeInviteChunk(message.Body ?? '');
@@ -391,15 +347,13 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
       else if ((await sqs.depth(sqs.invitesUrl)) === 0) break;
     }
 
-    assert.deepEqual([...server.invited].sort(), [...everyone].sort());
-    const answers = server.calls.map((call) =>
-      call.answer === 'drop' ? 'drop' : call.answer.status,
-    );
+    assert.deepEqual(invited(simulator).sort(), [...everyone].sort());
+    const answers = proxy.calls.map((call) => call.answer);
     assert.deepEqual(answers.slice(0, 3), [500, 500, 'drop']);
     assert.ok(answers.slice(3).every((status) => status === 200));
     // Each delivery of a message by SQS is one call carrying its accessors, merged or not.
     const callsCarrying = (each: InviteChunk) =>
-      server.calls.filter((call) => call.accessorIds.includes(each.accessorIds[0] ?? '')).length;
+      proxy.calls.filter((call) => call.accessorIds.includes(each.accessorIds[0] ?? '')).length;
     assert.deepEqual(
       Object.fromEntries(lastReceiveCount),
       Object.fromEntries(chunks.map((each) => [`part ${each.part}`, callsCarrying(each)])),
@@ -409,7 +363,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
   });
 
   it('parks a message that is not JSON as InvalidMessage without calling SendInvites', async () => {
-    const { handler, server } = await worker(() => ({ status: 200 }));
+    const { handler, proxy } = await worker();
     await send(['not json {']);
     const messages = await receive(1);
 
@@ -418,7 +372,7 @@ describe('worker against an embedded SQS and a SendInvites server', () => {
 
     assert.equal(messages.length, 1);
     assert.deepEqual(failed, []);
-    assert.equal(server.calls.length, 0);
+    assert.equal(proxy.calls.length, 0);
     assert.equal(rest.length, 0);
     assert.equal(parked?.Body, 'not json {');
     assert.equal(
