@@ -1092,7 +1092,11 @@ describe('the alarms', () => {
       Expression?: string;
       MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } };
     }[];
-    assert.equal(throttles.find((metric) => metric.Expression)?.Expression, 'reads + writes');
+    // Throttled writes alone still count: a missing term is 0, not a missing sum.
+    assert.equal(
+      throttles.find((metric) => metric.Expression)?.Expression,
+      'FILL(reads, 0) + FILL(writes, 0)',
+    );
     assert.deepEqual(
       throttles.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : [])),
       ['ReadThrottleEvents', 'WriteThrottleEvents'].map((MetricName) => ({
