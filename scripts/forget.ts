@@ -31,7 +31,7 @@ ${LEDGER_TARGET_HELP}
 Without --stack or --table it works on the local stack npm start runs (LOCAL_DYNAMODB_PORT,
 AWS_ENDPOINT_URL_DYNAMODB). Requests still in flight for the space record again whom they
 invite. Needs dynamodb:Query and dynamodb:BatchWriteItem on the table (and
-cloudformation:DescribeStacks with --stack).
+cloudformation:DescribeStacks with --stack, kms:Decrypt when the table has a key of yours).
 
 Each DynamoDB call gets 20 s and three tries before the command gives up.
 

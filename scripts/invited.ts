@@ -32,7 +32,8 @@ Without --stack or --table it reads the local stack npm start runs (LOCAL_DYNAMO
 AWS_ENDPOINT_URL_DYNAMODB). No record means the pipeline did not invite them to the space
 within REINVITE_AFTER_DAYS (or that setting is 0, or the space was forgotten): never asked, the
 invitation failed, or it was longer ago. Nothing is known of people invited through a group ID.
-Needs dynamodb:BatchGetItem on the table (and cloudformation:DescribeStacks with --stack).
+Needs dynamodb:BatchGetItem on the table (and cloudformation:DescribeStacks with --stack,
+kms:Decrypt when the table has a key of yours).
 
 Each DynamoDB call gets 20 s and three tries before the command gives up.
 

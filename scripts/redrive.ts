@@ -53,7 +53,9 @@ AWS credentials: when the environment names none, dummy ones are used.
 
 Needs sqs:GetQueueUrl, sqs:GetQueueAttributes, sqs:StartMessageMoveTask,
 sqs:ListMessageMoveTasks, sqs:CancelMessageMoveTask, sqs:ReceiveMessage and
-sqs:DeleteMessage on the dead-letter queue, and sqs:SendMessage on the invites queue.
+sqs:DeleteMessage on the dead-letter queue; sqs:GetQueueUrl, sqs:GetQueueAttributes and
+sqs:SendMessage on the invites queue; and kms:Decrypt and kms:GenerateDataKey on the
+queues' KMS key, when they have one.
 
 Each AWS call gets 20 s and three tries before the command gives up.
 
