@@ -443,6 +443,13 @@ describe('the HR event bus', () => {
 });
 
 describe("the worker's event source mapping", () => {
+  it("is named in the stack's outputs, for an operator pausing deliveries", () => {
+    const [logicalId] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
+    const outputs = (defaults as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
+
+    assert.deepEqual(outputs.WorkerEventSourceMappingUuid?.Value, { Ref: logicalId });
+  });
+
   it('reads the invites queue in small batches, reports item failures, and caps concurrency', () => {
     const [, defaultMapping] = onlyResourceOfType(defaults, 'AWS::Lambda::EventSourceMapping');
     const [, customMapping] = onlyResourceOfType(custom, 'AWS::Lambda::EventSourceMapping');
