@@ -1069,6 +1069,7 @@ describe('the alarms', () => {
     assert.deepEqual(Object.keys(found).sort(), [
       'ApiServerErrorsAlarm',
       'DeadLetterQueueAgeAlarm',
+      'DeadLetterQueueNotEmptiedAlarm',
       'DeadLetterQueueNotEmptyAlarm',
       'DeliveryStalledAlarm',
       'HrEventsDelayedAlarm',
@@ -1084,6 +1085,18 @@ describe('the alarms', () => {
       Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
       Statistic: 'Maximum',
       Threshold: 3 * 24 * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    // However often its messages were read: 72 hourly minimums above 0, 3 days of a DLQ never empty.
+    assert.partialDeepStrictEqual(found.DeadLetterQueueNotEmptiedAlarm?.Properties, {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+      Statistic: 'Minimum',
+      Period: 3600,
+      EvaluationPeriods: 72,
+      DatapointsToAlarm: 72,
+      Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
     assert.partialDeepStrictEqual(found.HrEventsDelayedAlarm?.Properties, {
