@@ -105,7 +105,7 @@ export async function deployChecks({ resolveVariable }) {
   if (account !== `\${AWS::AccountId}` && !ACCOUNT_ID.test(account)) {
     throw new Error(`hrEventAccount must be a 12-digit account ID, got "${account}"`);
   }
-  await checkPublisherAccounts(resolveVariable, account);
+  const publisher = await checkPublisherAccounts(resolveVariable, account);
 
   const warnings = [];
   if (String((await param('alarmEmail')) ?? '') === '') {
@@ -116,6 +116,11 @@ export async function deployChecks({ resolveVariable }) {
   if (String((await param('hrPublisherPrincipals')) ?? '') === '') {
     warnings.push(
       'hrPublisherPrincipals is empty: the HR event bus denies every publisher, so no HR event will reach the pipeline.',
+    );
+  }
+  if (publisher !== undefined && !ACCOUNT_ID.test(account)) {
+    warnings.push(
+      `hrPublisherPrincipals publish from account ${publisher}, and hrEventAccount is left to the account you deploy to: unless that is ${publisher}, the HR rule drops their events. Set hrEventAccount=${publisher} to say so.`,
     );
   }
   if (operatorRoleArn === '') {
@@ -130,7 +135,8 @@ export async function deployChecks({ resolveVariable }) {
 /**
  * The HR publishers must put events from the one account the HR rule passes, `hrEventAccount`:
  * the bus would accept the others' events and the rule drop them, with no error, DLQ message
- * or alarm. (The default, the deploying account, is only known to CloudFormation.)
+ * or alarm. The default, the deploying account, is only known to CloudFormation: against it,
+ * the caller warns. Returns the publishers' account, if any.
  */
 async function checkPublisherAccounts(resolveVariable, hrEventAccount) {
   const accounts = [...(await publisherAccounts(resolveVariable))];
@@ -145,6 +151,7 @@ async function checkPublisherAccounts(resolveVariable, hrEventAccount) {
       `hrPublisherPrincipals publish from account ${publisher}, but hrEventAccount is ${hrEventAccount}: the HR rule would drop every event they put. Set hrEventAccount=${publisher}`,
     );
   }
+  return publisher;
 }
 
 /**

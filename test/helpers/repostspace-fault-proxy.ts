@@ -76,7 +76,14 @@ export async function startRepostspaceFaultProxy(
       headers: incoming.headers,
     });
     outgoing.end(body);
-    const [reply] = (await once(outgoing, 'response')) as [IncomingMessage];
+    let reply: IncomingMessage;
+    try {
+      [reply] = (await once(outgoing, 'response')) as [IncomingMessage];
+    } catch {
+      // The simulator dropped it: so does the proxy, and the caller sees what the simulator did.
+      incoming.socket.destroy();
+      return;
+    }
     call.answer = reply.statusCode ?? 0;
     const requestId = reply.headers['x-amzn-requestid'];
     if (typeof requestId === 'string') call.requestId = requestId;

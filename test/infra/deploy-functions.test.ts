@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { deletionPolicy, deletionProtection } from '../../infra/data-retention.js';
 import { deployChecks } from '../../infra/deploy-checks.js';
 import { dedicatedBusStatements } from '../../infra/hr-event-bus-policy.js';
+import { captureOutput } from '../helpers/logs.ts';
 
 /** osls's variable resolver, answering from `values` (`param:<name>`, `self:…`, `sls:…`). */
 function resolver(values: Record<string, string>) {
@@ -61,13 +62,22 @@ describe('the deploy checks', () => {
       await check({ hrEventAccount: '210987654321', hrPublisherPrincipals: role('210987654321') }),
       'checked',
     );
-    assert.equal(
-      await check({
+    const { result, output } = await captureOutput(() =>
+      check({
         hrEventAccount: `\${AWS::AccountId}`,
         hrPublisherPrincipals: `${role('210987654321')}, arn:aws:iam::210987654321:root`,
       }),
-      'checked',
     );
+    assert.equal(result, 'checked');
+    // The deploying account is not known here: a warning says what to set.
+    assert.match(
+      output,
+      /Warning: hrPublisherPrincipals publish from account 210987654321, and hrEventAccount is left to the account you deploy to: .* Set hrEventAccount=210987654321/,
+    );
+    const { output: quiet } = await captureOutput(() =>
+      check({ hrEventAccount: '210987654321', hrPublisherPrincipals: role('210987654321') }),
+    );
+    assert.doesNotMatch(quiet, /hrPublisherPrincipals publish from/);
     await assert.rejects(
       check({ hrEventAccount: '123456789012', hrPublisherPrincipals: role('210987654321') }),
       /publish from account 210987654321, but hrEventAccount is 123456789012: .* Set hrEventAccount=210987654321/,

@@ -126,7 +126,11 @@ export class DynamoDbOutcomes {
    * they are cleared.
    */
   async clearOutcomes(requestId: string, parts: readonly number[]): Promise<void> {
+    // After a failure the call is lost anyway (nothing is queued): the other lanes stop too, and
+    // the failure is thrown once every lane has.
+    let failure: { error: unknown } | undefined;
     await runConcurrently(parts, CLEARS_AT_ONCE, async (part) => {
+      if (failure) return;
       try {
         const { Attributes } = await this.#client.send(
           new DeleteItemCommand({
@@ -142,9 +146,10 @@ export class DynamoDbOutcomes {
         if (old !== undefined)
           await this.#deleteStaleLists(requestId, part, old, str(Attributes, 'pages') ?? '');
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionFailure(error)) failure ??= { error };
       }
     });
+    if (failure) throw failure.error;
   }
 
   #lists(outcome: PartOutcome, outcomeId: string, expiresAt: number): WriteRequest[] {

@@ -67,8 +67,7 @@ export function key(parts: { pk: string; sk: string }): Record<string, Attribute
 export const s = (value: string): AttributeValue => ({ S: value });
 export const n = (value: number): AttributeValue => ({ N: String(value) });
 
-/** A string attribute of an item, or undefined. */
-/** The longest error type or message an item keeps, as the DLQ keeps it: no item nears 400 KB. */
+/** The longest error type or message an item keeps: no item nears DynamoDB's 400 KB. */
 export const MAX_REASON_LENGTH = 1024;
 
 /** An error type or message cut to `MAX_REASON_LENGTH`, still well-formed text. */
@@ -76,6 +75,7 @@ export function reasonText(value: string | undefined): AttributeValue {
   return s((value ?? '').slice(0, MAX_REASON_LENGTH).toWellFormed());
 }
 
+/** A string attribute of an item, or undefined. */
 export function str(
   item: Record<string, AttributeValue> | undefined,
   name: string,

@@ -775,6 +775,34 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.equal(most, 16);
     });
 
+    it('stops clearing once a part cannot be cleared: nothing will be queued', async () => {
+      const requestId = newRequestId('clear-fails');
+      const parts = Array.from({ length: 40 }, (_, index) => index + 1);
+      const client = ownClient();
+      let deletes = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'DeleteItemCommand') return next(args);
+          deletes++;
+          throw new ProvisionedThroughputExceededException({
+            message: 'The level of configured provisioned throughput was exceeded',
+            $metadata: {},
+          });
+        },
+        { step: 'initialize', name: 'throttleDeletes' },
+      );
+
+      await assert.rejects(
+        new DynamoDbRequestLedger({ client, tableName: db.tableName }).clearOutcomes(
+          requestId,
+          parts,
+        ),
+        { name: 'ProvisionedThroughputExceededException' },
+      );
+
+      assert.equal(deletes, 16, 'the parts already under way, and no more');
+    });
+
     it('keeps at most 1024 characters of an error type and message, still well-formed', async () => {
       const requestId = newRequestId('long-reason');
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 1 }));

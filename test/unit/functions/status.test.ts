@@ -381,7 +381,9 @@ describe('GET /requests/{requestId}', () => {
 });
 
 describe('a ledger slower than the function', () => {
-  it('answers the contract 500 before the function times out, and logs why', async () => {
+  it('answers the contract 500 before the function times out, and logs why', {
+    timeout: 5_000,
+  }, async () => {
     const logger = new Logger({ serviceName: 'status-test', logLevel: 'INFO' });
     const ledger = new FakeLedgerReader();
     ledger.request = () => new Promise<never>(() => undefined);
