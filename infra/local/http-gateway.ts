@@ -15,6 +15,7 @@ import type {
   EventBridgeEvent,
 } from 'aws-lambda';
 import { REQUEST_LIMITS } from '../../shared/domain/constants.ts';
+import { browserRefusal } from './browser-guard.ts';
 import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
 import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
 import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
@@ -115,15 +116,6 @@ function routePattern(path: string): RegExp {
     })
     .join('/');
   return new RegExp(`^${source}$`);
-}
-
-/**
- * Whether the `Host` header names this machine's loopback: a page on another origin that
- * rebinds its DNS name to 127.0.0.1 still sends its own name, and is refused.
- */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return true;
-  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(host);
 }
 
 // Node's own codes for what its HTTP parser refuses; anything else is a 400.
@@ -294,8 +286,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
 
   async function route(exchange: Exchange) {
     const { request } = exchange;
-    if (!isLoopbackHost(request.headers.host)) {
-      sendJson(exchange, 403, { message: 'Forbidden' });
+    const refused = browserRefusal(request.headers);
+    if (refused !== undefined) {
+      sendJson(exchange, 403, { message: refused });
       return;
     }
     // The request target is a path: resolved against a base, `//x` would read as an authority

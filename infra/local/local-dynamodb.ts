@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -6,6 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { browserRefusal } from './browser-guard.ts';
 import type { TableDefinition } from './definitions.ts';
 
 export interface LocalDynamoDb {
@@ -28,6 +30,15 @@ export async function startLocalDynamoDb(options: {
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
+  });
+  // dynalite checks no signature and answers every origin's CORS requests: without this, any
+  // page open in a browser could read and change the ledger.
+  const [handle] = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const refused = browserRefusal(request.headers);
+    if (refused === undefined) return handle?.(request, response);
+    response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(refused);
   });
   server.listen(options.port, '127.0.0.1');
   await Promise.race([

@@ -1,4 +1,5 @@
 import { type BuildAppOptions, buildApp } from 'fauxqs';
+import { browserRefusal } from './browser-guard.ts';
 
 type Stores = NonNullable<BuildAppOptions['stores']>;
 type PersistenceManager = NonNullable<Stores['sqsStore']['persistence']>;
@@ -93,6 +94,11 @@ export async function startLoopbackFauxqs(options: LoopbackFauxqsOptions): Promi
     ...(options.queueUrlHost ? { host: options.queueUrlHost } : {}),
   });
   app.addHook('preClose', () => persistence.close());
+  // Queues hold titles, bodies and accessor IDs: a page open in a browser must not reach them.
+  app.addHook('onRequest', async (request, reply) => {
+    const refused = browserRefusal(request.headers);
+    if (refused !== undefined) await reply.code(403).type('text/plain').send(refused);
+  });
   try {
     await app.listen({ port: options.port, host: '127.0.0.1' });
   } catch (error) {

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from '../../infra/local/http-gateway.ts';
+import { isLoopbackHost } from '../../infra/local/browser-guard.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isLoopbackHost } from '../../../infra/local/http-gateway.ts';
+import { isLoopbackHost } from '../../../infra/local/browser-guard.ts';
 import { failedInvocationRecord } from '../../../infra/local/lambda-context.ts';
 import { describeDeadLetter, type PeekedMessage } from '../../../scripts/console/dead-letters.ts';
 import { sendRaw } from '../../helpers/raw-http.ts';
@@ -330,10 +330,11 @@ describe('the local HTTP gateway', () => {
 });
 
 describe('isLoopbackHost', () => {
-  it('accepts localhost, 127.0.0.1 and [::1] on any port, and no other name', () => {
+  it('accepts localhost and its subdomains, 127.0.0.1 and [::1] on any port, and no other name', () => {
     const accepted = [
       'localhost',
       'LOCALHOST:3000',
+      'sqs.us-east-1.localhost:4566',
       '127.0.0.1',
       '127.0.0.1:65535',
       '[::1]',
@@ -343,7 +344,9 @@ describe('isLoopbackHost', () => {
       '',
       'example.com',
       'localhost.example.com',
+      'evillocalhost',
       'localhost.',
+      '.localhost',
       '127.0.0.2',
       '127.0.0.1.nip.io',
       '0.0.0.0',
