@@ -139,9 +139,12 @@ export async function prepareReport(
   if (options.notInvitedCsv) await createReportFile(csvPath, notInvitedCsv([]));
 }
 
+/** Reports list accessor IDs, personal data: a file they create is readable by its owner only. */
+const OWNER_ONLY = { mode: 0o600 } as const;
+
 async function createReportFile(path: string, content: string) {
   try {
-    await writeFile(path, content);
+    await writeFile(path, content, OWNER_ONLY);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(`Cannot write the report to ${path}: ${reason}`, { cause: error });
@@ -169,8 +172,10 @@ async function fileIdentity(path: string) {
 
 /** Writes the JSON report, and the CSV of accessors not invited beside it when there is one. */
 export async function writeReport(path: string, report: InviteReport) {
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-  if (report.outcome) await writeFile(csvPathOf(path), notInvitedCsv(report.outcome.notInvited));
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, OWNER_ONLY);
+  if (report.outcome) {
+    await writeFile(csvPathOf(path), notInvitedCsv(report.outcome.notInvited), OWNER_ONLY);
+  }
 }
 
 /** Why a request was not accepted, in one line. */

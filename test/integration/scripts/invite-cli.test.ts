@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -201,6 +201,22 @@ describe('npm run invite against a fake invite API', () => {
         'alice,not-accepted,NotAccepted,HTTP 400 Invalid input,',
         'bob,not-accepted,NotAccepted,HTTP 400 Invalid input,',
       ]);
+    });
+
+    it('creates the report and its CSV readable by their owner only: they list accessor IDs', {
+      skip: process.platform === 'win32' ? 'no POSIX modes' : false,
+    }, async () => {
+      const report = join(dir, 'private.json');
+
+      const exitCode = await main(
+        args(file('ids.txt', 'alice\nbob\n'), '--wait', '--report', report),
+        io(),
+      );
+
+      assert.equal(exitCode, 0);
+      for (const path of [report, join(dir, 'private.csv')]) {
+        assert.equal(statSync(path).mode & 0o777, 0o600, path);
+      }
     });
 
     it('holds only its header when every accessor was invited', async () => {
