@@ -161,16 +161,17 @@ export async function handleHttpInvite(
     const request = parseInviteRequest(event.pathParameters?.spaceId, payload, {
       plainText: text !== undefined && isPlainJsonText(text),
     });
+    const requestedBy = callerOf(event);
     if (isDryRun(payload)) {
       const answer = await previewInviteRequest(
         request,
         { ...dependencies, ...dryRunOf(dependencies) },
         requestId,
       );
-      observer.previewed?.(request.spaceId, answer.accessorCount);
+      // Logged with who asked: a dry run tells whether people were invited recently.
+      observer.previewed?.(request.spaceId, answer.accessorCount, requestedBy);
       return jsonResponse(200, answer);
     }
-    const requestedBy = callerOf(event);
     const accepted = await acceptInviteRequest(
       request,
       {

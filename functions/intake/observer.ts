@@ -82,9 +82,9 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
     parked(_reason, messageCount) {
       count(INTAKE_METRIC_NAMES.hrEventsParked, messageCount);
     },
-    previewed(spaceId, accessorCount) {
+    previewed(spaceId, accessorCount, requestedBy) {
       count(INTAKE_METRIC_NAMES.dryRuns);
-      logger.info('Dry run answered; nothing queued', { spaceId, accessorCount });
+      logger.info('Dry run answered; nothing queued', { spaceId, accessorCount, requestedBy });
     },
     ledgerFailed(source, action, error) {
       count(INTAKE_METRIC_NAMES.ledgerErrors);

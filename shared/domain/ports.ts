@@ -289,7 +289,7 @@ export interface IntakeObserver {
   /** Something the intake did not expect; the caller gets a 500, or Lambda retries the event. */
   failed?(source: RequestSource, error: unknown): void;
   /** A dry run answered: nothing was queued or recorded. */
-  previewed?(spaceId: string, accessorCount: number): void;
+  previewed?(spaceId: string, accessorCount: number, requestedBy: string): void;
   /** A ledger write failed after the chunks were queued, or was skipped for an HR event. */
   ledgerFailed?(source: RequestSource, action: string, error: unknown): void;
 }

@@ -485,6 +485,23 @@ describe('intake over HTTP with an Idempotency-Key', () => {
 });
 
 describe('a dry run', () => {
+  it('logs who asked, as a dry run tells whether people were invited recently', async () => {
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel: 'INFO' }));
+    const asker = 'arn:aws:iam::123456789012:user/curious';
+
+    const { output } = await captureOutput(async () => {
+      await handler(signedInvite({ ...invite(['a']), dryRun: true }, {}, asker), lambdaContext());
+    });
+
+    const line = output
+      .split('\n')
+      .filter((text) => text.includes('Dry run answered'))
+      .map((text) => JSON.parse(text) as { requestedBy?: string; accessorCount?: number })[0];
+    assert.equal(line?.requestedBy, asker);
+    assert.equal(line?.accessorCount, 1);
+  });
+
   it('answers 200 with who was invited already and who would be, queueing and recording nothing', async () => {
     // Prepare
     const { queue, ledger, handler } = setup();
