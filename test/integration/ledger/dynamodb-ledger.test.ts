@@ -688,27 +688,38 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.deepEqual((await status(requestId)).accessors.pending, 2);
     });
 
-    /** The ledger on a client whose batch writes of nothing but deletes are throttled. */
-    function throttlingDeletes() {
+    /**
+     * The ledger on a client that throttles, before sending it, each call `throttles` picks (by
+     * its command's name and input); `throttled()` counts them.
+     */
+    function throttling(throttles: (command: string, input: Record<string, unknown>) => boolean) {
       const client = ownClient();
+      let throttled = 0;
       client.middlewareStack.add(
         (next, context) => async (args) => {
-          const { input } = args as { input: { RequestItems?: Record<string, object[]> } };
-          const writes = Object.values(input.RequestItems ?? {}).flat();
-          if (
-            context.commandName === 'BatchWriteItemCommand' &&
-            writes.every((write) => 'DeleteRequest' in write)
-          ) {
-            throw new ProvisionedThroughputExceededException({
-              message: 'The level of configured provisioned throughput was exceeded',
-              $metadata: {},
-            });
+          if (!throttles(context.commandName ?? '', args.input as Record<string, unknown>)) {
+            return next(args);
           }
-          return next(args);
+          throttled++;
+          throw new ProvisionedThroughputExceededException({
+            message: 'The level of configured provisioned throughput was exceeded',
+            $metadata: {},
+          });
         },
-        { step: 'initialize', name: 'throttleDeletes' },
+        { step: 'initialize', name: 'throttle' },
       );
-      return new DynamoDbRequestLedger({ client, tableName: db.tableName });
+      const ledger = new DynamoDbRequestLedger({ client, tableName: db.tableName });
+      return { ledger, throttled: () => throttled };
+    }
+
+    /** The ledger on a client whose batch writes of nothing but deletes are throttled. */
+    function throttlingDeletes() {
+      return throttling((command, input) => {
+        const writes = Object.values((input.RequestItems ?? {}) as Record<string, object[]>).flat();
+        return (
+          command === 'BatchWriteItemCommand' && writes.every((write) => 'DeleteRequest' in write)
+        );
+      }).ledger;
     }
 
     it("records an outcome even when the older outcome's lists cannot be deleted", async () => {
@@ -778,29 +789,15 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it('stops clearing once a part cannot be cleared: nothing will be queued', async () => {
       const requestId = newRequestId('clear-fails');
       const parts = Array.from({ length: 40 }, (_, index) => index + 1);
-      const client = ownClient();
-      let deletes = 0;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName !== 'DeleteItemCommand') return next(args);
-          deletes++;
-          throw new ProvisionedThroughputExceededException({
-            message: 'The level of configured provisioned throughput was exceeded',
-            $metadata: {},
-          });
-        },
-        { step: 'initialize', name: 'throttleDeletes' },
+      const { ledger: throttled, throttled: deletes } = throttling(
+        (command) => command === 'DeleteItemCommand',
       );
 
-      await assert.rejects(
-        new DynamoDbRequestLedger({ client, tableName: db.tableName }).clearOutcomes(
-          requestId,
-          parts,
-        ),
-        { name: 'ProvisionedThroughputExceededException' },
-      );
+      await assert.rejects(throttled.clearOutcomes(requestId, parts), {
+        name: 'ProvisionedThroughputExceededException',
+      });
 
-      assert.equal(deletes, 16, 'the parts already under way, and no more');
+      assert.equal(deletes(), 16, 'the parts already under way, and no more');
     });
 
     it('keeps at most 1024 characters of an error type and message, still well-formed', async () => {
