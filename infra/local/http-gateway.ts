@@ -102,6 +102,8 @@ export interface HttpGatewayOptions {
 export interface HttpGateway {
   url: string;
   port: number;
+  /** Resolves once the invocations and event deliveries started so far have ended. */
+  settled(): Promise<void>;
   /** Stops accepting, then waits for the intake invocations still running. */
   stop(): Promise<void>;
 }
@@ -377,6 +379,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
+    async settled() {
+      await Promise.allSettled([...pending]);
+    },
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

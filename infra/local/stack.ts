@@ -61,6 +61,8 @@ export interface LocalStack {
   /** The simulator, when the stack started one. */
   simulator?: RepostspaceSimulator;
   summary(): Promise<StackSummary>;
+  /** Resolves once the requests and events the gateway has taken so far are handled. */
+  settled(): Promise<void>;
   /**
    * Stops accepting and polling, lets in-flight invocations finish and hands back what they
    * leave unsettled; the servers keep answering until `stop`.
@@ -325,6 +327,7 @@ export async function startLocalStack(
           deadLettered: dead.visible + dead.inFlight,
         };
       },
+      settled: () => gateway.settled(),
       drain,
       async stop() {
         await drain();

@@ -188,6 +188,35 @@ describe('the local HTTP gateway', () => {
     assert.equal(delivered.length, 1, 'the acknowledged event reached the intake before stop');
   });
 
+  it('settles only once the events of an acknowledged PutEvents have reached the intake', async () => {
+    const release = Promise.withResolvers<void>();
+    const reached = Promise.withResolvers<void>();
+    const steps: string[] = [];
+    const held = await startStubGateway({
+      intake: async (event) => {
+        if ('requestContext' in event) return undefined;
+        reached.resolve();
+        await release.promise;
+        steps.push('intake done');
+        return undefined;
+      },
+    });
+    try {
+      const exchange = await putOnboardedEvent(held.gateway.port);
+      await reached.promise;
+      const settled = held.gateway.settled().then(() => steps.push('settled'));
+      await delay(0);
+      steps.push('released');
+      release.resolve();
+      await settled;
+
+      assert.deepEqual(statuses(exchange), [200]);
+      assert.deepEqual(steps, ['released', 'intake done', 'settled']);
+    } finally {
+      await held.gateway.stop();
+    }
+  });
+
   it('hands an event the intake failed on three times to the on-failure destination, as a record the console reads', async () => {
     let attempts = 0;
     const failed = Promise.withResolvers<{ event: unknown; error: unknown }>();
