@@ -3,7 +3,7 @@
  * environments (`gather` with `DynamoDbCallGroups`).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -31,6 +31,13 @@ import { UnknownOutcomeError } from '../../../shared/domain/errors.ts';
 import { decodeInviteChunk, encodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { contentKeyOf } from '../../../shared/domain/plan-calls.ts';
 import type { BatchSource, CallGroups, HandOff } from '../../../shared/domain/ports.ts';
+import {
+  dynamoDbError,
+  type FaultyDynamoDb,
+  faultyDynamoDb,
+  THROTTLED,
+} from '../../helpers/dynamodb-faults.ts';
+import type { ProxyAction } from '../../helpers/fault-proxy.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 
@@ -96,20 +103,6 @@ class EmptyQueue implements BatchSource {
   }
 }
 
-/** No answer came: a write that may have landed. */
-const lostAnswer = () => Object.assign(new Error('socket hang up'), { $metadata: {} });
-/** A 200 whose body could not be read: the write landed. */
-const unreadableAnswer = () =>
-  Object.assign(new SyntaxError('Unexpected end of JSON input'), {
-    $metadata: { httpStatusCode: 200 },
-  });
-/** A refusal of a single attempt: nothing was written. */
-const throttled = () =>
-  Object.assign(new Error('Rate exceeded'), {
-    name: 'ThrottlingException',
-    $metadata: { httpStatusCode: 400 },
-  });
-
 /** A group `token` leads until `closesAt`, with room for any batch of these tests. */
 function roomy(token: string, closesAt: number) {
   return { token, closesAt, room: 999, bytesLeft: 1e6 };
@@ -157,29 +150,25 @@ describe('call groups in the ledger table (dynalite)', () => {
     return Items.filter((item) => item.pk?.S?.startsWith('HANDOFF#')).length;
   }
 
+  const faulty: FaultyDynamoDb[] = [];
+  afterEach(async () => {
+    for (const each of faulty.splice(0)) await each.stop();
+  });
+
   /**
-   * A client of `attempts` attempts whose `command` calls go through `fault`, inside the SDK's
-   * retries (each attempt does); `send` makes the call.
+   * A client of `attempts` attempts whose `operation` requests go as `script` says (given their
+   * index among them, from 1), on the wire; stopped after the test.
    */
-  function faultyClient(
-    command: string,
+  async function faultyClient(
+    operation: string,
     attempts: number,
-    fault: (send: () => Promise<unknown>) => Promise<unknown>,
-  ) {
-    const client = createDynamoDbClient({
-      endpoint: dynamodb.endpoint,
-      region: TEST_REGION,
-      credentials: TEST_CREDENTIALS,
-      timeouts: { requestTimeoutMs: 5_000, maxAttempts: attempts },
-    });
-    client.middlewareStack.add(
-      (next, context) => async (args) =>
-        context.commandName === command
-          ? (fault(() => next(args)) as ReturnType<typeof next>)
-          : next(args),
-      { step: 'deserialize', name: 'fault' },
+    script: (index: number) => ProxyAction,
+  ): Promise<FaultyDynamoDb> {
+    const made = await faultyDynamoDb(dynamodb.endpoint, attempts, (call) =>
+      call.operation === operation ? script(call.index) : 'forward',
     );
-    return client;
+    faulty.push(made);
+    return made;
   }
 
   it('a small batch joins the call another worker gathers; the leader sends what it was handed', async () => {
@@ -574,19 +563,16 @@ describe('call groups in the ledger table (dynalite)', () => {
       const key10 = `${content}-10`;
       // Its leader filled the call early, marked it closing at NOW + 100, and the closed mark failed.
       await groups.open(key10, group('i', NOW + 5_000), NOW);
-      let updates = 0;
-      const closedMarkFails = faultyClient('UpdateItemCommand', 1, async (send) => {
-        if (updates++ === 0) return send();
-        throw throttled();
-      });
+      const closedMarkFails = await faultyClient('UpdateItem', 1, (index) =>
+        index === 1 ? 'forward' : THROTTLED,
+      );
       const leftClosing: string[] = [];
       const leader = new DynamoDbCallGroups({
-        client: closedMarkFails,
+        client: closedMarkFails.client,
         tableName: dynamodb.tableName,
         onLeftClosing: (error) => leftClosing.push((error as Error).name),
       });
       assert.deepEqual(await leader.close(key10, 'i', NOW + 100), []);
-      closedMarkFails.destroy();
       assert.deepEqual(leftClosing, ['ThrottlingException'], 'the failed mark is told');
       const late = handOff([message(1)], NOW + 5_000);
 
@@ -602,29 +588,25 @@ describe('call groups in the ledger table (dynalite)', () => {
       const key9 = `${content}-9`;
       await groups.open(key9, group('h', NOW + 1_000), NOW);
       // Refused as if the group had had no room at that moment; it has room when read after.
-      const refusing = faultyClient('UpdateItemCommand', 1, async () => {
-        throw Object.assign(new Error('The conditional request failed'), {
-          name: 'ConditionalCheckFailedException',
-          $metadata: { httpStatusCode: 400 },
-        });
-      });
+      const refusing = await faultyClient('UpdateItem', 1, () =>
+        dynamoDbError('ConditionalCheckFailedException', 'The conditional request failed'),
+      );
       const before = await handOffItems();
       assert.equal(
-        await new DynamoDbCallGroups({ client: refusing, tableName: dynamodb.tableName }).join(
-          key9,
-          handOff([message(1)], NOW + 1_000),
-          NOW,
-        ),
+        await new DynamoDbCallGroups({
+          client: refusing.client,
+          tableName: dynamodb.tableName,
+        }).join(key9, handOff([message(1)], NOW + 1_000), NOW),
         'retry',
       );
-      const unread = faultyClient('GetItemCommand', 1, async () => {
-        throw Object.assign(new Error('User is not authorized to perform: dynamodb:GetItem'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 400 },
-        });
-      });
+      const unread = await faultyClient('GetItem', 1, () =>
+        dynamoDbError(
+          'AccessDeniedException',
+          'User is not authorized to perform: dynamodb:GetItem',
+        ),
+      );
       await assert.rejects(
-        new DynamoDbCallGroups({ client: unread, tableName: dynamodb.tableName }).join(
+        new DynamoDbCallGroups({ client: unread.client, tableName: dynamodb.tableName }).join(
           key9,
           handOff([message(1)], NOW + 1_000),
           NOW + 1_000,
@@ -632,7 +614,6 @@ describe('call groups in the ledger table (dynalite)', () => {
         /not authorized/,
       );
       assert.equal(await handOffItems(), before, 'neither left a hand-off behind');
-      for (const client of [refusing, unread]) client.destroy();
     });
 
     it('keeps a batch too large for one item out of the table', async () => {
@@ -649,54 +630,41 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('counts a join whose answer was lost, or that the SDK sent twice, as made; a single refusal as not', async () => {
       const key5 = `${content}-5`;
-      const faulty = (
-        attempts: number,
-        fault: (send: () => Promise<unknown>) => Promise<unknown>,
-      ) => faultyClient('UpdateItemCommand', attempts, fault);
+      const updates = (attempts: number, script: (index: number) => ProxyAction) =>
+        faultyClient('UpdateItem', attempts, script);
       await groups.open(key5, { ...group('g', NOW + 1_000), room: 2 }, NOW);
       const lost = [message(1)];
       const retried = [message(1)];
 
       // Landed, and the answer never came.
-      const losing = faulty(1, async (send) => {
-        await send();
-        throw lostAnswer();
-      });
+      const losing = await updates(1, () => 'lose');
       const joined = await new DynamoDbCallGroups({
-        client: losing,
+        client: losing.client,
         tableName: dynamodb.tableName,
       }).join(key5, handOff(lost, NOW + 1_000), NOW);
       assert.ok(typeof joined === 'object' && joined.group === undefined);
       assert.ok(joined.error instanceof Error);
       // Landed (taking the last room), answered 503; the SDK's second attempt finds no room.
-      let answers = 0;
-      const retrying = faulty(2, async (send) => {
-        const answer = await send();
-        if (answers++ > 0) return answer;
-        throw Object.assign(new Error('Service unavailable'), {
-          name: 'ServiceUnavailable',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 503 },
-        });
-      });
+      const retrying = await updates(2, (index) =>
+        index === 1
+          ? { after: dynamoDbError('ServiceUnavailableException', 'Service unavailable', 503) }
+          : 'forward',
+      );
       const again = await new DynamoDbCallGroups({
-        client: retrying,
+        client: retrying.client,
         tableName: dynamodb.tableName,
       }).join(key5, handOff(retried, NOW + 1_000), NOW);
-      assert.equal(answers, 2, 'the SDK sent it twice');
+      assert.equal(retrying.sent('UpdateItem'), 2, 'the SDK sent it twice');
       assert.ok(
         typeof again === 'object' && again.group === undefined,
         'the refusal was of the second attempt',
       );
       // Landed, and the answer of success could not be read.
-      const unreadable = faulty(1, async (send) => {
-        await send();
-        throw unreadableAnswer();
-      });
+      const unreadable = await updates(1, () => 'garble');
       const read = [message(1)];
       await groups.open(`${key5}-u`, group('gu', NOW + 1_000), NOW);
       const unreadJoin = await new DynamoDbCallGroups({
-        client: unreadable,
+        client: unreadable.client,
         tableName: dynamodb.tableName,
       }).join(`${key5}-u`, handOff(read, NOW + 1_000), NOW);
       assert.ok(
@@ -708,15 +676,12 @@ describe('call groups in the ledger table (dynalite)', () => {
         read.map((m) => m.messageId),
       );
       // Refused outright: nothing was written.
-      const refusing = faulty(1, async () => {
-        throw Object.assign(new Error('The security token is invalid'), {
-          name: 'UnrecognizedClientException',
-          $metadata: { httpStatusCode: 400 },
-        });
-      });
+      const refusing = await updates(1, () =>
+        dynamoDbError('UnrecognizedClientException', 'The security token is invalid'),
+      );
       const before = await handOffItems();
       await assert.rejects(
-        new DynamoDbCallGroups({ client: refusing, tableName: dynamodb.tableName }).join(
+        new DynamoDbCallGroups({ client: refusing.client, tableName: dynamodb.tableName }).join(
           key5,
           handOff([message(1)], NOW + 1_000),
           NOW,
@@ -724,7 +689,6 @@ describe('call groups in the ledger table (dynalite)', () => {
         /security token/,
       );
       assert.equal(await handOffItems(), before, 'a refused join leaves no hand-off behind');
-      for (const client of [losing, retrying, unreadable, refusing]) client.destroy();
 
       const handed = await groups.close(key5, 'g');
       assert.deepEqual(
@@ -735,19 +699,18 @@ describe('call groups in the ledger table (dynalite)', () => {
 
     it('closes again after an answer lost while closing, and reads the same hand-offs', async () => {
       const key6 = `${content}-6`;
-      let lose = 1;
-      const client = faultyClient('UpdateItemCommand', 1, async (send) => {
-        const answer = await send();
-        if (lose-- > 0) throw lostAnswer();
-        return answer;
+      const losingOnce = await faultyClient('UpdateItem', 1, (index) =>
+        index === 1 ? 'lose' : 'forward',
+      );
+      const leader = new DynamoDbCallGroups({
+        client: losingOnce.client,
+        tableName: dynamodb.tableName,
       });
-      const leader = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
       await groups.open(key6, group('h', NOW + 1_000), NOW);
       const handedOver = [message(1)];
       await groups.join(key6, handOff(handedOver, NOW + 1_000), NOW);
 
       const handed = await leader.close(key6, 'h');
-      client.destroy();
 
       assert.deepEqual(
         handed.map((m) => m.messageId),
@@ -799,34 +762,38 @@ describe('call groups in the ledger table (dynalite)', () => {
       assert.deepEqual(gathered, { handedOff: false, extra: [] });
     });
 
-    it('reads an open whose answer was lost as unknown, and a refused one as refused', async () => {
+    it('reads an open whose answer was unreadable or a 5xx as unknown, and a refused one as refused', async () => {
       const key7 = `${content}-7`;
-      let fault: 'unreadable' | 'throttle' = 'unreadable';
-      const client = faultyClient('PutItemCommand', 1, async (send) => {
-        if (fault === 'throttle') throw throttled();
-        await send();
-        throw unreadableAnswer();
+      let fault: 'unreadable' | 'failed' | 'throttle' = 'unreadable';
+      const puts = await faultyClient('PutItem', 1, () => {
+        if (fault === 'failed') {
+          return { after: dynamoDbError('InternalServerError', 'Internal server error', 500) };
+        }
+        return fault === 'throttle' ? THROTTLED : 'garble';
       });
-      const flaky = new DynamoDbCallGroups({ client, tableName: dynamodb.tableName });
+      const flaky = new DynamoDbCallGroups({ client: puts.client, tableName: dynamodb.tableName });
 
       await assert.rejects(flaky.open(key7, group('j', NOW + 1_000), NOW), UnknownOutcomeError);
       assert.deepEqual(await groups.close(key7, 'j'), [], 'it had landed: its leader can close it');
+      fault = 'failed';
+      await assert.rejects(
+        flaky.open(`${key7}f`, group('jf', NOW + 1_000), NOW),
+        UnknownOutcomeError,
+      );
+      assert.deepEqual(await groups.close(`${key7}f`, 'jf'), [], 'a 500 proves nothing either');
       fault = 'throttle';
       await assert.rejects(flaky.open(`${key7}b`, group('k', NOW + 1_000), NOW), /Rate exceeded/);
       await assert.rejects(groups.close(`${key7}b`, 'k'), CallGroupLostError, 'it had not');
-      client.destroy();
     });
 
     it('marks a group closing again after a throttle, and says which hand-offs it could not read', async () => {
       const key8 = `${content}-8`;
-      let throttles = 1;
-      const client = faultyClient('UpdateItemCommand', 1, async (send) => {
-        if (throttles-- > 0) throw throttled();
-        return send();
-      });
+      const throttledOnce = await faultyClient('UpdateItem', 1, (index) =>
+        index === 1 ? THROTTLED : 'forward',
+      );
       const unread: number[] = [];
       const leader = new DynamoDbCallGroups({
-        client,
+        client: throttledOnce.client,
         tableName: dynamodb.tableName,
         onUnread: (count) => unread.push(count),
       });
@@ -860,7 +827,6 @@ describe('call groups in the ledger table (dynalite)', () => {
       );
 
       const handed = await leader.close(key8, 'l');
-      client.destroy();
 
       assert.deepEqual(
         handed.map((m) => m.messageId),

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
-  ProvisionedThroughputExceededException,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
@@ -30,6 +29,12 @@ import type {
   RequestRecord,
 } from '../../../shared/domain/request-record.ts';
 import { summarizeRequest } from '../../../shared/domain/request-status.ts';
+import {
+  type DynamoDbCall,
+  dynamoDbError,
+  type FaultyDynamoDb,
+  faultyDynamoDb,
+} from '../../helpers/dynamodb-faults.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../helpers/sqs.ts';
 
@@ -688,38 +693,37 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.deepEqual((await status(requestId)).accessors.pending, 2);
     });
 
+    const faulty: FaultyDynamoDb[] = [];
+    afterEach(async () => {
+      for (const each of faulty.splice(0)) await each.stop();
+    });
+
     /**
-     * The ledger on a client that throttles, before sending it, each call `throttles` picks (by
-     * its command's name and input); `throttled()` counts them.
+     * The ledger on a client of one attempt whose requests `throttles` picks (by their operation
+     * and input) are refused as throttled, on the wire; `throttled()` counts them.
      */
-    function throttling(throttles: (command: string, input: Record<string, unknown>) => boolean) {
-      const client = ownClient();
+    async function throttling(throttles: (call: DynamoDbCall) => boolean) {
       let throttled = 0;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (!throttles(context.commandName ?? '', args.input as Record<string, unknown>)) {
-            return next(args);
-          }
-          throttled++;
-          throw new ProvisionedThroughputExceededException({
-            message: 'The level of configured provisioned throughput was exceeded',
-            $metadata: {},
-          });
-        },
-        { step: 'initialize', name: 'throttle' },
-      );
-      const ledger = new DynamoDbRequestLedger({ client, tableName: db.tableName });
+      const made = await faultyDynamoDb(db.endpoint, 1, (call) => {
+        if (!throttles(call)) return 'forward';
+        throttled++;
+        return dynamoDbError(
+          'ProvisionedThroughputExceededException',
+          'The level of configured provisioned throughput was exceeded',
+        );
+      });
+      faulty.push(made);
+      const ledger = new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName });
       return { ledger, throttled: () => throttled };
     }
 
     /** The ledger on a client whose batch writes of nothing but deletes are throttled. */
-    function throttlingDeletes() {
-      return throttling((command, input) => {
+    async function throttlingDeletes() {
+      const { ledger } = await throttling(({ operation, input }) => {
         const writes = Object.values((input.RequestItems ?? {}) as Record<string, object[]>).flat();
-        return (
-          command === 'BatchWriteItemCommand' && writes.every((write) => 'DeleteRequest' in write)
-        );
-      }).ledger;
+        return operation === 'BatchWriteItem' && writes.every((write) => 'DeleteRequest' in write);
+      });
+      return ledger;
     }
 
     it("records an outcome even when the older outcome's lists cannot be deleted", async () => {
@@ -727,7 +731,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
       await ledger.recordOutcome(failed(requestId, 1, ['x-1', 'x-2'], DENIED), EXPIRES);
 
-      await throttlingDeletes().recordOutcome(delivered(requestId, 1, 1, ['x-2']), EXPIRES);
+      await (await throttlingDeletes()).recordOutcome(delivered(requestId, 1, 1, ['x-2']), EXPIRES);
 
       const summary = await status(requestId);
       assert.deepEqual(summary.accessors, {
@@ -747,7 +751,7 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
       await ledger.recordOutcome(failed(requestId, 1, ['y-1', 'y-2'], DENIED), EXPIRES);
 
-      await throttlingDeletes().clearOutcomes(requestId, [1]);
+      await (await throttlingDeletes()).clearOutcomes(requestId, [1]);
 
       assert.deepEqual(await reader.parts(requestId), []);
       assert.deepEqual(await accessorIds(requestId, 'failed'), []);
@@ -789,8 +793,8 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it('stops clearing once a part cannot be cleared: nothing will be queued', async () => {
       const requestId = newRequestId('clear-fails');
       const parts = Array.from({ length: 40 }, (_, index) => index + 1);
-      const { ledger: throttled, throttled: deletes } = throttling(
-        (command) => command === 'DeleteItemCommand',
+      const { ledger: throttled, throttled: deletes } = await throttling(
+        ({ operation }) => operation === 'DeleteItem',
       );
 
       await assert.rejects(throttled.clearOutcomes(requestId, parts), {
@@ -964,39 +968,34 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
   });
 
   describe('a write the SDK sends again after its answer was lost (it had landed)', () => {
+    const faulty: FaultyDynamoDb[] = [];
+    afterEach(async () => {
+      for (const each of faulty.splice(0)) await each.stop();
+    });
+
     /**
-     * The ledger on a client whose first `command` lands and then fails as a timed-out call does,
-     * inside the SDK's retries: the SDK sends the very same request again.
+     * The ledger on a client of the SDK's default three attempts whose first `operation` request
+     * lands and gets no answer (the connection drops): the SDK sends the very same request again.
      */
-    function losingFirstAnswer(command: string) {
-      const client = ownClient();
-      let lost = 0;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const output = await next(args);
-          if (context.commandName === command && lost++ === 0) {
-            throw Object.assign(new Error('the answer never came'), { name: 'TimeoutError' });
-          }
-          return output;
-        },
-        { step: 'deserialize', name: 'loseFirstAnswer' },
+    async function losingFirstAnswer(operation: string) {
+      const made = await faultyDynamoDb(db.endpoint, 3, (call) =>
+        call.operation === operation && call.index === 1 ? 'lose' : 'forward',
       );
-      const options = { client, tableName: db.tableName };
+      faulty.push(made);
+      const options = { client: made.client, tableName: db.tableName };
       return {
-        client,
         ledger: new DynamoDbRequestLedger(options),
         outcomes: new DynamoDbOutcomes(options),
-        sentAgain: () => lost > 1,
+        sentAgain: () => made.sent(operation) > 1,
       };
     }
 
     it("keeps a failed part's accessor list", async () => {
       const requestId = newRequestId('retried-outcome');
       await ledger.recordRequest(requestRecord(requestId));
-      const retrying = losingFirstAnswer('UpdateItemCommand');
+      const retrying = await losingFirstAnswer('UpdateItem');
 
       await retrying.outcomes.recordOutcome(failed(requestId, 1, ['a', 'b'], DENIED), EXPIRES);
-      retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());
       assert.deepEqual(await accessorIds(requestId, 'failed'), ['a', 'b']);
@@ -1005,10 +1004,9 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it("keeps a delivered part's skipped list", async () => {
       const requestId = newRequestId('retried-delivered');
       await ledger.recordRequest(requestRecord(requestId));
-      const retrying = losingFirstAnswer('UpdateItemCommand');
+      const retrying = await losingFirstAnswer('UpdateItem');
 
       await retrying.outcomes.recordOutcome(delivered(requestId, 1, 1, ['s-1']), EXPIRES);
-      retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());
       assert.deepEqual(await accessorIds(requestId, 'skipped'), ['s-1']);
@@ -1016,10 +1014,9 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
 
     it('claims the key, instead of finding it held by this very request', async () => {
       const hash = newRequestId('retried-claim');
-      const retrying = losingFirstAnswer('PutItemCommand');
+      const retrying = await losingFirstAnswer('PutItem');
 
       const held = await retrying.ledger.claim(hash, idempotencyRecord(), NOW + DAY_MS, NOW);
-      retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());
       assert.equal(held, undefined);
@@ -1029,14 +1026,13 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       const hash = newRequestId('retried-take-over');
       const expected = idempotencyRecord({ state: 'partial', lockedUntil: 0 });
       await ledger.claim(hash, expected, NOW + DAY_MS, NOW);
-      const retrying = losingFirstAnswer('UpdateItemCommand');
+      const retrying = await losingFirstAnswer('UpdateItem');
 
       const taken = await retrying.ledger.takeOver(hash, expected, {
         attempt: 'attempt-2',
         lockedUntil: NOW + 35_000,
         expiresAt: NOW + DAY_MS,
       });
-      retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());
       assert.equal(taken, true);
@@ -1045,10 +1041,9 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
     it('lists the request under its day', async () => {
       const requestId = newRequestId('retried-request');
       const record = requestRecord(requestId);
-      const retrying = losingFirstAnswer('PutItemCommand');
+      const retrying = await losingFirstAnswer('PutItem');
 
       await retrying.ledger.recordRequest(record);
-      retrying.client.destroy();
 
       assert.ok(retrying.sentAgain());
       assert.ok(await getItem(LEDGER_KEYS.day(record.createdAt, requestId)));
