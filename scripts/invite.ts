@@ -159,12 +159,15 @@ export async function main(argv: readonly string[], io: InviteIo): Promise<numbe
 
 if (import.meta.main) {
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
+  // A terminal closed or a job cancelled stops the run as Ctrl-C does, so the report is written.
+  const stop = (signal: string) => {
+    if (interrupt.signal.aborted) return;
     interrupt.abort();
     process.stderr.write(
-      '\nInterrupted: no new requests or retries; waiting for the requests in flight (Ctrl-C again quits at once)\n',
+      `\nInterrupted (${signal}): no new requests, retries or polls; finishing what is in flight, then the summary (Ctrl-C again quits at once)\n`,
     );
-  });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -8,8 +8,11 @@ import { allAccessors, getRequestStatus } from './status-client.ts';
 /** One accessor that was not invited, as the report lists it. */
 export interface NotInvited {
   accessorId: string;
-  /** `failed`: not invited, with the reason; `skipped`: invited to the space recently already. */
-  result: 'failed' | 'skipped' | 'not-accepted';
+  /**
+   * `failed`: not invited, with the reason; `skipped`: invited to the space recently already;
+   * `not-accepted`: its request was refused; `unknown`: the run stopped before it was known.
+   */
+  result: 'failed' | 'skipped' | 'not-accepted' | 'unknown';
   errorType: string;
   errorMessage: string;
   requestId?: string;

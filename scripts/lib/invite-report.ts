@@ -115,14 +115,30 @@ export function unsentRequests(batches: readonly (readonly string[])[]): Request
   });
 }
 
+/** What a report holds until its run has finished: a run killed midway leaves it. */
+export const UNFINISHED_REPORT = {
+  unfinished: true,
+  message: 'The run did not finish: the outcome of every accessor is unknown',
+} as const;
+
+/** The error type of every row of the CSV until the run has finished. */
+export const RUN_NOT_FINISHED = 'RunNotFinished';
+
 /**
  * Refuses a report path that would overwrite the accessor file, then creates the report, and the
- * CSV beside it (header only) when the run writes one, before any request: a path that cannot be
- * written fails first, and no row of an earlier run survives. Throws `UsageError`.
+ * CSV beside it when the run writes one, before any request: a path that cannot be written fails
+ * first, and no row of an earlier run survives. Until the run has finished, the report says it
+ * has not, and the CSV lists every accessor as `unknown`: a run killed midway leaves nothing that
+ * reads as done. Throws `UsageError`.
  */
 export async function prepareReport(
   path: string,
-  options: { accessorFile: string; notInvitedCsv: boolean },
+  options: {
+    accessorFile: string;
+    notInvitedCsv: boolean;
+    accessorIds: readonly string[];
+    startedAt: string;
+  },
 ) {
   const csvPath = csvPathOf(path);
   if (await isSameFile(path, options.accessorFile)) {
@@ -135,8 +151,17 @@ export async function prepareReport(
       `--report ${path} would write the accessors not invited to ${csvPath}, the accessor file (--file ${options.accessorFile}); choose another report path`,
     );
   }
-  await createReportFile(path, '{}\n');
-  if (options.notInvitedCsv) await createReportFile(csvPath, notInvitedCsv([]));
+  const unfinished = { ...UNFINISHED_REPORT, startedAt: options.startedAt };
+  await createReportFile(path, `${JSON.stringify(unfinished, null, 2)}\n`);
+  if (options.notInvitedCsv) {
+    const unknown = options.accessorIds.map((accessorId) => ({
+      accessorId,
+      result: 'unknown' as const,
+      errorType: RUN_NOT_FINISHED,
+      errorMessage: UNFINISHED_REPORT.message,
+    }));
+    await createReportFile(csvPath, notInvitedCsv(unknown));
+  }
 }
 
 /** Reports list accessor IDs, personal data: a file they create is readable by its owner only. */

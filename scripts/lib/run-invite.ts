@@ -55,7 +55,12 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   const signer = await resolveInviteSigner(options, baseUrl, io);
   const follow = options.wait === true && !options.dryRun;
   if (options.report !== undefined) {
-    await prepareReport(options.report, { accessorFile: options.file, notInvitedCsv: follow });
+    await prepareReport(options.report, {
+      accessorFile: options.file,
+      notInvitedCsv: follow,
+      accessorIds,
+      startedAt,
+    });
   }
   const endpoint: InviteEndpoint = {
     baseUrl,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -388,5 +389,82 @@ describe('npm run invite against a fake invite API', () => {
 
     assert.equal(exitCode, 2);
     assert.match(out.err(), /Cannot read .*nope\.txt: the file does not exist\n/);
+  });
+});
+
+describe('npm run invite as a process', () => {
+  it('stops on SIGTERM as on Ctrl-C: no new request, and the report written whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invite-signal-'));
+    const received = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    // Holds the first request's answer until the command has been told to stop.
+    const api = createServer(async (request, response) => {
+      const { accessorIds } = JSON.parse(await text(request)) as { accessorIds: string[] };
+      received.resolve();
+      await release.promise;
+      response.writeHead(202, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ requestId: 'R1', accessorCount: accessorIds.length, messageCount: 1 }),
+      );
+    });
+    api.listen(0, '127.0.0.1');
+    await once(api, 'listening');
+    const ids = join(dir, 'ids.txt');
+    writeFileSync(ids, 'alice\nbob\n');
+    const report = join(dir, 'run.json');
+    const script = new URL('../../../scripts/invite.ts', import.meta.url).pathname;
+    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const child = spawn(
+      process.execPath,
+      [
+        script,
+        '--url',
+        url,
+        '--space',
+        SPACE,
+        '--file',
+        ids,
+        '--title',
+        'Hi',
+        '--body',
+        'Join',
+      ].concat(['--no-sign', '--ids-per-request', '1', '--concurrency', '1', '--report', report]),
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      let stderr = '';
+      const told = Promise.withResolvers<void>();
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes('Interrupted (SIGTERM)')) told.resolve();
+      });
+      const exited = once(child, 'exit');
+      await received.promise;
+      child.kill('SIGTERM');
+      await Promise.race([
+        told.promise,
+        exited.then(() => assert.fail(`exited before saying it stops: ${stderr}`)),
+      ]);
+      release.resolve();
+      const [code, signal] = await exited;
+
+      assert.deepEqual({ code, signal }, { code: 1, signal: null }, stderr);
+      const written = JSON.parse(readFileSync(report, 'utf8')) as {
+        unfinished?: boolean;
+        requests: { status: string }[];
+        failedAccessorIds: string[];
+      };
+      assert.equal(written.unfinished, undefined);
+      assert.deepEqual(
+        written.requests.map((request) => request.status),
+        ['accepted', 'not-sent'],
+      );
+      assert.deepEqual(written.failedAccessorIds, ['bob']);
+    } finally {
+      child.kill('SIGKILL');
+      api.closeAllConnections();
+      api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

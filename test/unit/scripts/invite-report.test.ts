@@ -4,10 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { UsageError } from '../../../scripts/lib/errors.ts';
-import { prepareReport } from '../../../scripts/lib/invite-report.ts';
+import {
+  prepareReport,
+  RUN_NOT_FINISHED,
+  UNFINISHED_REPORT,
+} from '../../../scripts/lib/invite-report.ts';
 
 const HEADER = 'accessorId,result,errorType,errorMessage,requestId\n';
 const STALE = `${HEADER}old,failed,X,last week,R0\n`;
+const STARTED_AT = '2026-12-02T04:00:00.000Z';
+/** The run's accessors, as `prepareReport` is given them. */
+const RUN = { accessorIds: ['alice', 'bob'], startedAt: STARTED_AT };
 
 describe('prepareReport', () => {
   let dir: string;
@@ -16,22 +23,31 @@ describe('prepareReport', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('replaces an earlier run’s CSV with its header before any request, when the run writes one', async () => {
+  it('replaces an earlier run’s files before any request with ones that say the run has not finished', async () => {
     const ids = join(dir, 'ids.txt');
-    writeFileSync(ids, 'alice\n');
+    writeFileSync(ids, 'alice\nbob\n');
     writeFileSync(join(dir, 'out.csv'), STALE);
+    writeFileSync(join(dir, 'out.json'), '{"finishedAt":"last week"}\n');
 
-    await prepareReport(join(dir, 'out.json'), { accessorFile: ids, notInvitedCsv: true });
+    await prepareReport(join(dir, 'out.json'), { accessorFile: ids, notInvitedCsv: true, ...RUN });
 
-    assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8'), HEADER);
-    assert.equal(readFileSync(join(dir, 'out.json'), 'utf8'), '{}\n');
+    // Killed now, the run leaves no file that reads as done: every accessor is unknown.
+    const unknown = `unknown,${RUN_NOT_FINISHED},${UNFINISHED_REPORT.message},`;
+    assert.equal(
+      readFileSync(join(dir, 'out.csv'), 'utf8'),
+      `${HEADER}alice,${unknown}\nbob,${unknown}\n`,
+    );
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')), {
+      ...UNFINISHED_REPORT,
+      startedAt: STARTED_AT,
+    });
   });
 
   it('leaves the CSV alone, and may be named like the accessor file, when the run writes none', async () => {
     const ids = join(dir, 'hires.csv');
     writeFileSync(ids, 'accessorId\nalice\n');
 
-    await prepareReport(join(dir, 'hires'), { accessorFile: ids, notInvitedCsv: false });
+    await prepareReport(join(dir, 'hires'), { accessorFile: ids, notInvitedCsv: false, ...RUN });
 
     assert.equal(readFileSync(ids, 'utf8'), 'accessorId\nalice\n');
   });
@@ -41,7 +57,7 @@ describe('prepareReport', () => {
     writeFileSync(ids, 'alice\n');
 
     await assert.rejects(
-      prepareReport(ids, { accessorFile: ids, notInvitedCsv: false }),
+      prepareReport(ids, { accessorFile: ids, notInvitedCsv: false, ...RUN }),
       (error: unknown) => error instanceof UsageError && error.exitCode === 2,
     );
     assert.equal(readFileSync(ids, 'utf8'), 'alice\n');
