@@ -64,6 +64,9 @@ export function requireOptions(values: ParsedValues, names: readonly string[]): 
   }
 }
 
+// Digits, or thousands grouped by `,` or `_` (`5,000`, `5_000`): never `1,6`, nor a decimal comma.
+const WHOLE_NUMBER = /^(\d+|\d{1,3}(,\d{3})+|\d{1,3}(_\d{3})+)$/;
+
 /** An integer option within `min..max`; undefined when not given. Throws `UsageError`. */
 export function integerOption(
   values: ParsedValues,
@@ -73,9 +76,9 @@ export function integerOption(
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const text = String(raw).replaceAll('_', '').replaceAll(',', '');
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
+  const text = String(raw);
+  const value = Number(text.replace(/[,_]/g, ''));
+  if (!WHOLE_NUMBER.test(text) || value < min || value > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;

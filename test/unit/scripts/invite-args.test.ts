@@ -81,6 +81,16 @@ describe('invite command line', () => {
       UsageError,
     );
     assert.throws(() => parseInviteArgs([...REQUIRED, ...TEXT, 'stray']), UsageError);
+    // Separators group thousands only: a slip or a decimal comma is refused, not read as 16.
+    for (const slip of ['1,6', '2,5', '1_0', ',100', '1,0000']) {
+      assert.throws(
+        () => parseInviteArgs([...REQUIRED, ...TEXT, '--ids-per-request', slip]),
+        /--ids-per-request must be a whole number/,
+        slip,
+      );
+    }
+    const grouped = parseInviteArgs([...REQUIRED, ...TEXT, '--ids-per-request', '12,000']);
+    assert.equal(grouped.help ? undefined : grouped.options.idsPerRequest, 12_000);
   });
 
   it('prints the usage for --help and -h', async () => {
