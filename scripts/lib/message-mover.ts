@@ -53,6 +53,8 @@ export interface MessageMover {
 export interface QueueInfo {
   url: string;
   arn: string;
+  /** Where the queue's redrive policy sends its dead letters; undefined without a policy. */
+  deadLetterTargetArn?: string;
   visible: number;
   inFlight: number;
   delayed: number;

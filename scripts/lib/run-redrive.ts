@@ -185,6 +185,18 @@ export async function runRedrive(
   const sourceUrl = options.queueUrl ?? (await queues.urlOf(names?.invites ?? ''));
   const source = await queues.describe(sourceUrl);
   const sourceName = queueName(sourceUrl);
+  // Dead letters go back only to the queue that sent them: a DLQ of another stage, or the two
+  // URLs swapped, would move messages into a queue they never came from.
+  if (source.deadLetterTargetArn !== dlq.arn) {
+    const policy =
+      source.deadLetterTargetArn === undefined
+        ? 'has no redrive policy'
+        : `sends its dead letters to ${source.deadLetterTargetArn}`;
+    throw new UsageError(
+      `${sourceName} ${policy}, not to ${dlq.arn}: its dead letters are not in ${dlqName}. ` +
+        'Check --dlq-url and --queue-url (or --stage); nothing was moved',
+    );
+  }
   display.log(`Invites queue      ${sourceName} holds ${describeDepth(source)}`);
   if (depth(dlq) === 0) {
     display.log('Nothing to redrive');

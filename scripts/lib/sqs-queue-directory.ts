@@ -34,6 +34,7 @@ export class SqsQueueDirectory implements QueueDirectory {
           QueueUrl: url,
           AttributeNames: [
             'QueueArn',
+            'RedrivePolicy',
             'ApproximateNumberOfMessages',
             'ApproximateNumberOfMessagesNotVisible',
             'ApproximateNumberOfMessagesDelayed',
@@ -46,12 +47,25 @@ export class SqsQueueDirectory implements QueueDirectory {
       }
       throw error;
     }
+    const target = deadLetterTargetOf(Attributes.RedrivePolicy);
     return {
       url,
       arn: Attributes.QueueArn ?? '',
+      ...(target === undefined ? {} : { deadLetterTargetArn: target }),
       visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
       inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
       delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
     };
+  }
+}
+
+/** The DLQ a `RedrivePolicy` attribute names; undefined for none, or one that is not JSON. */
+function deadLetterTargetOf(policy: string | undefined): string | undefined {
+  if (policy === undefined || policy === '') return undefined;
+  try {
+    const target = (JSON.parse(policy) as { deadLetterTargetArn?: unknown }).deadLetterTargetArn;
+    return typeof target === 'string' ? target : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -33,6 +33,22 @@ class FakeQueues implements QueueDirectory {
         delayed: 0,
       });
     }
+    // The invites queue sends its dead letters to the DLQ, as infra/queues.yml has it.
+    this.add(QUEUE_NAME, { deadLetterTargetArn: arn(DLQ_NAME) });
+  }
+
+  /** Adds or changes the queue `name`. */
+  add(name: string, info: Partial<QueueInfo> = {}) {
+    const known = this.queues.get(url(name));
+    this.queues.set(url(name), {
+      url: url(name),
+      arn: arn(name),
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+      ...known,
+      ...info,
+    });
   }
 
   async urlOf(name: string) {
@@ -304,6 +320,27 @@ describe('runRedrive', () => {
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(queues.looked, []);
     assert.equal(mover.started[0]?.maxMessagesPerSecond, undefined);
+  });
+
+  it('refuses, moving nothing, a queue whose dead letters do not go to the DLQ given', async () => {
+    const queues = new FakeQueues(3);
+    const prodQueue = 'repost-invite-pipeline-prod-invites';
+    queues.add(prodQueue, { deadLetterTargetArn: arn('repost-invite-pipeline-prod-invites-dlq') });
+    const mover = new FakeMover([{ moved: 3, status: 'COMPLETED' }]);
+
+    for (const [dlq, queue, says] of [
+      // The dev DLQ into the prod queue.
+      [DLQ_NAME, prodQueue, /sends its dead letters to .*prod-invites-dlq/],
+      // The two URLs swapped: the DLQ has no redrive policy of its own.
+      [QUEUE_NAME, DLQ_NAME, /has no redrive policy/],
+    ] as const) {
+      await assert.rejects(
+        runRedrive({ dlqUrl: url(dlq), queueUrl: url(queue) }, { queues, mover, ...io() }),
+        (error: unknown) =>
+          error instanceof UsageError && error.exitCode === 2 && says.test(error.message),
+      );
+    }
+    assert.deepEqual(mover.started, []);
   });
 
   it('finds its task after it finished and lost its handle, not an older one', async () => {
