@@ -8,7 +8,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { inReceiptBatches, type ReceiptEntry } from '../../shared/adapters/sqs-receipt-batches.ts';
 import { sleep } from '../../shared/lib/sleep.ts';
-import { invokeWithTimeout } from './lambda-context.ts';
+import { invokeWithTimeout, leftoverOf } from './lambda-context.ts';
 
 export interface EventSourceMappingOptions {
   client: SQSClient;
@@ -238,6 +238,9 @@ export class SqsEventSourceMapping {
         failed: batch.length,
         error,
       });
+      // Lambda stops a timed-out run; here it goes on, and its environment takes no other batch
+      // until it ends.
+      await leftoverOf(error);
       return;
     }
     const done = batch.filter((message) => !failed.has(message.MessageId ?? ''));

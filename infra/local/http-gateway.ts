@@ -19,7 +19,7 @@ import { browserRefusal } from './browser-guard.ts';
 import { ConnectionTracker, type Exchange } from './connection-tracker.ts';
 import { GatewayRequestError, RequestAbandonedError } from './gateway-errors.ts';
 import { httpApiEvent, httpApiResponse } from './http-api-event.ts';
-import { InvocationTimeoutError, invokeWithTimeout, LOCAL_ACCOUNT_ID } from './lambda-context.ts';
+import { invokeWithTimeout, LOCAL_ACCOUNT_ID, leftoverOf } from './lambda-context.ts';
 import { listen } from './listen.ts';
 import {
   type EventRule,
@@ -198,7 +198,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     let error: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) {
-        if (error instanceof InvocationTimeoutError) await error.ended;
+        await leftoverOf(error);
         await delay(retryDelaysMs[attempt - 1] ?? 0);
       }
       try {
@@ -219,6 +219,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     } catch (parkError) {
       onError(parkError);
     }
+    await leftoverOf(error);
   }
 
   async function putEvents(exchange: Exchange) {
@@ -266,7 +267,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       timeoutMs: target.timeoutSeconds * 1000,
       region: options.region,
     });
-    track(work);
+    track(work.catch(leftoverOf));
     let result: APIGatewayProxyResultV2 | undefined;
     try {
       result = await work;

@@ -46,6 +46,14 @@ export class InvocationTimeoutError extends Error {
   }
 }
 
+/**
+ * What is left of a failed invocation: for one that timed out, its run until it ends (it goes on
+ * locally, where Lambda would have stopped it); for any other failure, nothing.
+ */
+export function leftoverOf(error: unknown): Promise<void> {
+  return error instanceof InvocationTimeoutError ? error.ended : Promise.resolve();
+}
+
 /** Invokes a handler as Lambda does: with a fresh context, failing once the timeout passes. */
 export async function invokeWithTimeout<E, R>(
   handler: (event: E, context: Context) => Promise<R>,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
@@ -127,6 +128,34 @@ describe('SqsEventSourceMapping', () => {
         JSON.stringify(answer),
       );
     }
+  });
+
+  it('gives an environment whose run timed out no other batch until that run has ended', async () => {
+    const steps: string[] = [];
+    const second = Promise.withResolvers<void>();
+    let invocations = 0;
+    const esm = await createMapping(
+      sqs,
+      async () => {
+        const invocation = ++invocations;
+        steps.push(`start ${invocation}`);
+        if (invocation === 1) {
+          // Runs on well past its 50 ms, as a worker held up by a slow table would.
+          await delay(300);
+          steps.push('end 1');
+        } else second.resolve();
+        return { batchItemFailures: [] };
+      },
+      { timeoutSeconds: 0.05, batchSize: 1 },
+    );
+    await send(sqs, ['first', 'second']);
+
+    esm.start();
+    await second.promise;
+    await esm.stop();
+    await sqs.drain(sqs.invitesUrl, 30, 3);
+
+    assert.deepEqual(steps, ['start 1', 'end 1', 'start 2']);
   });
 
   it('deletes nothing when the handler throws', async () => {

@@ -217,6 +217,34 @@ describe('the local HTTP gateway', () => {
     }
   });
 
+  it('answers 500 to a request whose invocation timed out, and settles once that run has ended', async () => {
+    const steps: string[] = [];
+    const slow = await startStubGateway({
+      intakeTimeoutSeconds: 0.05,
+      intake: async (_event, context) => {
+        // Runs on past its timeout, where Lambda would have stopped it.
+        await delay(context.getRemainingTimeInMillis() + 100);
+        steps.push('run ended');
+        return undefined;
+      },
+    });
+    try {
+      const answer = await fetch(`${slow.gateway.url}/spaces/SP1/invite`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"accessorIds":["a"],"title":"t","body":"b"}',
+      });
+      steps.push('answered');
+      await slow.gateway.settled();
+      steps.push('settled');
+
+      assert.equal(answer.status, 500);
+      assert.deepEqual(steps, ['answered', 'run ended', 'settled']);
+    } finally {
+      await slow.gateway.stop();
+    }
+  });
+
   it('hands an event the intake failed on three times to the on-failure destination, as a record the console reads', async () => {
     let attempts = 0;
     const failed = Promise.withResolvers<{ event: unknown; error: unknown }>();
