@@ -24,6 +24,8 @@ export interface RefusedAttempt {
   message: string;
   fieldList?: FieldProblem[];
   retryAfterMs?: number;
+  /** Its body was JSON, as API Gateway's and the intake's are, not a page from a proxy. */
+  json?: boolean;
   /**
    * A 503 for a request some of whose parts were queued: the request they were queued under,
    * and which parts were queued and which not.
@@ -114,6 +116,7 @@ function refusal(
       ? `without the intake's answer${inParentheses(contentType(answer))}; is --url the invite API?`
       : (stringField(parsed, 'message') ?? stringField(parsed, 'Message') ?? bodyExcerpt(answer)),
   };
+  if (parsed !== undefined) refused.json = true;
   const errorType = answer.headers.get('x-amzn-errortype')?.split(':')[0];
   if (errorType) refused.errorType = errorType;
   const fieldList = fieldProblems(parsed?.fieldList);

@@ -36,6 +36,11 @@ export interface RequestReport {
    * those parts are delivered, and its status names the accessors of the others as failed.
    */
   partlyQueued?: { queuedParts: number[]; failedParts: number[] };
+  /**
+   * Failed, but an attempt's answer was lost or came from a gateway that gave up on the intake:
+   * the intake may have queued it. Its accessors are in `uncertainAccessorIds`.
+   */
+  mayBeQueued?: true;
 }
 
 export interface InviteReport {
@@ -60,6 +65,11 @@ export interface InviteReport {
    * partly queued is not in it: its status lists which of its accessors were not queued.
    */
   failedAccessorIds: string[];
+  /**
+   * Accessors of every failed request that may have been queued all the same (`mayBeQueued`):
+   * to send again without `--resend`, so that invite-once skips anyone invited meanwhile.
+   */
+  uncertainAccessorIds: string[];
   /** With `--wait`: how every accepted request ended, and every accessor not invited. */
   outcome?: {
     complete: boolean;
@@ -214,7 +224,8 @@ export function describeFailure(request: RequestReport): string {
       `${request.partlyQueued.queuedParts.length + request.partlyQueued.failedParts.length} ` +
       `parts were queued as request ${request.requestId}, whose status lists the accessors not queued`
     : '';
-  return `${status}${type}${request.message ?? ''}${attempts}${partly}`;
+  const maybe = request.mayBeQueued ? '; it may have been queued all the same' : '';
+  return `${status}${type}${request.message ?? ''}${attempts}${partly}${maybe}`;
 }
 
 /** A dry run's totals over its requests. */
@@ -271,8 +282,14 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
     );
     for (const field of request.fieldList ?? []) lines.push(`    ${field.name}: ${field.message}`);
   }
-  if (report.requestsFailed > 0 && reportPath) {
+  if (report.failedAccessorIds.length > 0 && reportPath) {
     lines.push(`The accessors not invited are listed under failedAccessorIds in ${reportPath}.`);
+  }
+  if (report.uncertainAccessorIds.length > 0) {
+    lines.push(
+      `${formatCount(report.uncertainAccessorIds.length)} accessors' requests may have been queued though they failed` +
+        `${reportPath ? ` (uncertainAccessorIds in ${reportPath})` : ''}: send them again without --resend, so that anyone invited meanwhile is skipped.`,
+    );
   }
   const { outcome } = report;
   if (outcome) {

@@ -12,6 +12,7 @@ import {
   formatSummary,
   type InviteReport,
   prepareReport,
+  type RequestReport,
   unsentRequests,
   writeReport,
 } from './invite-report.ts';
@@ -136,6 +137,8 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   });
   display.end();
 
+  const accessorsOf = (of: readonly RequestReport[]) =>
+    of.flatMap((request) => batches[request.index - 1] as string[]);
   const accepted = requests.filter((request) => request.status === 'accepted');
   // Failed with some parts queued: followed like the accepted, never listed to send again.
   const partly = requests.filter((request) => request.partlyQueued !== undefined);
@@ -156,9 +159,15 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     messagesQueued: accepted.reduce((sum, request) => sum + (request.messageCount ?? 0), 0),
     requestIds: accepted.map((request) => request.requestId ?? ''),
     requests,
-    failedAccessorIds: requests
-      .filter((request) => request.status !== 'accepted' && !partly.includes(request))
-      .flatMap((request) => batches[request.index - 1] as string[]),
+    failedAccessorIds: accessorsOf(
+      requests.filter(
+        (request) =>
+          request.status !== 'accepted' && !partly.includes(request) && !request.mayBeQueued,
+      ),
+    ),
+    uncertainAccessorIds: accessorsOf(
+      requests.filter((request) => request.mayBeQueued && !partly.includes(request)),
+    ),
   };
   if (follow) {
     // Built even when nothing is left to follow, so the refused requests' accessors are listed.
@@ -217,7 +226,7 @@ function summarizeOutcome(
     .flatMap((request) =>
       (batches[request.index - 1] ?? []).map((accessorId) => ({
         accessorId,
-        result: 'not-accepted' as const,
+        result: request.mayBeQueued ? ('unknown' as const) : ('not-accepted' as const),
         errorType: request.errorType ?? 'NotAccepted',
         errorMessage: describeFailure(request),
       })),

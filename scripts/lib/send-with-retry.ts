@@ -30,6 +30,8 @@ export async function sendWithRetry(
   context: RetryContext & { idempotencyKey?: string },
 ): Promise<void> {
   const { endpoint, spaceId, policy, sleep, random, signal, log, idempotencyKey } = context;
+  let uncertain = false;
+  const fail = (attempt: FailedAttempt) => failWith(request, attempt, uncertain);
   for (;;) {
     request.attempts++;
     const attempt = await postInviteRequest(endpoint, spaceId, body, idempotencyKey);
@@ -42,6 +44,8 @@ export async function sendWithRetry(
       if (attempt.dryRun) request.dryRun = attempt.dryRun;
       return;
     }
+    // One attempt that may have been queued makes the request's outcome unknown for good.
+    uncertain ||= mayBeQueued(attempt);
     const failure =
       attempt.kind === 'refused'
         ? { status: attempt.status, retryAfterMs: attempt.retryAfterMs }
@@ -49,7 +53,7 @@ export async function sendWithRetry(
           { networkError: failsAgain(endpoint, attempt.code) ? attempt.code : undefined };
     const wait = retryDelay(failure, request.attempts, policy, random);
     if (wait === undefined || signal?.aborted) {
-      fail(request, attempt);
+      fail(attempt);
       return;
     }
     log(
@@ -59,16 +63,31 @@ export async function sendWithRetry(
     try {
       await sleep(wait, signal);
     } catch {
-      fail(request, attempt);
+      fail(attempt);
       request.message = `interrupted before retrying; last answer: ${describeAttempt(attempt)}`;
       return;
     }
   }
 }
 
-function fail(request: RequestReport, attempt: FailedAttempt) {
+// Network errors raised before the request left: it never reached the API.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether the intake may have queued a request an attempt failed for: its answer was lost after
+ * it went out (a dropped or timed-out connection), API Gateway gave up on the intake (a 502 or
+ * 504 of its own) or the intake failed unexpectedly (500), or an earlier attempt still holds its
+ * key (409). A page from something in front of the API (a proxy's HTML) never reached it.
+ */
+function mayBeQueued(attempt: FailedAttempt): boolean {
+  if (attempt.kind === 'unreachable') return !NEVER_SENT.has(attempt.code ?? '');
+  return attempt.json === true && [409, 500, 502, 504].includes(attempt.status);
+}
+
+function failWith(request: RequestReport, attempt: FailedAttempt, uncertain: boolean) {
   request.status = 'failed';
   request.message = attempt.message;
+  if (uncertain) request.mayBeQueued = true;
   if (attempt.kind === 'refused') {
     request.httpStatus = attempt.status;
     if (attempt.errorType) request.errorType = attempt.errorType;

@@ -259,6 +259,38 @@ describe('npm run invite against a fake invite API', () => {
     );
   });
 
+  it('keeps a request whose answer was a gateway timeout out of failedAccessorIds: it may have been queued', async () => {
+    // alice's request times out at API Gateway every time (the intake may have finished it);
+    // bob's is refused outright.
+    api.reset((index) =>
+      api.posts[index - 1]?.accessorIds[0] === 'alice'
+        ? { status: 504, body: { message: 'Endpoint request timed out' } }
+        : { status: 400, body: { message: 'Invalid request', reason: 'other' } },
+    );
+    const out = io();
+    const report = join(dir, 'run.json');
+
+    const exitCode = await main(
+      args(file('ids.txt', 'alice\nbob\n'), '--ids-per-request', '1', '--report', report),
+      out,
+    );
+
+    assert.equal(exitCode, 1);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as {
+      failedAccessorIds: string[];
+      uncertainAccessorIds: string[];
+      requests: { mayBeQueued?: boolean }[];
+    };
+    assert.deepEqual(written.failedAccessorIds, ['bob']);
+    assert.deepEqual(written.uncertainAccessorIds, ['alice']);
+    assert.deepEqual(
+      written.requests.map((request) => request.mayBeQueued ?? false),
+      [true, false],
+    );
+    assert.match(out.out(), /HTTP 504 Endpoint request timed out .*it may have been queued/);
+    assert.match(out.out(), /send them again without --resend/);
+  });
+
   it('with --wait off a terminal, prints a progress line now and then', async () => {
     api.reset(undefined, 3);
     let clock = Date.parse('2025-01-01T00:00:00Z');

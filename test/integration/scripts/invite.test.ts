@@ -386,6 +386,20 @@ describe('npm run invite against the local stack', () => {
     assert.equal(stack.simulator?.deliveries.duplicates().length, 0);
   });
 
+  it('lists a request whose every answer was lost as uncertain, not failed: it was queued', async () => {
+    proxy.reset(() => 'forward-then-drop');
+    const accessors = ids('all-lost', 5);
+
+    const report = await inviteFile('all-lost', accessors, io());
+
+    // The stack accepted it each time; the command never heard so.
+    await assertDeliveredOnce(accessors);
+    assert.equal(report.requests[0]?.status, 'failed');
+    assert.equal(report.requests[0]?.mayBeQueued, true);
+    assert.deepEqual(report.failedAccessorIds, []);
+    assert.deepEqual(report.uncertainAccessorIds, accessors);
+  });
+
   it('with --wait follows every request to the end, then lists each accessor not invited with the reason as JSON and CSV, and exits 1', async () => {
     proxy.reset();
     const accessors = ids('waited', 30);
