@@ -46,24 +46,30 @@ const CLEAR_LINE = '\r\x1b[2K';
 
 /** Off a terminal, the least time between two progress lines (or since the last line logged). */
 export const PLAIN_STATUS_INTERVAL_MS = 10_000;
+/** Off a terminal, an unchanged status is printed again after this long without output. */
+export const PLAIN_STATUS_HEARTBEAT_MS = 60_000;
 
 export interface StatusDisplayOptions {
   /** Milliseconds since some fixed point; `Date.now` by default. */
   now?: () => number;
   /** Off a terminal, the status is printed after this long without output. */
   intervalMs?: number;
+  /** Off a terminal, an unchanged status is printed again after this long without output. */
+  heartbeatMs?: number;
 }
 
 /**
  * A status line and a log on one output. On a terminal the status is one line redrawn in
  * place, and logged lines are written above it. Elsewhere (a pipe, a CI log) the status is
- * printed as a plain line when it changed and nothing was written for `intervalMs`.
+ * printed as a plain line when it changed and nothing was written for `intervalMs`, and again
+ * unchanged after `heartbeatMs` of silence, so that a CI log shows a long wait is still alive.
  */
 export class StatusDisplay {
   readonly tty: boolean;
   readonly #out: ScriptOutput;
   readonly #now: () => number;
   readonly #intervalMs: number;
+  readonly #heartbeatMs: number;
   #status = '';
   #lastPrinted = '';
   #lastWriteAt: number;
@@ -73,6 +79,7 @@ export class StatusDisplay {
     this.tty = out.isTTY === true;
     this.#now = options.now ?? Date.now;
     this.#intervalMs = options.intervalMs ?? PLAIN_STATUS_INTERVAL_MS;
+    this.#heartbeatMs = options.heartbeatMs ?? PLAIN_STATUS_HEARTBEAT_MS;
     this.#lastWriteAt = this.#now();
   }
 
@@ -84,7 +91,8 @@ export class StatusDisplay {
       return;
     }
     const now = this.#now();
-    if (line === this.#lastPrinted || now - this.#lastWriteAt < this.#intervalMs) return;
+    const quiet = now - this.#lastWriteAt;
+    if (quiet < (line === this.#lastPrinted ? this.#heartbeatMs : this.#intervalMs)) return;
     this.#lastPrinted = line;
     this.#lastWriteAt = now;
     this.#out.write(`${line}\n`);

@@ -100,4 +100,19 @@ describe('StatusDisplay', () => {
       'Deleted 40 of 40…\n',
     ]);
   });
+
+  it('prints an unchanged status again elsewhere after a minute of silence, so a long wait shows it is alive', () => {
+    let clock = 0;
+    const out = recorder(false);
+    const display = new StatusDisplay(out, { now: () => clock });
+
+    clock = 10_000;
+    display.status('Invited 5 of 10, pending 5');
+    clock = 69_999;
+    display.status('Invited 5 of 10, pending 5');
+    clock = 70_000;
+    display.status('Invited 5 of 10, pending 5');
+
+    assert.deepEqual(out.chunks, ['Invited 5 of 10, pending 5\n', 'Invited 5 of 10, pending 5\n']);
+  });
 });
