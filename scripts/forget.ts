@@ -93,9 +93,21 @@ export async function main(
       return 0;
     }
     const display = new StatusDisplay(io.stdout);
-    const deleted = await history.forgetSpace(spaceId, (sofar) =>
-      display.status(`Deleted ${formatCount(sofar)} of ${formatCount(count)}…`),
-    );
+    let sofar = 0;
+    let deleted: number;
+    try {
+      deleted = await history.forgetSpace(spaceId, (done) => {
+        sofar = done;
+        display.status(`Deleted ${formatCount(sofar)} of ${formatCount(count)}…`);
+      });
+    } catch (error) {
+      display.end();
+      // Half forgotten, a space invites some people again and skips others: say how far it got.
+      io.stderr.write(
+        `Deleted ${formatCount(sofar)} of ${formatCount(count)} records before the failure below; run again with --yes to forget the rest.\n`,
+      );
+      throw error;
+    }
     display.end();
     io.stdout.write(
       `Forgot ${formatCount(deleted)} record${deleted === 1 ? '' : 's'}: the next requests for ${spaceId} invite everyone again.\n`,

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { historyShardOf, INVITE_HISTORY_SHARDS } from '../../domain/invite-history.ts';
 import type { InviteHistory } from '../../domain/ports.ts';
-import { runConcurrently } from '../../lib/run-concurrently.ts';
+import { runUntilFailure } from '../../lib/run-concurrently.ts';
 import { batchGet, batchWrite } from './batch-calls.ts';
 import { key, LEDGER_KEYS, n, num, str, ttl } from './ledger-items.ts';
 
@@ -93,15 +93,18 @@ export class DynamoDbInviteHistory implements InviteHistory {
 
   /**
    * Forgets every record of a space (after the space was recreated, say), shard by shard;
-   * `onProgress` hears the running count. Resolves to how many records were deleted.
+   * `onProgress` hears the running count. Resolves to how many records were deleted. After a
+   * failed call no other page is deleted, and the failure is thrown once every shard has stopped:
+   * `onProgress` has heard how many were deleted by then.
    */
   async forgetSpace(spaceId: string, onProgress?: (deleted: number) => void): Promise<number> {
     let deleted = 0;
     const shards = Array.from({ length: INVITE_HISTORY_SHARDS }, (_, shard) => shard);
-    await runConcurrently(shards, 4, async (shard) => {
+    await runUntilFailure(shards, 4, async (shard, stopped) => {
       for await (const page of this.#shardPages(spaceId, shard, {
         ProjectionExpression: 'pk, sk',
       })) {
+        if (stopped()) return;
         const keys = (page.Items ?? []).map((item) => ({
           DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
         }));

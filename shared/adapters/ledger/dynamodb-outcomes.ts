@@ -12,7 +12,7 @@ import {
   PART_OUTCOMES,
   type PartOutcome,
 } from '../../domain/request-record.ts';
-import { runConcurrently } from '../../lib/run-concurrently.ts';
+import { runUntilFailure } from '../../lib/run-concurrently.ts';
 import { batchGet, batchWrite } from './batch-calls.ts';
 import {
   isConditionFailure,
@@ -128,9 +128,7 @@ export class DynamoDbOutcomes {
   async clearOutcomes(requestId: string, parts: readonly number[]): Promise<void> {
     // After a failure the call is lost anyway (nothing is queued): the other lanes stop too, and
     // the failure is thrown once every lane has.
-    let failure: { error: unknown } | undefined;
-    await runConcurrently(parts, CLEARS_AT_ONCE, async (part) => {
-      if (failure) return;
+    await runUntilFailure(parts, CLEARS_AT_ONCE, async (part) => {
       try {
         const { Attributes } = await this.#client.send(
           new DeleteItemCommand({
@@ -146,10 +144,9 @@ export class DynamoDbOutcomes {
         if (old !== undefined)
           await this.#deleteStaleLists(requestId, part, old, str(Attributes, 'pages') ?? '');
       } catch (error) {
-        if (!isConditionFailure(error)) failure ??= { error };
+        if (!isConditionFailure(error)) throw error;
       }
     });
-    if (failure) throw failure.error;
   }
 
   #lists(outcome: PartOutcome, outcomeId: string, expiresAt: number): WriteRequest[] {

@@ -8,6 +8,8 @@ import { loadStackDefinitions } from '../../../infra/local/definitions.ts';
 import { ensureTable } from '../../../infra/local/local-dynamodb.ts';
 import { main } from '../../../scripts/forget.ts';
 import { DynamoDbInviteHistory } from '../../../shared/adapters/ledger/dynamodb-invite-history.ts';
+import { dynamoDbError } from '../../helpers/dynamodb-faults.ts';
+import { startFaultProxy } from '../../helpers/fault-proxy.ts';
 import { type DynamoDbContext, startDynamoDb } from '../../helpers/ledger.ts';
 import { runScript } from '../../helpers/run-script.ts';
 
@@ -129,6 +131,48 @@ describe('npm run forget', () => {
       failed.stderr,
       'forget failed: the endpoint answered HTTP 200 with something that is not an AWS answer: is it the right endpoint?\n',
     );
+  });
+
+  it('stops at a failed delete, saying how many it deleted, and deletes the rest when run again', async () => {
+    const space = 'SPFORGET0000000000000003';
+    await history.remember(space, accessors, NOW, LATER);
+    // The first delete call goes through; every later one is refused (the SDK does not retry
+    // an access denial), as when the role lost its permission mid-run.
+    let writes = 0;
+    const proxy = await startFaultProxy(db.endpoint, (request) => {
+      if (request.headers['x-amz-target'] !== 'DynamoDB_20120810.BatchWriteItem') return 'forward';
+      writes++;
+      return writes === 1
+        ? 'forward'
+        : dynamoDbError(
+            'AccessDeniedException',
+            'User is not authorized to perform BatchWriteItem',
+          );
+    });
+    try {
+      const failed = await run(['--space', space, '--table', db.tableName, '--yes'], {
+        ...env,
+        AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      });
+
+      assert.equal(failed.exitCode, 1);
+      const left = await history.countSpace(space);
+      assert.ok(left > 0 && left < 130, `${left} left`);
+      assert.match(
+        failed.stderr,
+        new RegExp(`Deleted ${130 - left} of 130 records before the failure below; run again`),
+      );
+      assert.match(failed.stderr, /not authorized/);
+      // Once a call failed, no shard starts another: at most the four lanes' calls in flight.
+      assert.ok(writes <= 5, `${writes} delete calls`);
+    } finally {
+      await proxy.stop();
+    }
+
+    const again = await run(['--space', space, '--table', db.tableName, '--yes'], env);
+
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(await history.countSpace(space), 0);
   });
 
   it('exits 2 on invalid arguments before touching any table', async () => {
