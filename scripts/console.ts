@@ -2,6 +2,7 @@
  * `npm run console`: the operator's console in the browser, on 127.0.0.1. Run with `--help`
  * for the options.
  */
+import { rethrowPortInUse } from '../infra/local/port-in-use.ts';
 import type { Environment } from '../shared/config/environment.ts';
 import type { ConsoleBackend } from './console/console-backend.ts';
 import { CONSOLE_DEFAULT_PORT, readConsoleConfig } from './console/console-config.ts';
@@ -54,7 +55,7 @@ export async function main(
       port,
       backend,
       log: (line) => io.stderr.write(`${line}\n`),
-    });
+    }).catch(rethrowPortInUse('CONSOLE_PORT', port, 'another npm run console'));
     const owned = backend;
     io.stdout.write(`Operator console for the ${backend.label}: ${server.url}\n`);
     return {

@@ -4,9 +4,9 @@ export class PortInUseError extends Error {
   /** The environment variable that sets the port. */
   readonly variable: string;
 
-  constructor(port: number, variable: string, options?: ErrorOptions) {
+  constructor(port: number, variable: string, options?: ErrorOptions & { perhaps?: string }) {
     super(
-      `port ${port} (${variable}) is already in use, perhaps by another npm start or LocalStack; ` +
+      `port ${port} (${variable}) is already in use, perhaps by ${options?.perhaps ?? 'another npm start or LocalStack'}; ` +
         `stop what listens there, or set ${variable} to another port (0 picks a free one)`,
       options,
     );
@@ -18,12 +18,20 @@ export class PortInUseError extends Error {
 
 /**
  * A rejection handler for starting a server on `port`: rethrows `EADDRINUSE` as a
- * `PortInUseError` naming the `variable` that sets the port, and any other error as it is.
+ * `PortInUseError` naming the `variable` that sets the port (and, `perhaps`, who may hold it),
+ * and any other error as it is.
  */
-export function rethrowPortInUse(variable: string, port: number): (error: unknown) => never {
+export function rethrowPortInUse(
+  variable: string,
+  port: number,
+  perhaps?: string,
+): (error: unknown) => never {
   return function rethrowListenError(error) {
     if ((error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE') {
-      throw new PortInUseError(port, variable, { cause: error });
+      throw new PortInUseError(port, variable, {
+        cause: error,
+        ...(perhaps === undefined ? {} : { perhaps }),
+      });
     }
     throw error;
   };
