@@ -16,7 +16,7 @@ import {
   type RedriveOptions,
   runRedrive,
 } from './lib/run-redrive.ts';
-import { createScriptSqsClient } from './lib/script-sqs-client.ts';
+import { createScriptSqsClient, sqsUrlRegion } from './lib/script-sqs-client.ts';
 import { createSqsMover } from './lib/sqs-message-mover.ts';
 import { SqsQueueDirectory } from './lib/sqs-queue-directory.ts';
 
@@ -108,6 +108,12 @@ export function parseRedriveArgs(
   }
   if (dlqUrl !== undefined && dlqUrl === queueUrl) {
     throw new UsageError('--dlq-url and --queue-url name the same queue: nothing would move');
+  }
+  const [dlqRegion, queueRegion] = [sqsUrlRegion(dlqUrl), sqsUrlRegion(queueUrl)];
+  if (dlqRegion !== undefined && queueRegion !== undefined && dlqRegion !== queueRegion) {
+    throw new UsageError(
+      `--dlq-url is in ${dlqRegion} and --queue-url in ${queueRegion}: SQS moves messages within one region`,
+    );
   }
   const region = stringOption(values, 'region');
   return region === undefined ? { help: false, options } : { help: false, options, region };

@@ -96,14 +96,27 @@ export async function requireRegion(
   }
 }
 
+/** The region an SQS queue URL on AWS names (`https://sqs.eu-west-1.amazonaws.com/…`). */
+export function sqsUrlRegion(queueUrl: string | undefined): string | undefined {
+  if (queueUrl === undefined || !URL.canParse(queueUrl)) return undefined;
+  return /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(queueUrl).hostname)?.[1];
+}
+
 /**
- * An SQS client for an operator command, with `scriptClientOptions`. Throws `UsageError` when
- * no region is found.
+ * An SQS client for an operator command, with `scriptClientOptions`; a queue URL on AWS names
+ * the region, before `AWS_REGION` and the profile. Throws `UsageError` when no region is found,
+ * or `--region` is another than the queue URL's.
  */
 export async function createScriptSqsClient(options: ScriptSqsClientOptions): Promise<SQSClient> {
   const { env } = options;
+  const urlRegion = sqsUrlRegion(options.queueUrl);
+  if (urlRegion !== undefined && options.region !== undefined && options.region !== urlRegion) {
+    throw new UsageError(
+      `The queue URL is in ${urlRegion}, but --region says ${options.region}; leave --region out or correct it`,
+    );
+  }
   const client = createSqsClient(
-    scriptClientOptions(env, sqsEndpoint(env, options.queueUrl), options.region),
+    scriptClientOptions(env, sqsEndpoint(env, options.queueUrl), options.region ?? urlRegion),
   );
   await requireRegion(client, 'SQS');
   return client;

@@ -313,6 +313,28 @@ describe('npm run redrive against fauxqs', () => {
     sqs.destroy();
   });
 
+  it('takes the region from an AWS queue URL before AWS_REGION, and refuses a --region or a queue URL of another', async () => {
+    const dlqUrl =
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/repost-invite-pipeline-prod-invites-dlq';
+    const queueUrl =
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/repost-invite-pipeline-prod-invites';
+
+    const sqs = await createScriptSqsClient({ env: { AWS_REGION: 'us-east-1' }, queueUrl: dlqUrl });
+    assert.equal(await sqs.config.region(), 'eu-west-1');
+    sqs.destroy();
+    await assert.rejects(
+      createScriptSqsClient({ env: {}, queueUrl: dlqUrl, region: 'us-east-1' }),
+      /The queue URL is in eu-west-1, but --region says us-east-1/,
+    );
+    const stderr = recorder();
+    const exitCode = await main(
+      ['--dlq-url', dlqUrl, '--queue-url', queueUrl.replace('eu-west-1', 'us-west-2')],
+      { stdout: recorder(), stderr, env: {} },
+    );
+    assert.equal(exitCode, 2);
+    assert.match(stderr.text(), /--dlq-url is in eu-west-1 and --queue-url in us-west-2/);
+  });
+
   it('prints its usage when run as a command', async () => {
     const { stdout, stderr, exitCode } = await runScript('scripts/redrive.ts', ['--help']);
 
