@@ -75,7 +75,8 @@ Each request carries an Idempotency-Key unique to this run, so a retry after a l
 a 409 or a 503 never queues the same accessors twice.
 
 Exit codes: 0 every request accepted (with --wait: every accessor invited, or skipped as
-invited recently), 1 otherwise, 2 invalid arguments or input (nothing was sent).
+invited recently), 1 otherwise, 2 invalid arguments or input, or no region or credentials
+to sign with (nothing was sent).
 `;
 
 const OPTIONS = {

@@ -12,7 +12,7 @@ import { formatCsvRow } from './lib/csv.ts';
 import { UsageError } from './lib/errors.ts';
 import { resolveInviteSigner } from './lib/invite-signer.ts';
 import { formatCount, type ScriptOutput } from './lib/progress.ts';
-import { allAccessors, getRequestStatus } from './lib/status-client.ts';
+import { allAccessors, getRequestStatus, withReadRetries } from './lib/status-client.ts';
 
 export const STATUS_USAGE = `Usage: npm run status -- --url <api base url> <requestId> [options]
 
@@ -31,7 +31,8 @@ Options:
   -h, --help                    Show this help
 
 Exit codes: 0 the request was found, 1 it was not (or the API could not be reached, or --url
-is not the API's), 2 invalid arguments (nothing was sent).
+is not the API's), 2 invalid arguments, or no region or credentials to sign with (nothing was
+sent).
 `;
 
 const OPTIONS = {
@@ -48,7 +49,12 @@ export interface StatusIo {
   stderr: ScriptOutput;
   env: Environment;
   fetch?: typeof fetch;
+  /** Waits between tries of a read the API refused as retryable. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Tries of each read (the status, a page) the API refuses as retryable. */
+const READ_ATTEMPTS = 3;
 
 /** The status as a few lines for a person. */
 export function formatStatus(status: RequestStatus): string {
@@ -87,6 +93,9 @@ export async function main(argv: readonly string[], io: StatusIo): Promise<numbe
     if (kind !== undefined && kind !== 'failed' && kind !== 'skipped') {
       throw new UsageError('--accessors must be failed or skipped');
     }
+    if (kind !== undefined && values.json === true) {
+      throw new UsageError('--json prints the status; --accessors prints CSV: pass one of them');
+    }
     if (!isRequestId(requestId)) {
       throw new UsageError(`Invalid request ID ${JSON.stringify(requestId)}: ${REQUEST_ID_RULE}`);
     }
@@ -102,19 +111,23 @@ export async function main(argv: readonly string[], io: StatusIo): Promise<numbe
       timeoutMs: 30_000,
       ...(io.fetch ? { fetch: io.fetch } : {}),
     };
-    const answer = await getRequestStatus(endpoint, requestId);
+    const retry = { attempts: READ_ATTEMPTS, sleep: io.sleep ?? sleep };
+    // A throttle or a passing 5xx is tried again, as every page after it is.
+    const answer = await withReadRetries(() => getRequestStatus(endpoint, requestId), retry);
     if (answer.kind !== 'status') {
       io.stderr.write(`status: ${answer.message}\n`);
       return 1;
     }
     if (kind !== undefined) {
-      const items = await allAccessors(endpoint, requestId, kind, { attempts: 3, sleep });
+      // Rows are printed as each page comes, so a long list shows from its first page.
       io.stdout.write(`${formatCsvRow(['accessorId', 'errorType', 'errorMessage'])}\n`);
-      for (const item of items) {
-        io.stdout.write(
-          `${formatCsvRow([item.accessorId, item.errorType ?? '', item.errorMessage ?? ''])}\n`,
-        );
-      }
+      await allAccessors(endpoint, requestId, kind, retry, (items) => {
+        for (const item of items) {
+          io.stdout.write(
+            `${formatCsvRow([item.accessorId, item.errorType ?? '', item.errorMessage ?? ''])}\n`,
+          );
+        }
+      });
       return 0;
     }
     io.stdout.write(

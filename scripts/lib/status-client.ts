@@ -99,28 +99,49 @@ export async function getAccessorPage(
   return refusal(url, answer, parsed);
 }
 
+/** How often, and after what waits, a read the API refused as retryable is tried. */
+export interface ReadRetry {
+  attempts: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** `read` until it answers or fails for good, `retry.attempts` times at most, 1 s, 2 s… apart. */
+export async function withReadRetries<T extends { kind: string; retryable?: boolean }>(
+  read: () => Promise<T>,
+  retry: ReadRetry,
+): Promise<T> {
+  let answer = await read();
+  for (let attempt = 2; attempt <= retry.attempts; attempt++) {
+    if (answer.kind !== 'error' || !answer.retryable) break;
+    await retry.sleep(1_000 * (attempt - 1));
+    answer = await read();
+  }
+  return answer;
+}
+
 /**
- * Every accessor of a request with that result, page after page. Throws when a page cannot be
- * read after `attempts` tries.
+ * Every accessor of a request with that result, page after page, each page told to `onPage` as
+ * it comes. Throws when a page cannot be read after `attempts` tries.
  */
 export async function allAccessors(
   endpoint: ApiEndpoint,
   requestId: string,
   kind: AccessorResultKind,
-  retry: { attempts: number; sleep: (ms: number) => Promise<void> },
+  retry: ReadRetry,
+  onPage?: (items: readonly AccessorResult[]) => void,
 ): Promise<AccessorResult[]> {
   const all: AccessorResult[] = [];
   let nextToken: string | undefined;
   do {
-    let page: AccessorsAnswer | undefined;
-    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      page = await getAccessorPage(endpoint, requestId, kind, nextToken);
-      if (page.kind === 'page' || !page.retryable) break;
-      await retry.sleep(1_000 * attempt);
-    }
-    if (page?.kind !== 'page')
-      throw new Error(`Could not list the ${kind} accessors of ${requestId}: ${page?.message}`);
+    const token = nextToken;
+    const page = await withReadRetries(
+      () => getAccessorPage(endpoint, requestId, kind, token),
+      retry,
+    );
+    if (page.kind !== 'page')
+      throw new Error(`Could not list the ${kind} accessors of ${requestId}: ${page.message}`);
     all.push(...page.items);
+    onPage?.(page.items);
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return all;

@@ -70,6 +70,7 @@ describe('npm run status against what a URL answers', () => {
       stdout: { write: (chunk: string) => stdout.push(chunk) },
       stderr: { write: (chunk: string) => stderr.push(chunk) },
       env: {},
+      sleep: async () => undefined,
     });
     return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
   }
@@ -81,6 +82,34 @@ describe('npm run status against what a URL answers', () => {
 
     assert.equal(exitCode, 0);
     assert.match(stdout, /Accessors {3}3: 1 invited, 1 skipped, 0 pending, 1 failed\n/);
+  });
+
+  it('tries the status again after a throttle or a passing 5xx, as it does a page', async () => {
+    const throttledOnce = json(429, { message: 'Too Many Requests' });
+    const ok = json(200, STATUS);
+    let reads = 0;
+    answers.status = (response) => (reads++ === 0 ? throttledOnce : ok)(response);
+
+    const { exitCode, stdout } = await status('--url', base, 'R1');
+
+    assert.equal(exitCode, 0);
+    assert.equal(reads, 2);
+    assert.match(stdout, /Status {6}CompletedWithErrors/);
+  });
+
+  it('refuses --json with --accessors, before any call', async () => {
+    const { exitCode, stderr } = await status(
+      '--url',
+      base,
+      'R1',
+      '--json',
+      '--accessors',
+      'failed',
+    );
+
+    assert.equal(exitCode, 2);
+    assert.match(stderr, /--json prints the status; --accessors prints CSV: pass one of them/);
+    assert.deepEqual(paths, []);
   });
 
   it('reports the pipeline’s own 404 as a request it does not know', async () => {

@@ -13,8 +13,9 @@ async function run(argv: string[]) {
     env: {},
     fetch: async (input) => {
       calls.push(String(input));
-      return new Response('{}', { status: 500 });
+      return new Response('{}', { status: 404 });
     },
+    sleep: async () => undefined,
   });
   return { exitCode, stdout: stdout.join(''), stderr: stderr.join(''), calls };
 }
