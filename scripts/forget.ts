@@ -104,7 +104,7 @@ export async function main(
       display.end();
       // Half forgotten, a space invites some people again and skips others: say how far it got.
       io.stderr.write(
-        `Deleted ${formatCount(sofar)} of ${formatCount(count)} records before the failure below; run again with --yes to forget the rest.\n`,
+        `Deleted at least ${formatCount(sofar)} of ${formatCount(count)} records before the failure below; run again with --yes to forget the rest.\n`,
       );
       throw error;
     }

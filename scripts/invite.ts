@@ -52,11 +52,14 @@ Options:
                           off a terminal, printed when it changed, at most every 10 s),
                           then list every accessor not invited with the reason
   --report <path>         Write a JSON report: every request with its request ID or error,
-                          and the accessor IDs that were not accepted; with --wait, also
-                          every accessor not invited, with the reason, as JSON and as CSV
-                          in the same name ending .csv (accessorId,result,errorType,...),
-                          only its header when every accessor was invited. Both are
-                          replaced when the run starts; neither may be the --file
+                          the accessor IDs that were not accepted (failedAccessorIds) and
+                          those whose request may have been queued though it failed
+                          (uncertainAccessorIds); with --wait, also every accessor not
+                          invited, with the reason, as JSON and as CSV in the same name
+                          ending .csv (accessorId,result,errorType,...), only its header
+                          when every accessor was invited. Both are replaced when the run
+                          starts by files that say it has not finished; neither may be
+                          the --file
   -h, --help              Show this help
 
 CSV files: when the first row has a column named accessorId or id (in any case; spaces, - and _
@@ -162,7 +165,8 @@ if (import.meta.main) {
   const interrupt = new AbortController();
   // A terminal closed or a job cancelled stops the run as Ctrl-C does, so the report is written.
   const stop = (signal: string) => {
-    if (interrupt.signal.aborted) return;
+    // A second signal of any kind quits at once, as a second Ctrl-C does.
+    if (interrupt.signal.aborted) process.exit(130);
     interrupt.abort();
     process.stderr.write(
       `\nInterrupted (${signal}): no new requests, retries or polls; finishing what is in flight, then the summary (Ctrl-C again quits at once)\n`,

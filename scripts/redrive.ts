@@ -34,17 +34,18 @@ Options:
                           npm start stack (its SQS on LOCAL_SQS_PORT, 4566 by default), unless
                           --region or an SQS endpoint variable is given
   --service <name>        The service name (default ${REDRIVE_DEFAULTS.service})
-  --region <region>       The queues' region (default: AWS_REGION, then AWS_DEFAULT_REGION,
-                          then the AWS config's profile; us-east-1 for an SQS endpoint on
-                          this machine)
+  --region <region>       The queues' region (default: the one an AWS --dlq-url names,
+                          then AWS_REGION, AWS_DEFAULT_REGION, the AWS config's profile;
+                          us-east-1 for an SQS endpoint on this machine)
   --rate <n>              Most messages moved a second, 1 to 500 (default: SQS's own pace)
   --dlq-url <url>         The dead-letter queue's URL, instead of looking it up
   --queue-url <url>       The invites queue's URL, instead of looking it up
   --cancel                Cancel the running move task instead of starting one
   -h, --help              Show this help
 
-Only one move task may run on a queue at a time: while one runs, the command refuses to
-start another. Ctrl-C stops watching; a move task keeps running (a move this command makes
+Dead letters go back only to the queue whose redrive policy names the DLQ: another stage's
+DLQ, or the two URLs swapped, are refused. Only one move task may run on a queue at a time:
+while one runs, the command refuses to start another. Ctrl-C stops watching; a move task keeps running (a move this command makes
 itself stops). HR events parked in the same DLQ are not invite chunks: the worker parks them
 again, as InvalidMessage.
 AWS_ENDPOINT_URL_SQS points the command at another SQS endpoint; without it, a --dlq-url on
@@ -60,8 +61,9 @@ queues' KMS key, when they have one.
 Each AWS call gets 20 s and three tries before the command gives up.
 
 Exit codes: 0 moved (or nothing to move, or cancelled as asked), 1 the task failed, was
-cancelled, or another was running, or the endpoint failed, 2 invalid arguments, no region or
-no credentials.
+cancelled, or another was running, or the endpoint failed, 2 invalid arguments (queues that
+are not a DLQ and its source, URLs in two regions, a --region other than the URL's), no
+region or no credentials.
 `;
 
 const OPTIONS = {

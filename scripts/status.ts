@@ -121,13 +121,22 @@ export async function main(argv: readonly string[], io: StatusIo): Promise<numbe
     if (kind !== undefined) {
       // Rows are printed as each page comes, so a long list shows from its first page.
       io.stdout.write(`${formatCsvRow(['accessorId', 'errorType', 'errorMessage'])}\n`);
-      await allAccessors(endpoint, requestId, kind, retry, (items) => {
-        for (const item of items) {
-          io.stdout.write(
-            `${formatCsvRow([item.accessorId, item.errorType ?? '', item.errorMessage ?? ''])}\n`,
-          );
-        }
-      });
+      let rows = 0;
+      try {
+        await allAccessors(endpoint, requestId, kind, retry, (items) => {
+          for (const item of items) {
+            io.stdout.write(
+              `${formatCsvRow([item.accessorId, item.errorType ?? '', item.errorMessage ?? ''])}\n`,
+            );
+          }
+          rows += items.length;
+        });
+      } catch (error) {
+        io.stderr.write(
+          `status: the CSV holds only the first ${formatCount(rows)} ${kind} accessors; it is incomplete\n`,
+        );
+        throw error;
+      }
       return 0;
     }
     io.stdout.write(

@@ -30,6 +30,8 @@ export interface ApiUnreachable {
   message: string;
   /** The transport's error code (`ECONNRESET`, `ENOTFOUND`, …) when it gave one. */
   code?: string;
+  /** The request never left this process (it could not be signed). */
+  unsent?: true;
 }
 
 const URL_EXPECTED = "expected http://127.0.0.1:3000 locally, or the API's https URL";
@@ -80,6 +82,7 @@ export async function callApi(
     return {
       kind: 'unreachable',
       message: `could not sign the request: ${(error as Error).message}`,
+      unsent: true,
     };
   }
   try {

@@ -10,7 +10,8 @@ export interface NotInvited {
   accessorId: string;
   /**
    * `failed`: not invited, with the reason; `skipped`: invited to the space recently already;
-   * `not-accepted`: its request was refused; `unknown`: the run stopped before it was known.
+   * `not-accepted`: its request was refused; `unknown`: its request failed but may have been
+   * queued, or (until the run has finished) the run has not learnt its outcome yet.
    */
   result: 'failed' | 'skipped' | 'not-accepted' | 'unknown';
   errorType: string;

@@ -26,6 +26,8 @@ export interface RefusedAttempt {
   retryAfterMs?: number;
   /** Its body was JSON, as API Gateway's and the intake's are, not a page from a proxy. */
   json?: boolean;
+  /** The intake's own 503 (`"retryable": true`): nothing was queued but what `partlyQueued` names. */
+  intakeRetryable?: boolean;
   /**
    * A 503 for a request some of whose parts were queued: the request they were queued under,
    * and which parts were queued and which not.
@@ -39,6 +41,8 @@ export interface UnreachableAttempt {
   message: string;
   /** The transport's error code (`ENOTFOUND`, …) when it gave one. */
   code?: string;
+  /** The request never left this process (it could not be signed). */
+  unsent?: true;
 }
 
 export type InviteAttempt = AcceptedAttempt | RefusedAttempt | UnreachableAttempt;
@@ -117,6 +121,7 @@ function refusal(
       : (stringField(parsed, 'message') ?? stringField(parsed, 'Message') ?? bodyExcerpt(answer)),
   };
   if (parsed !== undefined) refused.json = true;
+  if (parsed?.retryable === true) refused.intakeRetryable = true;
   const errorType = answer.headers.get('x-amzn-errortype')?.split(':')[0];
   if (errorType) refused.errorType = errorType;
   const fieldList = fieldProblems(parsed?.fieldList);

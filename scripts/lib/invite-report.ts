@@ -77,6 +77,8 @@ export interface InviteReport {
     skipped: number;
     failed: number;
     pending: number;
+    /** Accessors of requests that failed but may have been queued: nobody knows. */
+    unknown: number;
     /** Requests whose status could not be read to the end: their pending accessors are unconfirmed. */
     unfollowed: string[];
     statuses: LedgerStatus[];
@@ -288,7 +290,7 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
   if (report.uncertainAccessorIds.length > 0) {
     lines.push(
       `${formatCount(report.uncertainAccessorIds.length)} accessors' requests may have been queued though they failed` +
-        `${reportPath ? ` (uncertainAccessorIds in ${reportPath})` : ''}: send them again without --resend, so that anyone invited meanwhile is skipped.`,
+        `${reportPath ? ` (uncertainAccessorIds in ${reportPath})` : ''}: once the invites queue has drained, send them again without --resend, and invite-once skips anyone invited meanwhile.`,
     );
   }
   const { outcome } = report;
@@ -298,6 +300,11 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
       `Invited             ${formatCount(outcome.invited)} of ${formatCount(report.accessorCount)}`,
       `Skipped             ${formatCount(outcome.skipped)} (invited to the space recently)`,
       `Failed              ${formatCount(outcome.failed)}`,
+      ...(outcome.unknown > 0
+        ? [
+            `Unknown             ${formatCount(outcome.unknown)} (their request may have been queued)`,
+          ]
+        : []),
       ...(outcome.pending > 0
         ? [
             `Still pending       ${formatCount(outcome.pending)}${outcome.complete ? '' : ' (stopped waiting)'}`,

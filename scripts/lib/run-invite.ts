@@ -220,23 +220,26 @@ function summarizeOutcome(
         !read.has(request.requestId ?? ''),
     )
     .reduce((all, request) => all + (request.acceptedAccessors ?? request.accessorCount), 0);
-  // A request partly queued is followed: its status says which of its accessors failed.
+  // A request partly queued is followed: its status says which of its accessors failed. One
+  // that may have been queued though it failed cannot be: its accessors are unknown.
   const refused = report.requests
     .filter((request) => request.status !== 'accepted' && !request.partlyQueued)
     .flatMap((request) =>
       (batches[request.index - 1] ?? []).map((accessorId) => ({
         accessorId,
         result: request.mayBeQueued ? ('unknown' as const) : ('not-accepted' as const),
-        errorType: request.errorType ?? 'NotAccepted',
+        errorType: request.errorType ?? (request.mayBeQueued ? 'MayBeQueued' : 'NotAccepted'),
         errorMessage: describeFailure(request),
       })),
     );
+  const unknown = refused.filter((row) => row.result === 'unknown').length;
   return {
     complete: followed.complete,
     invited: sum('invited'),
     skipped: sum('skipped'),
-    failed: sum('failed') + refused.length,
+    failed: sum('failed') + refused.length - unknown,
     pending: sum('pending') + unread,
+    unknown,
     unfollowed: followed.unfollowed,
     statuses: followed.statuses,
     notInvited: [...followed.notInvited, ...refused],

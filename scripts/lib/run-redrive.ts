@@ -194,7 +194,7 @@ export async function runRedrive(
         : `sends its dead letters to ${source.deadLetterTargetArn}`;
     throw new UsageError(
       `${sourceName} ${policy}, not to ${dlq.arn}: its dead letters are not in ${dlqName}. ` +
-        'Check --dlq-url and --queue-url (or --stage); nothing was moved',
+        'Check which two queues were named; nothing was moved',
     );
   }
   display.log(`Invites queue      ${sourceName} holds ${describeDepth(source)}`);

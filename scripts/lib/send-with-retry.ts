@@ -70,18 +70,35 @@ export async function sendWithRetry(
   }
 }
 
-// Network errors raised before the request left: it never reached the API.
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+// Errors of the connection's setup (name, route, TLS): the request never reached the API.
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /**
  * Whether the intake may have queued a request an attempt failed for: its answer was lost after
- * it went out (a dropped or timed-out connection), API Gateway gave up on the intake (a 502 or
- * 504 of its own) or the intake failed unexpectedly (500), or an earlier attempt still holds its
- * key (409). A page from something in front of the API (a proxy's HTML) never reached it.
+ * it went out (a dropped or timed-out connection), API Gateway gave up on the intake (a 502, a
+ * 504, or a 503 that is not the intake's own: an HTTP API answers a timed-out integration so),
+ * the intake failed unexpectedly (500), or an earlier attempt still holds its key (409). A
+ * request never sent, or a page from something in front of the API (a proxy's HTML), was not.
  */
 function mayBeQueued(attempt: FailedAttempt): boolean {
-  if (attempt.kind === 'unreachable') return !NEVER_SENT.has(attempt.code ?? '');
-  return attempt.json === true && [409, 500, 502, 504].includes(attempt.status);
+  if (attempt.kind === 'unreachable') {
+    return attempt.unsent !== true && !NEVER_SENT.has(attempt.code ?? '');
+  }
+  if (attempt.json !== true) return false;
+  if (attempt.status === 503) return attempt.intakeRetryable !== true;
+  return [409, 500, 502, 504].includes(attempt.status);
 }
 
 function failWith(request: RequestReport, attempt: FailedAttempt, uncertain: boolean) {

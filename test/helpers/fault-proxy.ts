@@ -4,6 +4,7 @@ import {
   request as forward,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -81,7 +82,12 @@ export async function startFaultProxy(
     return { reply, body: Buffer.concat(parts) };
   }
 
-  const server = createServer(async (incoming, response) => {
+  const server = createServer((incoming, response) => {
+    // A client gone mid-request ends the exchange; nothing is left unhandled.
+    handle(incoming, response).catch(() => incoming.socket.destroy());
+  });
+
+  async function handle(incoming: IncomingMessage, response: ServerResponse) {
     const parts: Buffer[] = [];
     for await (const part of incoming) parts.push(part as Buffer);
     const request: ProxiedRequest = {
@@ -91,14 +97,14 @@ export async function startFaultProxy(
       body: Buffer.concat(parts),
     };
     const call: ProxiedCall = { request, answer: 'drop' };
-    calls.push(call);
-    const action = script(request, calls.length);
+    const index = calls.push(call);
+    const action = script(request, index);
     const answer = (given: ProxyAnswer) => {
       call.answer = given.status;
       const text = given.body === undefined ? '' : JSON.stringify(given.body);
       response.writeHead(given.status, {
         'content-type': 'application/x-amz-json-1.0',
-        'x-amzn-requestid': `proxy-${calls.length}`,
+        'x-amzn-requestid': `proxy-${index}`,
         'content-length': String(Buffer.byteLength(text)),
         ...given.headers,
       });
@@ -139,7 +145,7 @@ export async function startFaultProxy(
     call.answer = action === 'garble' ? 200 : (reply.statusCode ?? 502);
     response.writeHead(call.answer, { ...headers, 'content-length': String(sent.length) });
     response.end(sent);
-  });
+  }
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

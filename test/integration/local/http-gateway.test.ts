@@ -219,11 +219,12 @@ describe('the local HTTP gateway', () => {
 
   it('answers 500 to a request whose invocation timed out, and settles once that run has ended', async () => {
     const steps: string[] = [];
+    const release = Promise.withResolvers<void>();
     const slow = await startStubGateway({
       intakeTimeoutSeconds: 0.05,
-      intake: async (_event, context) => {
-        // Runs on past its timeout, where Lambda would have stopped it.
-        await delay(context.getRemainingTimeInMillis() + 100);
+      intake: async () => {
+        // Runs on past its timeout, where Lambda would have stopped it, until let go.
+        await release.promise;
         steps.push('run ended');
         return undefined;
       },
@@ -235,11 +236,15 @@ describe('the local HTTP gateway', () => {
         body: '{"accessorIds":["a"],"title":"t","body":"b"}',
       });
       steps.push('answered');
-      await slow.gateway.settled();
-      steps.push('settled');
+      const settled = slow.gateway.settled().then(() => steps.push('settled'));
+      // A turn of the event loop in which a gateway that did not wait would have settled.
+      await new Promise((resolve) => setImmediate(resolve));
+      steps.push('released');
+      release.resolve();
+      await settled;
 
       assert.equal(answer.status, 500);
-      assert.deepEqual(steps, ['answered', 'run ended', 'settled']);
+      assert.deepEqual(steps, ['answered', 'released', 'run ended', 'settled']);
     } finally {
       await slow.gateway.stop();
     }

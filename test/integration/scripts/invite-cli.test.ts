@@ -259,19 +259,33 @@ describe('npm run invite against a fake invite API', () => {
     );
   });
 
-  it('keeps a request whose answer was a gateway timeout out of failedAccessorIds: it may have been queued', async () => {
-    // alice's request times out at API Gateway every time (the intake may have finished it);
-    // bob's is refused outright.
-    api.reset((index) =>
-      api.posts[index - 1]?.accessorIds[0] === 'alice'
-        ? { status: 504, body: { message: 'Endpoint request timed out' } }
-        : { status: 400, body: { message: 'Invalid request', reason: 'other' } },
-    );
+  it('keeps a request that may have been queued out of failedAccessorIds: a gateway timeout, not the intake’s own 503', async () => {
+    const answers: Record<string, Answer> = {
+      // API Gateway gave up on the intake, which may have finished: a REST API's 504, and the
+      // 503 an HTTP API answers for an integration that timed out.
+      alice: { status: 504, body: { message: 'Endpoint request timed out' } },
+      carol: { status: 503, body: { message: 'Service Unavailable' } },
+      // The intake's own 503: the ledger was down, nothing was queued.
+      dave: {
+        status: 503,
+        headers: { 'x-amzn-errortype': 'ServiceUnavailableException' },
+        body: { message: 'The request ledger is unavailable', retryable: true },
+      },
+      bob: { status: 400, body: { message: 'Invalid request', reason: 'other' } },
+    };
+    api.reset((index) => answers[api.posts[index - 1]?.accessorIds[0] ?? ''] as Answer);
     const out = io();
     const report = join(dir, 'run.json');
 
     const exitCode = await main(
-      args(file('ids.txt', 'alice\nbob\n'), '--ids-per-request', '1', '--report', report),
+      args(
+        file('ids.txt', 'alice\nbob\ncarol\ndave\n'),
+        '--ids-per-request',
+        '1',
+        '--wait',
+        '--report',
+        report,
+      ),
       out,
     );
 
@@ -280,15 +294,21 @@ describe('npm run invite against a fake invite API', () => {
       failedAccessorIds: string[];
       uncertainAccessorIds: string[];
       requests: { mayBeQueued?: boolean }[];
+      outcome: { failed: number; unknown: number };
     };
-    assert.deepEqual(written.failedAccessorIds, ['bob']);
-    assert.deepEqual(written.uncertainAccessorIds, ['alice']);
+    assert.deepEqual(written.failedAccessorIds, ['bob', 'dave']);
+    assert.deepEqual(written.uncertainAccessorIds, ['alice', 'carol']);
     assert.deepEqual(
       written.requests.map((request) => request.mayBeQueued ?? false),
-      [true, false],
+      [true, false, true, false],
     );
+    assert.deepEqual([written.outcome.failed, written.outcome.unknown], [2, 2]);
+    const csv = readFileSync(join(dir, 'run.csv'), 'utf8');
+    assert.match(csv, /^alice,unknown,MayBeQueued,/m);
+    assert.match(csv, /^bob,not-accepted,/m);
     assert.match(out.out(), /HTTP 504 Endpoint request timed out .*it may have been queued/);
-    assert.match(out.out(), /send them again without --resend/);
+    assert.match(out.out(), /Unknown +2 \(their request may have been queued\)/);
+    assert.match(out.out(), /once the invites queue has drained, send them again without --resend/);
   });
 
   it('with --wait off a terminal, prints a progress line now and then', async () => {

@@ -211,6 +211,10 @@ describe('npm run status against what a URL answers', () => {
     const { exitCode, stderr } = await status('--url', base, 'R1', '--accessors', 'failed');
 
     assert.equal(exitCode, 1);
-    assert.equal(stderr, 'status failed: Could not list the failed accessors of R1: HTTP 403\n');
+    assert.equal(
+      stderr,
+      'status: the CSV holds only the first 0 failed accessors; it is incomplete\n' +
+        'status failed: Could not list the failed accessors of R1: HTTP 403\n',
+    );
   });
 });
