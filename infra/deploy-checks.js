@@ -1,9 +1,13 @@
 import { publisherAccounts } from './hr-event-bus-policy.js';
 import { SPACE_ID_PATTERN, spaceIdsOf } from './send-invites-resources.js';
 
-/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+/**
+ * Retention periods CloudWatch Logs accepts (PutRetentionPolicy). osls's own list leaves 1096
+ * out, which costs a configuration warning only: CloudFormation takes it.
+ */
 const LOG_RETENTION_DAYS = new Set([
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ]);
 // A key's ARN, not an alias's: IAM policies and key grants never match a key through its alias.
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;

@@ -55,6 +55,16 @@ describe('the deploy checks', () => {
     );
   });
 
+  it('take every log retention CloudWatch Logs accepts, three years included, and refuse another', async () => {
+    for (const days of ['1', '90', '1096', '3653']) {
+      assert.equal(await check({ logRetentionInDays: days }), 'checked', days);
+    }
+    await assert.rejects(
+      check({ logRetentionInDays: '1095' }),
+      /logRetentionInDays must be one of/,
+    );
+  });
+
   it('refuse HR publishers whose events the HR rule would drop: another account than hrEventAccount, or several', async () => {
     const role = (account: string) => `arn:aws:iam::${account}:role/hr-publisher`;
 
