@@ -37,9 +37,12 @@ kms:Decrypt when the table has a key of yours).
 
 Each DynamoDB call gets 20 s and three tries before the command gives up.
 
-Exit codes: 0 a record was found, 1 none (or the table could not be read), 2 invalid
-arguments, no region or no credentials.
+Exit codes: 0 a record was found, 1 none, 2 invalid arguments, no region or no credentials,
+3 the table (or the stack) could not be read: nothing is known.
 `;
+
+/** The exit code of a read that failed: not 1, which says there is no record. */
+const UNREAD = 3;
 
 const OPTIONS = {
   space: { type: 'string' },
@@ -82,6 +85,13 @@ export async function main(
     return 0;
   }
   const { spaceId, accessorId } = parsed;
+  // An ID is kept as it was sent; blanks pasted around one are the likeliest miss.
+  const padded = accessorId.trim() !== accessorId;
+  if (padded) {
+    io.stderr.write(
+      `invited: --accessor ${JSON.stringify(accessorId)} begins or ends with blanks; it is looked up with them\n`,
+    );
+  }
   let table: Awaited<ReturnType<typeof openLedgerTable>> | undefined;
   try {
     table = await openLedgerTable(parsed.target, io.env);
@@ -99,11 +109,19 @@ export async function main(
     const by = found.requestId === undefined ? '' : ` by request ${found.requestId}`;
     io.stdout.write(
       `${accessorId} was invited to ${spaceId} at ${new Date(found.invitedAt).toISOString()}${by}; ` +
-        `new requests leave them out until ${new Date(found.expiresAt).toISOString()} unless they say resend.\n`,
+        `new requests leave them out until ${new Date(found.expiresAt).toISOString()} unless they say resend ` +
+        '(or REINVITE_AFTER_DAYS was lowered since).\n',
     );
     return 0;
   } catch (error) {
-    return reportFailure('invited', error, parsed.target.kind === 'local', io.stderr);
+    if (table !== undefined) {
+      const missing = (error as Error).name === 'ResourceNotFoundException';
+      io.stderr.write(
+        `invited: could not read ${table.label}${missing ? ': no such table there (check --stack, --table and --region)' : ''}\n`,
+      );
+    }
+    const code = reportFailure('invited', error, parsed.target.kind === 'local', io.stderr);
+    return code === 1 ? UNREAD : code;
   } finally {
     table?.client.destroy();
   }

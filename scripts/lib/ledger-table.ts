@@ -2,12 +2,13 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadStackDefinitions } from '../../infra/local/definitions.ts';
 import { readLocalStackConfig } from '../../infra/local/local-config.ts';
+import { clientConfig } from '../../shared/adapters/aws-client-options.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
 import { configuredEndpoint, configuredRegion } from '../../shared/config/aws-config.ts';
 import type { Environment } from '../../shared/config/environment.ts';
 import { stringOption } from './cli-args.ts';
 import { UsageError } from './errors.ts';
-import { requireRegion, scriptClientOptions } from './script-sqs-client.ts';
+import { requireRegion, SCRIPT_CLIENT_TIMEOUTS, scriptClientOptions } from './script-sqs-client.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
 const SERVERLESS_YML = new URL('../../serverless.yml', import.meta.url).pathname;
@@ -106,9 +107,12 @@ export async function openLedgerTable(
       local: false,
     };
   }
-  const cloudFormation = new CloudFormationClient({
-    region: target.region ?? configuredRegion(env) ?? region,
-  });
+  const cloudFormation = new CloudFormationClient(
+    clientConfig({
+      region: target.region ?? configuredRegion(env) ?? region,
+      timeouts: SCRIPT_CLIENT_TIMEOUTS,
+    }),
+  );
   try {
     const { LedgerTableName } = await readStackOutputs(cloudFormation, target.stackName, [
       'LedgerTableName',
@@ -116,7 +120,8 @@ export async function openLedgerTable(
     return {
       client,
       tableName: LedgerTableName,
-      label: `table ${LedgerTableName} of stack ${target.stackName} in ${region}`,
+      // An endpoint left set from local work would read another table than the stack's.
+      label: `table ${LedgerTableName} of stack ${target.stackName} ${endpoint ? `at ${endpoint}` : `in ${region}`}`,
       local: false,
     };
   } catch (error) {

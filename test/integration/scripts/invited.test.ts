@@ -45,7 +45,7 @@ describe('npm run invited', () => {
     assert.equal(alice.exitCode, 0, alice.stderr);
     assert.match(
       alice.stdout,
-      /^alice@example\.com was invited to SPINVITED000000000000001 at 2026-11-30T12:00:00\.000Z by request req-alice; new requests leave them out until 2026-12-07T12:00:00\.000Z unless they say resend\.\n$/,
+      /^alice@example\.com was invited to SPINVITED000000000000001 at 2026-11-30T12:00:00\.000Z by request req-alice; new requests leave them out until 2026-12-07T12:00:00\.000Z unless they say resend \(or REINVITE_AFTER_DAYS was lowered since\)\.\n$/,
     );
     assert.match(bob.stdout, /by request req-bob;/);
   });
@@ -101,6 +101,28 @@ describe('npm run invited', () => {
         /^No record of \S+ in SPINVITED000000000000001 \(table .*\): not invited there within REINVITE_AFTER_DAYS\.\n$/,
       );
     }
+  });
+
+  it('exits 3, not 1, naming the table, when the table cannot be read: nothing is known', async () => {
+    const stdout = recorder();
+    const stderr = recorder();
+    const argv = ['--space', SPACE, '--accessor', 'alice@example.com', '--table', 'no-such-table'];
+
+    const exitCode = await main(argv, { stdout, stderr, env, now: () => NOW + 1_000 });
+
+    assert.equal(exitCode, 3);
+    assert.equal(stdout.text(), '');
+    assert.match(
+      stderr.text(),
+      /^invited: could not read table no-such-table at http:\/\/127\.0\.0\.1:\d+: no such table there \(check --stack, --table and --region\)\ninvited failed: /,
+    );
+  });
+
+  it('warns of blanks around the accessor ID, which is looked up as it was given', async () => {
+    const padded = await run(' alice@example.com');
+
+    assert.equal(padded.exitCode, 1);
+    assert.match(padded.stderr, /--accessor " alice@example\.com" begins or ends with blanks/);
   });
 
   it('exits 2 on invalid arguments before reading the table', async () => {
