@@ -13,6 +13,18 @@ function recorder(isTTY: boolean) {
   return { isTTY, chunks, write: (text: string) => chunks.push(text) };
 }
 
+/** A display off a terminal on a clock the test sets: `at(ms, line)` shows `line` at `ms`. */
+function clockedDisplay(options: { intervalMs?: number } = {}) {
+  let clock = 0;
+  const out = recorder(false);
+  const display = new StatusDisplay(out, { now: () => clock, ...options });
+  const at = (ms: number, line: string) => {
+    clock = ms;
+    display.status(line);
+  };
+  return { out, display, at };
+}
+
 describe('progress formatting', () => {
   it('draws the share done as a bar', () => {
     assert.equal(formatBar(0, 10, 10), '[..........]');
@@ -77,21 +89,14 @@ describe('StatusDisplay', () => {
   });
 
   it('prints the status as a plain line elsewhere when it changed and the output was quiet long enough', () => {
-    let clock = 0;
-    const out = recorder(false);
-    const display = new StatusDisplay(out, { now: () => clock, intervalMs: 10_000 });
+    const { out, display, at } = clockedDisplay({ intervalMs: 10_000 });
 
-    clock = 9_999;
-    display.status('Deleted 10 of 40…');
-    clock = 10_000;
-    display.status('Deleted 20 of 40…');
-    clock = 30_000;
-    display.status('Deleted 20 of 40…');
+    at(9_999, 'Deleted 10 of 40…');
+    at(10_000, 'Deleted 20 of 40…');
+    at(30_000, 'Deleted 20 of 40…');
     display.log('a request failed');
-    clock = 35_000;
-    display.status('Deleted 30 of 40…');
-    clock = 45_000;
-    display.status('Deleted 40 of 40…');
+    at(35_000, 'Deleted 30 of 40…');
+    at(45_000, 'Deleted 40 of 40…');
     display.end();
 
     assert.deepEqual(out.chunks, [
@@ -102,16 +107,11 @@ describe('StatusDisplay', () => {
   });
 
   it('prints an unchanged status again elsewhere after a minute of silence, so a long wait shows it is alive', () => {
-    let clock = 0;
-    const out = recorder(false);
-    const display = new StatusDisplay(out, { now: () => clock });
+    const { out, at } = clockedDisplay();
 
-    clock = 10_000;
-    display.status('Invited 5 of 10, pending 5');
-    clock = 69_999;
-    display.status('Invited 5 of 10, pending 5');
-    clock = 70_000;
-    display.status('Invited 5 of 10, pending 5');
+    at(10_000, 'Invited 5 of 10, pending 5');
+    at(69_999, 'Invited 5 of 10, pending 5');
+    at(70_000, 'Invited 5 of 10, pending 5');
 
     assert.deepEqual(out.chunks, ['Invited 5 of 10, pending 5\n', 'Invited 5 of 10, pending 5\n']);
   });
