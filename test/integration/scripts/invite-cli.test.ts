@@ -444,64 +444,90 @@ describe('npm run invite against a fake invite API', () => {
   });
 });
 
-describe('npm run invite as a process', () => {
-  it('stops on SIGTERM as on Ctrl-C: no new request, and the report written whole', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'invite-signal-'));
-    const received = Promise.withResolvers<void>();
-    const release = Promise.withResolvers<void>();
-    // Holds the first request's answer until the command has been told to stop.
-    const api = createServer(async (request, response) => {
-      const { accessorIds } = JSON.parse(await text(request)) as { accessorIds: string[] };
-      received.resolve();
-      await release.promise;
-      response.writeHead(202, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify({ requestId: 'R1', accessorCount: accessorIds.length, messageCount: 1 }),
-      );
-    });
-    api.listen(0, '127.0.0.1');
-    await once(api, 'listening');
-    const ids = join(dir, 'ids.txt');
-    writeFileSync(ids, 'alice\nbob\n');
-    const report = join(dir, 'run.json');
-    const script = new URL('../../../scripts/invite.ts', import.meta.url).pathname;
-    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    const child = spawn(
-      process.execPath,
-      [
-        script,
-        '--url',
-        url,
-        '--space',
-        SPACE,
-        '--file',
-        ids,
-        '--title',
-        'Hi',
-        '--body',
-        'Join',
-      ].concat(['--no-sign', '--ids-per-request', '1', '--concurrency', '1', '--report', report]),
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+/**
+ * `npm run invite` in a process of its own on two accessors, one request each, against an API
+ * that holds the first request's answer until `release`; `stopped(signal)` signals the command
+ * once that request is in, and resolves once it says it stops.
+ */
+async function startHeldRun() {
+  const dir = mkdtempSync(join(tmpdir(), 'invite-signal-'));
+  const received = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  const api = createServer(async (request, response) => {
+    const { accessorIds } = JSON.parse(await text(request)) as { accessorIds: string[] };
+    received.resolve();
+    await release.promise;
+    response.writeHead(202, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({ requestId: 'R1', accessorCount: accessorIds.length, messageCount: 1 }),
     );
-    try {
-      let stderr = '';
-      const told = Promise.withResolvers<void>();
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        if (stderr.includes('Interrupted (SIGTERM)')) told.resolve();
-      });
-      const exited = once(child, 'exit');
+  });
+  api.listen(0, '127.0.0.1');
+  await once(api, 'listening');
+  const ids = join(dir, 'ids.txt');
+  writeFileSync(ids, 'alice\nbob\n');
+  const report = join(dir, 'run.json');
+  const script = new URL('../../../scripts/invite.ts', import.meta.url).pathname;
+  const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  const child = spawn(
+    process.execPath,
+    [
+      script,
+      '--url',
+      url,
+      '--space',
+      SPACE,
+      '--file',
+      ids,
+      '--title',
+      'Hi',
+      '--body',
+      'Join',
+    ].concat(['--no-sign', '--ids-per-request', '1', '--concurrency', '1', '--report', report]),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return {
+    report,
+    exited,
+    stderr: () => stderr,
+    release: () => release.resolve(),
+    kill: (signal: NodeJS.Signals) => child.kill(signal),
+    async stopped(signal: NodeJS.Signals) {
       await received.promise;
-      child.kill('SIGTERM');
+      const told = Promise.withResolvers<void>();
+      const listen = () => stderr.includes(`Interrupted (${signal})`) && told.resolve();
+      child.stderr.on('data', listen);
+      child.kill(signal);
+      listen();
       await Promise.race([
         told.promise,
         exited.then(() => assert.fail(`exited before saying it stops: ${stderr}`)),
       ]);
-      release.resolve();
-      const [code, signal] = await exited;
+    },
+    async stop() {
+      child.kill('SIGKILL');
+      api.closeAllConnections();
+      api.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
-      assert.deepEqual({ code, signal }, { code: 1, signal: null }, stderr);
-      const written = JSON.parse(readFileSync(report, 'utf8')) as {
+describe('npm run invite as a process', () => {
+  it('stops on SIGTERM as on Ctrl-C: no new request, and the report written whole', async () => {
+    const run = await startHeldRun();
+    try {
+      await run.stopped('SIGTERM');
+      run.release();
+      const [code, signal] = await run.exited;
+
+      assert.deepEqual({ code, signal }, { code: 1, signal: null }, run.stderr());
+      const written = JSON.parse(readFileSync(run.report, 'utf8')) as {
         unfinished?: boolean;
         requests: { status: string }[];
         failedAccessorIds: string[];
@@ -513,10 +539,21 @@ describe('npm run invite as a process', () => {
       );
       assert.deepEqual(written.failedAccessorIds, ['bob']);
     } finally {
-      child.kill('SIGKILL');
-      api.closeAllConnections();
-      api.close();
-      rmSync(dir, { recursive: true, force: true });
+      await run.stop();
+    }
+  });
+
+  it('quits at once, exit code 130, on a second signal of another kind', async () => {
+    const run = await startHeldRun();
+    try {
+      await run.stopped('SIGTERM');
+      // The first request is still held: only quitting ends the command now.
+      run.kill('SIGINT');
+      const [code, signal] = await run.exited;
+
+      assert.deepEqual({ code, signal }, { code: 130, signal: null }, run.stderr());
+    } finally {
+      await run.stop();
     }
   });
 });
