@@ -47,6 +47,10 @@ Options:
                           the deployment's REINVITE_AFTER_DAYS (by default they are skipped)
   --dry-run               Only ask the API who was invited recently and who would be invited
                           now, for the whole file; nothing is queued or recorded
+  --resume <report>       Send an earlier run's requests again with their Idempotency-Keys,
+                          from its --report (same --file, --space, --ids-per-request, title
+                          and body): accepted ones are answered again, the rest finished,
+                          none queued twice (within the API's IDEMPOTENCY_TTL_SECONDS)
   --wait                  After sending, follow every request's status until it settles
                           (one progress line: invited of total, skipped, failed, pending;
                           off a terminal, printed when it changed, at most every 10 s),
@@ -98,6 +102,7 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   resend: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  resume: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -125,8 +130,12 @@ export function parseInviteArgs(
       wait: values.wait === true ? true : undefined,
       resend: values.resend === true ? true : undefined,
       dryRun: values['dry-run'] === true ? true : undefined,
+      resume: stringOption(values, 'resume'),
     }),
   };
+  if (options.resume !== undefined && options.dryRun) {
+    throw new UsageError('--resume sends an earlier run again; a dry run sends nothing to resume');
+  }
   return { help: false, options };
 }
 

@@ -28,6 +28,8 @@ export interface InviteOptions {
   resend?: boolean;
   /** Only ask who would be invited: nothing is queued or recorded (`"dryRun": true`). */
   dryRun?: boolean;
+  /** An earlier run's report: its requests are sent again with their `Idempotency-Key`s. */
+  resume?: string;
   /** Shortest wait between two status polls (`--wait`). */
   pollIntervalMs?: number;
   retry?: RetryPolicy;

@@ -290,7 +290,9 @@ export function formatSummary(report: InviteReport, reportPath?: string): string
   if (report.uncertainAccessorIds.length > 0) {
     lines.push(
       `${formatCount(report.uncertainAccessorIds.length)} accessors' requests may have been queued though they failed` +
-        `${reportPath ? ` (uncertainAccessorIds in ${reportPath})` : ''}: once the invites queue has drained, send them again without --resend, and invite-once skips anyone invited meanwhile.`,
+        (reportPath
+          ? ` (uncertainAccessorIds in ${reportPath}): run the same command again with --resume ${reportPath}, and none is queued twice.`
+          : ': once the invites queue has drained, send them again without --resend, and invite-once skips anyone invited meanwhile.'),
     );
   }
   const { outcome } = report;

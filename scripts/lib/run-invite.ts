@@ -18,6 +18,7 @@ import {
 } from './invite-report.ts';
 import { resolveInviteSigner } from './invite-signer.ts';
 import { formatCount, formatInviteProgress, type ScriptOutput, StatusDisplay } from './progress.ts';
+import { readResumeKeys } from './resume-report.ts';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
 import { sendWithRetry } from './send-with-retry.ts';
 import { inviteRequestBody } from './split-requests.ts';
@@ -53,6 +54,11 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
   const now = io.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const { baseUrl, accessorIds, duplicates, batches } = await planInvite(options);
+  // Read before the report is prepared: it may be the very file the report replaces.
+  const resumed =
+    options.resume === undefined
+      ? undefined
+      : await readResumeKeys(options.resume, { spaceId: options.spaceId, batches });
   const signer = await resolveInviteSigner(options, baseUrl, io);
   const follow = options.wait === true && !options.dryRun;
   if (options.report !== undefined) {
@@ -108,7 +114,9 @@ export async function runInvite(options: InviteOptions, io: InviteIo): Promise<I
     const ids = batches[request.index - 1] as string[];
     const label = `request ${request.index}/${batches.length}`;
     // A dry run records nothing, so it needs no key.
-    if (!options.dryRun) request.idempotencyKey = `invite-${runId}-${request.index}`;
+    if (!options.dryRun) {
+      request.idempotencyKey = resumed?.get(request.index) ?? `invite-${runId}-${request.index}`;
+    }
     const flags = { resend: options.resend === true, dryRun: options.dryRun === true };
     const body = inviteRequestBody(ids, options.title, options.body, flags);
     await sendWithRetry(request, body, label, {

@@ -400,6 +400,39 @@ describe('npm run invite against the local stack', () => {
     assert.deepEqual(report.uncertainAccessorIds, accessors);
   });
 
+  it('with --resume sends a run whose answers were lost again under the same keys: none is queued twice', async () => {
+    const accessors = ids('resumed', 12);
+    const file = idFile('resumed.txt', accessors);
+    const report = join(state.path, 'resumed.json');
+    const options = { url: proxy.url, spaceId: SPACE, file, title: 'Hi', body: 'Join' };
+    // The stack accepts both requests each time; the command never hears so.
+    proxy.reset((request) => (request.method === 'POST' ? 'forward-then-drop' : 'forward'));
+    const lost = await runInvite({ ...options, idsPerRequest: 6, report }, io());
+    const firstKeys = proxy.received.map((request) => request.headers['idempotency-key']);
+    proxy.reset();
+
+    await assert.rejects(
+      runInvite({ ...options, idsPerRequest: 4, resume: report }, io()),
+      /--resume .*: that run split its accessors otherwise/,
+    );
+    const resumed = await runInvite({ ...options, idsPerRequest: 6, resume: report, report }, io());
+
+    assert.deepEqual(lost.uncertainAccessorIds, accessors);
+    assert.deepEqual(
+      resumed.requests.map((request) => [request.status, request.replayed]),
+      [
+        ['accepted', true],
+        ['accepted', true],
+      ],
+    );
+    assert.deepEqual(
+      proxy.received.map((request) => request.headers['idempotency-key']).sort(),
+      [...new Set(firstKeys)].sort(),
+    );
+    await assertDeliveredOnce(accessors);
+    assert.equal(stack.simulator?.deliveries.duplicates().length, 0);
+  });
+
   it('with --wait follows every request to the end, then lists each accessor not invited with the reason as JSON and CSV, and exits 1', async () => {
     proxy.reset();
     const accessors = ids('waited', 30);
