@@ -50,7 +50,8 @@ Options:
   --resume <report>       Send an earlier run's requests again with their Idempotency-Keys,
                           from its --report (same --file, --space, --ids-per-request, title
                           and body): accepted ones are answered again, the rest finished,
-                          none queued twice (within the API's IDEMPOTENCY_TTL_SECONDS)
+                          none queued twice (within the API's IDEMPOTENCY_TTL_SECONDS,
+                          signed as the same identity)
   --wait                  After sending, follow every request's status until it settles
                           (one progress line: invited of total, skipped, failed, pending;
                           off a terminal, printed when it changed, at most every 10 s),
