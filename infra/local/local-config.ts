@@ -51,6 +51,7 @@ export interface LocalStackConfig {
     retryAfterSeconds: number;
     internalErrorRate: number;
     dropConnectionRate: number;
+    lostAnswerRate: number;
     /** Spaces the simulator knows; others answer 404. Every space when undefined. */
     knownSpaceIds?: string[];
   };
@@ -122,6 +123,7 @@ export function readLocalStackConfig(env: Environment): LocalStackConfig {
       retryAfterSeconds: number(env, 'LOCAL_THROTTLE_RETRY_AFTER', 1, 0, 43_200),
       internalErrorRate: number(env, 'LOCAL_FAULT_500_RATE', 0, 0, 1),
       dropConnectionRate: number(env, 'LOCAL_FAULT_DROP_RATE', 0, 0, 1),
+      lostAnswerRate: number(env, 'LOCAL_FAULT_LOST_ANSWER_RATE', 0, 0, 1),
     },
     summaryEverySeconds: number(env, 'LOCAL_SUMMARY_SECONDS', 5, 0.1, 3_600),
     workerOverrides: {},

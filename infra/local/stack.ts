@@ -143,12 +143,13 @@ export async function startLocalStack(
         retryAfterSeconds,
         internalErrorRate,
         dropConnectionRate,
+        lostAnswerRate,
         knownSpaceIds,
       } = config.simulator;
       const started = await startRepostspaceSimulator({
         port: config.repostspacePort,
         throttle: { ratePerSecond, burst, retryAfterSeconds },
-        faults: { internalErrorRate, dropConnectionRate },
+        faults: { internalErrorRate, dropConnectionRate, lostAnswerRate },
         credentials: aws.credentials,
         region: config.region,
         ...(knownSpaceIds ? { knownSpaceIds } : {}),

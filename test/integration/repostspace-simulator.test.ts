@@ -78,6 +78,8 @@ test('delivers a signed SendInvites call and records it', async (t) => {
     internalErrors: 0,
     dropped: 0,
     hung: 0,
+    lostAnswers: 0,
+    lostAnswerAccessors: 0,
     rejected: 0,
   });
 });
@@ -343,6 +345,26 @@ test('drops the connection and the client sees a NetworkingError', async (t) => 
   assert.equal(error.name, 'NetworkingError');
   assert.equal(simulator.stats().dropped, 1);
   assert.equal(simulator.stats().deliveries, 0);
+});
+
+test('delivers a call and then loses its answer: the client sees a NetworkingError all the same', async (t) => {
+  // Prepare
+  const simulator = await startSimulator(t, {
+    faults: { dropConnectionRate: 0.2, lostAnswerRate: 0.2 },
+    random: draws(0.3),
+  });
+  const client = clientFor(t, simulator.url, { requestTimeoutMs: 1_000 });
+
+  // Act
+  const error = await rejectionOf(client.sendInvites(INPUT));
+
+  // Assess
+  assert.ok(error instanceof RepostspaceServiceException);
+  assert.equal(error.name, 'NetworkingError');
+  const stats = simulator.stats();
+  assert.deepEqual([stats.dropped, stats.lostAnswers, stats.deliveries], [0, 1, 1]);
+  assert.equal(stats.lostAnswerAccessors, INPUT.accessorIds.length);
+  assert.equal(simulator.deliveries.count(INPUT.spaceId, INPUT.accessorIds[0] as string), 1);
 });
 
 test('hangs a call until the client gives up, and still stops', { timeout: 5_000 }, async (t) => {

@@ -56,6 +56,8 @@ export async function startRepostspaceSimulator(
     internalErrors: 0,
     dropped: 0,
     hung: 0,
+    lostAnswers: 0,
+    lostAnswerAccessors: 0,
     rejected: 0,
   };
   const waiters = new Set<{ count: number; resolve: () => void }>();
@@ -132,7 +134,8 @@ export async function startRepostspaceSimulator(
         headers: { 'retry-after': String(throttle.retryAfterSeconds) },
       });
     }
-    switch (drawFault(faults, random)) {
+    const fault = drawFault(faults, random);
+    switch (fault) {
       case 'drop':
         counters.dropped++;
         request.socket.destroy();
@@ -166,8 +169,14 @@ export async function startRepostspaceSimulator(
     }
     counters.deliveries++;
     log.record({ ...input, requestId, at: now() });
-    response.writeHead(200, { 'content-length': 0 });
-    response.end();
+    if (fault === 'lostAnswer') {
+      counters.lostAnswers++;
+      counters.lostAnswerAccessors += input.accessorIds.length;
+      request.socket.destroy();
+    } else {
+      response.writeHead(200, { 'content-length': 0 });
+      response.end();
+    }
     for (const waiter of waiters) {
       if (log.accessors >= waiter.count) waiter.resolve();
     }

@@ -42,6 +42,10 @@ export interface SimulatorStats {
   internalErrors: number;
   dropped: number;
   hung: number;
+  /** Calls delivered whose answer was lost on purpose (`lostAnswerRate`). */
+  lostAnswers: number;
+  /** Accessor IDs in those calls: the ones a caller may send, and the service deliver, again. */
+  lostAnswerAccessors: number;
   /** Answered 4xx other than 429: unsigned, unknown operation, invalid input, unknown space. */
   rejected: number;
 }
