@@ -730,8 +730,9 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       const requestId = newRequestId('stale-delete-fails');
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
       await ledger.recordOutcome(failed(requestId, 1, ['x-1', 'x-2'], DENIED), EXPIRES);
+      const throttled = await throttlingDeletes();
 
-      await (await throttlingDeletes()).recordOutcome(delivered(requestId, 1, 1, ['x-2']), EXPIRES);
+      await throttled.recordOutcome(delivered(requestId, 1, 1, ['x-2']), EXPIRES);
 
       const summary = await status(requestId);
       assert.deepEqual(summary.accessors, {
@@ -750,8 +751,9 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       const requestId = newRequestId('clear-delete-fails');
       await ledger.recordRequest(requestRecord(requestId, { accessorCount: 2 }));
       await ledger.recordOutcome(failed(requestId, 1, ['y-1', 'y-2'], DENIED), EXPIRES);
+      const throttled = await throttlingDeletes();
 
-      await (await throttlingDeletes()).clearOutcomes(requestId, [1]);
+      await throttled.clearOutcomes(requestId, [1]);
 
       assert.deepEqual(await reader.parts(requestId), []);
       assert.deepEqual(await accessorIds(requestId, 'failed'), []);
