@@ -3,6 +3,7 @@ import {
   type AcceptDependencies,
   acceptInviteRequest,
 } from '../../shared/domain/accept-invite-request.ts';
+import { readInviteBodyText } from '../../shared/domain/accessor-ids-text.ts';
 import { REQUEST_LIMITS, VALIDATION_REASONS } from '../../shared/domain/constants.ts';
 import { EnqueueError, InviteValidationError, PipelineError } from '../../shared/domain/errors.ts';
 import { FieldProblems } from '../../shared/domain/field-problems.ts';
@@ -157,10 +158,17 @@ export async function handleHttpInvite(
 
   try {
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
-    const payload = parseJson(text);
-    const request = parseInviteRequest(event.pathParameters?.spaceId, payload, {
-      plainText: text !== undefined && isPlainJsonText(text),
-    });
+    // A list of plain IDs is read from the text without a string made of each; any other body
+    // is parsed whole, and its problems named.
+    const read = text === undefined ? undefined : readInviteBodyText(text);
+    const payload = read?.payload ?? parseJson(text);
+    const request = parseInviteRequest(
+      event.pathParameters?.spaceId,
+      payload,
+      read === undefined
+        ? { plainText: text !== undefined && isPlainJsonText(text) }
+        : { accessorIds: read.accessorIds },
+    );
     const requestedBy = callerOf(event);
     if (isDryRun(payload)) {
       const answer = await previewInviteRequest(

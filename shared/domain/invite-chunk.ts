@@ -13,11 +13,17 @@ import { isPlainAscii } from './text.ts';
 // Part numbers are reserved at this width when sizing, so the real ones always fit.
 const PART_PLACEHOLDER = 9_999_999;
 
+/** A chunk as planned, with its accessors' JSON when the request's text already held it. */
+export interface PlannedChunk extends InviteChunk {
+  /** `accessorIds` as the members of a JSON array, `"a","b"`, each ID plain ASCII. */
+  accessorIdsJson?: string;
+}
+
 /** The queue message body of a chunk (JSON, safe for SQS's character rules). */
-export function encodeInviteChunk(chunk: InviteChunk): string {
-  const { v, requestId, part, parts, spaceId, title, body, accessorIds, resend } = chunk;
+export function encodeInviteChunk(chunk: PlannedChunk): string {
+  const { v, requestId, part, parts, spaceId, title, body, resend, accessorIdsJson } = chunk;
   // `resend` only when set, so every other chunk reads exactly as before it existed.
-  return toQueueJson({
+  const envelope = {
     v,
     requestId,
     part,
@@ -26,8 +32,12 @@ export function encodeInviteChunk(chunk: InviteChunk): string {
     title,
     body,
     ...(resend ? { resend } : {}),
-    accessorIds,
-  });
+  };
+  if (accessorIdsJson === undefined) {
+    return toQueueJson({ ...envelope, accessorIds: chunk.accessorIds });
+  }
+  // Plain ASCII IDs read the same in any JSON: only the envelope is written, then the list put in.
+  return `${toQueueJson({ ...envelope, accessorIds: [] }).slice(0, -2)}${accessorIdsJson}]}`;
 }
 
 /**
@@ -38,7 +48,7 @@ export function planInviteChunks(
   request: InviteRequest,
   requestId: string,
   maxMessageBytes: number,
-): InviteChunk[] {
+): PlannedChunk[] {
   const { spaceId, title, body } = request;
   const envelope: InviteChunk = {
     v: CHUNK_MESSAGE_VERSION,
@@ -67,11 +77,15 @@ export function planInviteChunks(
         fixedBytes,
         sizeOf: plain ? plainSize : jsonStringBytes,
       });
+  const text = countDecides ? request.accessorIdsText : undefined;
   return groups.map((accessorIds, index) => ({
     ...envelope,
     part: index + 1,
     parts: groups.length,
     accessorIds,
+    ...(text && {
+      accessorIdsJson: text.membersJson(index * maxCount, index * maxCount + accessorIds.length),
+    }),
   }));
 }
 

@@ -1,3 +1,4 @@
+import type { AccessorIdsText } from './accessor-ids-text.ts';
 import {
   REQUEST_LIMITS,
   SEND_INVITES_LIMITS,
@@ -17,12 +18,19 @@ export interface InviteRequest extends Invitation {
   resend: boolean;
   /** Every accessor ID is plain ASCII (`isPlainAscii`): JSON writes each byte for byte. */
   plainAsciiIds?: boolean;
+  /** Where the IDs lie in the body they were read from: their chunks' JSON is cut from it. */
+  accessorIdsText?: AccessorIdsText;
 }
 
 /** What the caller knows of a payload before it is checked. */
 export interface PayloadFacts {
   /** Every string of the payload is plain ASCII: `isPlainJsonText` said so of its JSON text. */
   plainText?: boolean;
+  /**
+   * The payload's accessor IDs as `readInviteBodyText` read them from its text, valid and
+   * distinct: `accessorIds` in the payload itself is then not read.
+   */
+  accessorIds?: AccessorIdsText;
 }
 
 /** The fields an invite request's body or event detail may name. */
@@ -124,6 +132,25 @@ function checkAccessorList(
   problems: FieldProblems,
   maxCount: number,
   facts: PayloadFacts,
+): { ids: string[]; plainAscii: boolean; text?: AccessorIdsText } | undefined {
+  const text = facts.accessorIds;
+  const listed =
+    text === undefined
+      ? distinctValidIds(value, problems, facts)
+      : { ids: text.ids(), plainAscii: true };
+  if (listed === undefined) return undefined;
+  if (listed.ids.length > maxCount) {
+    problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
+    return undefined;
+  }
+  return text === undefined ? listed : { ...listed, text };
+}
+
+/** The distinct IDs of a valid list, and whether all are plain ASCII; undefined for a problem. */
+function distinctValidIds(
+  value: unknown,
+  problems: FieldProblems,
+  facts: PayloadFacts,
 ): { ids: string[]; plainAscii: boolean } | undefined {
   if (value === undefined || value === null) {
     problems.add('accessorIds', 'accessorIds is required');
@@ -151,12 +178,7 @@ function checkAccessorList(
     }
     if (!valid) return undefined;
   }
-  const unique = uniqueStrings(value);
-  if (unique.length > maxCount) {
-    problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
-    return undefined;
-  }
-  return { ids: unique, plainAscii: fast?.plainAscii ?? false };
+  return { ids: uniqueStrings(value), plainAscii: fast?.plainAscii ?? false };
 }
 
 /** A non-empty string short enough in UTF-16 units to need no code point count. */
@@ -230,5 +252,6 @@ export function parseInviteRequest(
     body,
     resend,
     plainAsciiIds: accessors.plainAscii,
+    ...(accessors.text ? { accessorIdsText: accessors.text } : {}),
   };
 }

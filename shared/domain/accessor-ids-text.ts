@@ -1,0 +1,225 @@
+import { skipWhitespace, stringEnd, valueEnd } from '../lib/json-text.ts';
+import { REQUEST_LIMITS } from './constants.ts';
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const FIELD = 'accessorIds';
+
+/**
+ * A request body's accessor IDs read straight from its JSON text: where each distinct ID lies
+ * in it, in order of first occurrence. Every ID is 1–256 characters of plain ASCII (printable,
+ * no `"` or `\`), so its JSON is the text between its quotes.
+ */
+export class AccessorIdsText {
+  readonly #text: string;
+  readonly #starts: Int32Array;
+  readonly #ends: Int32Array;
+  readonly count: number;
+
+  constructor(text: string, starts: Int32Array, ends: Int32Array) {
+    this.#text = text;
+    this.#starts = starts;
+    this.#ends = ends;
+    this.count = starts.length;
+  }
+
+  /** The distinct IDs, in order; with `from` and `to`, those in between (`to` excluded). */
+  ids(from = 0, to = this.count): string[] {
+    const ids = new Array<string>(to - from);
+    for (let index = from; index < to; index++) {
+      ids[index - from] = this.#text.slice(this.#starts[index], this.#ends[index]);
+    }
+    return ids;
+  }
+
+  /**
+   * IDs `from` to `to` (excluded) as the members of a JSON array, `"a","b"`: one slice of the
+   * text when they stand there in that order, comma to comma, as they do in a compact list
+   * without duplicates.
+   */
+  membersJson(from: number, to: number): string {
+    const starts = this.#starts;
+    const ends = this.#ends;
+    let adjacent = true;
+    // Each next ID opens three characters after the last one closed: `","`.
+    for (let index = from + 1; index < to && adjacent; index++) {
+      adjacent = starts[index] === (ends[index - 1] as number) + 3;
+    }
+    if (adjacent)
+      return this.#text.slice((starts[from] as number) - 1, (ends[to - 1] as number) + 1);
+    return `"${this.ids(from, to).join('","')}"`;
+  }
+}
+
+/** A request body read without parsing its accessor list. */
+export interface InviteBodyText {
+  /** The body as `JSON.parse` reads it, but for `accessorIds`, which is an empty array. */
+  payload: Record<string, unknown>;
+  accessorIds: AccessorIdsText;
+}
+
+/**
+ * Reads a request body whose `accessorIds` is a list of plain ASCII IDs, 1 to 256 characters
+ * each, without making a string of each ID: one pass over the list finds and hashes the IDs, and
+ * the rest of the body goes to `JSON.parse`. Undefined for any other body (no such list, an ID
+ * outside those rules, a key spelt with an escape, a repeated key, text that is not JSON): those
+ * go through `JSON.parse` and the field checks as before, which name each problem.
+ */
+export function readInviteBodyText(text: string): InviteBodyText | undefined {
+  let at = skipWhitespace(text, 0);
+  if (text.charCodeAt(at) !== OPEN_OBJECT) return undefined;
+  at = skipWhitespace(text, at + 1);
+  const keys: string[] = [];
+  let list: ScannedList | undefined;
+  let listStart = -1;
+  while (text.charCodeAt(at) === QUOTE) {
+    const keyEnd = stringEnd(text, at);
+    if (keyEnd === -1) return undefined;
+    const key = text.slice(at + 1, keyEnd - 1);
+    keys.push(key);
+    at = skipWhitespace(text, keyEnd);
+    if (text.charCodeAt(at) !== COLON) return undefined;
+    at = skipWhitespace(text, at + 1);
+    if (key === FIELD) {
+      list = scanIdList(text, at);
+      if (list === undefined) return undefined;
+      listStart = at;
+      at = list.end;
+    } else {
+      at = valueEnd(text, at);
+      if (at === -1) return undefined;
+    }
+    at = skipWhitespace(text, at);
+    if (text.charCodeAt(at) !== COMMA) break;
+    at = skipWhitespace(text, at + 1);
+  }
+  // The rest of the syntax, and what follows the object, is for JSON.parse to check.
+  if (list === undefined) return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(`${text.slice(0, listStart)}[]${text.slice(list.end)}`);
+  } catch {
+    return undefined;
+  }
+  // JSON.parse read the keys as this walk did, in the same order, none twice and none spelt with
+  // an escape: the list is the one top-level field of that name.
+  const parsedKeys = Object.keys(payload as object);
+  if (parsedKeys.length !== keys.length || parsedKeys.some((key, index) => key !== keys[index])) {
+    return undefined;
+  }
+  return {
+    payload: payload as Record<string, unknown>,
+    accessorIds: distinctIds(text, list),
+  };
+}
+
+/** Where each ID of a list lies, with its hash; `end` is the index after the list. */
+interface ScannedList {
+  starts: Int32Array<ArrayBuffer>;
+  ends: Int32Array<ArrayBuffer>;
+  hashes: Int32Array<ArrayBuffer>;
+  count: number;
+  end: number;
+}
+
+function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * Scans the JSON array at `index`, hashing each ID (FNV-1a of its characters) as it goes.
+ * Undefined unless it is a non-empty array of strings of 1–256 printable ASCII characters
+ * without escapes.
+ */
+function scanIdList(text: string, index: number): ScannedList | undefined {
+  if (text.charCodeAt(index) !== OPEN_ARRAY) return undefined;
+  let starts = new Int32Array(1024);
+  let ends = new Int32Array(1024);
+  let hashes = new Int32Array(1024);
+  let count = 0;
+  let at = skipWhitespace(text, index + 1);
+  for (;;) {
+    if (text.charCodeAt(at) !== QUOTE) return undefined;
+    const start = at + 1;
+    let hash = FNV_OFFSET;
+    let code = text.charCodeAt(start);
+    for (at = start; code !== QUOTE; code = text.charCodeAt(++at)) {
+      // Controls, the backslash of an escape, DEL, anything beyond ASCII, or the text's end.
+      if (!(code >= 0x20 && code < 0x7f && code !== BACKSLASH)) return undefined;
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+    }
+    const length = at - start;
+    if (length === 0 || length > REQUEST_LIMITS.accessorIdMaxCodePoints) return undefined;
+    if (count === starts.length) {
+      starts = grown(starts);
+      ends = grown(ends);
+      hashes = grown(hashes);
+    }
+    starts[count] = start;
+    ends[count] = at;
+    hashes[count] = hash;
+    count++;
+    // A compact list, `"a","b"`, needs no look for whitespace.
+    let next = text.charCodeAt(++at);
+    if (next !== COMMA && next !== CLOSE_ARRAY) {
+      at = skipWhitespace(text, at);
+      next = text.charCodeAt(at);
+    }
+    if (next === CLOSE_ARRAY) return { starts, ends, hashes, count, end: at + 1 };
+    if (next !== COMMA) return undefined;
+    if (text.charCodeAt(++at) !== QUOTE) at = skipWhitespace(text, at);
+  }
+}
+
+/**
+ * The list without repeats, first occurrence kept: an open-addressing table of indexes keyed by
+ * the hashes the scan made, comparing text only when two hashes match.
+ */
+function distinctIds(text: string, list: ScannedList): AccessorIdsText {
+  const { starts, ends, hashes, count } = list;
+  let size = 16;
+  while (size < count * 2) size *= 2;
+  const mask = size - 1;
+  const slots = new Int32Array(size).fill(-1);
+  let kept = 0;
+  for (let index = 0; index < count; index++) {
+    const hash = hashes[index] as number;
+    let slot = hash & mask;
+    for (;;) {
+      const seen = slots[slot] as number;
+      if (seen === -1) {
+        slots[slot] = kept;
+        starts[kept] = starts[index] as number;
+        ends[kept] = ends[index] as number;
+        hashes[kept] = hash;
+        kept++;
+        break;
+      }
+      if (hashes[seen] === hash && sameText(text, starts, ends, seen, index)) break;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return new AccessorIdsText(text, starts.subarray(0, kept), ends.subarray(0, kept));
+}
+
+function sameText(
+  text: string,
+  starts: Int32Array,
+  ends: Int32Array,
+  first: number,
+  second: number,
+): boolean {
+  const start = starts[second] as number;
+  const length = (ends[second] as number) - start;
+  if ((ends[first] as number) - (starts[first] as number) !== length) return false;
+  return text.startsWith(text.slice(start, start + length), starts[first]);
+}

@@ -1,0 +1,64 @@
+// Walking JSON text without parsing it: where a value ends, where whitespace stops. These only
+// find boundaries; whether the text is valid JSON is for `JSON.parse` to say.
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The index of the first character at or after `index` that is not JSON whitespace. */
+export function skipWhitespace(text: string, index: number): number {
+  let at = index;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB) return at;
+    at++;
+  }
+}
+
+/** The index after the closing quote of the string that opens at `index`; -1 if it never closes. */
+export function stringEnd(text: string, index: number): number {
+  let from = index + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return -1;
+    // A quote after an odd number of backslashes is escaped.
+    let before = quote - 1;
+    while (text.charCodeAt(before) === BACKSLASH) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/**
+ * The index after the value that starts at `index` (an object, array, string or literal), -1 when
+ * it plainly does not end. Brackets are counted, not matched: a mismatch is `JSON.parse`'s to find.
+ */
+export function valueEnd(text: string, index: number): number {
+  const first = text.charCodeAt(index);
+  if (first === QUOTE) return stringEnd(text, index);
+  if (first !== 0x7b && first !== 0x5b) {
+    let at = index;
+    while (at < text.length && !',}] \t\n\r'.includes(text.charAt(at))) at++;
+    return at === index ? -1 : at;
+  }
+  let depth = 0;
+  let at = index;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (code === QUOTE) {
+      at = stringEnd(text, at);
+      if (at === -1) return -1;
+      continue;
+    }
+    if (code === 0x7b || code === 0x5b) depth++;
+    else if (code === 0x7d || code === 0x5d) {
+      depth--;
+      if (depth === 0) return at + 1;
+    }
+    at++;
+  }
+  return -1;
+}
