@@ -184,6 +184,7 @@ export async function handleHttpInvite(
       request,
       {
         requestId,
+        ownRequestId: true,
         source: 'http',
         requestedBy,
         ...(idempotencyKey === undefined

@@ -10,9 +10,9 @@ import type {
   EventBridgeEvent,
 } from 'aws-lambda';
 import type { IntakeConfig } from '../../shared/config/intake-config.ts';
+import type { IdempotencyStore } from '../../shared/domain/idempotency-record.ts';
 import type {
   DeadLetterQueue,
-  IdempotencyStore,
   IntakeObserver,
   InviteHistory,
   InviteQueue,

@@ -1,4 +1,10 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { SQS_LIMITS } from '../domain/constants.ts';
 import type {
   EnqueueOptions,
@@ -10,6 +16,7 @@ import { backoffDelay } from '../lib/backoff.ts';
 import { packBatches } from '../lib/pack-batches.ts';
 import { runConcurrently } from '../lib/run-concurrently.ts';
 import { sleep } from '../lib/sleep.ts';
+import { turnsInOrder } from '../lib/turns.ts';
 
 export interface SqsInviteQueueOptions {
   client: SQSClient;
@@ -92,6 +99,8 @@ export class SqsInviteQueue implements InviteQueue {
     const refused: string[] = [];
     let pending = messages;
     let lastError: unknown;
+    const hold = options.after && holdUntil(options.after);
+    const takeTurn = turnsInOrder();
     for (let attempt = 1; pending.length > 0 && attempt <= this.#options.maxAttempts; attempt++) {
       if (attempt > 1) {
         const delay = backoffDelay(attempt - 1, { base: this.#options.baseDelayMs, max: 2_000 });
@@ -114,15 +123,18 @@ export class SqsInviteQueue implements InviteQueue {
           return;
         }
         try {
+          const command = new SendMessageBatchCommand({
+            QueueUrl: this.#queueUrl,
+            Entries: batch.map((message) => ({
+              Id: message.id,
+              MessageBody: message.body,
+              ...(attributes ? { MessageAttributes: attributes } : {}),
+            })),
+          });
+          prepareInTurn(command, takeTurn);
+          hold?.apply(command);
           const output = await this.#client.send(
-            new SendMessageBatchCommand({
-              QueueUrl: this.#queueUrl,
-              Entries: batch.map((message) => ({
-                Id: message.id,
-                MessageBody: message.body,
-                ...(attributes ? { MessageAttributes: attributes } : {}),
-              })),
-            }),
+            command,
             Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : {},
           );
           for (const entry of output.Successful ?? []) queued.push(entry.Id as string);
@@ -135,9 +147,63 @@ export class SqsInviteQueue implements InviteQueue {
           retry.push(...batch);
         }
       });
+      // Held calls never left: what they waited for failed, and that is the answer.
+      if (hold?.failure) throw hold.failure.reason;
       pending = retry;
     }
     const failed = [...refused, ...pending.map((message) => message.id)];
     return lastError === undefined ? { queued, failed } : { queued, failed, lastError };
   }
+}
+
+/** Thrown inside a held call whose wait failed: it never reaches the network. */
+class HeldBackError extends Error {
+  constructor() {
+    super('Not sent: what the call waited for failed');
+    this.name = 'HeldBackError';
+  }
+}
+
+/**
+ * Makes each call wait for its turn of the event loop before it is prepared (its messages
+ * hashed, its JSON written, signed): preparing ten calls of 1 MiB takes a while, and in between
+ * the calls prepared go out and answers come in (the ledger's, when the calls are held).
+ */
+function prepareInTurn(command: SendMessageBatchCommand, takeTurn: () => Promise<void>) {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      await takeTurn();
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: 'prepareInTurn' },
+  );
+}
+
+/**
+ * Holds calls, once serialised and signed, until `after` resolves: the CPU work of preparing
+ * them overlaps the wait, and nothing is sent before it is over. The error a held call throws
+ * carries no cause, so the SDK's retry never takes it for a transient one.
+ */
+function holdUntil(after: Promise<unknown>) {
+  const hold = {
+    failure: undefined as { reason: unknown } | undefined,
+    apply(command: SendMessageBatchCommand) {
+      command.middlewareStack.addRelativeTo(
+        (next: FinalizeHandler<SendMessageBatchCommandInput, SendMessageBatchCommandOutput>) =>
+          async (args: FinalizeHandlerArguments<SendMessageBatchCommandInput>) => {
+            if (!(await opened)) throw new HeldBackError();
+            return next(args);
+          },
+        { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'holdUntilReady' },
+      );
+    },
+  };
+  const opened = after.then(
+    () => true,
+    (reason: unknown) => {
+      hold.failure = { reason };
+      return false;
+    },
+  );
+  return hold;
 }

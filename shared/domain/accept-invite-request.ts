@@ -11,11 +11,15 @@ import {
   SpaceNotAllowedError,
 } from './errors.ts';
 import { decideClaim, idempotencyRecordKey, requestFingerprint } from './idempotency.ts';
-import { IDEMPOTENCY_STATES, type IdempotencyRecord } from './idempotency-record.ts';
+import {
+  IDEMPOTENCY_STATES,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from './idempotency-record.ts';
 import type { InviteChunk } from './invite.ts';
 import { encodeInviteChunk, planInviteChunks } from './invite-chunk.ts';
 import type { InviteRequest } from './invite-request.ts';
-import type { IdempotencyStore, InviteQueue, OutgoingMessage, RequestLedger } from './ports.ts';
+import type { InviteQueue, OutgoingMessage, RequestLedger } from './ports.ts';
 import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
 
 // Chunks encoded between two turns of the event loop, in which the ledger writes go on.
@@ -62,6 +66,11 @@ export type LedgerAction = 'claim' | 'record' | 'settle' | 'recordNotQueued';
 export interface AcceptOptions {
   /** The ID a new request gets; a resumed one keeps its first ID. */
   requestId: string;
+  /**
+   * `requestId` is this request's own, used by no earlier one (API Gateway's request ID): a new
+   * request is then recorded without looking for an earlier record.
+   */
+  ownRequestId?: boolean;
   source: RequestSource;
   requestedBy: string;
   /** `Idempotency-Key` (HTTP) or the event ID (HR events), unique within `scope`. */
@@ -156,16 +165,19 @@ export async function acceptInviteRequest(
   );
   const expiresAt = now + retention.requestMs;
   const recording = whileLedgerUp('record', async () => {
-    await ledger.recordRequest({
-      requestId,
-      spaceId: request.spaceId,
-      source: options.source,
-      requestedBy: options.requestedBy,
-      accessorCount: request.accessorIds.length,
-      partCount: chunks.length,
-      createdAt: now,
-      expiresAt,
-    });
+    await ledger.recordRequest(
+      {
+        requestId,
+        spaceId: request.spaceId,
+        source: options.source,
+        requestedBy: options.requestedBy,
+        accessorCount: request.accessorIds.length,
+        partCount: chunks.length,
+        createdAt: now,
+        expiresAt,
+      },
+      { isNew: options.ownRequestId === true && !claim?.resumed },
+    );
     // A resumed request's parts refused before and queued now are pending again, not failed.
     if (claim?.resumed)
       await ledger.clearOutcomes(
@@ -175,21 +187,24 @@ export async function acceptInviteRequest(
   });
 
   const pending = chunks.filter((chunk) => !alreadyQueued.has(chunk.part));
-  // Nothing is queued before the request is recorded; its chunks are encoded meanwhile.
-  const [, messages] = await Promise.all([
-    recording,
-    mapInSlices(pending, ENCODE_SLICE, (chunk) => ({
-      id: String(chunk.part),
-      body: encodeInviteChunk(chunk),
-    })),
-  ]);
-  const remaining = dependencies.remainingMs?.();
-  const { queued, failed, lastError } = await queue.enqueue(
-    messages,
-    remaining === undefined
-      ? { acceptedAt: now }
-      : { acceptedAt: now, timeoutMs: remaining - SETTLE_BUDGET_MS },
-  );
+  // Nothing is queued before the request is recorded: meanwhile its chunks are encoded, and the
+  // calls that queue them prepared to leave once it is.
+  const sending = mapInSlices(pending, ENCODE_SLICE, (chunk) => ({
+    id: String(chunk.part),
+    body: encodeInviteChunk(chunk),
+  })).then(async (messages) => {
+    const remaining = dependencies.remainingMs?.();
+    const result = await queue.enqueue(messages, {
+      acceptedAt: now,
+      after: recording,
+      ...(remaining === undefined ? {} : { timeoutMs: remaining - SETTLE_BUDGET_MS }),
+    });
+    return { messages, ...result };
+  });
+  const [recorded, sent] = await Promise.allSettled([recording, sending]);
+  if (recorded.status === 'rejected') throw recorded.reason;
+  if (sent.status === 'rejected') throw sent.reason;
+  const { messages, queued, failed, lastError } = sent.value;
   const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
   const accepted = {
     requestId,

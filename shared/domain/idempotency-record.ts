@@ -32,3 +32,35 @@ export interface IdempotencyRecord {
    */
   maxMessageBytes?: number;
 }
+
+/** What a take-over of an idempotency key writes. */
+export interface KeyTakeOver {
+  attempt: string;
+  lockedUntil: number;
+  /** Epoch milliseconds: the key lives at least as long as the attempt that holds it. */
+  expiresAt: number;
+}
+
+/** Keeps one answer per idempotency key, so a repeated request is never queued twice. */
+export interface IdempotencyStore {
+  /**
+   * Claims `key` for a new request with `record`, unless a live record holds it; then resolves
+   * to that record. A record past `now`'s expiry counts as gone.
+   */
+  claim(
+    key: string,
+    record: IdempotencyRecord,
+    expiresAt: number,
+    now: number,
+  ): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Takes `key` over from `expected`, unchanged since it was read, for a new attempt, and keeps
+   * the key until `taken.expiresAt`; false when it changed (another attempt took it first).
+   */
+  takeOver(key: string, expected: IdempotencyRecord, taken: KeyTakeOver): Promise<boolean>;
+  /**
+   * Writes the state of the request that holds `key`, while `record.attempt` still holds it;
+   * false when another attempt has taken the key since (or nobody holds it), and nothing is written.
+   */
+  settle(key: string, record: IdempotencyRecord): Promise<boolean>;
+}

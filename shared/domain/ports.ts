@@ -1,5 +1,4 @@
 import type { DelayCause, DeliveredMark, PlannedCall, ReceivedMessage } from './delivery.ts';
-import type { IdempotencyRecord } from './idempotency-record.ts';
 import type { Invitation, InviteChunk } from './invite.ts';
 import type { Outcome } from './outcome.ts';
 import type {
@@ -37,6 +36,11 @@ export interface EnqueueOptions {
    * counts the window it tops small batches up in from it.
    */
   acceptedAt?: number;
+  /**
+   * Nothing is sent before this resolves; the calls may be prepared meanwhile. When it rejects,
+   * `enqueue` rejects with its reason, having sent nothing.
+   */
+  after?: Promise<unknown>;
 }
 
 /** Where accepted chunks wait for the worker. */
@@ -303,42 +307,14 @@ export interface PipelineErrorLike {
   spaceId?: string;
 }
 
-/** What a take-over of an idempotency key writes. */
-export interface KeyTakeOver {
-  attempt: string;
-  lockedUntil: number;
-  /** Epoch milliseconds: the key lives at least as long as the attempt that holds it. */
-  expiresAt: number;
-}
-
-/** Keeps one answer per idempotency key, so a repeated request is never queued twice. */
-export interface IdempotencyStore {
-  /**
-   * Claims `key` for a new request with `record`, unless a live record holds it; then resolves
-   * to that record. A record past `now`'s expiry counts as gone.
-   */
-  claim(
-    key: string,
-    record: IdempotencyRecord,
-    expiresAt: number,
-    now: number,
-  ): Promise<IdempotencyRecord | undefined>;
-  /**
-   * Takes `key` over from `expected`, unchanged since it was read, for a new attempt, and keeps
-   * the key until `taken.expiresAt`; false when it changed (another attempt took it first).
-   */
-  takeOver(key: string, expected: IdempotencyRecord, taken: KeyTakeOver): Promise<boolean>;
-  /**
-   * Writes the state of the request that holds `key`, while `record.attempt` still holds it;
-   * false when another attempt has taken the key since (or nobody holds it), and nothing is written.
-   */
-  settle(key: string, record: IdempotencyRecord): Promise<boolean>;
-}
-
 /** The request ledger as the intake writes it. */
 export interface RequestLedger {
-  /** Records a request; a request already recorded (a resumed one) is left as it is. */
-  recordRequest(record: RequestRecord): Promise<void>;
+  /**
+   * Records a request; a request already recorded (a resumed one) is left as it is. With `isNew`,
+   * the caller knows no record of the request can exist (its ID is this attempt's own), and it
+   * is written without looking for one.
+   */
+  recordRequest(record: RequestRecord, options?: { isNew?: boolean }): Promise<void>;
   /** Records what became of one part; a delivered part is never marked failed again. */
   recordOutcome(outcome: PartOutcome, expiresAt: number): Promise<void>;
   /** Forgets the failed outcomes of parts that are queued again. */

@@ -71,6 +71,8 @@ export class RecordingQueue implements InviteQueue {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     this.options.push(options);
+    // Nothing is sent before what the call waits for is over, as on SQS.
+    await options.after;
     const outOfTime = options.timeoutMs !== undefined && options.timeoutMs <= 0;
     const queued: string[] = [];
     const failed: string[] = [];

@@ -6,14 +6,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadStackDefinitions } from '../../infra/local/definitions.ts';
 import { ensureTable, startLocalDynamoDb } from '../../infra/local/local-dynamodb.ts';
 import { createDynamoDbClient } from '../../shared/adapters/ledger/dynamodb-client.ts';
-import type { IdempotencyRecord } from '../../shared/domain/idempotency-record.ts';
 import type {
+  IdempotencyRecord,
   IdempotencyStore,
-  InviteHistory,
   KeyTakeOver,
-  OutcomeLedger,
-  RequestLedger,
-} from '../../shared/domain/ports.ts';
+} from '../../shared/domain/idempotency-record.ts';
+import type { InviteHistory, OutcomeLedger, RequestLedger } from '../../shared/domain/ports.ts';
 import type { PartOutcome, RequestRecord } from '../../shared/domain/request-record.ts';
 import type { DynaliteCallStats } from './dynalite-child.ts';
 import { TEST_CREDENTIALS, TEST_REGION } from './sqs.ts';
@@ -137,9 +135,12 @@ export class MemoryLedger implements IdempotencyStore, RequestLedger, OutcomeLed
     return true;
   }
 
-  async recordRequest(record: RequestRecord) {
+  async recordRequest(record: RequestRecord, options: { isNew?: boolean } = {}) {
     this.#check();
-    if (!this.requests.has(record.requestId)) this.requests.set(record.requestId, record);
+    // A new request is written without a look for an earlier record, as in DynamoDB.
+    if (options.isNew || !this.requests.has(record.requestId)) {
+      this.requests.set(record.requestId, record);
+    }
   }
 
   async recordOutcome(outcome: PartOutcome) {

@@ -98,18 +98,20 @@ function recordingClient(endpoint: string, accesses: Access[]): DynamoDBClient {
   return client;
 }
 
-/** The accesses no statement of `role` allows, as `action key` lines. */
+/**
+ * The accesses no statement of `role` allows, as `action keys` lines. As in IAM, one statement
+ * must allow the action and every key of the call (`ForAllValues`): a call that writes two
+ * partitions needs a statement that names both.
+ */
 function refused(accesses: readonly Access[], statements: readonly LedgerStatement[]): string[] {
   const lines = new Set<string>();
   for (const { action, keys } of accesses) {
-    for (const key of keys) {
-      const allowed = statements.some(
-        (statement) =>
-          statement.actions.includes(action) &&
-          statement.leadingKeys.some((pattern) => pattern.test(key)),
-      );
-      if (!allowed) lines.add(`${action} ${key.replace(/#.*/, '#…')}`);
-    }
+    const allowed = statements.some(
+      (statement) =>
+        statement.actions.includes(action) &&
+        keys.every((key) => statement.leadingKeys.some((pattern) => pattern.test(key))),
+    );
+    if (!allowed) lines.add(`${action} ${keys.map((key) => key.replace(/#.*/, '#…')).join(' ')}`);
   }
   return [...lines];
 }
@@ -181,6 +183,8 @@ describe("the functions' roles allow every ledger call their code makes", () => 
     await ledger.recordRequest(request);
     // A retry finds its request recorded, reads it back and lists it under its day.
     await ledger.recordRequest({ ...request, createdAt: NOW + 60_000 });
+    // A request whose ID is its own is written with its day's entry in one call.
+    await ledger.recordRequest({ ...request, requestId: 'req-iam-new' }, { isNew: true });
     await ledger.recordOutcome(failedPart('req-iam-1', 2, NOW), NOW + DAY_MS);
     await ledger.recordOutcome(failedPart('req-iam-1', 2, NOW + 1), NOW + DAY_MS);
     await ledger.clearOutcomes('req-iam-1', [2]);

@@ -623,6 +623,8 @@ describe('IAM', () => {
           ['REQUEST#*'],
         ),
         onLedger('ListRequestsByDay', 'dynamodb:PutItem', ['REQUESTS#*']),
+        // A new request and its day's entry, in one call.
+        onLedger('RecordNewRequests', 'dynamodb:BatchWriteItem', ['REQUEST#*', 'REQUESTS#*']),
         onLedger(
           'HoldIdempotencyKeys',
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],

@@ -160,6 +160,73 @@ describe('SqsInviteQueue under SQS faults', () => {
     assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
   });
 
+  it('prepares one call a turn of the event loop, so that I/O goes on in between', async () => {
+    const events: string[] = [];
+    const noting = 'notePreparedCalls';
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        events.push('prepared');
+        return next(args);
+      },
+      { step: 'build', name: noting },
+    );
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    const result = queue.enqueue(messages(95));
+    setImmediate(() => events.push('turn'));
+    const { queued } = await result;
+    client.middlewareStack.remove(noting);
+
+    // All ten prepared at once would leave the loop no turn until the last of them.
+    assert.ok(events.indexOf('turn') < events.lastIndexOf('prepared'), events.join(' '));
+    assert.equal(queued.length, 95);
+    await sqs.drain(sqs.invitesUrl);
+  });
+
+  it('prepares its calls while what it waits for goes on, and sends none before it is over', {
+    timeout: 10_000,
+  }, async () => {
+    proxy.calls.clear();
+    let prepared = 0;
+    const { promise: allPrepared, resolve: preparedAll } = Promise.withResolvers<void>();
+    const counting = 'countPreparedCalls';
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (++prepared === 10) preparedAll();
+        return next(args);
+      },
+      { step: 'build', name: counting },
+    );
+    const { promise: recorded, resolve: record } = Promise.withResolvers<void>();
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    const result = queue.enqueue(messages(95), { after: recorded });
+    await allPrepared;
+    const sentWhileHeld = proxy.calls.get('SendMessageBatch') ?? 0;
+    record();
+    const { queued, failed } = await result;
+    client.middlewareStack.remove(counting);
+
+    assert.equal(sentWhileHeld, 0);
+    assert.equal(queued.length, 95);
+    assert.deepEqual(failed, []);
+    assert.equal(proxy.calls.get('SendMessageBatch'), 10);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
+  });
+
+  it('rejects with the reason of what it waited for, having sent nothing, when that fails', async () => {
+    proxy.calls.clear();
+    const { promise: recorded, reject: fail } = Promise.withResolvers<void>();
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    const result = queue.enqueue(messages(95), { after: recorded });
+    fail(new Error('the ledger is down'));
+
+    await assert.rejects(result, { message: 'the ledger is down' });
+    assert.equal(proxy.calls.get('SendMessageBatch') ?? 0, 0);
+    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 0);
+  });
+
   it('leaves room in each SendMessageBatch for the AcceptedAt attributes', async () => {
     // Ten bodies that fill a batch's 1 MiB exactly: with their attributes, two batches.
     const tenth = Math.floor(SQS_LIMITS.maxBatchBytes / 10);

@@ -5,9 +5,15 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { IdempotencyRecord, IdempotencyState } from '../../domain/idempotency-record.ts';
-import type { IdempotencyStore, KeyTakeOver, RequestLedger } from '../../domain/ports.ts';
+import type {
+  IdempotencyRecord,
+  IdempotencyState,
+  IdempotencyStore,
+  KeyTakeOver,
+} from '../../domain/idempotency-record.ts';
+import type { RequestLedger } from '../../domain/ports.ts';
 import type { PartOutcome, RequestRecord } from '../../domain/request-record.ts';
+import { batchWrite } from './batch-calls.ts';
 import { DynamoDbOutcomes } from './dynamodb-outcomes.ts';
 import { isConditionFailure, key, LEDGER_KEYS, n, num, s, str, ttl } from './ledger-items.ts';
 
@@ -134,7 +140,7 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
     }
   }
 
-  async recordRequest(record: RequestRecord): Promise<void> {
+  async recordRequest(record: RequestRecord, options: { isNew?: boolean } = {}): Promise<void> {
     const attributes = {
       requestId: s(record.requestId),
       spaceId: s(record.spaceId),
@@ -146,6 +152,18 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
       expiresAt: n(record.expiresAt),
       ttl: ttl(record.expiresAt),
     };
+    if (options.isNew) {
+      // Nothing to keep: the request and its day's entry in one call, one round trip.
+      await batchWrite(this.#client, this.#tableName, [
+        { PutRequest: { Item: { ...key(LEDGER_KEYS.request(record.requestId)), ...attributes } } },
+        {
+          PutRequest: {
+            Item: { ...key(LEDGER_KEYS.day(record.createdAt, record.requestId)), ...attributes },
+          },
+        },
+      ]);
+      return;
+    }
     let listed: { createdAt: number; attributes: Item } = {
       createdAt: record.createdAt,
       attributes,

@@ -543,6 +543,37 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       );
     });
 
+    it('writes a new request and its day entry in one call, read back as a looked-for one is', async () => {
+      const looked = newRequestId('request-looked-for');
+      const fresh = newRequestId('request-new');
+      await ledger.recordRequest(requestRecord(looked));
+      const client = ownClient();
+      const sent: string[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          sent.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+
+      await new DynamoDbRequestLedger({ client, tableName: db.tableName }).recordRequest(
+        requestRecord(fresh),
+        { isNew: true },
+      );
+      client.destroy();
+
+      assert.deepEqual(sent, ['BatchWriteItemCommand']);
+      assert.deepEqual(await reader.request(fresh, NOW), requestRecord(fresh));
+      const [listedNew, listedLookedFor] = await Promise.all([
+        getItem(LEDGER_KEYS.day(NOW, fresh)),
+        getItem(LEDGER_KEYS.day(NOW, looked)),
+      ]);
+      const { pk: _a, sk: _b, ...newEntry } = listedNew ?? {};
+      const { pk: _c, sk: _d, ...lookedForEntry } = listedLookedFor ?? {};
+      assert.deepEqual(newEntry, { ...lookedForEntry, requestId: { S: fresh } });
+    });
+
     it('reads unknown and expired requests as undefined, though an expired item is still there', async () => {
       const requestId = newRequestId('request-expired');
       const expiresAt = NOW + DAY_MS;

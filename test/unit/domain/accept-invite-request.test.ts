@@ -43,6 +43,7 @@ function setup(now = 1_000_000) {
 
 const http = (requestId: string, key?: string) => ({
   requestId,
+  ownRequestId: true,
   source: 'http' as const,
   requestedBy: 'arn:aws:iam::123456789012:user/ops',
   ...(key === undefined
@@ -245,14 +246,16 @@ describe('acceptInviteRequest with the ledger', () => {
 
   it('queues only the missing parts when the first answer was a 503, and answers for the whole request', async () => {
     // Prepare
-    const { queue, ledger, dependencies } = setup();
+    const { queue, ledger, clock, dependencies } = setup();
     queue.refuse = new Set(['2']);
     await assert.rejects(
       acceptInviteRequest(request(3_000), http('req-1', 'key-1'), dependencies),
       EnqueueError,
     );
     assert.equal(ledger.outcomes.get('req-1#2')?.errorType, 'EnqueueFailed');
+    const first = ledger.requests.get('req-1');
     queue.refuse = new Set();
+    clock.now += 60_000;
 
     // Act
     const retried = await acceptInviteRequest(request(3_000), http('req-2', 'key-1'), dependencies);
@@ -266,6 +269,7 @@ describe('acceptInviteRequest with the ledger', () => {
     });
     assert.deepEqual(queuedParts(queue), [1, 3, 2]);
     assert.equal(ledger.outcomes.has('req-1#2'), false, 'the part is pending again, not failed');
+    assert.equal(ledger.requests.get('req-1'), first, 'the first record is kept');
     const again = await acceptInviteRequest(request(3_000), http('req-3', 'key-1'), dependencies);
     assert.equal(again.replayed, true);
   });

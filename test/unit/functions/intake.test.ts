@@ -115,11 +115,6 @@ describe('intake over HTTP', () => {
       await record(request);
       events.push(`recorded, ${queue.sent.length} queued`);
     };
-    const enqueue = queue.enqueue.bind(queue);
-    queue.enqueue = (messages) => {
-      events.push(`queueing ${messages.length}`);
-      return enqueue(messages);
-    };
     const handler = createIntakeHandler({
       config: readIntakeConfig(env),
       logger: silentLogger(),
@@ -130,8 +125,24 @@ describe('intake over HTTP', () => {
     const response = await handler(httpInviteEvent({ body: invite(ids) }), lambdaContext());
 
     assert.equal((response as APIGatewayProxyStructuredResultV2).statusCode, 202);
-    assert.deepEqual(events, ['recording', 'recorded, 0 queued', 'queueing 25']);
+    assert.deepEqual(events, ['recording', 'recorded, 0 queued']);
+    assert.equal(queue.sent.length, 25);
     assert.equal(ledger.requests.size, 1);
+  });
+
+  it('records an HTTP request as new, its ID being its own, and an HR event only if not yet recorded', async () => {
+    const { ledger, handler } = setup();
+    const asked: (boolean | undefined)[] = [];
+    const record = ledger.recordRequest.bind(ledger);
+    ledger.recordRequest = (request, options) => {
+      asked.push(options?.isNew);
+      return record(request, options);
+    };
+
+    await handler(httpInviteEvent({ body: invite(['a']) }), lambdaContext());
+    await handler(hrEvent('Employee Onboarded', { accessorId: 'new-hire' }), lambdaContext());
+
+    assert.deepEqual(asked, [true, false]);
   });
 
   it('answers 400 shaped like ValidationException, listing every field, and queues nothing', async () => {
