@@ -201,7 +201,10 @@ export async function handleHttpInvite(
       spaceId: request.spaceId,
       accessorCount: accepted.accessorCount,
       messageCount: accepted.messageCount,
-      accessorIds: request.accessorIds,
+      // Read only to be logged at DEBUG: a list read from the body's text is not made otherwise.
+      get accessorIds() {
+        return request.accessorIds;
+      },
     });
     const location = statusLocation(event, accepted.requestId);
     const { accessorCount, messageCount } = accepted;

@@ -14,6 +14,12 @@ export const INTAKE_METRIC_NAMES = {
   ledgerErrors: 'LedgerErrors',
 } as const;
 
+/** Whether DEBUG entries are written: the accessor list is read only then. */
+function isDebugLogged(logger: Logger): boolean {
+  const level = logger.getLevelName();
+  return level === 'DEBUG' || level === 'TRACE';
+}
+
 /** What a rejection is counted by: the validation reason, else the error type. */
 function rejectionReason(error: PipelineErrorLike): string {
   return error.reason ?? error.errorType;
@@ -48,7 +54,9 @@ export function createIntakeObserver(logger: Logger, metrics?: Metrics): IntakeO
       count(INTAKE_METRIC_NAMES.chunksQueued, messageCount);
       if (event) logger.info('HR event accepted', { detailType, ...keys });
       else logger.info('Invite request accepted', keys);
-      logger.debug('Accessors accepted', { accessorIds: report.accessorIds });
+      if (isDebugLogged(logger)) {
+        logger.debug('Accessors accepted', { accessorIds: report.accessorIds });
+      }
     },
     rejected(source, error, detailType) {
       const reason = rejectionReason(error);

@@ -18,7 +18,7 @@ import {
 } from './idempotency-record.ts';
 import type { InviteChunk } from './invite.ts';
 import { encodeInviteChunk, planInviteChunks } from './invite-chunk.ts';
-import type { InviteRequest } from './invite-request.ts';
+import { accessorCountOf, type InviteRequest } from './invite-request.ts';
 import type { InviteQueue, OutgoingMessage, RequestLedger } from './ports.ts';
 import { PART_OUTCOMES, type RequestSource } from './request-record.ts';
 
@@ -171,7 +171,7 @@ export async function acceptInviteRequest(
         spaceId: request.spaceId,
         source: options.source,
         requestedBy: options.requestedBy,
-        accessorCount: request.accessorIds.length,
+        accessorCount: accessorCountOf(request),
         partCount: chunks.length,
         createdAt: now,
         expiresAt,
@@ -208,7 +208,7 @@ export async function acceptInviteRequest(
   const queuedParts = [...alreadyQueued, ...queued.map(Number)].sort((a, b) => a - b);
   const accepted = {
     requestId,
-    accessorCount: request.accessorIds.length,
+    accessorCount: accessorCountOf(request),
     messageCount: chunks.length,
   };
   /** The key's record once this attempt is over: done, or resumable for the parts not handled. */
@@ -308,7 +308,7 @@ async function claimKey(
     attempt,
     state: IDEMPOTENCY_STATES.inProgress,
     lockedUntil: now + retention.lockMs,
-    accessorCount: request.accessorIds.length,
+    accessorCount: accessorCountOf(request),
     messageCount: 0,
     queuedParts: [],
     maxMessageBytes: dependencies.maxMessageBytes,

@@ -1,4 +1,5 @@
 import { groupsOf } from '../lib/groups-of.ts';
+import { withLazyProperty } from '../lib/lazy-property.ts';
 import { chunkAccessors } from './chunk-accessors.ts';
 import { REQUEST_LIMITS, SEND_INVITES_LIMITS } from './constants.ts';
 import { InvalidChunkMessageError } from './errors.ts';
@@ -69,6 +70,22 @@ export function planInviteChunks(
   const countDecides =
     plain &&
     fixedBytes + maxCount * (REQUEST_LIMITS.accessorIdMaxCodePoints + 3) <= maxMessageBytes;
+  const text = request.accessorIdsText;
+  if (countDecides && text !== undefined) {
+    // Read from the body's text: each chunk's JSON is cut from it, its IDs made only if read.
+    const parts = Math.ceil(text.count / maxCount);
+    return Array.from({ length: parts }, (_, index) => {
+      const from = index * maxCount;
+      const to = Math.min(text.count, from + maxCount);
+      const chunk = {
+        ...envelope,
+        part: index + 1,
+        parts,
+        accessorIdsJson: text.membersJson(from, to),
+      };
+      return withLazyProperty(chunk, 'accessorIds', () => text.ids(from, to));
+    });
+  }
   const groups = countDecides
     ? groupsOf(request.accessorIds, maxCount)
     : chunkAccessors(request.accessorIds, {
@@ -77,15 +94,11 @@ export function planInviteChunks(
         fixedBytes,
         sizeOf: plain ? plainSize : jsonStringBytes,
       });
-  const text = countDecides ? request.accessorIdsText : undefined;
   return groups.map((accessorIds, index) => ({
     ...envelope,
     part: index + 1,
     parts: groups.length,
     accessorIds,
-    ...(text && {
-      accessorIdsJson: text.membersJson(index * maxCount, index * maxCount + accessorIds.length),
-    }),
   }));
 }
 

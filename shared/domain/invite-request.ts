@@ -1,3 +1,4 @@
+import { withLazyProperty } from '../lib/lazy-property.ts';
 import type { AccessorIdsText } from './accessor-ids-text.ts';
 import {
   REQUEST_LIMITS,
@@ -132,25 +133,6 @@ function checkAccessorList(
   problems: FieldProblems,
   maxCount: number,
   facts: PayloadFacts,
-): { ids: string[]; plainAscii: boolean; text?: AccessorIdsText } | undefined {
-  const text = facts.accessorIds;
-  const listed =
-    text === undefined
-      ? distinctValidIds(value, problems, facts)
-      : { ids: text.ids(), plainAscii: true };
-  if (listed === undefined) return undefined;
-  if (listed.ids.length > maxCount) {
-    problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
-    return undefined;
-  }
-  return text === undefined ? listed : { ...listed, text };
-}
-
-/** The distinct IDs of a valid list, and whether all are plain ASCII; undefined for a problem. */
-function distinctValidIds(
-  value: unknown,
-  problems: FieldProblems,
-  facts: PayloadFacts,
 ): { ids: string[]; plainAscii: boolean } | undefined {
   if (value === undefined || value === null) {
     problems.add('accessorIds', 'accessorIds is required');
@@ -178,7 +160,12 @@ function distinctValidIds(
     }
     if (!valid) return undefined;
   }
-  return { ids: uniqueStrings(value), plainAscii: fast?.plainAscii ?? false };
+  const unique = uniqueStrings(value);
+  if (unique.length > maxCount) {
+    problems.add('accessorIds', `accessorIds must hold at most ${maxCount} accessor IDs`);
+    return undefined;
+  }
+  return { ids: unique, plainAscii: fast?.plainAscii ?? false };
 }
 
 /** A non-empty string short enough in UTF-16 units to need no code point count. */
@@ -228,30 +215,35 @@ export function parseInviteRequest(
   }
   const title = checkText('title', payload.title, SEND_INVITES_LIMITS.titleMaxCodePoints, problems);
   const body = checkText('body', payload.body, SEND_INVITES_LIMITS.bodyMaxCodePoints, problems);
-  const accessors = checkAccessorList(
-    payload.accessorIds,
-    problems,
-    Number.POSITIVE_INFINITY,
-    facts,
-  );
+  // A list read from the text is valid and distinct already; its IDs are made only when read.
+  const list =
+    facts.accessorIds === undefined
+      ? checkAccessorList(payload.accessorIds, problems, Number.POSITIVE_INFINITY, facts)
+      : { text: facts.accessorIds };
   const resend = checkFlag('resend', payload.resend, problems);
   // Every failed check records a problem, so one undefined means the error lists it.
   if (
     space === undefined ||
     title === undefined ||
     body === undefined ||
-    !accessors ||
+    list === undefined ||
     !problems.empty
   ) {
     throw problems.toError();
   }
-  return {
-    spaceId: space,
-    accessorIds: accessors.ids,
-    title,
-    body,
-    resend,
-    plainAsciiIds: accessors.plainAscii,
-    ...(accessors.text ? { accessorIdsText: accessors.text } : {}),
-  };
+  const request = { spaceId: space, title, body, resend };
+  if ('text' in list) {
+    const { text } = list;
+    return withLazyProperty(
+      { ...request, plainAsciiIds: true, accessorIdsText: text },
+      'accessorIds',
+      () => text.ids(),
+    );
+  }
+  return { ...request, accessorIds: list.ids, plainAsciiIds: list.plainAscii };
+}
+
+/** How many distinct accessors a request names, without making their IDs when it need not. */
+export function accessorCountOf(request: InviteRequest): number {
+  return request.accessorIdsText?.count ?? request.accessorIds.length;
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readInviteBodyText } from '../../../shared/domain/accessor-ids-text.ts';
 import { encodeInviteChunk, planInviteChunks } from '../../../shared/domain/invite-chunk.ts';
-import { parseInviteRequest } from '../../../shared/domain/invite-request.ts';
+import { accessorCountOf, parseInviteRequest } from '../../../shared/domain/invite-request.ts';
 import { uniqueStrings } from '../../../shared/domain/unique-strings.ts';
 
 const SPACE = 'SPTEXT00000000000000000AA';
@@ -125,6 +125,33 @@ describe('readInviteBodyText', () => {
     const read = readInviteBodyText('{"accessorIds":["id-5pvu","id-c3ea","id-5pvu","id-c3ea"]}');
 
     assert.deepEqual(read?.accessorIds.ids(), ['id-5pvu', 'id-c3ea']);
+  });
+
+  it('makes no string of an ID until one is read: not to count, split or encode the list', () => {
+    const ids = Array.from({ length: 2_500 }, (_, index) => `user-${index}@example.com`);
+    const read = readInviteBodyText(
+      JSON.stringify({ title: 'Hi', body: 'Join', accessorIds: ids }),
+    );
+    assert.ok(read);
+    const made: string[] = [];
+    const original = read.accessorIds.ids.bind(read.accessorIds);
+    read.accessorIds.ids = (from, to) => {
+      made.push(`${from ?? 'all'}-${to ?? 'all'}`);
+      return original(from, to);
+    };
+
+    const request = parseInviteRequest(SPACE, read.payload, { accessorIds: read.accessorIds });
+    const chunks = planInviteChunks(request, 'request-1', 262_144);
+    const bodies = chunks.map(encodeInviteChunk);
+    const beforeReading = [...made];
+    const second = chunks[1]?.accessorIds;
+
+    assert.equal(accessorCountOf(request), 2_500);
+    assert.equal(bodies.length, 3);
+    assert.deepEqual(beforeReading, []);
+    assert.deepEqual(second, ids.slice(1_000, 2_000));
+    assert.equal(request.accessorIds, request.accessorIds, 'made once, then kept');
+    assert.deepEqual(made, ['1000-2000', 'all-all']);
   });
 
   it('writes the same chunks as a body parsed whole: thousands of IDs, repeats and spacing', () => {

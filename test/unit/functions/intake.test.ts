@@ -319,6 +319,26 @@ describe('intake over HTTP', () => {
     );
   });
 
+  it('logs the accepted accessor IDs at DEBUG only', async () => {
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const accept = async (logLevel: 'DEBUG' | 'INFO') => {
+      const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel }));
+      const { output } = await captureOutput(() =>
+        handler(
+          httpInviteEvent({ body: invite(['ann@example.com', 'bo@example.com']) }),
+          lambdaContext(),
+        ),
+      );
+      return output;
+    };
+
+    const [debug, info] = [await accept('DEBUG'), await accept('INFO')];
+
+    assert.match(debug, /"accessorIds":\["ann@example.com","bo@example.com"\]/);
+    assert.match(info, /Invite request accepted/);
+    assert.doesNotMatch(info, /ann@example\.com/);
+  });
+
   it('never logs the title or the body', async () => {
     const { Logger } = await import('@aws-lambda-powertools/logger');
     const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel: 'DEBUG' }));
