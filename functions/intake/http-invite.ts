@@ -8,7 +8,11 @@ import { REQUEST_LIMITS, VALIDATION_REASONS } from '../../shared/domain/constant
 import { EnqueueError, InviteValidationError, PipelineError } from '../../shared/domain/errors.ts';
 import { FieldProblems } from '../../shared/domain/field-problems.ts';
 import { checkIdempotencyKey } from '../../shared/domain/idempotency.ts';
-import { checkFlag, parseInviteRequest } from '../../shared/domain/invite-request.ts';
+import {
+  checkFlag,
+  type InviteRequest,
+  parseInviteRequest,
+} from '../../shared/domain/invite-request.ts';
 import type { IntakeObserver } from '../../shared/domain/ports.ts';
 import {
   type PreviewDependencies,
@@ -139,6 +143,27 @@ function parseJson(text: string | undefined): unknown {
 }
 
 /**
+ * The body's payload and the request it makes to `spaceId`. A list of plain IDs is read from the
+ * text without a string made of each; any other body is parsed whole, and its problems named.
+ * Throws `InviteValidationError`.
+ */
+export function readInviteBody(
+  spaceId: unknown,
+  text: string | undefined,
+): { payload: unknown; request: InviteRequest } {
+  const read = text === undefined ? undefined : readInviteBodyText(text);
+  const payload = read?.payload ?? parseJson(text);
+  const request = parseInviteRequest(
+    spaceId,
+    payload,
+    read === undefined
+      ? { plainText: text !== undefined && isPlainJsonText(text) }
+      : { accessorIds: read.accessorIds },
+  );
+  return { payload, request };
+}
+
+/**
  * Answers `POST /spaces/{spaceId}/invite`: 202 once every chunk is queued, 4xx for input that
  * can never succeed (nothing queued), 503 when some chunks could not be queued.
  */
@@ -158,17 +183,7 @@ export async function handleHttpInvite(
 
   try {
     const idempotencyKey = checkIdempotencyKey(event.headers?.['idempotency-key']);
-    // A list of plain IDs is read from the text without a string made of each; any other body
-    // is parsed whole, and its problems named.
-    const read = text === undefined ? undefined : readInviteBodyText(text);
-    const payload = read?.payload ?? parseJson(text);
-    const request = parseInviteRequest(
-      event.pathParameters?.spaceId,
-      payload,
-      read === undefined
-        ? { plainText: text !== undefined && isPlainJsonText(text) }
-        : { accessorIds: read.accessorIds },
-    );
+    const { payload, request } = readInviteBody(event.pathParameters?.spaceId, text);
     const requestedBy = callerOf(event);
     if (isDryRun(payload)) {
       const answer = await previewInviteRequest(

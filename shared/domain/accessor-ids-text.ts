@@ -142,9 +142,11 @@ function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
  */
 function scanIdList(text: string, index: number): ScannedList | undefined {
   if (text.charCodeAt(index) !== OPEN_ARRAY) return undefined;
-  let starts = new Int32Array(1024);
-  let ends = new Int32Array(1024);
-  let hashes = new Int32Array(1024);
+  // Room for an ID every 16 characters of what follows, grown if the IDs are shorter.
+  const capacity = Math.max(1024, (text.length - index) >> 4);
+  let starts = new Int32Array(capacity);
+  let ends = new Int32Array(capacity);
+  let hashes = new Int32Array(capacity);
   let count = 0;
   let at = skipWhitespace(text, index + 1);
   for (;;) {
