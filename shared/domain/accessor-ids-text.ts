@@ -1,3 +1,4 @@
+import { firstOccurrences } from '../lib/first-occurrences.ts';
 import { skipWhitespace, stringEnd, valueEnd } from '../lib/json-text.ts';
 import { REQUEST_LIMITS } from './constants.ts';
 
@@ -114,10 +115,9 @@ export function readInviteBodyText(text: string): InviteBodyText | undefined {
   if (parsedKeys.length !== keys.length || parsedKeys.some((key, index) => key !== keys[index])) {
     return undefined;
   }
-  return {
-    payload: payload as Record<string, unknown>,
-    accessorIds: distinctIds(text, list),
-  };
+  const accessorIds = distinctIds(text, list);
+  if (accessorIds === undefined) return undefined;
+  return { payload: payload as Record<string, unknown>, accessorIds };
 }
 
 /** Where each ID of a list lies, with its hash; `end` is the index after the list. */
@@ -183,34 +183,26 @@ function scanIdList(text: string, index: number): ScannedList | undefined {
 }
 
 /**
- * The list without repeats, first occurrence kept: an open-addressing table of indexes keyed by
- * the hashes the scan made, comparing text only when two hashes match.
+ * The list without repeats, first occurrence kept, from the hashes the scan made; undefined when
+ * they bunch up (IDs made to collide), which leaves the body to `JSON.parse` and a `Set`.
  */
-function distinctIds(text: string, list: ScannedList): AccessorIdsText {
+function distinctIds(text: string, list: ScannedList): AccessorIdsText | undefined {
   const { starts, ends, hashes, count } = list;
-  let size = 16;
-  while (size < count * 2) size *= 2;
-  const mask = size - 1;
-  const slots = new Int32Array(size).fill(-1);
-  let kept = 0;
-  for (let index = 0; index < count; index++) {
-    const hash = hashes[index] as number;
-    let slot = hash & mask;
-    for (;;) {
-      const seen = slots[slot] as number;
-      if (seen === -1) {
-        slots[slot] = kept;
-        starts[kept] = starts[index] as number;
-        ends[kept] = ends[index] as number;
-        hashes[kept] = hash;
-        kept++;
-        break;
-      }
-      if (hashes[seen] === hash && sameText(text, starts, ends, seen, index)) break;
-      slot = (slot + 1) & mask;
-    }
+  const kept = firstOccurrences(hashes, count, (earlier, index) =>
+    sameText(text, starts, ends, earlier, index),
+  );
+  if (kept === undefined) return undefined;
+  if (kept.length === count) {
+    return new AccessorIdsText(text, starts.subarray(0, count), ends.subarray(0, count));
   }
-  return new AccessorIdsText(text, starts.subarray(0, kept), ends.subarray(0, kept));
+  const keptStarts = new Int32Array(kept.length);
+  const keptEnds = new Int32Array(kept.length);
+  for (let at = 0; at < kept.length; at++) {
+    const index = kept[at] as number;
+    keptStarts[at] = starts[index] as number;
+    keptEnds[at] = ends[index] as number;
+  }
+  return new AccessorIdsText(text, keptStarts, keptEnds);
 }
 
 function sameText(
