@@ -1,10 +1,4 @@
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SQS_LIMITS } from '../domain/constants.ts';
 import type {
   EnqueueOptions,
@@ -151,6 +145,8 @@ export class SqsInviteQueue implements InviteQueue {
       if (hold?.failure) throw hold.failure.reason;
       pending = retry;
     }
+    // Even a call that never reached its hold (out of time, nothing to send) answers for it.
+    if (hold !== undefined && !(await hold.opened)) throw hold.failure?.reason;
     const failed = [...refused, ...pending.map((message) => message.id)];
     return lastError === undefined ? { queued, failed } : { queued, failed, lastError };
   }
@@ -181,29 +177,37 @@ function prepareInTurn(command: SendMessageBatchCommand, takeTurn: () => Promise
 
 /**
  * Holds calls, once serialised and signed, until `after` resolves: the CPU work of preparing
- * them overlaps the wait, and nothing is sent before it is over. The error a held call throws
- * carries no cause, so the SDK's retry never takes it for a transient one.
+ * them overlaps the wait, and nothing is sent before it is over. Once it has failed, a call is
+ * not even prepared. The error a held call throws carries no cause, so the SDK's retry never
+ * takes it for a transient one.
  */
 function holdUntil(after: Promise<unknown>) {
   const hold = {
     failure: undefined as { reason: unknown } | undefined,
+    opened: after.then(
+      () => true,
+      (reason: unknown) => {
+        hold.failure = { reason };
+        return false;
+      },
+    ),
     apply(command: SendMessageBatchCommand) {
-      command.middlewareStack.addRelativeTo(
-        (next: FinalizeHandler<SendMessageBatchCommandInput, SendMessageBatchCommandOutput>) =>
-          async (args: FinalizeHandlerArguments<SendMessageBatchCommandInput>) => {
-            if (!(await opened)) throw new HeldBackError();
-            return next(args);
-          },
-        { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'holdUntilReady' },
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          if (hold.failure) throw new HeldBackError();
+          return next(args);
+        },
+        { step: 'initialize', priority: 'high', name: 'skipOnceFailed' },
+      );
+      // The deserialize step runs inside the retry loop, once the request is signed.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          if (!(await hold.opened)) throw new HeldBackError();
+          return next(args);
+        },
+        { step: 'deserialize', priority: 'low', name: 'holdUntilReady' },
       );
     },
   };
-  const opened = after.then(
-    () => true,
-    (reason: unknown) => {
-      hold.failure = { reason };
-      return false;
-    },
-  );
   return hold;
 }

@@ -227,6 +227,40 @@ describe('SqsInviteQueue under SQS faults', () => {
     assert.equal((await sqs.drain(sqs.invitesUrl)).length, 0);
   });
 
+  it('rejects with that reason too when no call reached the hold: no time left, nothing to send', async () => {
+    proxy.calls.clear();
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+    const down = () => Promise.reject(new Error('the ledger is down'));
+
+    const outOfTime = queue.enqueue(messages(5), { after: down(), timeoutMs: 0 });
+    const nothing = queue.enqueue([], { after: down() });
+
+    await assert.rejects(outOfTime, { message: 'the ledger is down' });
+    await assert.rejects(nothing, { message: 'the ledger is down' });
+    assert.equal(proxy.calls.get('SendMessageBatch') ?? 0, 0);
+  });
+
+  it('prepares no call once what it waits for has failed', async () => {
+    let prepared = 0;
+    const counting = 'countPreparedCalls';
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        prepared++;
+        return next(args);
+      },
+      { step: 'build', name: counting },
+    );
+    const down = Promise.reject(new Error('the ledger is down'));
+    await down.catch(() => undefined);
+    const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+
+    const result = queue.enqueue(messages(95), { after: down });
+
+    await assert.rejects(result, { message: 'the ledger is down' });
+    client.middlewareStack.remove(counting);
+    assert.equal(prepared, 0);
+  });
+
   it('leaves room in each SendMessageBatch for the AcceptedAt attributes', async () => {
     // Ten bodies that fill a batch's 1 MiB exactly: with their attributes, two batches.
     const tenth = Math.floor(SQS_LIMITS.maxBatchBytes / 10);
