@@ -154,14 +154,26 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
     };
     if (options.isNew) {
       // Nothing to keep: the request and its day's entry in one call, one round trip.
-      await batchWrite(this.#client, this.#tableName, [
-        { PutRequest: { Item: { ...key(LEDGER_KEYS.request(record.requestId)), ...attributes } } },
-        {
-          PutRequest: {
-            Item: { ...key(LEDGER_KEYS.day(record.createdAt, record.requestId)), ...attributes },
-          },
-        },
-      ]);
+      const keys = [
+        key(LEDGER_KEYS.request(record.requestId)),
+        key(LEDGER_KEYS.day(record.createdAt, record.requestId)),
+      ];
+      try {
+        await batchWrite(
+          this.#client,
+          this.#tableName,
+          keys.map((itemKey) => ({ PutRequest: { Item: { ...itemKey, ...attributes } } })),
+        );
+      } catch (error) {
+        // The call is not atomic: one item may have landed. A day's entry without its request
+        // would list a request nobody can ask about, so neither is left if it can be helped.
+        await batchWrite(
+          this.#client,
+          this.#tableName,
+          keys.map((itemKey) => ({ DeleteRequest: { Key: itemKey } })),
+        ).catch(() => undefined);
+        throw error;
+      }
       return;
     }
     let listed: { createdAt: number; attributes: Item } = {

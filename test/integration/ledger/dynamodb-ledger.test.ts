@@ -574,6 +574,26 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.deepEqual(newEntry, { ...lookedForEntry, requestId: { S: fresh } });
     });
 
+    it('leaves neither item of a new request whose write failed, though it landed', async () => {
+      const requestId = newRequestId('request-new-failed');
+      const record = requestRecord(requestId);
+      // One attempt, and the write's answer is lost after it landed: the caller sees a failure.
+      const made = await faultyDynamoDb(db.endpoint, 1, (call) =>
+        call.operation === 'BatchWriteItem' && call.index === 1 ? 'lose' : 'forward',
+      );
+      try {
+        const ledger = new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName });
+
+        await assert.rejects(ledger.recordRequest(record, { isNew: true }));
+
+        assert.equal(made.sent('BatchWriteItem'), 2, 'the write, then the clean-up');
+        assert.equal(await getItem(LEDGER_KEYS.request(requestId)), undefined);
+        assert.equal(await getItem(LEDGER_KEYS.day(record.createdAt, requestId)), undefined);
+      } finally {
+        await made.stop();
+      }
+    });
+
     it('reads unknown and expired requests as undefined, though an expired item is still there', async () => {
       const requestId = newRequestId('request-expired');
       const expiresAt = NOW + DAY_MS;
