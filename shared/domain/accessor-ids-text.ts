@@ -46,16 +46,32 @@ export class AccessorIdsText {
    * without duplicates.
    */
   membersJson(from: number, to: number): string {
-    const starts = this.#starts;
-    const ends = this.#ends;
-    let adjacent = true;
-    // Each next ID opens three characters after the last one closed: `","`.
-    for (let index = from + 1; index < to && adjacent; index++) {
-      adjacent = starts[index] === (ends[index - 1] as number) + 3;
+    if (this.#adjacent(from, to)) {
+      return this.#text.slice(
+        (this.#starts[from] as number) - 1,
+        (this.#ends[to - 1] as number) + 1,
+      );
     }
-    if (adjacent)
-      return this.#text.slice((starts[from] as number) - 1, (ends[to - 1] as number) + 1);
     return `"${this.ids(from, to).join('","')}"`;
+  }
+
+  /** IDs `from` to `to` (excluded) joined by `separator`, as `ids(from, to).join(separator)`. */
+  joined(from: number, to: number, separator: string): string {
+    if (this.#adjacent(from, to)) {
+      // No ID holds a quote: every `","` of the slice stands between two IDs.
+      const members = this.#text.slice(this.#starts[from], this.#ends[to - 1]);
+      return members.replaceAll('","', separator);
+    }
+    return this.ids(from, to).join(separator);
+  }
+
+  /** Whether IDs `from` to `to` stand in the text in that order, comma to comma. */
+  #adjacent(from: number, to: number): boolean {
+    // Each next ID opens three characters after the last one closed: `","`.
+    for (let index = from + 1; index < to; index++) {
+      if (this.#starts[index] !== (this.#ends[index - 1] as number) + 3) return false;
+    }
+    return true;
   }
 }
 
@@ -89,6 +105,8 @@ export function readInviteBodyText(text: string): InviteBodyText | undefined {
     if (text.charCodeAt(at) !== COLON) return undefined;
     at = skipWhitespace(text, at + 1);
     if (key === FIELD) {
+      // A repeated list is left to JSON.parse, and scanned no more than once.
+      if (list !== undefined) return undefined;
       list = scanIdList(text, at);
       if (list === undefined) return undefined;
       listStart = at;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readInviteBodyText } from '../../../shared/domain/accessor-ids-text.ts';
+import { requestFingerprint } from '../../../shared/domain/idempotency.ts';
 import { encodeInviteChunk, planInviteChunks } from '../../../shared/domain/invite-chunk.ts';
 import { accessorCountOf, parseInviteRequest } from '../../../shared/domain/invite-request.ts';
 import { uniqueStrings } from '../../../shared/domain/unique-strings.ts';
@@ -67,6 +68,7 @@ describe('readInviteBodyText', () => {
             read.accessorIds.membersJson(from, to),
             JSON.stringify(ids.slice(from, to)).slice(1, -1),
           );
+          assert.equal(read.accessorIds.joined(from, to, '\n'), ids.slice(from, to).join('\n'));
         }
       }),
       { numRuns: 400 },
@@ -127,7 +129,7 @@ describe('readInviteBodyText', () => {
     assert.deepEqual(read?.accessorIds.ids(), ['id-5pvu', 'id-c3ea']);
   });
 
-  it('makes no string of an ID until one is read: not to count, split or encode the list', () => {
+  it('makes no string of an ID until one is read: not to count, split, encode or fingerprint the list', () => {
     const ids = Array.from({ length: 2_500 }, (_, index) => `user-${index}@example.com`);
     const read = readInviteBodyText(
       JSON.stringify({ title: 'Hi', body: 'Join', accessorIds: ids }),
@@ -143,10 +145,20 @@ describe('readInviteBodyText', () => {
     const request = parseInviteRequest(SPACE, read.payload, { accessorIds: read.accessorIds });
     const chunks = planInviteChunks(request, 'request-1', 262_144);
     const bodies = chunks.map(encodeInviteChunk);
+    const fingerprint = requestFingerprint(request, { resend: false });
     const beforeReading = [...made];
     const second = chunks[1]?.accessorIds;
 
     assert.equal(accessorCountOf(request), 2_500);
+    assert.equal(
+      fingerprint,
+      requestFingerprint(
+        parseInviteRequest(SPACE, { title: 'Hi', body: 'Join', accessorIds: ids }),
+        {
+          resend: false,
+        },
+      ),
+    );
     assert.equal(bodies.length, 3);
     assert.deepEqual(beforeReading, []);
     assert.deepEqual(second, ids.slice(1_000, 2_000));

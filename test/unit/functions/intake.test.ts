@@ -4,6 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createIntakeHandler } from '../../../functions/intake/intake.ts';
 import { readIntakeConfig } from '../../../shared/config/intake-config.ts';
 import { SETTLE_BUDGET_MS } from '../../../shared/domain/accept-invite-request.ts';
+import { AccessorIdsText } from '../../../shared/domain/accessor-ids-text.ts';
 import { decodeInviteChunk } from '../../../shared/domain/invite-chunk.ts';
 import { hrEvent, httpInviteEvent, lambdaContext } from '../../helpers/events.ts';
 import { RecordingDeadLetters, RecordingQueue } from '../../helpers/fakes.ts';
@@ -108,11 +109,11 @@ describe('intake over HTTP', () => {
     const ledger = new MemoryLedger();
     const events: string[] = [];
     const record = ledger.recordRequest.bind(ledger);
-    ledger.recordRequest = async (request) => {
+    ledger.recordRequest = async (request, options) => {
       events.push('recording');
       // The ledger answers only after several turns of the event loop, as a network call would.
       for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-      await record(request);
+      await record(request, options);
       events.push(`recorded, ${queue.sent.length} queued`);
     };
     const handler = createIntakeHandler({
@@ -319,24 +320,29 @@ describe('intake over HTTP', () => {
     );
   });
 
-  it('logs the accepted accessor IDs at DEBUG only', async () => {
+  it('logs the accepted accessor IDs at DEBUG only, and makes none of them otherwise', async (t) => {
     const { Logger } = await import('@aws-lambda-powertools/logger');
+    const made = t.mock.method(AccessorIdsText.prototype, 'ids');
     const accept = async (logLevel: 'DEBUG' | 'INFO') => {
       const { handler } = setup({}, new Logger({ serviceName: 'test', logLevel }));
+      made.mock.resetCalls();
       const { output } = await captureOutput(() =>
         handler(
           httpInviteEvent({ body: invite(['ann@example.com', 'bo@example.com']) }),
           lambdaContext(),
         ),
       );
-      return output;
+      return { output, made: made.mock.callCount() };
     };
 
-    const [debug, info] = [await accept('DEBUG'), await accept('INFO')];
+    const debug = await accept('DEBUG');
+    const info = await accept('INFO');
 
-    assert.match(debug, /"accessorIds":\["ann@example.com","bo@example.com"\]/);
-    assert.match(info, /Invite request accepted/);
-    assert.doesNotMatch(info, /ann@example\.com/);
+    assert.match(debug.output, /"accessorIds":\["ann@example.com","bo@example.com"\]/);
+    assert.equal(debug.made, 1);
+    assert.match(info.output, /Invite request accepted/);
+    assert.doesNotMatch(info.output, /ann@example\.com/);
+    assert.equal(info.made, 0, 'no ID made a string at INFO');
   });
 
   it('never logs the title or the body', async () => {
