@@ -1,14 +1,16 @@
 import { firstOccurrences } from '../lib/first-occurrences.ts';
-import { skipWhitespace, stringEnd, valueEnd } from '../lib/json-text.ts';
+import { JSON_CHARS, skipWhitespace, stringEnd, valueEnd } from '../lib/json-text.ts';
 import { REQUEST_LIMITS } from './constants.ts';
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
+const {
+  quote: QUOTE,
+  comma: COMMA,
+  colon: COLON,
+  backslash: BACKSLASH,
+  openArray: OPEN_ARRAY,
+  closeArray: CLOSE_ARRAY,
+  openObject: OPEN_OBJECT,
+} = JSON_CHARS;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const FIELD = 'accessorIds';

@@ -1,12 +1,34 @@
 // Walking JSON text without parsing it: where a value ends, where whitespace stops. These only
 // find boundaries; whether the text is valid JSON is for `JSON.parse` to say.
 
-const SPACE = 0x20;
-const TAB = 0x09;
-const LINE_FEED = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** The characters JSON's structure is made of, as UTF-16 codes. */
+export const JSON_CHARS = {
+  space: 0x20,
+  tab: 0x09,
+  lineFeed: 0x0a,
+  carriageReturn: 0x0d,
+  quote: 0x22,
+  comma: 0x2c,
+  colon: 0x3a,
+  backslash: 0x5c,
+  openArray: 0x5b,
+  closeArray: 0x5d,
+  openObject: 0x7b,
+  closeObject: 0x7d,
+} as const;
+
+const {
+  space: SPACE,
+  tab: TAB,
+  lineFeed: LINE_FEED,
+  carriageReturn: CARRIAGE_RETURN,
+  quote: QUOTE,
+  backslash: BACKSLASH,
+  openArray: OPEN_ARRAY,
+  closeArray: CLOSE_ARRAY,
+  openObject: OPEN_OBJECT,
+  closeObject: CLOSE_OBJECT,
+} = JSON_CHARS;
 
 /** The index of the first character at or after `index` that is not JSON whitespace. */
 export function skipWhitespace(text: string, index: number): number {
@@ -39,7 +61,7 @@ export function stringEnd(text: string, index: number): number {
 export function valueEnd(text: string, index: number): number {
   const first = text.charCodeAt(index);
   if (first === QUOTE) return stringEnd(text, index);
-  if (first !== 0x7b && first !== 0x5b) {
+  if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
     let at = index;
     while (at < text.length && !',}] \t\n\r'.includes(text.charAt(at))) at++;
     return at === index ? -1 : at;
@@ -53,8 +75,8 @@ export function valueEnd(text: string, index: number): number {
       if (at === -1) return -1;
       continue;
     }
-    if (code === 0x7b || code === 0x5b) depth++;
-    else if (code === 0x7d || code === 0x5d) {
+    if (code === OPEN_OBJECT || code === OPEN_ARRAY) depth++;
+    else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
       depth--;
       if (depth === 0) return at + 1;
     }
