@@ -125,7 +125,7 @@ export class SqsInviteQueue implements InviteQueue {
               ...(attributes ? { MessageAttributes: attributes } : {}),
             })),
           });
-          prepareInTurn(command, takeTurn);
+          prepareInTurn(command, takeTurn, () => hold?.failure !== undefined);
           hold?.apply(command);
           const output = await this.#client.send(
             command,
@@ -163,12 +163,18 @@ class HeldBackError extends Error {
 /**
  * Makes each call wait for its turn of the event loop before it is prepared (its messages
  * hashed, its JSON written, signed): preparing ten calls of 1 MiB takes a while, and in between
- * the calls prepared go out and answers come in (the ledger's, when the calls are held).
+ * the calls prepared go out and answers come in (the ledger's, when the calls are held). A call
+ * whose hold has failed by its turn is not prepared at all.
  */
-function prepareInTurn(command: SendMessageBatchCommand, takeTurn: () => Promise<void>) {
+function prepareInTurn(
+  command: SendMessageBatchCommand,
+  takeTurn: () => Promise<void>,
+  heldBack: () => boolean,
+) {
   command.middlewareStack.add(
     (next) => async (args) => {
       await takeTurn();
+      if (heldBack()) throw new HeldBackError();
       return next(args);
     },
     { step: 'initialize', priority: 'high', name: 'prepareInTurn' },
@@ -177,9 +183,8 @@ function prepareInTurn(command: SendMessageBatchCommand, takeTurn: () => Promise
 
 /**
  * Holds calls, once serialised and signed, until `after` resolves: the CPU work of preparing
- * them overlaps the wait, and nothing is sent before it is over. Once it has failed, a call is
- * not even prepared. The error a held call throws carries no cause, so the SDK's retry never
- * takes it for a transient one.
+ * them overlaps the wait, and nothing is sent before it is over. The error a held call throws
+ * carries no cause, so the SDK's retry never takes it for a transient one.
  */
 function holdUntil(after: Promise<unknown>) {
   const hold = {
@@ -192,13 +197,6 @@ function holdUntil(after: Promise<unknown>) {
       },
     ),
     apply(command: SendMessageBatchCommand) {
-      command.middlewareStack.add(
-        (next) => async (args) => {
-          if (hold.failure) throw new HeldBackError();
-          return next(args);
-        },
-        { step: 'initialize', priority: 'high', name: 'skipOnceFailed' },
-      );
       // The deserialize step runs inside the retry loop, once the request is signed.
       command.middlewareStack.add(
         (next) => async (args) => {

@@ -149,6 +149,28 @@ describe('SqsInviteQueue under SQS faults', () => {
       body: `message ${index + 1}`,
     }));
 
+  /**
+   * Runs `onCall` in each call of the client once it is signed (or, at `build`, once it is
+   * serialised) until the function it returns is called.
+   */
+  function onEachCall(onCall: () => void, where: 'build' | 'signed' = 'signed') {
+    const name = `onEachCall-${where}`;
+    const middleware = <T>(next: (args: T) => Promise<unknown>) => {
+      return async (args: T) => {
+        onCall();
+        return next(args);
+      };
+    };
+    if (where === 'build') client.middlewareStack.add(middleware as never, { step: 'build', name });
+    else
+      client.middlewareStack.add(middleware as never, {
+        step: 'finalizeRequest',
+        priority: 'low',
+        name,
+      });
+    return () => client.middlewareStack.remove(name);
+  }
+
   it('uses the fewest SendMessageBatch calls', async () => {
     proxy.calls.clear();
     const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
@@ -162,56 +184,48 @@ describe('SqsInviteQueue under SQS faults', () => {
 
   it('prepares one call a turn of the event loop, so that I/O goes on in between', async () => {
     const events: string[] = [];
-    const noting = 'notePreparedCalls';
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        events.push('prepared');
-        return next(args);
-      },
-      { step: 'build', name: noting },
-    );
+    const stop = onEachCall(() => events.push('prepared'), 'build');
     const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+    try {
+      const result = queue.enqueue(messages(95));
+      setImmediate(() => events.push('turn'));
+      const { queued } = await result;
 
-    const result = queue.enqueue(messages(95));
-    setImmediate(() => events.push('turn'));
-    const { queued } = await result;
-    client.middlewareStack.remove(noting);
-
-    // All ten prepared at once would leave the loop no turn until the last of them.
-    assert.ok(events.indexOf('turn') < events.lastIndexOf('prepared'), events.join(' '));
-    assert.equal(queued.length, 95);
-    await sqs.drain(sqs.invitesUrl);
+      // All ten prepared at once would leave the loop no turn until the last of them.
+      assert.ok(events.indexOf('turn') < events.lastIndexOf('prepared'), events.join(' '));
+      assert.equal(queued.length, 95);
+    } finally {
+      stop();
+      await sqs.drain(sqs.invitesUrl);
+    }
   });
 
-  it('prepares its calls while what it waits for goes on, and sends none before it is over', {
+  it('prepares and signs its calls while what it waits for goes on, and sends none before it is over', {
     timeout: 10_000,
   }, async () => {
     proxy.calls.clear();
-    let prepared = 0;
-    const { promise: allPrepared, resolve: preparedAll } = Promise.withResolvers<void>();
-    const counting = 'countPreparedCalls';
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        if (++prepared === 10) preparedAll();
-        return next(args);
-      },
-      { step: 'build', name: counting },
-    );
+    let signed = 0;
+    const { promise: allSigned, resolve: signedAll } = Promise.withResolvers<void>();
+    const stop = onEachCall(() => {
+      if (++signed === 10) signedAll();
+    });
     const { promise: recorded, resolve: record } = Promise.withResolvers<void>();
     const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+    try {
+      const result = queue.enqueue(messages(95), { after: recorded });
+      await allSigned;
+      const sentWhileHeld = proxy.calls.get('SendMessageBatch') ?? 0;
+      record();
+      const { queued, failed } = await result;
 
-    const result = queue.enqueue(messages(95), { after: recorded });
-    await allPrepared;
-    const sentWhileHeld = proxy.calls.get('SendMessageBatch') ?? 0;
-    record();
-    const { queued, failed } = await result;
-    client.middlewareStack.remove(counting);
-
-    assert.equal(sentWhileHeld, 0);
-    assert.equal(queued.length, 95);
-    assert.deepEqual(failed, []);
-    assert.equal(proxy.calls.get('SendMessageBatch'), 10);
-    assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
+      assert.equal(sentWhileHeld, 0);
+      assert.equal(queued.length, 95);
+      assert.deepEqual(failed, []);
+      assert.equal(proxy.calls.get('SendMessageBatch'), 10);
+      assert.equal((await sqs.drain(sqs.invitesUrl)).length, 95);
+    } finally {
+      stop();
+    }
   });
 
   it('rejects with the reason of what it waited for, having sent nothing, when that fails', async () => {
@@ -230,35 +244,34 @@ describe('SqsInviteQueue under SQS faults', () => {
   it('rejects with that reason too when no call reached the hold: no time left, nothing to send', async () => {
     proxy.calls.clear();
     const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
-    const down = () => Promise.reject(new Error('the ledger is down'));
+    const late = Promise.withResolvers<void>();
 
-    const outOfTime = queue.enqueue(messages(5), { after: down(), timeoutMs: 0 });
-    const nothing = queue.enqueue([], { after: down() });
+    // Out of time at once, the calls never reach the hold; the ledger fails only afterwards.
+    const outOfTime = queue.enqueue(messages(5), { after: late.promise, timeoutMs: 0 });
+    setImmediate(() => late.reject(new Error('the ledger is down')));
+    const nothing = queue.enqueue([], { after: Promise.reject(new Error('the ledger is down')) });
 
-    await assert.rejects(outOfTime, { message: 'the ledger is down' });
-    await assert.rejects(nothing, { message: 'the ledger is down' });
+    await Promise.all([
+      assert.rejects(outOfTime, { message: 'the ledger is down' }),
+      assert.rejects(nothing, { message: 'the ledger is down' }),
+    ]);
     assert.equal(proxy.calls.get('SendMessageBatch') ?? 0, 0);
   });
 
   it('prepares no call once what it waits for has failed', async () => {
     let prepared = 0;
-    const counting = 'countPreparedCalls';
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        prepared++;
-        return next(args);
-      },
-      { step: 'build', name: counting },
-    );
+    const stop = onEachCall(() => prepared++, 'build');
     const down = Promise.reject(new Error('the ledger is down'));
     await down.catch(() => undefined);
     const queue = new SqsInviteQueue({ client, queueUrl: sqs.invitesUrl });
+    try {
+      const result = queue.enqueue(messages(95), { after: down });
 
-    const result = queue.enqueue(messages(95), { after: down });
-
-    await assert.rejects(result, { message: 'the ledger is down' });
-    client.middlewareStack.remove(counting);
-    assert.equal(prepared, 0);
+      await assert.rejects(result, { message: 'the ledger is down' });
+      assert.equal(prepared, 0);
+    } finally {
+      stop();
+    }
   });
 
   it('leaves room in each SendMessageBatch for the AcceptedAt attributes', async () => {
