@@ -19,6 +19,7 @@ export interface ProxyAnswer {
  * What the proxy does with one request:
  * - `forward`: passes it on, and the service's answer back;
  * - `drop`: closes the connection, and the service never sees the request;
+ * - `hang`: never answers, and the service never sees the request (the connection stays open);
  * - `lose`: passes it on, then closes the connection instead of answering (the call landed);
  * - `garble`: passes it on, then answers 200 with half the service's body (the call landed);
  * - an answer: gives it, and the service never sees the request;
@@ -27,6 +28,7 @@ export interface ProxyAnswer {
 export type ProxyAction =
   | 'forward'
   | 'drop'
+  | 'hang'
   | 'lose'
   | 'garble'
   | ProxyAnswer
@@ -114,6 +116,7 @@ export async function startFaultProxy(
       incoming.socket.destroy();
       return;
     }
+    if (action === 'hang') return;
     if (typeof action === 'object' && !('after' in action)) {
       answer(action);
       return;

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -18,6 +19,9 @@ import { DynamoDbOutcomes } from './dynamodb-outcomes.ts';
 import { isConditionFailure, key, LEDGER_KEYS, n, num, s, str, ttl } from './ledger-items.ts';
 
 type Item = Record<string, AttributeValue>;
+
+/** How long a failed new request's clean-up may take, retries included. */
+const CLEAN_UP_MS = 1_000;
 
 /** The request ledger as the intake writes it: idempotency keys, requests, refused parts. */
 export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
@@ -166,12 +170,18 @@ export class DynamoDbRequestLedger implements IdempotencyStore, RequestLedger {
         );
       } catch (error) {
         // The call is not atomic: one item may have landed. A day's entry without its request
-        // would list a request nobody can ask about, so neither is left if it can be helped.
-        await batchWrite(
-          this.#client,
-          this.#tableName,
-          keys.map((itemKey) => ({ DeleteRequest: { Key: itemKey } })),
-        ).catch(() => undefined);
+        // would list a request nobody can ask about, so both are deleted if that can be done
+        // quickly: the caller's 503 must not wait on a ledger that is down.
+        await this.#client
+          .send(
+            new BatchWriteItemCommand({
+              RequestItems: {
+                [this.#tableName]: keys.map((itemKey) => ({ DeleteRequest: { Key: itemKey } })),
+              },
+            }),
+            { abortSignal: AbortSignal.timeout(CLEAN_UP_MS) },
+          )
+          .catch(() => undefined);
         throw error;
       }
       return;

@@ -594,6 +594,27 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       }
     });
 
+    it('answers for a new request whose write failed without waiting long for a ledger that hangs', {
+      timeout: 4_000,
+    }, async () => {
+      // The write's answer is lost; the clean-up gets none at all. The client waits 5 s a call.
+      const made = await faultyDynamoDb(db.endpoint, 1, (call) => {
+        if (call.operation !== 'BatchWriteItem') return 'forward';
+        return call.index === 1 ? 'lose' : 'hang';
+      });
+      try {
+        const ledger = new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName });
+
+        await assert.rejects(
+          ledger.recordRequest(requestRecord(newRequestId('request-new-hung')), { isNew: true }),
+        );
+
+        assert.equal(made.sent('BatchWriteItem'), 2, 'the write, then the clean-up');
+      } finally {
+        await made.stop();
+      }
+    });
+
     it('reads unknown and expired requests as undefined, though an expired item is still there', async () => {
       const requestId = newRequestId('request-expired');
       const expiresAt = NOW + DAY_MS;
