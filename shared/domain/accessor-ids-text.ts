@@ -1,4 +1,5 @@
 import { firstOccurrences } from '../lib/first-occurrences.ts';
+import { FNV1A } from '../lib/fnv1a.ts';
 import { JSON_CHARS, skipWhitespace, stringEnd, valueEnd } from '../lib/json-text.ts';
 import { REQUEST_LIMITS } from './constants.ts';
 
@@ -11,8 +12,8 @@ const {
   closeArray: CLOSE_ARRAY,
   openObject: OPEN_OBJECT,
 } = JSON_CHARS;
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
+const FNV_OFFSET = FNV1A.offsetBasis | 0;
+const FNV_PRIME = FNV1A.prime;
 const FIELD = 'accessorIds';
 
 /**
@@ -42,29 +43,26 @@ export class AccessorIdsText {
     return ids;
   }
 
-  /**
-   * IDs `from` to `to` (excluded) as the members of a JSON array, `"a","b"`: one slice of the
-   * text when they stand there in that order, comma to comma, as they do in a compact list
-   * without duplicates.
-   */
+  /** IDs `from` to `to` (excluded) as the members of a JSON array, `"a","b"`. */
   membersJson(from: number, to: number): string {
-    if (this.#adjacent(from, to)) {
-      return this.#text.slice(
-        (this.#starts[from] as number) - 1,
-        (this.#ends[to - 1] as number) + 1,
-      );
-    }
-    return `"${this.ids(from, to).join('","')}"`;
+    return `"${this.#run(from, to) ?? this.ids(from, to).join('","')}"`;
   }
 
   /** IDs `from` to `to` (excluded) joined by `separator`, as `ids(from, to).join(separator)`. */
   joined(from: number, to: number, separator: string): string {
-    if (this.#adjacent(from, to)) {
-      // No ID holds a quote: every `","` of the slice stands between two IDs.
-      const members = this.#text.slice(this.#starts[from], this.#ends[to - 1]);
-      return members.replaceAll('","', separator);
-    }
-    return this.ids(from, to).join(separator);
+    // No ID holds a quote: every `","` of a run stands between two IDs.
+    return (
+      this.#run(from, to)?.replaceAll('","', () => separator) ?? this.ids(from, to).join(separator)
+    );
+  }
+
+  /**
+   * IDs `from` to `to` (excluded) as the text holds them, `a","b`, when they stand there in that
+   * order, comma to comma (as in a compact list without repeats); else undefined.
+   */
+  #run(from: number, to: number): string | undefined {
+    if (!this.#adjacent(from, to)) return undefined;
+    return this.#text.slice(this.#starts[from], this.#ends[to - 1]);
   }
 
   /** Whether IDs `from` to `to` stand in the text in that order, comma to comma. */

@@ -4,6 +4,7 @@ import { VALIDATION_REASONS } from './constants.ts';
 import { InviteValidationError } from './errors.ts';
 import { IDEMPOTENCY_STATES, type IdempotencyRecord } from './idempotency-record.ts';
 import type { Invitation } from './invite.ts';
+import { accessorCountOf } from './invite-request.ts';
 
 /** The `Idempotency-Key` header: 1–255 printable ASCII characters. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -44,7 +45,7 @@ export function requestFingerprint(
   hash.update(JSON.stringify([request.spaceId, request.title, request.body, options]));
   // IDs read from a body's text are joined from it, none made a string of its own.
   const text = request.accessorIdsText;
-  const count = text?.count ?? request.accessorIds.length;
+  const count = accessorCountOf(request);
   for (let start = 0; start < count; start += FINGERPRINT_IDS_PER_UPDATE) {
     const end = Math.min(count, start + FINGERPRINT_IDS_PER_UPDATE);
     const joined = text

@@ -244,6 +244,8 @@ export function parseInviteRequest(
 }
 
 /** How many distinct accessors a request names, without making their IDs when it need not. */
-export function accessorCountOf(request: InviteRequest): number {
+export function accessorCountOf(
+  request: Pick<InviteRequest, 'accessorIds' | 'accessorIdsText'>,
+): number {
   return request.accessorIdsText?.count ?? request.accessorIds.length;
 }

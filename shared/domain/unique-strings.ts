@@ -4,9 +4,9 @@ import { fnv1a } from '../lib/fnv1a.ts';
 /**
  * The distinct strings of `values`, first occurrence kept, in order, as a new array. Same result
  * as `[...new Set(values)]`, two to three times faster on large lists of freshly parsed strings:
- * V8 hashes each new string on insertion, while FNV-1a hashes into an open-addressing table of
- * indexes stay in cheap integer work, strings compared only when their hashes match. Strings made
- * to collide go to the `Set` after all, whose hash V8 seeds.
+ * V8 hashes each new string as it is inserted, while here each string's FNV-1a hash goes into a
+ * table of indexes, all integer work, and strings are compared only when their hashes match.
+ * Strings made to collide go to a `Set` after all, whose hash V8 seeds.
  */
 export function uniqueStrings(values: readonly string[]): string[] {
   const hashes = new Int32Array(values.length);

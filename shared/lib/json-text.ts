@@ -23,6 +23,7 @@ const {
   lineFeed: LINE_FEED,
   carriageReturn: CARRIAGE_RETURN,
   quote: QUOTE,
+  comma: COMMA,
   backslash: BACKSLASH,
   openArray: OPEN_ARRAY,
   closeArray: CLOSE_ARRAY,
@@ -30,12 +31,19 @@ const {
   closeObject: CLOSE_OBJECT,
 } = JSON_CHARS;
 
+function isWhitespace(code: number): boolean {
+  return code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB;
+}
+
+function endsLiteral(code: number): boolean {
+  return code === COMMA || code === CLOSE_OBJECT || code === CLOSE_ARRAY || isWhitespace(code);
+}
+
 /** The index of the first character at or after `index` that is not JSON whitespace. */
 export function skipWhitespace(text: string, index: number): number {
   let at = index;
   for (;;) {
-    const code = text.charCodeAt(at);
-    if (code !== SPACE && code !== LINE_FEED && code !== CARRIAGE_RETURN && code !== TAB) return at;
+    if (!isWhitespace(text.charCodeAt(at))) return at;
     at++;
   }
 }
@@ -62,8 +70,9 @@ export function valueEnd(text: string, index: number): number {
   const first = text.charCodeAt(index);
   if (first === QUOTE) return stringEnd(text, index);
   if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+    // A number, true, false or null: it runs up to what may follow a value.
     let at = index;
-    while (at < text.length && !',}] \t\n\r'.includes(text.charAt(at))) at++;
+    while (at < text.length && !endsLiteral(text.charCodeAt(at))) at++;
     return at === index ? -1 : at;
   }
   let depth = 0;
