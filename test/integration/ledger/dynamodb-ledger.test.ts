@@ -574,45 +574,52 @@ describe('the request ledger in DynamoDB (dynalite)', () => {
       assert.deepEqual(newEntry, { ...lookedForEntry, requestId: { S: fresh } });
     });
 
+    /**
+     * Runs `check` with the ledger on a client of one attempt whose first `BatchWriteItem` lands
+     * and gets no answer (the caller sees a failure), and whose next one meets `cleanUp`.
+     */
+    async function withLostNewRequestWrite(
+      cleanUp: 'forward' | 'hang',
+      check: (ledger: DynamoDbRequestLedger, made: FaultyDynamoDb) => Promise<void>,
+    ) {
+      const made = await faultyDynamoDb(db.endpoint, 1, (call) => {
+        if (call.operation !== 'BatchWriteItem') return 'forward';
+        return call.index === 1 ? 'lose' : cleanUp;
+      });
+      try {
+        await check(
+          new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName }),
+          made,
+        );
+      } finally {
+        await made.stop();
+      }
+    }
+
     it('leaves neither item of a new request whose write failed, though it landed', async () => {
       const requestId = newRequestId('request-new-failed');
       const record = requestRecord(requestId);
-      // One attempt, and the write's answer is lost after it landed: the caller sees a failure.
-      const made = await faultyDynamoDb(db.endpoint, 1, (call) =>
-        call.operation === 'BatchWriteItem' && call.index === 1 ? 'lose' : 'forward',
-      );
-      try {
-        const ledger = new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName });
 
+      await withLostNewRequestWrite('forward', async (ledger, made) => {
         await assert.rejects(ledger.recordRequest(record, { isNew: true }));
 
         assert.equal(made.sent('BatchWriteItem'), 2, 'the write, then the clean-up');
         assert.equal(await getItem(LEDGER_KEYS.request(requestId)), undefined);
         assert.equal(await getItem(LEDGER_KEYS.day(record.createdAt, requestId)), undefined);
-      } finally {
-        await made.stop();
-      }
+      });
     });
 
     it('answers for a new request whose write failed without waiting long for a ledger that hangs', {
       timeout: 4_000,
     }, async () => {
-      // The write's answer is lost; the clean-up gets none at all. The client waits 5 s a call.
-      const made = await faultyDynamoDb(db.endpoint, 1, (call) => {
-        if (call.operation !== 'BatchWriteItem') return 'forward';
-        return call.index === 1 ? 'lose' : 'hang';
-      });
-      try {
-        const ledger = new DynamoDbRequestLedger({ client: made.client, tableName: db.tableName });
+      // The clean-up gets no answer at all; the client would wait 5 s a call.
+      const record = requestRecord(newRequestId('request-new-hung'));
 
-        await assert.rejects(
-          ledger.recordRequest(requestRecord(newRequestId('request-new-hung')), { isNew: true }),
-        );
+      await withLostNewRequestWrite('hang', async (ledger, made) => {
+        await assert.rejects(ledger.recordRequest(record, { isNew: true }));
 
         assert.equal(made.sent('BatchWriteItem'), 2, 'the write, then the clean-up');
-      } finally {
-        await made.stop();
-      }
+      });
     });
 
     it('reads unknown and expired requests as undefined, though an expired item is still there', async () => {
