@@ -213,14 +213,11 @@ function distinctIds(text: string, list: ScannedList): AccessorIdsText | undefin
   if (kept.length === count) {
     return new AccessorIdsText(text, starts.subarray(0, count), ends.subarray(0, count));
   }
-  const keptStarts = new Int32Array(kept.length);
-  const keptEnds = new Int32Array(kept.length);
-  for (let at = 0; at < kept.length; at++) {
-    const index = kept[at] as number;
-    keptStarts[at] = starts[index] as number;
-    keptEnds[at] = ends[index] as number;
-  }
-  return new AccessorIdsText(text, keptStarts, keptEnds);
+  return new AccessorIdsText(
+    text,
+    kept.map((index) => starts[index] as number),
+    kept.map((index) => ends[index] as number),
+  );
 }
 
 function sameText(
